@@ -1,0 +1,54 @@
+/*
+ * app.c - loading what commands share: the revision graph, the
+ * connection, the database's state.  Never prints.
+ */
+#include "cmd.h"
+
+#include <stdlib.h>
+
+int app_load_revisions(struct app *app, struct retort_error *err)
+{
+	if (app->map)
+		return 0;
+	if (plugin_discover(app->cfg.versions, &app->plugins, err) < 0)
+		return -1;
+	return revmap_build(app->plugins.metas, app->plugins.n, &app->map, err);
+}
+
+int app_connect(struct app *app, struct retort_error *err)
+{
+	if (app->db.conn)
+		return 0;
+	return db_connect(&app->db, app->cfg.url, app->cfg.version_table,
+			  app->cfg.version_table_schema, err);
+}
+
+static void free_rows(char **rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(rows[i]);
+	free(rows);
+}
+
+int app_read_state(struct app *app, struct revstate *state,
+		   struct retort_error *err)
+{
+	char **rows = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (db_read_versions(&app->db, &rows, &n, err) < 0)
+		return -1;
+	rc = revmap_state(app->map, (const char *const *)rows, n, state, err);
+	free_rows(rows, n);
+	return rc;
+}
+
+void app_release(struct app *app)
+{
+	db_close(&app->db);
+	revmap_free(app->map);
+	app->map = NULL;
+	plugin_set_release(&app->plugins);
+	config_release(&app->cfg);
+}

@@ -1,0 +1,38 @@
+/*
+ * cmd_migrate.c - upgrade and downgrade: plan from the database's state to
+ * the target, then run the plan.
+ */
+#include "cmd.h"
+
+#include "migrate.h"
+
+static int migrate_to(struct app *app, enum plan_direction direction,
+		      const char *target, struct retort_error *err)
+{
+	struct revstate state = { 0 };
+	struct plan plan = { 0 };
+	struct migrate_opts opts = { .out = app->quiet ? NULL : app->out,
+				     .cfg = &app->cfg };
+	int rc = -1;
+
+	if (app_read_state(app, &state, err) < 0 ||
+	    revmap_plan(app->map, &state, direction, target, &plan, err) < 0)
+		goto out;
+	rc = migrate_run(&app->db, app->map, &plan, &opts, err);
+out:
+	plan_release(&plan);
+	revstate_release(&state);
+	return rc;
+}
+
+int cmd_upgrade(struct app *app, const struct cmd_args *args,
+		struct retort_error *err)
+{
+	return migrate_to(app, PLAN_UPGRADE, args->positional[0], err);
+}
+
+int cmd_downgrade(struct app *app, const struct cmd_args *args,
+		  struct retort_error *err)
+{
+	return migrate_to(app, PLAN_DOWNGRADE, args->positional[0], err);
+}

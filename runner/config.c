@@ -1,0 +1,1049 @@
+/*
+ * config.c - retort.ini, .env, -x arguments and database URL normalisation.
+ *
+ * Reads only the files it is given: no libpq, no getenv(), no printing.  A
+ * URL, a password or the text of a .env line never reaches an error message:
+ * errors name the file and the line number instead.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+/* PostgreSQL truncates longer identifiers (NAMEDATALEN - 1) with a NOTICE. */
+#define IDENTIFIER_MAX 63
+
+static const char ORIGIN_CLI[] = "--url";
+static const char ORIGIN_ENV[] = "DATABASE_URL";
+static const char ORIGIN_DOTENV[] = ".env";
+static const char ORIGIN_INI[] = "the ini file's url";
+
+static int out_of_memory(struct retort_error *err)
+{
+	return error_set(err, RETORT_FAILED, "out of memory");
+}
+
+static bool is_set(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* ASCII only: the C library's classes follow the locale. */
+static bool is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A growing string; after a failed allocation it only remembers that. */
+struct buf {
+	char *s;
+	size_t len;
+	size_t cap;
+	bool failed;
+};
+
+static void buf_add(struct buf *b, const char *p, size_t n)
+{
+	size_t cap;
+	char *s;
+
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = 2 * (b->len + n + 1);
+		s = realloc(b->s, cap);
+		if (s == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->s = s;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+/* Hand the text to *out (the caller frees it); -1 if memory ran out. */
+static int buf_finish(struct buf *b, char **out)
+{
+	buf_add(b, "", 0);
+	if (b->failed) {
+		free(b->s);
+		b->s = NULL;
+		return -1;
+	}
+	*out = b->s;
+	b->s = NULL;
+	return 0;
+}
+
+int config_init(struct config *cfg, struct retort_error *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->versions = strdup("build/versions");
+	cfg->sources = strdup("versions");
+	cfg->version_table = strdup("alembic_version");
+	if (!cfg->versions || !cfg->sources || !cfg->version_table) {
+		config_release(cfg);
+		return out_of_memory(err);
+	}
+	return 0;
+}
+
+void config_release(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	for (i = 0; i < cfg->nargs; i++) {
+		free(cfg->args[i].key);
+		free(cfg->args[i].value);
+	}
+	free(cfg->args);
+	free(cfg->url);
+	free(cfg->ini_url);
+	free(cfg->version_table_schema);
+	free(cfg->version_table);
+	free(cfg->sources);
+	free(cfg->versions);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* ---- retort.ini ---- */
+
+enum ini_key {
+	KEY_VERSIONS,
+	KEY_SOURCES,
+	KEY_VERSION_TABLE,
+	KEY_VERSION_TABLE_SCHEMA,
+	KEY_URL,
+	KEY_COUNT
+};
+
+static const char *const ini_key_names[KEY_COUNT] = {
+	"versions", "sources", "version_table", "version_table_schema", "url",
+};
+
+/* State shared by the line reader and the handler during one ini_parse. */
+struct ini_read {
+	const char *path;
+	FILE *file;
+	char *here;	/* the file's directory, for %(here)s */
+	int lineno;	/* the line inih is working on */
+	bool indented;	/* it starts with white space: a continuation */
+	int read_errno; /* why fgets() failed, 0 if it did not */
+	int error_line; /* first line that failed our checks, 0 if none */
+	char *values[KEY_COUNT];
+	int lines[KEY_COUNT];
+	struct retort_error *err;
+};
+
+/*
+ * Record a problem on the current line unless an earlier line has one:
+ * inih reads on after an error, and the first error is the one to fix.
+ */
+static bool ini_first_error(struct ini_read *r)
+{
+	if (r->error_line > 0)
+		return false;
+	r->error_line = r->lineno;
+	return true;
+}
+
+static void ini_line_too_long(struct ini_read *r, int max)
+{
+	if (!ini_first_error(r))
+		return;
+	error_set(r->err, RETORT_USAGE, "%s:%d: line too long", r->path,
+		  r->lineno);
+	error_detail(r->err, "line %d is longer than %d characters", r->lineno,
+		     max);
+	error_hint(
+		r->err,
+		"Shorten the line; a long database URL can go in DATABASE_URL or .env instead.");
+}
+
+/*
+ * Throw away the rest of a line that did not fit; false at the end of the
+ * file, where the line did fit.  A line that fills the buffer exactly
+ * counts as too long: newer inih versions would discard what follows it.
+ */
+static bool ini_skip_rest(FILE *file)
+{
+	int c = getc(file);
+
+	if (c == EOF)
+		return false;
+	while (c != EOF && c != '\n')
+		c = getc(file);
+	return true;
+}
+
+/*
+ * inih's fgets()-style reader, counting lines so that the handler can name
+ * them.  inih would read an overlong line as several lines and pass a URL
+ * on cut short; such a line becomes an error and reaches inih blank.
+ */
+static char *ini_read_line(char *str, int num, void *stream)
+{
+	struct ini_read *r = stream;
+	size_t n;
+
+	if (fgets(str, num, r->file) == NULL) {
+		if (ferror(r->file))
+			r->read_errno = errno ? errno : EIO;
+		return NULL;
+	}
+	r->lineno++;
+	r->indented = is_blank(str[0]);
+	n = strlen(str);
+	if (n > 0 && str[n - 1] != '\n' && ini_skip_rest(r->file)) {
+		ini_line_too_long(r, num - 2);
+		str[0] = '\n';
+		str[1] = '\0';
+	}
+	return str;
+}
+
+static int ini_key_index(const char *name)
+{
+	int i;
+
+	/* configparser, which reads alembic.ini, lower-cases keys. */
+	for (i = 0; i < KEY_COUNT; i++)
+		if (strcasecmp(name, ini_key_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int ini_bad_interpolation(struct ini_read *r, int key)
+{
+	if (ini_first_error(r)) {
+		error_set(r->err, RETORT_USAGE,
+			  "%s:%d: unsupported %% interpolation in %s", r->path,
+			  r->lineno, ini_key_names[key]);
+		error_hint(
+			r->err,
+			"retort expands only %%(here)s (the ini file's directory) and %%%% (a literal %%).");
+	}
+	return -1;
+}
+
+/*
+ * configparser's BasicInterpolation as alembic.ini uses it, reduced to what
+ * a path or URL needs: %(here)s and %%, so a URL written for Alembic (with
+ * %% for each % of its percent-encoding) works unchanged.  Any other '%' is
+ * kept: a URL written for retort alone needs no doubling.
+ */
+static int ini_expand(struct ini_read *r, int key, const char *value)
+{
+	static const char here[] = "%(here)s";
+	struct buf b = { 0 };
+	const char *pct;
+
+	while ((pct = strchr(value, '%')) != NULL) {
+		buf_add(&b, value, (size_t)(pct - value));
+		if (strncmp(pct, here, strlen(here)) == 0) {
+			buf_puts(&b, r->here);
+			value = pct + strlen(here);
+		} else if (pct[1] == '(') {
+			free(b.s);
+			return ini_bad_interpolation(r, key);
+		} else {
+			buf_add(&b, "%", 1);
+			value = pct + (pct[1] == '%' ? 2 : 1);
+		}
+	}
+	buf_puts(&b, value);
+	if (buf_finish(&b, &r->values[key]) == 0)
+		return 0;
+	if (ini_first_error(r))
+		out_of_memory(r->err);
+	return -1;
+}
+
+/* The second value for a key: a duplicate, or an indented continuation. */
+static int ini_duplicate(struct ini_read *r, int key)
+{
+	const char *name = ini_key_names[key];
+
+	if (!ini_first_error(r))
+		return -1;
+	if (r->indented) {
+		error_set(r->err, RETORT_USAGE,
+			  "%s:%d: indented line continues %s", r->path,
+			  r->lineno, name);
+		error_detail(
+			r->err,
+			"%s is set on line %d; retort reads one-line values",
+			name, r->lines[key]);
+		error_hint(r->err,
+			   "Remove the indentation, or join the lines.");
+		return -1;
+	}
+	error_set(r->err, RETORT_USAGE, "%s:%d: %s is set twice in [retort]",
+		  r->path, r->lineno, name);
+	error_detail(r->err, "first set on line %d", r->lines[key]);
+	error_hint(r->err, "Keep one of the two lines.");
+	return -1;
+}
+
+static int ini_check_path(struct ini_read *r, int key)
+{
+	if (r->values[key][0] != '\0' || !ini_first_error(r))
+		return 0;
+	error_set(r->err, RETORT_USAGE, "%s:%d: %s is empty", r->path,
+		  r->lineno, ini_key_names[key]);
+	error_hint(r->err,
+		   "Name a directory, or remove the line to use the default.");
+	return -1;
+}
+
+static int ini_check_identifier(struct ini_read *r, int key, bool optional)
+{
+	const char *name = ini_key_names[key];
+	size_t len = strlen(r->values[key]);
+
+	if (len == 0 && !optional && ini_first_error(r)) {
+		error_set(r->err, RETORT_USAGE, "%s:%d: %s is empty", r->path,
+			  r->lineno, name);
+		error_hint(
+			r->err,
+			"Name a table, or remove the line to use \"alembic_version\".");
+		return -1;
+	}
+	if (len <= IDENTIFIER_MAX || !ini_first_error(r))
+		return 0;
+	error_set(r->err, RETORT_USAGE, "%s:%d: %s is longer than %d bytes",
+		  r->path, r->lineno, name, IDENTIFIER_MAX);
+	error_detail(r->err,
+		     "%s is %zu bytes; PostgreSQL truncates identifiers to %d",
+		     name, len, IDENTIFIER_MAX);
+	error_hint(r->err, "Choose a shorter name.");
+	return -1;
+}
+
+/* Values that cannot work are refused here, where the line is known. */
+static int ini_check(struct ini_read *r, int key)
+{
+	if (key == KEY_VERSIONS || key == KEY_SOURCES)
+		return ini_check_path(r, key);
+	if (key == KEY_VERSION_TABLE)
+		return ini_check_identifier(r, key, false);
+	if (key == KEY_VERSION_TABLE_SCHEMA)
+		return ini_check_identifier(r, key, true);
+	return 0;
+}
+
+/* inih's handler: nonzero to go on, zero to mark the line as an error. */
+static int ini_handle(void *user, const char *section, const char *name,
+		      const char *value)
+{
+	struct ini_read *r = user;
+	int key;
+
+	/* Other sections and keys belong to other tools sharing the file. */
+	if (strcmp(section, "retort") != 0)
+		return 1;
+	key = ini_key_index(name);
+	if (key < 0)
+		return 1;
+	if (r->values[key] != NULL)
+		return ini_duplicate(r, key) == 0;
+	if (ini_expand(r, key, value) < 0)
+		return 0;
+	r->lines[key] = r->lineno;
+	return ini_check(r, key) == 0;
+}
+
+static int ini_open_failed(const char *path, bool missing_ok, int errnum,
+			   struct retort_error *err)
+{
+	if (errnum == ENOENT && missing_ok)
+		return 0;
+	if (errnum == ENOENT) {
+		error_set(err, RETORT_USAGE, "ini file \"%s\" does not exist",
+			  path);
+		error_hint(
+			err,
+			"Give the path of the configuration file with -c FILE, or run retort where its retort.ini is.");
+		return -1;
+	}
+	error_set(err, RETORT_USAGE, "cannot read ini file \"%s\"", path);
+	error_detail(err, "%s", strerror(errnum));
+	error_hint(
+		err,
+		"Check that the file is readable, or give another with -c FILE.");
+	return -1;
+}
+
+/* Turn ini_parse_stream()'s answer and ours into one error, the earliest. */
+static int ini_result(struct ini_read *r, int rc)
+{
+	if (r->read_errno != 0)
+		return ini_open_failed(r->path, false, r->read_errno, r->err);
+	if (r->error_line > 0 && (rc <= 0 || r->error_line <= rc))
+		return -1;
+	if (rc == -2)
+		return out_of_memory(r->err);
+	if (rc == 0)
+		return 0;
+	error_set(r->err, RETORT_USAGE, "%s:%d: malformed line", r->path, rc);
+	error_detail(
+		r->err,
+		"line %d is not a [section] header, a key = value pair, a comment or blank",
+		rc);
+	error_hint(r->err,
+		   "Fix the line, or start it with # to make it a comment.");
+	return -1;
+}
+
+/* A value left empty for an optional key means "unset". */
+static void ini_commit(struct config *cfg, struct ini_read *r)
+{
+	char **fields[KEY_COUNT] = {
+		&cfg->versions,	     &cfg->sources,
+		&cfg->version_table, &cfg->version_table_schema,
+		&cfg->ini_url,
+	};
+	int i;
+
+	for (i = 0; i < KEY_COUNT; i++) {
+		if (r->values[i] == NULL)
+			continue;
+		free(*fields[i]);
+		*fields[i] = r->values[i];
+		r->values[i] = NULL;
+		if ((*fields[i])[0] == '\0') {
+			free(*fields[i]);
+			*fields[i] = NULL;
+		}
+	}
+}
+
+/* The directory part of path as given: "." for "retort.ini". */
+static char *dir_of(const char *path)
+{
+	char *copy = strdup(path);
+	char *dir = NULL;
+
+	if (copy != NULL)
+		dir = strdup(dirname(copy));
+	free(copy);
+	return dir;
+}
+
+int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
+		    struct retort_error *err)
+{
+	struct ini_read r = { .path = path, .err = err };
+	int ret = -1;
+	int rc;
+	int i;
+
+	r.file = fopen(path, "r");
+	if (r.file == NULL)
+		return ini_open_failed(path, missing_ok, errno, err);
+	r.here = dir_of(path);
+	if (r.here == NULL) {
+		out_of_memory(err);
+		goto out;
+	}
+	/* Our own reader (not ini_parse) so that errors can name lines. */
+	rc = ini_parse_stream(ini_read_line, &r, ini_handle, &r);
+	if (ini_result(&r, rc) < 0)
+		goto out;
+	ini_commit(cfg, &r);
+	ret = 0;
+out:
+	for (i = 0; i < KEY_COUNT; i++)
+		free(r.values[i]);
+	free(r.here);
+	fclose(r.file);
+	return ret;
+}
+
+/* ---- .env ---- */
+
+/*
+ * A cursor over a whole .env file: quoted values may span lines.  why says
+ * what is wrong with a refused entry; NULL there means memory ran out.
+ */
+struct dotenv {
+	const char *p;
+	const char *end;
+	int line; /* the line p is on */
+	const char *why;
+};
+
+static void dotenv_skip_blanks(struct dotenv *d)
+{
+	while (d->p < d->end && is_blank(*d->p))
+		d->p++;
+}
+
+static bool dotenv_at_eol(const struct dotenv *d)
+{
+	return d->p == d->end || *d->p == '\n';
+}
+
+static void dotenv_skip_line(struct dotenv *d)
+{
+	while (!dotenv_at_eol(d))
+		d->p++;
+}
+
+static bool is_name_char(char c)
+{
+	return is_alpha(c) || is_digit(c) || c == '_' || c == '.' || c == '-';
+}
+
+/* "export " NAME blanks "=" */
+static int dotenv_name(struct dotenv *d, const char **name, size_t *len)
+{
+	if (strncmp(d->p, "export", 6) == 0 && is_blank(d->p[6])) {
+		d->p += 6;
+		dotenv_skip_blanks(d);
+	}
+	if (!is_alpha(*d->p) && *d->p != '_') {
+		d->why = "a name must start with a letter or '_'";
+		return -1;
+	}
+	*name = d->p;
+	while (d->p < d->end && is_name_char(*d->p))
+		d->p++;
+	*len = (size_t)(d->p - *name);
+	dotenv_skip_blanks(d);
+	if (*d->p != '=') {
+		d->why = "the name is not followed by '='";
+		return -1;
+	}
+	d->p++;
+	return 0;
+}
+
+/* Single quotes: every character literal, up to the next quote. */
+static int dotenv_single(struct dotenv *d, struct buf *b)
+{
+	const char *close = memchr(d->p + 1, '\'', (size_t)(d->end - d->p - 1));
+	const char *q;
+
+	if (close == NULL) {
+		d->why = "the single-quoted value is not closed";
+		return -1;
+	}
+	for (q = d->p + 1; q < close; q++)
+		d->line += *q == '\n';
+	buf_add(b, d->p + 1, (size_t)(close - d->p - 1));
+	d->p = close + 1;
+	return 0;
+}
+
+/* As python-dotenv decodes them; an unknown escape stays as written. */
+static void dotenv_escape(struct buf *b, char c)
+{
+	static const char from[] = "nrt\"'\\";
+	static const char to[] = "\n\r\t\"'\\";
+	const char *hit = strchr(from, c);
+
+	if (c != '\0' && hit != NULL) {
+		buf_add(b, &to[hit - from], 1);
+		return;
+	}
+	buf_add(b, "\\", 1);
+	buf_add(b, &c, 1);
+}
+
+/* Double quotes: backslash escapes, up to the next unescaped quote. */
+static int dotenv_double(struct dotenv *d, struct buf *b)
+{
+	d->p++;
+	while (d->p < d->end && *d->p != '"') {
+		if (*d->p == '\\' && d->p + 1 < d->end) {
+			d->line += d->p[1] == '\n';
+			dotenv_escape(b, d->p[1]);
+			d->p += 2;
+			continue;
+		}
+		d->line += *d->p == '\n';
+		buf_add(b, d->p, 1);
+		d->p++;
+	}
+	if (d->p == d->end) {
+		d->why = "the double-quoted value is not closed";
+		return -1;
+	}
+	d->p++;
+	return 0;
+}
+
+/* Unquoted: to the end of the line or a '#' after white space, trimmed. */
+static void dotenv_bare(struct dotenv *d, struct buf *b)
+{
+	const char *start = d->p;
+	const char *end;
+
+	while (!dotenv_at_eol(d) &&
+	       !(*d->p == '#' && d->p > start && is_blank(d->p[-1])))
+		d->p++;
+	end = d->p;
+	while (start < end && is_blank(*start))
+		start++;
+	while (end > start && is_blank(end[-1]))
+		end--;
+	buf_add(b, start, (size_t)(end - start));
+}
+
+/* The value after '=', then nothing but a comment to the end of the line. */
+static int dotenv_value(struct dotenv *d, char **value)
+{
+	const char *after_eq = d->p;
+	struct buf b = { 0 };
+	int rc = 0;
+
+	dotenv_skip_blanks(d);
+	if (*d->p == '\'') {
+		rc = dotenv_single(d, &b);
+	} else if (*d->p == '"') {
+		rc = dotenv_double(d, &b);
+	} else {
+		/* From just after '=': a blank before '#' makes a comment. */
+		d->p = after_eq;
+		dotenv_bare(d, &b);
+	}
+	dotenv_skip_blanks(d);
+	if (rc == 0 && *d->p == '#')
+		dotenv_skip_line(d);
+	if (rc == 0 && !dotenv_at_eol(d)) {
+		d->why = "text follows the closing quote";
+		rc = -1;
+	}
+	if (rc == 0 && buf_finish(&b, value) < 0) {
+		d->why = NULL;
+		return -1;
+	}
+	if (rc < 0)
+		free(b.s);
+	return rc;
+}
+
+/* One NAME=VALUE entry; the last one naming key wins. */
+static int dotenv_entry(struct dotenv *d, const char *key, char **out)
+{
+	const char *name;
+	char *value = NULL;
+	size_t len;
+
+	if (dotenv_name(d, &name, &len) < 0 || dotenv_value(d, &value) < 0)
+		return -1;
+	if (len == strlen(key) && strncmp(name, key, len) == 0) {
+		free(*out);
+		*out = value;
+		return 0;
+	}
+	free(value);
+	return 0;
+}
+
+/* Every entry is checked, not only key's: junk is an error anywhere. */
+static int dotenv_parse(struct dotenv *d, const char *key, char **out,
+			int *bad_line)
+{
+	while (d->p < d->end) {
+		*bad_line = d->line;
+		dotenv_skip_blanks(d);
+		if (*d->p == '#')
+			dotenv_skip_line(d);
+		else if (!dotenv_at_eol(d) && dotenv_entry(d, key, out) < 0)
+			return -1;
+		if (d->p < d->end) {
+			d->p++;
+			d->line++;
+		}
+	}
+	return 0;
+}
+
+/* Windows editors end lines with CRLF; the CR is not part of a value. */
+static void drop_crlf(char *text, size_t *len)
+{
+	size_t i;
+	size_t j = 0;
+
+	for (i = 0; i < *len; i++)
+		if (text[i] != '\r' || (i + 1 < *len && text[i + 1] != '\n'))
+			text[j++] = text[i];
+	text[j] = '\0';
+	*len = j;
+}
+
+static int read_failed(const char *path, int errnum, struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "cannot read .env file \"%s\"", path);
+	error_detail(err, "%s", strerror(errnum));
+	error_hint(
+		err,
+		"Check the file's permissions, or set DATABASE_URL or --url instead.");
+	return -1;
+}
+
+/* The whole file, NUL-terminated; *text stays NULL if it does not exist. */
+static int read_text(const char *path, char **text, size_t *len,
+		     struct retort_error *err)
+{
+	struct buf b = { 0 };
+	char chunk[4096];
+	FILE *file;
+	size_t n;
+	int ret = 0;
+
+	file = fopen(path, "r");
+	if (file == NULL)
+		return errno == ENOENT ? 0 : read_failed(path, errno, err);
+	while ((n = fread(chunk, 1, sizeof(chunk), file)) > 0)
+		buf_add(&b, chunk, n);
+	if (ferror(file))
+		ret = read_failed(path, errno ? errno : EIO, err);
+	fclose(file);
+	*len = b.len;
+	if (ret == 0 && buf_finish(&b, text) < 0)
+		ret = out_of_memory(err);
+	free(b.s);
+	return ret;
+}
+
+static int dotenv_malformed(const char *path, int line, const char *why,
+			    struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "%s:%d: malformed line", path, line);
+	error_detail(err, "line %d: %s", line, why);
+	error_hint(
+		err,
+		"Lines of a .env file are NAME=VALUE, export NAME=VALUE, # comments or blank; quote a value with ' or \".");
+	return -1;
+}
+
+static int line_of(const char *text, const char *at)
+{
+	int line = 1;
+
+	for (; text < at; text++)
+		line += *text == '\n';
+	return line;
+}
+
+int config_read_dotenv(const char *path, const char *key, char **out,
+		       struct retort_error *err)
+{
+	struct dotenv d = { 0 };
+	char *text = NULL;
+	const char *nul;
+	size_t len = 0;
+	int bad_line = 0;
+	int ret = -1;
+
+	*out = NULL;
+	if (read_text(path, &text, &len, err) < 0)
+		goto out;
+	ret = 0;
+	if (text == NULL)
+		goto out;
+	drop_crlf(text, &len);
+	nul = memchr(text, '\0', len);
+	if (nul != NULL) {
+		ret = dotenv_malformed(path, line_of(text, nul), "a NUL byte",
+				       err);
+		goto out;
+	}
+	d = (struct dotenv){ .p = text, .end = text + len, .line = 1 };
+	if (dotenv_parse(&d, key, out, &bad_line) == 0)
+		goto out;
+	free(*out);
+	*out = NULL;
+	if (d.why == NULL)
+		ret = out_of_memory(err);
+	else
+		ret = dotenv_malformed(path, bad_line, d.why, err);
+out:
+	free(text);
+	return ret;
+}
+
+/* ---- database URL ---- */
+
+/* RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"; 0 if none. */
+static size_t url_scheme_len(const char *s)
+{
+	size_t n = 0;
+
+	if (!is_alpha(s[0]))
+		return 0;
+	while (is_alpha(s[n]) || is_digit(s[n]) || s[n] == '+' || s[n] == '-' ||
+	       s[n] == '.')
+		n++;
+	return s[n] == ':' ? n : 0;
+}
+
+/* "postgresql" or "postgres" before any "+driver", as libpq spells it. */
+static const char *url_libpq_scheme(const char *s, size_t scheme_len)
+{
+	static const char *const schemes[] = { "postgresql", "postgres" };
+	const char *plus = memchr(s, '+', scheme_len);
+	size_t base = plus ? (size_t)(plus - s) : scheme_len;
+	size_t i;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
+		if (base == strlen(schemes[i]) &&
+		    strncasecmp(s, schemes[i], base) == 0)
+			return schemes[i];
+	return NULL;
+}
+
+/*
+ * Where the query starts.  libpq looks for "user:password@" before the
+ * first '/', so a '?' in a password does not start the query; nor here.
+ */
+static const char *url_query(const char *rest)
+{
+	const char *p = rest + strcspn(rest, "@/");
+
+	if (*p == '@')
+		rest = p + 1;
+	return strchr(rest, '?');
+}
+
+/*
+ * SQLAlchemy's asyncpg dialect takes "ssl"; libpq knows only "sslmode" and
+ * refuses a URI with a parameter it does not know.
+ */
+static const char *ssl_to_sslmode(const char *value, size_t len)
+{
+	static const char *const map[][2] = {
+		{ "true", "require" },	      { "false", "disable" },
+		{ "disable", "disable" },     { "allow", "allow" },
+		{ "prefer", "prefer" },	      { "require", "require" },
+		{ "verify-ca", "verify-ca" }, { "verify-full", "verify-full" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (len == strlen(map[i][0]) &&
+		    strncasecmp(value, map[i][0], len) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+static void url_add_param(struct buf *b, const char *param, size_t len)
+{
+	const char *mode = NULL;
+
+	if (len > 4 && strncmp(param, "ssl=", 4) == 0)
+		mode = ssl_to_sslmode(param + 4, len - 4);
+	if (mode == NULL) {
+		buf_add(b, param, len);
+		return;
+	}
+	buf_puts(b, "sslmode=");
+	buf_puts(b, mode);
+}
+
+static void url_add_query(struct buf *b, const char *query)
+{
+	size_t len;
+
+	buf_add(b, "?", 1);
+	query++;
+	for (;;) {
+		len = strcspn(query, "&");
+		url_add_param(b, query, len);
+		if (query[len] == '\0')
+			return;
+		buf_add(b, "&", 1);
+		query += len + 1;
+	}
+}
+
+/* rest: everything after "scheme://". */
+static int url_rewrite(const char *scheme, const char *rest, char **out,
+		       struct retort_error *err)
+{
+	const char *query = url_query(rest);
+	struct buf b = { 0 };
+
+	buf_puts(&b, scheme);
+	buf_puts(&b, "://");
+	if (query == NULL) {
+		buf_puts(&b, rest);
+	} else {
+		buf_add(&b, rest, (size_t)(query - rest));
+		url_add_query(&b, query);
+	}
+	if (buf_finish(&b, out) < 0)
+		return out_of_memory(err);
+	return 0;
+}
+
+static int url_unsupported(const char *in, size_t scheme_len,
+			   struct retort_error *err)
+{
+	/* The scheme alone: the rest may hold a password. */
+	error_set(err, RETORT_USAGE, "unsupported database URL scheme \"%.*s\"",
+		  (int)scheme_len, in);
+	error_hint(
+		err,
+		"retort speaks to PostgreSQL: use postgresql://, postgres:// or postgresql+driver:// (the +driver is dropped), or a keyword/value string such as \"host=localhost dbname=app\".");
+	return -1;
+}
+
+int config_normalize_url(const char *in, char **out, struct retort_error *err)
+{
+	const char *scheme;
+	size_t scheme_len;
+
+	*out = NULL;
+	if (!is_set(in)) {
+		error_set(err, RETORT_USAGE, "empty database URL");
+		error_hint(
+			err,
+			"Give a postgresql:// URL or a keyword/value string such as \"host=localhost dbname=app\".");
+		return -1;
+	}
+	scheme_len = url_scheme_len(in);
+	if (scheme_len == 0) {
+		/* A keyword/value string: libpq reads it as it is. */
+		*out = strdup(in);
+		return *out ? 0 : out_of_memory(err);
+	}
+	scheme = url_libpq_scheme(in, scheme_len);
+	if (scheme == NULL)
+		return url_unsupported(in, scheme_len, err);
+	if (strncmp(in + scheme_len, "://", 3) != 0) {
+		error_set(
+			err, RETORT_USAGE,
+			"database URL scheme \"%.*s\" is not followed by \"//\"",
+			(int)scheme_len, in);
+		error_hint(
+			err,
+			"Write postgresql://user@host:port/dbname, or a keyword/value string such as \"host=localhost dbname=app\".");
+		return -1;
+	}
+	return url_rewrite(scheme, in + scheme_len + 3, out, err);
+}
+
+int config_resolve_url(struct config *cfg, const char *cli_url,
+		       const char *env_url, const char *dotenv_path,
+		       struct retort_error *err)
+{
+	const char *chosen = NULL;
+	const char *origin = NULL;
+	char *dotenv_url = NULL;
+	int ret = -1;
+
+	free(cfg->url);
+	cfg->url = NULL;
+	cfg->url_origin = NULL;
+	if (is_set(cli_url)) {
+		chosen = cli_url;
+		origin = ORIGIN_CLI;
+	} else if (is_set(env_url)) {
+		chosen = env_url;
+		origin = ORIGIN_ENV;
+	} else {
+		/* Read only when needed: a broken .env must not block --url. */
+		if (dotenv_path != NULL &&
+		    config_read_dotenv(dotenv_path, "DATABASE_URL", &dotenv_url,
+				       err) < 0)
+			goto out;
+		chosen = is_set(dotenv_url) ? dotenv_url : cfg->ini_url;
+		origin = is_set(dotenv_url) ? ORIGIN_DOTENV : ORIGIN_INI;
+	}
+	ret = 0;
+	if (!is_set(chosen))
+		goto out;
+	ret = config_normalize_url(chosen, &cfg->url, err);
+	if (ret == 0)
+		cfg->url_origin = origin;
+	else if (origin == ORIGIN_DOTENV)
+		error_detail(err, "the URL came from DATABASE_URL in \"%s\"",
+			     dotenv_path);
+	else
+		error_detail(err, "the URL came from %s", origin);
+out:
+	free(dotenv_url);
+	return ret;
+}
+
+/* ---- -x key=value ---- */
+
+static int arg_malformed(struct retort_error *err, const char *what)
+{
+	/* Not the argument itself: -x may carry a password. */
+	error_set(err, RETORT_USAGE, "-x argument %s", what);
+	error_hint(
+		err,
+		"Write -x key=value; the value may contain '=' or be empty (-x key=).");
+	return -1;
+}
+
+int config_add_arg(struct config *cfg, const char *key_value,
+		   struct retort_error *err)
+{
+	const char *eq = strchr(key_value, '=');
+	struct config_arg *args;
+	char *key = NULL;
+	char *value = NULL;
+
+	if (eq == NULL)
+		return arg_malformed(err, "has no '='");
+	if (eq == key_value)
+		return arg_malformed(err, "has an empty key");
+	key = strndup(key_value, (size_t)(eq - key_value));
+	value = strdup(eq + 1);
+	if (key == NULL || value == NULL)
+		goto fail;
+	args = realloc(cfg->args, (cfg->nargs + 1) * sizeof(*args));
+	if (args == NULL)
+		goto fail;
+	cfg->args = args;
+	args[cfg->nargs].key = key;
+	args[cfg->nargs].value = value;
+	cfg->nargs++;
+	return 0;
+fail:
+	free(value);
+	free(key);
+	return out_of_memory(err);
+}
+
+const char *config_arg(const struct config *cfg, const char *key)
+{
+	size_t i;
+
+	for (i = cfg->nargs; i > 0; i--)
+		if (strcmp(cfg->args[i - 1].key, key) == 0)
+			return cfg->args[i - 1].value;
+	return NULL;
+}

@@ -1,0 +1,87 @@
+/*
+ * config.h - retort.ini, .env, -x arguments and database URL normalisation.
+ *
+ * Pure apart from reading the files it is given: no libpq, no environment
+ * lookups (the caller passes getenv()'s answers in), no printing.
+ */
+#ifndef RETORT_CONFIG_H
+#define RETORT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+struct config_arg {
+	char *key;
+	char *value;
+};
+
+/* Every string is owned by the config and freed by config_release(). */
+struct config {
+	char *versions;	     /* built plugins; default "build/versions" */
+	char *sources;	     /* where new revisions go; default "versions" */
+	char *version_table; /* default "alembic_version" */
+	char *version_table_schema; /* NULL: unqualified (search_path decides)
+				     */
+	char *ini_url;		    /* the ini's url, NULL if unset */
+	char *url;		    /* resolved and normalised, NULL if none */
+	/* one of "--url", "DATABASE_URL", ".env", "the ini file's url"; or NULL
+	 */
+	const char *url_origin;	 /* static text naming where url came from */
+	struct config_arg *args; /* -x key=value, in order given */
+	size_t nargs;
+};
+
+/* Fill cfg with the defaults. */
+int config_init(struct config *cfg, struct retort_error *err);
+/* Free everything; accepts a zeroed or released config. */
+void config_release(struct config *cfg);
+
+/*
+ * Read the [retort] section of an ini file over the defaults: versions,
+ * sources, version_table, version_table_schema, url.  "%(here)s" in a value
+ * is the ini file's directory (as in alembic.ini).  Unknown keys and other
+ * sections are ignored, so one file can serve other tools too.  A missing
+ * file is an error unless missing_ok; a malformed line is an error naming
+ * the file and line (RETORT_USAGE).
+ */
+int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
+		    struct retort_error *err);
+
+/*
+ * The value of key in a .env file (KEY=VALUE lines, optional "export ",
+ * single or double quotes, # comments, blank lines).  *out is NULL when
+ * the file or the key is absent.  A line that is none of these is an error
+ * naming the file and line number, never the line's text (it may hold a
+ * password).  The caller frees *out.
+ */
+int config_read_dotenv(const char *path, const char *key, char **out,
+		       struct retort_error *err);
+
+/*
+ * Choose the URL, first to last: cli_url (--url), env_url (DATABASE_URL),
+ * the .env file at dotenv_path, the ini's url; any may be NULL.  Sets
+ * cfg->url (normalised) and cfg->url_origin; leaves them NULL when none
+ * is given, so libpq's PG* variables and defaults apply.
+ */
+int config_resolve_url(struct config *cfg, const char *cli_url,
+		       const char *env_url, const char *dotenv_path,
+		       struct retort_error *err);
+
+/*
+ * Make a URL libpq accepts: "postgresql+driver://" and "postgres+driver://"
+ * lose the "+driver"; SQLAlchemy's "?ssl=require" becomes sslmode; libpq
+ * URIs and keyword/value strings pass through unchanged.  The caller frees
+ * *out.  Never copies the URL into an error message.
+ */
+int config_normalize_url(const char *in, char **out, struct retort_error *err);
+
+/* Record "-x key=value"; a missing '=' or empty key is RETORT_USAGE. */
+int config_add_arg(struct config *cfg, const char *key_value,
+		   struct retort_error *err);
+
+/* The last value given for key, or NULL.  Borrowed from cfg. */
+const char *config_arg(const struct config *cfg, const char *key);
+
+#endif

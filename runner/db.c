@@ -1,0 +1,432 @@
+/*
+ * db.c - the connection, the version table and transactions.
+ *
+ * The version table is Alembic's, byte for byte, so Alembic and retort can
+ * take turns on one database.  Identifiers are quoted with libpq, values
+ * are parameters.  Never prints, and never puts a connection string in an
+ * error: it may hold a password.
+ */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Replace every "quoted" span with "...": libpq quotes connection text. */
+static void redact_quoted(char *msg)
+{
+	char *src = msg, *dst = msg;
+	bool inside = false;
+
+	for (; *src; src++) {
+		if (*src == '"') {
+			if (!inside) {
+				memcpy(dst, "\"...", 4);
+				dst += 4;
+			} else {
+				*dst++ = '"';
+			}
+			inside = !inside;
+			continue;
+		}
+		if (!inside)
+			*dst++ = *src;
+	}
+	*dst = '\0';
+}
+
+static void strip_newline(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
+}
+
+/* A bad URL is found before any connection is tried. */
+static int check_url(const char *url, struct retort_error *err)
+{
+	char *why = NULL;
+	PQconninfoOption *opts = PQconninfoParse(url, &why);
+
+	if (opts) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	error_set(err, RETORT_USAGE, "invalid database URL");
+	if (why) {
+		/* The redaction keeps the reason and hides quoted URL text. */
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "%s", why);
+		strip_newline(buf);
+		redact_quoted(buf);
+		error_detail(err, "%s", buf);
+		PQfreemem(why);
+	}
+	error_hint(
+		err,
+		"Use postgresql://user:password@host:port/dbname or keyword=value pairs (host=... dbname=...).");
+	return -1;
+}
+
+static void describe_target(struct db *db)
+{
+	const char *host = PQhost(db->conn), *port = PQport(db->conn);
+	const char *name = PQdb(db->conn), *user = PQuser(db->conn);
+	size_t len;
+
+	len = strlen(host ? host : "") + strlen(port ? port : "") +
+	      strlen(name ? name : "") + strlen(user ? user : "") + 64;
+	db->target = malloc(len);
+	if (db->target)
+		snprintf(db->target, len, "host %s port %s database %s user %s",
+			 host && *host ? host : "(default)",
+			 port && *port ? port : "(default)", name ? name : "",
+			 user ? user : "");
+}
+
+static int connect_failed(struct db *db, struct retort_error *err)
+{
+	char why[768];
+
+	snprintf(why, sizeof(why), "%s", PQerrorMessage(db->conn));
+	strip_newline(why);
+	error_set(err, RETORT_FAILED, "cannot connect to the database");
+	error_detail(err, "%s", db->target ? db->target : "");
+	error_detail(err, "%s", why);
+	error_hint(
+		err,
+		"Check that the server is running and that the URL (--url, DATABASE_URL, .env or retort.ini) names the right host, port, database, user and password.");
+	return -1;
+}
+
+static char *quote_ident(PGconn *conn, const char *name)
+{
+	char *quoted = PQescapeIdentifier(conn, name, strlen(name));
+	char *copy = quoted ? strdup(quoted) : NULL;
+
+	PQfreemem(quoted);
+	return copy;
+}
+
+static char *join_pkey_name(const char *table)
+{
+	size_t len = strlen(table) + sizeof("_pkc");
+	char *name = malloc(len);
+
+	if (name)
+		snprintf(name, len, "%s_pkc", table);
+	return name;
+}
+
+/* "schema"."table", or "table" when no schema is configured. */
+static int quote_version_table(struct db *db, const char *table,
+			       const char *schema, struct retort_error *err)
+{
+	char *qtable = quote_ident(db->conn, table);
+	char *pkey = join_pkey_name(table);
+	char *qschema = schema ? quote_ident(db->conn, schema) : NULL;
+	size_t len;
+
+	db->version_pkey = pkey ? quote_ident(db->conn, pkey) : NULL;
+	free(pkey);
+	if (!qtable || (schema && !qschema) || !db->version_pkey) {
+		free(qtable);
+		free(qschema);
+		return error_set(err, RETORT_FAILED,
+				 "cannot quote the version table name");
+	}
+	len = strlen(qtable) + (qschema ? strlen(qschema) + 1 : 0) + 1;
+	db->version_table = malloc(len);
+	if (db->version_table)
+		snprintf(db->version_table, len, "%s%s%s",
+			 qschema ? qschema : "", qschema ? "." : "", qtable);
+	free(qtable);
+	free(qschema);
+	if (!db->version_table)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	return 0;
+}
+
+static void ignore_notice(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+int db_connect(struct db *db, const char *url, const char *version_table,
+	       const char *version_table_schema, struct retort_error *err)
+{
+	const char *keys[] = { "dbname", "fallback_application_name", NULL };
+	const char *values[] = { url, "retort", NULL };
+
+	memset(db, 0, sizeof(*db));
+	if (url && check_url(url, err) < 0)
+		return -1;
+	/* expand_dbname lets "dbname" carry a whole URL or keyword string. */
+	db->conn = PQconnectdbParams(url ? keys : keys + 1,
+				     url ? values : values + 1, 1);
+	if (!db->conn)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	describe_target(db);
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		connect_failed(db, err);
+		db_close(db);
+		return -1;
+	}
+	PQsetNoticeReceiver(db->conn, ignore_notice, NULL);
+	if (quote_version_table(db, version_table, version_table_schema, err) <
+	    0) {
+		db_close(db);
+		return -1;
+	}
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	if (db->conn)
+		PQfinish(db->conn);
+	free(db->version_table);
+	free(db->version_pkey);
+	free(db->target);
+	memset(db, 0, sizeof(*db));
+}
+
+int db_error_from_result(struct retort_error *err, PGconn *conn,
+			 const PGresult *res)
+{
+	const char *primary = NULL, *detail = NULL, *hint = NULL;
+	const char *state = NULL, *context = NULL;
+	char fallback[256];
+
+	if (res) {
+		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+		detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+		hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		context = PQresultErrorField(res, PG_DIAG_CONTEXT);
+	}
+	if (!primary) {
+		snprintf(fallback, sizeof(fallback), "%s",
+			 conn ? PQerrorMessage(conn) : "unknown error");
+		strip_newline(fallback);
+		primary = fallback;
+	}
+	error_set(err, RETORT_FAILED, "%s", primary);
+	if (detail)
+		error_detail(err, "%s", detail);
+	if (context)
+		error_detail(err, "context: %s", context);
+	if (state) {
+		error_detail(err, "SQLSTATE %s", state);
+		snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", state);
+	}
+	if (hint)
+		error_hint(err, "%s", hint);
+	return -1;
+}
+
+/* Run a statement with text parameters; the caller clears the result. */
+static PGresult *run(struct db *db, const char *sql, int nparams,
+		     const char *const *values, struct retort_error *err)
+{
+	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, values, NULL,
+				     NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return res;
+	db_error_from_result(err, db->conn, res);
+	PQclear(res);
+	return NULL;
+}
+
+static int version_table_exists(struct db *db, bool *exists,
+				struct retort_error *err)
+{
+	const char *params[] = { db->version_table };
+	PGresult *res =
+		run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+
+	if (!res) {
+		error_prefix(err, "cannot look for the version table %s",
+			     db->version_table);
+		return -1;
+	}
+	*exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+static int collect_rows(PGresult *res, char ***rows, size_t *nrows,
+			struct retort_error *err)
+{
+	size_t n = (size_t)PQntuples(res);
+	char **out = calloc(n ? n : 1, sizeof(*out));
+
+	if (!out)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		out[i] = strdup(PQgetvalue(res, (int)i, 0));
+		if (!out[i]) {
+			for (size_t j = 0; j < i; j++)
+				free(out[j]);
+			free(out);
+			return error_set(err, RETORT_FAILED, "out of memory");
+		}
+	}
+	*rows = out;
+	*nrows = n;
+	return 0;
+}
+
+int db_read_versions(struct db *db, char ***rows, size_t *nrows,
+		     struct retort_error *err)
+{
+	char sql[512];
+	PGresult *res;
+	bool exists = false;
+	int rc;
+
+	*rows = NULL;
+	*nrows = 0;
+	if (version_table_exists(db, &exists, err) < 0)
+		return -1;
+	if (!exists)
+		return 0;
+	snprintf(sql, sizeof(sql),
+		 "SELECT version_num FROM %s ORDER BY version_num",
+		 db->version_table);
+	res = run(db, sql, 0, NULL, err);
+	if (!res) {
+		error_prefix(err, "cannot read the version table %s",
+			     db->version_table);
+		return -1;
+	}
+	rc = collect_rows(res, rows, nrows, err);
+	PQclear(res);
+	return rc;
+}
+
+static int simple(struct db *db, const char *sql, struct retort_error *err)
+{
+	PGresult *res = run(db, sql, 0, NULL, err);
+
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+/* The primary key's name is Alembic's, <table>_pkc, so both tools agree. */
+static int create_version_table(struct db *db, struct retort_error *err)
+{
+	char sql[768];
+
+	snprintf(sql, sizeof(sql),
+		 "CREATE TABLE %s (version_num varchar(32) NOT NULL, "
+		 "CONSTRAINT %s PRIMARY KEY (version_num))",
+		 db->version_table, db->version_pkey);
+	if (simple(db, sql, err) < 0) {
+		error_prefix(err, "cannot create the version table %s",
+			     db->version_table);
+		return -1;
+	}
+	return 0;
+}
+
+int db_ensure_version_table(struct db *db, struct retort_error *err)
+{
+	bool exists = false;
+
+	if (version_table_exists(db, &exists, err) < 0)
+		return -1;
+	if (exists)
+		return 0;
+	return create_version_table(db, err);
+}
+
+static int delete_version(struct db *db, const char *id,
+			  struct retort_error *err)
+{
+	char sql[512];
+	const char *params[] = { id };
+	PGresult *res;
+	bool one;
+
+	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE version_num = $1",
+		 db->version_table);
+	res = run(db, sql, 1, params, err);
+	if (!res)
+		return -1;
+	one = strcmp(PQcmdTuples(res), "1") == 0;
+	PQclear(res);
+	if (one)
+		return 0;
+	/* Alembic checks the same: another writer moved the table under us. */
+	error_set(err, RETORT_FAILED,
+		  "version table %s has no row '%s' to remove",
+		  db->version_table, id);
+	error_hint(
+		err,
+		"Another process changed the version table during the run; run `retort current` and try again.");
+	return -1;
+}
+
+static int insert_version(struct db *db, const char *id,
+			  struct retort_error *err)
+{
+	char sql[512];
+	const char *params[] = { id };
+	PGresult *res;
+
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (version_num) VALUES ($1)",
+		 db->version_table);
+	res = run(db, sql, 1, params, err);
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+int db_update_versions(struct db *db, const char *const *remove, size_t nremove,
+		       const char *const *insert, size_t ninsert,
+		       struct retort_error *err)
+{
+	for (size_t i = 0; i < nremove; i++)
+		if (delete_version(db, remove[i], err) < 0)
+			return -1;
+	for (size_t i = 0; i < ninsert; i++)
+		if (insert_version(db, insert[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+int db_begin(struct db *db, struct retort_error *err)
+{
+	return simple(db, "BEGIN", err);
+}
+
+int db_commit(struct db *db, struct retort_error *err)
+{
+	PGresult *res = run(db, "COMMIT", 0, NULL, err);
+	bool rolled_back;
+
+	if (!res)
+		return -1;
+	/* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
+	rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
+	PQclear(res);
+	if (rolled_back)
+		return error_set(
+			err, RETORT_FAILED,
+			"the transaction was rolled back by the server at COMMIT");
+	return 0;
+}
+
+void db_rollback(struct db *db)
+{
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return;
+	PQclear(PQexec(db->conn, "ROLLBACK"));
+}

@@ -1,0 +1,65 @@
+/*
+ * db.h - the connection, the version table and transactions.
+ *
+ * The only place on the runner's side, with migrate.c, that talks to libpq.
+ * Identifiers are quoted with PQescapeIdentifier, values go through
+ * PQexecParams; no SQL is built from user text.
+ */
+#ifndef RETORT_DB_H
+#define RETORT_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "error.h"
+
+struct db {
+	PGconn *conn;
+	char *version_table; /* quoted, schema-qualified when a schema is set */
+	char *version_pkey;  /* its primary key's name, quoted */
+	char *target; /* "host H port P database D user U", for messages */
+};
+
+/*
+ * Connect with a URL or keyword string (NULL: libpq's defaults and PG*
+ * variables).  A bad URL is RETORT_USAGE; a failed connection is
+ * RETORT_FAILED naming host, port, database and user, never the password.
+ * version_table/schema name the version table (schema may be NULL).
+ */
+int db_connect(struct db *db, const char *url, const char *version_table,
+	       const char *version_table_schema, struct retort_error *err);
+/* Close; accepts a zeroed struct. */
+void db_close(struct db *db);
+
+/*
+ * The version table's rows, sorted.  An absent table is no rows.  The
+ * caller frees each row and the array.
+ */
+int db_read_versions(struct db *db, char ***rows, size_t *nrows,
+		     struct retort_error *err);
+
+/* CREATE TABLE IF NOT EXISTS, as Alembic creates it. */
+int db_ensure_version_table(struct db *db, struct retort_error *err);
+
+/* Delete rows remove[] and insert rows insert[] (ids), in the open transaction.
+ */
+int db_update_versions(struct db *db, const char *const *remove, size_t nremove,
+		       const char *const *insert, size_t ninsert,
+		       struct retort_error *err);
+
+int db_begin(struct db *db, struct retort_error *err);
+int db_commit(struct db *db, struct retort_error *err);
+/* Roll back whatever is open; safe to call when nothing is. */
+void db_rollback(struct db *db);
+
+/*
+ * Fill err from a failed result: PostgreSQL's primary message, detail,
+ * hint and SQLSTATE.  res may be NULL (the connection's message is used).
+ * Returns -1.
+ */
+int db_error_from_result(struct retort_error *err, PGconn *conn,
+			 const PGresult *res);
+
+#endif

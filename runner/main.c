@@ -1,0 +1,374 @@
+/*
+ * main.c - the retort command line: global options, the command table,
+ * preparing what each command needs, printing errors, the exit status.
+ *
+ * The only file that prints an error or decides the exit status.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+#ifndef RETORT_VERSION
+#define RETORT_VERSION "unknown"
+#endif
+
+enum cmd_needs {
+	NEEDS_REVISIONS = 1 << 0, /* the plugins, read and validated */
+	NEEDS_DB = 1 << 1,	  /* a connection */
+};
+
+/* Per-command options; each command entry says which it accepts. */
+enum cmd_option {
+	OPT_VERBOSE = 1 << 0,
+	OPT_INDICATE_CURRENT = 1 << 1,
+	OPT_CHECK_HEADS = 1 << 2,
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct app *app, const struct cmd_args *args,
+		   struct retort_error *err);
+	unsigned needs;	  /* enum cmd_needs */
+	unsigned options; /* enum cmd_option */
+	int min_args, max_args;
+	const char *usage;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB, 0, 1, 1,
+	  "upgrade TARGET",
+	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
+	{ "downgrade", cmd_downgrade, NEEDS_REVISIONS | NEEDS_DB, 0, 1, 1,
+	  "downgrade TARGET",
+	  "Revert revisions down to TARGET (base, an id, -N, ...)." },
+	{ "current", cmd_current, NEEDS_REVISIONS | NEEDS_DB,
+	  OPT_VERBOSE | OPT_CHECK_HEADS, 0, 0, "current [-v] [--check-heads]",
+	  "Show the revision(s) the database is at." },
+	{ "history", cmd_history, NEEDS_REVISIONS,
+	  OPT_VERBOSE | OPT_INDICATE_CURRENT, 0, 0, "history [-v] [-i]",
+	  "List the revisions, newest first." },
+	{ "heads", cmd_heads, NEEDS_REVISIONS, OPT_VERBOSE, 0, 0, "heads [-v]",
+	  "Show the revision graph's heads." },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_usage(FILE *out)
+{
+	fputs("usage: retort [-c FILE] [--url URL] [--versions DIR] "
+	      "[-x KEY=VALUE]... [-q] COMMAND [ARGS]\n\n"
+	      "Alembic-compatible PostgreSQL migrations written in C.\n\n"
+	      "commands:\n",
+	      out);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-30s %s\n", commands[i].usage,
+			commands[i].summary);
+	fputs("\noptions:\n"
+	      "  -c, --config FILE   configuration file (default: retort.ini)\n"
+	      "  --url URL           database URL (else DATABASE_URL, .env, "
+	      "retort.ini)\n"
+	      "  --versions DIR      directory of built revision plugins\n"
+	      "  -x KEY=VALUE        argument for revisions (retort_arg)\n"
+	      "  -q, --quiet         no progress output\n"
+	      "  -h, --help          this help; COMMAND --help for a command's\n"
+	      "  --version           print retort's version\n",
+	      out);
+}
+
+static void print_command_usage(const struct command *cmd, FILE *out)
+{
+	fprintf(out, "usage: retort %s\n\n%s\n", cmd->usage, cmd->summary);
+	if (cmd->options & OPT_VERBOSE)
+		fputs("\n  -v, --verbose            more detail per revision",
+		      out);
+	if (cmd->options & OPT_INDICATE_CURRENT)
+		fputs("\n  -i, --indicate-current   mark the database's current revision(s)",
+		      out);
+	if (cmd->options & OPT_CHECK_HEADS)
+		fputs("\n  --check-heads            fail unless the database is at every head",
+		      out);
+	fputs("\n", out);
+}
+
+static void print_error(const struct retort_error *err)
+{
+	const char *line = err->detail;
+
+	fprintf(stderr, "retort: error: %s\n", err->msg);
+	while (*line) {
+		const char *end;
+		int len;
+
+		/* libpq indents its continuation lines with a tab. */
+		line += strspn(line, " \t");
+		end = strchr(line, '\n');
+		len = end ? (int)(end - line) : (int)strlen(line);
+		fprintf(stderr, "retort: detail: %.*s\n", len, line);
+		line += len + (end ? 1 : 0);
+	}
+	if (err->hint[0])
+		fprintf(stderr, "retort: hint: %s\n", err->hint);
+}
+
+struct global_opts {
+	const char *config_path;
+	const char *url;
+	const char *versions;
+	bool help, version;
+};
+
+static int usage_error(struct retort_error *err, const char *hint,
+		       const char *fmt, ...) ERROR_PRINTF(3, 4);
+
+static int usage_error(struct retort_error *err, const char *hint,
+		       const char *fmt, ...)
+{
+	char msg[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_set(err, RETORT_USAGE, "%s", msg);
+	error_hint(err, "%s", hint);
+	return -1;
+}
+
+static int parse_global(int argc, char **argv, struct global_opts *g,
+			struct app *app, struct retort_error *err)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "url", required_argument, NULL, 'U' },
+		{ "versions", required_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'R' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	/* "+": stop at the command, whose options are parsed apart. */
+	while ((c = getopt_long(argc, argv, "+:c:x:qh", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'c':
+			g->config_path = optarg;
+			break;
+		case 'U':
+			g->url = optarg;
+			break;
+		case 'V':
+			g->versions = optarg;
+			break;
+		case 'q':
+			app->quiet = true;
+			break;
+		case 'h':
+			g->help = true;
+			break;
+		case 'R':
+			g->version = true;
+			break;
+		case 'x':
+			if (config_add_arg(&app->cfg, optarg, err) < 0)
+				return -1;
+			break;
+		case ':':
+			return usage_error(
+				err, "Run `retort --help` for the options.",
+				"option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(
+				err, "Run `retort --help` for the options.",
+				"unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+static int reject_option(const struct command *cmd, const char *opt,
+			 struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "unknown option '%s' for '%s'", opt,
+		  cmd->name);
+	error_hint(err, "Run `retort %s --help`.", cmd->name);
+	return -1;
+}
+
+static int accept_option(const struct command *cmd, unsigned opt,
+			 const char *text, struct retort_error *err)
+{
+	return (cmd->options & opt) ? 0 : reject_option(cmd, text, err);
+}
+
+static int parse_command_option(const struct command *cmd, int c,
+				const char *text, struct cmd_args *args,
+				bool *help, struct retort_error *err)
+{
+	switch (c) {
+	case 'h':
+		*help = true;
+		return 0;
+	case 'v':
+		args->verbose = true;
+		return accept_option(cmd, OPT_VERBOSE, text, err);
+	case 'i':
+		args->indicate_current = true;
+		return accept_option(cmd, OPT_INDICATE_CURRENT, text, err);
+	case 'H':
+		args->check_heads = true;
+		return accept_option(cmd, OPT_CHECK_HEADS, text, err);
+	default:
+		return reject_option(cmd, text, err);
+	}
+}
+
+static int check_arg_count(const struct command *cmd,
+			   const struct cmd_args *args,
+			   struct retort_error *err)
+{
+	if (args->npositional >= cmd->min_args &&
+	    args->npositional <= cmd->max_args)
+		return 0;
+	error_set(err, RETORT_USAGE, "'%s' takes %s", cmd->name,
+		  cmd->min_args == cmd->max_args && cmd->max_args == 0
+			  ? "no arguments"
+			  : "a TARGET argument");
+	error_hint(err, "usage: retort %s", cmd->usage);
+	return -1;
+}
+
+/* Options may stand before or after the arguments ("-1" is an argument). */
+static int parse_command(const struct command *cmd, int argc, char **argv,
+			 struct cmd_args *args, bool *help,
+			 struct retort_error *err)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		int c = 0;
+
+		if (a[0] != '-' || (a[1] >= '0' && a[1] <= '9') || !a[1]) {
+			if (args->npositional == CMD_MAX_POSITIONAL)
+				return check_arg_count(cmd, args, err);
+			args->positional[args->npositional++] = a;
+			continue;
+		}
+		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			c = 'h';
+		else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
+			c = 'v';
+		else if (!strcmp(a, "-i") || !strcmp(a, "--indicate-current"))
+			c = 'i';
+		else if (!strcmp(a, "--check-heads"))
+			c = 'H';
+		if (parse_command_option(cmd, c, a, args, help, err) < 0)
+			return -1;
+	}
+	return *help ? 0 : check_arg_count(cmd, args, err);
+}
+
+static int load_config(struct app *app, const struct global_opts *g,
+		       struct retort_error *err)
+{
+	const char *ini = g->config_path ? g->config_path : "retort.ini";
+
+	if (config_read_ini(&app->cfg, ini, g->config_path == NULL, err) < 0)
+		return -1;
+	if (g->versions) {
+		char *dir = strdup(g->versions);
+
+		if (!dir)
+			return error_set(err, RETORT_FAILED, "out of memory");
+		free(app->cfg.versions);
+		app->cfg.versions = dir;
+	}
+	return config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),
+				  ".env", err);
+}
+
+static int prepare(struct app *app, const struct command *cmd,
+		   struct retort_error *err)
+{
+	/* Validate every revision before connecting: nothing is touched
+	 * when the set is bad. */
+	if ((cmd->needs & NEEDS_REVISIONS) && app_load_revisions(app, err) < 0)
+		return -1;
+	if ((cmd->needs & NEEDS_DB) && app_connect(app, err) < 0)
+		return -1;
+	return 0;
+}
+
+static int run_command(struct app *app, const struct global_opts *g, int argc,
+		       char **argv, struct retort_error *err)
+{
+	const struct command *cmd;
+	struct cmd_args args = { 0 };
+	bool help = false;
+
+	if (argc == 0)
+		return usage_error(err, "Run `retort --help` for the commands.",
+				   "%s", "no command given");
+	cmd = find_command(argv[0]);
+	if (!cmd)
+		return usage_error(err, "Run `retort --help` for the commands.",
+				   "unknown command '%s'", argv[0]);
+	if (parse_command(cmd, argc, argv, &args, &help, err) < 0)
+		return -1;
+	if (help) {
+		print_command_usage(cmd, app->out);
+		return 0;
+	}
+	if (load_config(app, g, err) < 0 || prepare(app, cmd, err) < 0)
+		return -1;
+	return cmd->run(app, &args, err);
+}
+
+static int finish_output(struct retort_error *err)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	return error_set(err, RETORT_FAILED, "cannot write to standard output");
+}
+
+int main(int argc, char **argv)
+{
+	struct app app = { .out = stdout };
+	struct global_opts g = { 0 };
+	struct retort_error err = { 0 };
+	int rc;
+
+	rc = config_init(&app.cfg, &err);
+	if (rc == 0)
+		rc = parse_global(argc, argv, &g, &app, &err);
+	if (rc == 0 && g.version)
+		printf("retort %s\n", RETORT_VERSION);
+	else if (rc == 0 && (g.help || optind == argc))
+		print_usage(g.help ? stdout : stderr);
+	else if (rc == 0)
+		rc = run_command(&app, &g, argc - optind, argv + optind, &err);
+	if (rc == 0 && !g.help && !g.version && optind == argc)
+		rc = usage_error(&err, "Run `retort --help` for the commands.",
+				 "%s", "no command given");
+	if (rc == 0)
+		rc = finish_output(&err);
+	app_release(&app);
+	if (rc == 0)
+		return RETORT_OK;
+	print_error(&err);
+	return err.status != RETORT_OK ? (int)err.status : RETORT_FAILED;
+}

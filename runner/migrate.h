@@ -1,0 +1,29 @@
+/*
+ * migrate.h - running a plan: each step loads its plugin, runs upgrade()
+ * or downgrade() in a transaction with its version-table change, commits,
+ * and unloads.  Also the host side of plugin_api.h.
+ */
+#ifndef RETORT_MIGRATE_H
+#define RETORT_MIGRATE_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "db.h"
+#include "error.h"
+#include "revmap.h"
+
+struct migrate_opts {
+	FILE *out; /* "Running upgrade ..." lines; NULL = quiet */
+	const struct config *cfg; /* -x arguments */
+};
+
+/*
+ * Run every step of plan in order.  A failing step is rolled back and
+ * stops the run with RETORT_FAILED; the steps before it stay committed.
+ */
+int migrate_run(struct db *db, const struct revmap *map,
+		const struct plan *plan, const struct migrate_opts *opts,
+		struct retort_error *err);
+
+#endif

@@ -1,0 +1,438 @@
+/*
+ * Integration: upgrade, downgrade, current, history and heads against a
+ * real database, as a user sees them: the exact output lines, the exit
+ * status, and what the database holds afterwards.
+ */
+#include <unistd.h>
+
+#include "harness.h"
+
+#define at harness_at
+
+static const char *column_exists(const struct harness_db *db,
+				 const char *table, const char *column)
+{
+	return harness_scalar(db, harness_fmt("SELECT count(*) FROM "
+					      "information_schema.columns "
+					      "WHERE table_name = '%s' AND "
+					      "column_name = '%s'",
+					      table, column));
+}
+
+START_TEST(test_linear_step_by_step)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	r = at(db, "linear", "upgrade", "+1", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running upgrade  -> 001, create table a\n");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	ck_assert(harness_table_exists(db, "a"));
+	ck_assert(!harness_table_exists(db, "b"));
+
+	r = at(db, "linear", "upgrade", "+1", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running upgrade 001 -> 002, add table b\n");
+	assert_str_eq(harness_versions(db, NULL), "002");
+	ck_assert(harness_table_exists(db, "b"));
+	assert_str_eq(column_exists(db, "a", "name"), "1");
+
+	r = at(db, "linear", "downgrade", "-1", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running downgrade 002 -> 001, add table b\n");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	ck_assert(!harness_table_exists(db, "b"));
+	assert_str_eq(column_exists(db, "a", "name"), "0");
+}
+END_TEST
+
+START_TEST(test_linear_head_and_base)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	assert_ok(at(db, "linear", "upgrade", "+1", NULL));
+	r = at(db, "linear", "upgrade", "head", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running upgrade 001 -> 002, add table b\n"
+				 "Running upgrade 002 -> 003, seed a\n");
+	assert_str_eq(harness_versions(db, NULL), "003");
+	assert_str_eq(
+		harness_scalar(db, "SELECT string_agg(name, ',' ORDER BY id) "
+				   "FROM a"),
+		"one,two");
+	ck_assert(harness_table_exists(db, "c"));
+
+	r = at(db, "linear", "downgrade", "base", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running downgrade 003 -> 002, seed a\n"
+				 "Running downgrade 002 -> 001, add table b\n"
+				 "Running downgrade 001 -> , create table a\n");
+	assert_str_eq(harness_versions(db, NULL), "");
+	ck_assert(!harness_table_exists(db, "a"));
+	ck_assert(!harness_table_exists(db, "b"));
+	ck_assert(!harness_table_exists(db, "c"));
+}
+END_TEST
+
+START_TEST(test_upgrade_from_empty_to_head)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(db, "linear", "upgrade", "head",
+					    NULL);
+
+	assert_ok(r);
+	assert_str_eq(r->out, "Running upgrade  -> 001, create table a\n"
+				 "Running upgrade 001 -> 002, add table b\n"
+				 "Running upgrade 002 -> 003, seed a\n");
+	assert_str_eq(harness_versions(db, NULL), "003");
+}
+END_TEST
+
+START_TEST(test_upgrade_at_head_does_nothing)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	assert_ok(at(db, "linear", "upgrade", "head", NULL));
+	r = at(db, "linear", "upgrade", "head", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "");
+	assert_str_eq(harness_versions(db, NULL), "003");
+	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM a"), "2");
+}
+END_TEST
+
+START_TEST(test_quiet)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	r = at(db, "linear", "-q", "upgrade", "head", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "");
+	assert_str_eq(harness_versions(db, NULL), "003");
+
+	r = at(db, "linear", "-q", "downgrade", "base", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "");
+	assert_str_eq(harness_versions(db, NULL), "");
+}
+END_TEST
+
+/* The table Alembic itself would create, byte for byte in its columns. */
+START_TEST(test_version_table_shape)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+
+	assert_ok(at(db, "linear", "upgrade", "head", NULL));
+	assert_str_eq(
+		harness_scalar(db, "SELECT string_agg(attname || ' ' || "
+				   "format_type(atttypid, atttypmod) || ' ' || "
+				   "attnotnull, ',') FROM pg_attribute "
+				   "WHERE attrelid = 'alembic_version'::regclass "
+				   "AND attnum > 0 AND NOT attisdropped"),
+		"version_num character varying(32) true");
+	assert_str_eq(
+		harness_scalar(db, "SELECT count(*) FROM pg_index "
+				   "WHERE indrelid = 'alembic_version'::regclass "
+				   "AND indisprimary"),
+		"1");
+}
+END_TEST
+
+/* A database Alembic has migrated is continued where it stands. */
+START_TEST(test_continues_alembic_database)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	harness_exec(db, "CREATE TABLE alembic_version ("
+			 " version_num VARCHAR(32) NOT NULL,"
+			 " CONSTRAINT alembic_version_pkc"
+			 " PRIMARY KEY (version_num));"
+			 "INSERT INTO alembic_version VALUES ('001');"
+			 "CREATE TABLE a (id int PRIMARY KEY)");
+	r = at(db, "linear", "upgrade", "head", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running upgrade 001 -> 002, add table b\n"
+				 "Running upgrade 002 -> 003, seed a\n");
+	assert_str_eq(harness_versions(db, NULL), "003");
+}
+END_TEST
+
+START_TEST(test_current)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	r = at(db, "linear", "current", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "");
+
+	assert_ok(at(db, "linear", "upgrade", "head", NULL));
+	r = at(db, "linear", "current", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "003 (head)\n");
+
+	assert_ok(at(db, "linear", "downgrade", "001", NULL));
+	r = at(db, "linear", "current", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "001\n");
+}
+END_TEST
+
+START_TEST(test_history_linear)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(db, "linear", "history", NULL);
+
+	/* README.txt sits beside the plugins and must be ignored. */
+	ck_assert_int_eq(
+		access(harness_fmt("%s/README.txt", harness_fixture("linear")),
+		       R_OK),
+		0);
+	assert_ok(r);
+	assert_str_eq(r->out, "002 -> 003 (head), seed a\n"
+				 "001 -> 002, add table b\n"
+				 "<base> -> 001, create table a\n");
+}
+END_TEST
+
+START_TEST(test_heads_linear)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(db, "linear", "heads", NULL);
+
+	assert_ok(r);
+	assert_str_eq(r->out, "003 (head)\n");
+	ck_assert_ptr_null(harness_versions(db, NULL));
+}
+END_TEST
+
+START_TEST(test_upgrade_full_id)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	r = at(db, "linear", "upgrade", "002", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running upgrade  -> 001, create table a\n"
+				 "Running upgrade 001 -> 002, add table b\n");
+	assert_str_eq(harness_versions(db, NULL), "002");
+	ck_assert(!harness_table_exists(db, "c"));
+
+	r = at(db, "linear", "downgrade", "001", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running downgrade 002 -> 001, add table b\n");
+	assert_str_eq(harness_versions(db, NULL), "001");
+}
+END_TEST
+
+START_TEST(test_upgrade_unique_prefix)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	r = at(db, "hexids", "upgrade", "ae10", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running upgrade  -> ae1027a6acf, create h1\n");
+	assert_str_eq(harness_versions(db, NULL), "ae1027a6acf");
+
+	r = at(db, "hexids", "upgrade", "27c6b", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out,
+			 "Running upgrade ae1027a6acf -> 27c6a30d7c24, create h2\n"
+			 "Running upgrade 27c6a30d7c24 -> 27c6b1e2f0aa, create h3\n");
+	assert_str_eq(harness_versions(db, NULL), "27c6b1e2f0aa");
+}
+END_TEST
+
+START_TEST(test_upgrade_ambiguous_prefix)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(db, "hexids", "upgrade", "27c6",
+					    NULL);
+
+	assert_exit(r, 2);
+	assert_contains(r->err, "retort: error: ");
+	assert_contains(r->err, "27c6a30d7c24");
+	assert_contains(r->err, "27c6b1e2f0aa");
+	assert_str_eq(r->out, "");
+	ck_assert_ptr_null(harness_versions(db, NULL));
+	ck_assert(!harness_table_exists(db, "h1"));
+}
+END_TEST
+
+START_TEST(test_upgrade_unknown_revision)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	r = at(db, "linear", "upgrade", "zzzz9", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "retort: error: ");
+	assert_contains(r->err, "zzzz9");
+	assert_str_eq(r->out, "");
+	ck_assert_ptr_null(harness_versions(db, NULL));
+	ck_assert(!harness_table_exists(db, "a"));
+
+	r = at(db, "linear", "downgrade", "zzzz9", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "zzzz9");
+}
+END_TEST
+
+START_TEST(test_branched_upgrade_head)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(db, "branched", "upgrade", "head",
+					    NULL);
+
+	assert_ok(r);
+	/* The branches run in an unspecified order, between base and merge. */
+	assert_str_eq(harness_sorted_lines(r->out),
+			 "Running upgrade  -> 001, base\n"
+			 "Running upgrade 001 -> 002a, left\n"
+			 "Running upgrade 001 -> 002b, right\n"
+			 "Running upgrade 002a, 002b -> 003, merge branches\n");
+	assert_starts_with(r->out, "Running upgrade  -> 001, base\n");
+	assert_ends_with(r->out,
+			 "Running upgrade 002a, 002b -> 003, merge branches\n");
+	assert_str_eq(harness_versions(db, NULL), "003");
+	ck_assert(harness_table_exists(db, "br_left"));
+	ck_assert(harness_table_exists(db, "br_right"));
+	ck_assert(harness_table_exists(db, "br_merged"));
+
+	r = at(db, "branched", "heads", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "003 (head)\n");
+}
+END_TEST
+
+START_TEST(test_branched_downgrade)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	assert_ok(at(db, "branched", "upgrade", "head", NULL));
+	/* Undoing the merge point leaves both branches applied: two rows. */
+	r = at(db, "branched", "downgrade", "-1", NULL);
+	assert_ok(r);
+	assert_contains(r->out, "Running downgrade 003 -> ");
+	assert_contains(r->out, "merge branches\n");
+	assert_str_eq(harness_versions(db, NULL), "002a,002b");
+	ck_assert(!harness_table_exists(db, "br_merged"));
+	ck_assert(harness_table_exists(db, "br_left"));
+
+	r = at(db, "branched", "downgrade", "base", NULL);
+	assert_ok(r);
+	assert_str_eq(harness_versions(db, NULL), "");
+	ck_assert(!harness_table_exists(db, "br_left"));
+	ck_assert(!harness_table_exists(db, "br_right"));
+	ck_assert(!harness_table_exists(db, "br0"));
+}
+END_TEST
+
+START_TEST(test_branched_history)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(db, "branched", "history", NULL);
+	const char *merge =
+		"002a, 002b -> 003 (head) (mergepoint), merge branches\n";
+	const char *base = "<base> -> 001 (branchpoint), base\n";
+
+	assert_ok(r);
+	assert_str_eq(harness_sorted_lines(r->out),
+			 "001 -> 002a, left\n"
+			 "001 -> 002b, right\n"
+			 "002a, 002b -> 003 (head) (mergepoint), merge branches\n"
+			 "<base> -> 001 (branchpoint), base\n");
+	assert_starts_with(r->out, merge);
+	assert_ends_with(r->out, base);
+}
+END_TEST
+
+START_TEST(test_twoheads_upgrade_head_refused)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(db, "twoheads", "upgrade", "head",
+					    NULL);
+
+	assert_exit(r, 2);
+	assert_contains(r->err, "Multiple heads are present");
+	assert_str_eq(r->out, "");
+	ck_assert_ptr_null(harness_versions(db, NULL));
+	ck_assert(!harness_table_exists(db, "th0"));
+}
+END_TEST
+
+START_TEST(test_twoheads_upgrade_heads)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(db, "twoheads", "upgrade", "heads",
+					    NULL);
+
+	assert_ok(r);
+	assert_str_eq(harness_sorted_lines(r->out),
+			 "Running upgrade  -> 001, base\n"
+			 "Running upgrade 001 -> 002a, left\n"
+			 "Running upgrade 001 -> 002b, right\n");
+	assert_str_eq(harness_versions(db, NULL), "002a,002b");
+	ck_assert(harness_table_exists(db, "th_left"));
+	ck_assert(harness_table_exists(db, "th_right"));
+
+	r = at(db, "twoheads", "current", NULL);
+	assert_ok(r);
+	assert_str_eq(harness_sorted_lines(r->out),
+			 "002a (head)\n002b (head)\n");
+
+	r = at(db, "twoheads", "heads", NULL);
+	assert_ok(r);
+	assert_str_eq(harness_sorted_lines(r->out),
+			 "002a (head)\n002b (head)\n");
+}
+END_TEST
+
+static Suite *upgrade_suite(void)
+{
+	Suite *s = suite_create("upgrade");
+	TCase *tc = harness_tcase("linear");
+
+	tcase_add_test(tc, test_linear_step_by_step);
+	tcase_add_test(tc, test_linear_head_and_base);
+	tcase_add_test(tc, test_upgrade_from_empty_to_head);
+	tcase_add_test(tc, test_upgrade_at_head_does_nothing);
+	tcase_add_test(tc, test_quiet);
+	tcase_add_test(tc, test_version_table_shape);
+	tcase_add_test(tc, test_continues_alembic_database);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("status");
+	tcase_add_test(tc, test_current);
+	tcase_add_test(tc, test_history_linear);
+	tcase_add_test(tc, test_heads_linear);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("targets");
+	tcase_add_test(tc, test_upgrade_full_id);
+	tcase_add_test(tc, test_upgrade_unique_prefix);
+	tcase_add_test(tc, test_upgrade_ambiguous_prefix);
+	tcase_add_test(tc, test_upgrade_unknown_revision);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("branches");
+	tcase_add_test(tc, test_branched_upgrade_head);
+	tcase_add_test(tc, test_branched_downgrade);
+	tcase_add_test(tc, test_branched_history);
+	tcase_add_test(tc, test_twoheads_upgrade_head_refused);
+	tcase_add_test(tc, test_twoheads_upgrade_heads);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(upgrade_suite(), HARNESS_NEEDS_DB);
+}

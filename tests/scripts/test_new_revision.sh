@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Tests for scripts/new-revision, in TAP: each case runs the script on a
+# mini project in a temporary directory (versions/meson.build and a few
+# revisions) and checks the file it writes, meson.build, the exit status
+# and the messages.  The generated sources are compiled with the project's
+# plugin_api.h to prove that any message embeds safely.
+#
+# No set -e: every status is looked at, and a failing check must not stop
+# the others.
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
+nr="$root/scripts/new-revision"
+cc=${CC:-cc}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+n=0
+failures=0
+
+pass() {
+	n=$((n + 1))
+	printf 'ok %d - %s\n' "$n" "$1"
+}
+
+# flunk DESCRIPTION [DIAGNOSTIC...]
+flunk() {
+	n=$((n + 1))
+	failures=$((failures + 1))
+	printf 'not ok %d - %s\n' "$n" "$1"
+	shift
+	if [[ $# -gt 0 ]]; then
+		printf '%s\n' "$@" | sed 's/^/#   /'
+	fi
+}
+
+skip() {
+	n=$((n + 1))
+	printf 'ok %d - %s # SKIP %s\n' "$n" "$1" "$2"
+}
+
+# verdict DESCRIPTION STATUS: pass when STATUS is 0; on failure show the
+# last run's exit status and output.  Used as
+#   [[ condition ]]; verdict "description" $?
+verdict() {
+	if [[ $2 -eq 0 ]]; then
+		pass "$1"
+	else
+		flunk "$1" "exit status: $rc" "stdout: $out" "stderr: $err"
+	fi
+}
+
+# run ARGS...: run new-revision, setting out, err and rc.
+run() {
+	rc=0
+	out=$("$nr" "$@" 2>"$work/stderr") || rc=$?
+	err=$(cat "$work/stderr")
+}
+
+# The .down_revision value of a source: the id, or NULL.
+down_of() {
+	sed -n 's/.*\.down_revision = \("\([^"]*\)"\|NULL\).*/\1/p' "$1" |
+		tr -d '"'
+}
+
+count_sources() {
+	find "$1" -maxdepth 1 -name '*.c' | wc -l
+}
+
+# A mini project: a base revision whose fields are spread over several
+# lines (with a decoy in a comment) and a second one written compactly.
+make_project() {
+	local dir=$1
+
+	mkdir -p "$dir/versions"
+	cat >"$dir/versions/meson.build" <<'EOF'
+revision_sources = [
+  'aaa_base.c',
+  'bbb_second.c'  # no trailing comma
+]
+
+foreach src : revision_sources
+  shared_module(src.substring(0, -2), src, kwargs: revision_kwargs)
+endforeach
+EOF
+	cat >"$dir/versions/aaa_base.c" <<'EOF'
+/* Not this one: .revision = "decoy", .down_revision = "nope" */
+#include "plugin_api.h"
+
+RETORT_REVISION(
+    .revision      =   "aaa",
+    .down_revision =
+        NULL,                     // base
+    .message       = "base",
+    .create_date   = "2026-11-24 10:00:00+00",
+);
+
+int upgrade(retort_ctx *ctx) { (void)ctx; return 0; }
+int downgrade(retort_ctx *ctx) { (void)ctx; return 0; }
+EOF
+	cat >"$dir/versions/bbb_second.c" <<'EOF'
+#include "plugin_api.h"
+RETORT_REVISION(.revision="bbb",.down_revision="aaa",.message="second",);
+int upgrade(retort_ctx *ctx) { (void)ctx; return 0; }
+int downgrade(retort_ctx *ctx) { (void)ctx; return 0; }
+EOF
+}
+
+have_compiler() {
+	command -v "$cc" >/dev/null 2>&1 &&
+		pkg-config --exists libpq 2>/dev/null
+}
+
+# compile_and_print SOURCE: build SOURCE with a main() that prints the
+# revision's message, as strictly as the project builds, and run it.
+compile_and_print() {
+	local src=$1 cflags
+
+	read -r -a cflags <<<"$(pkg-config --cflags libpq)"
+	cat >"$work/main.c" <<'EOF'
+#include <stdio.h>
+#include "plugin_api.h"
+extern const struct retort_revision retort_revision;
+int main(void)
+{
+	fputs(retort_revision.message, stdout);
+	return 0;
+}
+EOF
+	"$cc" -std=c11 -pedantic -Wall -Wextra -Werror -I"$root" \
+		"${cflags[@]}" "$src" "$work/main.c" -o "$work/msg" &&
+		"$work/msg"
+}
+
+# --- usage ------------------------------------------------------------------
+run -h
+[[ $rc -eq 0 && $out == *"--rev-id"* ]]
+verdict "-h prints the usage and exits 0" $?
+
+run --sources "$work"
+[[ $rc -eq 2 && $err == *"new-revision: error:"* ]]
+verdict "a missing -m is a usage error (exit 2)" $?
+
+run -m x --bogus
+[[ $rc -eq 2 && $err == *"--bogus"* ]]
+verdict "an unknown option is a usage error (exit 2)" $?
+
+# --- a revision on the current head ----------------------------------------
+p="$work/p1"
+make_project "$p"
+run -m "Add Portfolios table!" --sources "$p/versions"
+new=$out
+base=$(basename "$new")
+id=${base%%_*}
+[[ $rc -eq 0 && -f $new ]]
+verdict "exits 0 and prints the path" $?
+[[ $base =~ ^[0-9a-f]{12}_add_portfolios_table\.c$ ]]
+verdict "the id is 12 hex digits and the name <id>_<slug>.c" $?
+grep -q "\.revision = \"$id\"" "$new"
+verdict "the revision carries that id" $?
+[[ $(down_of "$new") == bbb ]]
+verdict "down_revision is the current head (bbb)" $?
+want_list="  'bbb_second.c',  # no trailing comma
+  '$base',
+]"
+[[ $(sed -n 3,5p "$p/versions/meson.build") == "$want_list" ]]
+verdict "meson.build lists the new file before the closing ]" $?
+if have_compiler; then
+	[[ $(compile_and_print "$new") == "Add Portfolios table!" ]]
+	verdict "the fresh revision compiles with -Wall -Wextra -Werror" $?
+else
+	skip "the fresh revision compiles" "no C compiler or libpq"
+fi
+
+# --- --rev-id ---------------------------------------------------------------
+run -m "custom id" --rev-id 003_custom --sources "$p/versions"
+[[ $rc -eq 0 && $(basename "$out") == 003_custom_custom_id.c ]] &&
+	grep -q '\.revision = "003_custom"' "$out"
+verdict "--rev-id names the revision and the file" $?
+[[ $(down_of "$p/versions/003_custom_custom_id.c") == "$id" ]]
+verdict "it follows the previous new revision" $?
+
+before=$(count_sources "$p/versions")
+cp "$p/versions/meson.build" "$work/meson.before"
+run -m "again" --rev-id 003_custom --sources "$p/versions"
+[[ $rc -eq 2 && $err == *"already exists"* ]]
+verdict "a duplicate --rev-id is rejected (exit 2)" $?
+[[ $(count_sources "$p/versions") -eq $before ]] &&
+	cmp -s "$p/versions/meson.build" "$work/meson.before"
+verdict "and nothing is written" $?
+
+run -m "bad" --rev-id "no-dashes" --sources "$p/versions"
+[[ $rc -eq 2 && $err == *"invalid revision id"* ]]
+verdict "an id with characters outside [A-Za-z0-9_] is rejected (exit 2)" $?
+run -m "bad" --rev-id "$(printf 'x%.0s' {1..33})" --sources "$p/versions"
+[[ $rc -eq 2 && $err == *"invalid revision id"* ]]
+verdict "an id longer than 32 characters is rejected (exit 2)" $?
+[[ $(count_sources "$p/versions") -eq $before ]]
+verdict "and nothing is written" $?
+
+# --- several heads ------------------------------------------------------------
+run -m "branch" --rev-id ccc --head bbb --sources "$p/versions"
+[[ $rc -eq 0 && $(down_of "$out") == bbb ]]
+verdict "--head builds on the named revision" $?
+
+run -m "which head" --sources "$p/versions"
+[[ $rc -eq 2 && $err == *"multiple heads: 003_custom ccc"* &&
+	$err == *"--head"* ]]
+verdict "several heads without --head: exit 2, listing them" $?
+[[ $(count_sources "$p/versions") -eq $((before + 1)) ]]
+verdict "and nothing is written" $?
+
+run -m "no such head" --head zzz --sources "$p/versions"
+[[ $rc -eq 2 && $err == *"zzz"* ]]
+verdict "--head must name an existing revision (exit 2)" $?
+
+run -m "on ccc" --head ccc --sources "$p/versions"
+[[ $rc -eq 0 && $(down_of "$out") == ccc ]]
+verdict "--head picks one of several heads" $?
+
+# --- a hostile message ----------------------------------------------------------
+p="$work/p2"
+make_project "$p"
+marker="$work/pwned"
+msg="Quote \" back\\slash \$(touch $marker) \`touch $marker\` ??/ */ /* tab	x
+second \"line\"\\"
+run -m "$msg" --sources "$p/versions"
+new=$out
+[[ $rc -eq 0 && -f $new ]]
+verdict "a message with quotes, backslashes, \$(...), backticks, */, ??/ and newlines is accepted" $?
+[[ ! -e $marker ]]
+verdict "no shell ran (the marker file does not exist)" $?
+if have_compiler; then
+	want=${msg//$'\n'/ }
+	want=${want//$'\t'/ }
+	got=$(compile_and_print "$new" 2>&1)
+	[[ $got == "$want" ]]
+	verdict "it compiles under -Werror and .message is the message, control characters as spaces" $?
+	[[ $got == "$want" ]] ||
+		printf '#   want: %s\n#   got:  %s\n' "$want" "$got"
+else
+	skip "it compiles and .message is the message" "no C compiler or libpq"
+fi
+
+# --- the first revision ------------------------------------------------------------
+p="$work/p3"
+mkdir -p "$p/versions"
+printf "revision_sources = []\n" >"$p/versions/meson.build"
+run -m "first" --rev-id first --sources "$p/versions"
+[[ $rc -eq 0 && $(down_of "$out") == NULL ]]
+verdict "with no revisions, down_revision is NULL" $?
+[[ $(cat "$p/versions/meson.build") == "revision_sources = ['first_first.c']" ]]
+verdict "a one-line empty list gets the entry" $?
+
+p="$work/p4"
+mkdir -p "$p/versions"
+printf "# nothing here\n" >"$p/versions/meson.build"
+run -m "lost" --sources "$p/versions"
+[[ $rc -eq 2 && $(count_sources "$p/versions") -eq 0 ]]
+verdict "a meson.build without the list: exit 2 and nothing written" $?
+
+printf '1..%d\n' "$n"
+[[ $failures -eq 0 ]]
