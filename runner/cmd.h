@@ -29,14 +29,58 @@ struct app {
 	bool quiet;	    /* -q: no progress lines */
 };
 
+/* A command's options; each command's table entry says which it takes. */
+enum cmd_option {
+	OPT_VERBOSE = 1 << 0,	       /* -v, --verbose */
+	OPT_INDICATE_CURRENT = 1 << 1, /* -i, --indicate-current */
+	OPT_CHECK_HEADS = 1 << 2,      /* --check-heads */
+	OPT_REV_RANGE = 1 << 3,	       /* -r, --rev-range A:B */
+	OPT_PURGE = 1 << 4,	       /* --purge */
+	OPT_RESOLVE_DEPS = 1 << 5,     /* --resolve-dependencies */
+	OPT_MESSAGE = 1 << 6,	       /* -m, --message MSG */
+	OPT_REV_ID = 1 << 7,	       /* --rev-id ID */
+	OPT_HEAD = 1 << 8,	       /* --head REV */
+	OPT_SPLICE = 1 << 9,	       /* --splice */
+	OPT_BRANCH_LABEL = 1 << 10,    /* --branch-label LABEL */
+	OPT_DEPENDS_ON = 1 << 11,      /* --depends-on REVS */
+	OPT_VERSION_PATH = 1 << 12,    /* --version-path DIR */
+	OPT_AUTOGENERATE = 1 << 13,    /* --autogenerate */
+	OPT_SCHEMA = 1 << 14,	       /* --schema */
+	OPT_SAMPLE = 1 << 15,	       /* --sample */
+};
+
 struct cmd_args {
 	const char *positional[CMD_MAX_POSITIONAL];
 	int npositional;
-	bool verbose;	       /* -v */
-	bool indicate_current; /* history -i */
-	bool check_heads;      /* current --check-heads */
-	const char *rev_range; /* history -r A:B */
+	bool verbose;
+	bool indicate_current;
+	bool check_heads;
+	bool purge;
+	bool resolve_dependencies;
+	bool splice;
+	bool autogenerate;
+	bool schema;
+	bool sample;
+	bool help;
+	const char *rev_range;
+	const char *message;
+	const char *rev_id;
+	const char *head;
+	const char *branch_label;
+	const char *depends_on;
+	const char *version_path;
 };
+
+/*
+ * Parse argv[1..argc-1] of command `name` into args, accepting only the
+ * options in `allowed` (enum cmd_option) plus -h/--help.  Options may stand
+ * before or after arguments; "-1" is an argument, "--" ends options.
+ */
+int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
+		   struct cmd_args *args, struct retort_error *err);
+
+/* The option lines of a command's --help, for the options it takes. */
+void cmd_print_options(unsigned allowed, FILE *out);
 
 /* Read and validate every plugin in cfg.versions into app->map. */
 int app_load_revisions(struct app *app, struct retort_error *err);
@@ -57,5 +101,19 @@ int cmd_history(struct app *app, const struct cmd_args *args,
 		struct retort_error *err);
 int cmd_heads(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
+int cmd_branches(struct app *app, const struct cmd_args *args,
+		 struct retort_error *err);
+int cmd_show(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
+int cmd_stamp(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
+int cmd_check(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
+int cmd_revision(struct app *app, const struct cmd_args *args,
+		 struct retort_error *err);
+int cmd_merge(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
+int cmd_init(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
 
 #endif

@@ -185,3 +185,48 @@ int cmd_heads(struct app *app, const struct cmd_args *args,
 			       args->verbose, FORMAT_BRANCHES, NULL);
 	return 0;
 }
+
+/* Alembic's layout: the branch point, then "    -> child" per child. */
+static void print_branch_point(FILE *out, const struct revmap *map, size_t idx,
+			       bool verbose)
+{
+	const struct revision *rev = &map->revs[idx];
+	size_t width = strlen(rev->meta->id);
+
+	print_revision(out, map, idx, verbose, FORMAT_BRANCHES | FORMAT_TREE,
+		       NULL);
+	for (size_t i = 0; i < rev->children.n; i++) {
+		fprintf(out, "%*s -> ", (int)width, "");
+		print_head_only(out, map, rev->children.items[i],
+				FORMAT_BRANCHES | FORMAT_TREE |
+					(verbose ? FORMAT_DOC : 0),
+				NULL);
+	}
+	fputc('\n', out);
+}
+
+int cmd_branches(struct app *app, const struct cmd_args *args,
+		 struct retort_error *err)
+{
+	const struct revmap *map = app->map;
+
+	(void)err;
+	for (size_t i = map->order.n; i-- > 0;)
+		if (map->revs[map->order.items[i]].children.n > 1)
+			print_branch_point(app->out, map, map->order.items[i],
+					   args->verbose);
+	return 0;
+}
+
+int cmd_show(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err)
+{
+	struct revlist revs = { 0 };
+
+	if (revmap_resolve(app->map, NULL, args->positional[0], &revs, err) < 0)
+		return -1;
+	for (size_t i = 0; i < revs.n; i++)
+		print_verbose(app->out, app->map, revs.items[i], 0, NULL);
+	revlist_release(&revs);
+	return 0;
+}

@@ -21,13 +21,6 @@ enum cmd_needs {
 	NEEDS_DB = 1 << 1,	  /* a connection */
 };
 
-/* Per-command options; each command entry says which it accepts. */
-enum cmd_option {
-	OPT_VERBOSE = 1 << 0,
-	OPT_INDICATE_CURRENT = 1 << 1,
-	OPT_CHECK_HEADS = 1 << 2,
-};
-
 struct command {
 	const char *name;
 	int (*run)(struct app *app, const struct cmd_args *args,
@@ -40,8 +33,8 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB, 0, 1, 1,
-	  "upgrade TARGET",
+	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB, OPT_SAMPLE, 1, 1,
+	  "upgrade [--sample] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade, NEEDS_REVISIONS | NEEDS_DB, 0, 1, 1,
 	  "downgrade TARGET",
@@ -50,10 +43,33 @@ static const struct command commands[] = {
 	  OPT_VERBOSE | OPT_CHECK_HEADS, 0, 0, "current [-v] [--check-heads]",
 	  "Show the revision(s) the database is at." },
 	{ "history", cmd_history, NEEDS_REVISIONS,
-	  OPT_VERBOSE | OPT_INDICATE_CURRENT, 0, 0, "history [-v] [-i]",
-	  "List the revisions, newest first." },
-	{ "heads", cmd_heads, NEEDS_REVISIONS, OPT_VERBOSE, 0, 0, "heads [-v]",
+	  OPT_VERBOSE | OPT_INDICATE_CURRENT | OPT_REV_RANGE, 0, 0,
+	  "history [-r A:B] [-v] [-i]", "List the revisions, newest first." },
+	{ "heads", cmd_heads, NEEDS_REVISIONS, OPT_VERBOSE | OPT_RESOLVE_DEPS,
+	  0, 0, "heads [-v] [--resolve-dependencies]",
 	  "Show the revision graph's heads." },
+	{ "branches", cmd_branches, NEEDS_REVISIONS, OPT_VERBOSE, 0, 0,
+	  "branches [-v]", "Show the revision graph's branch points." },
+	{ "show", cmd_show, NEEDS_REVISIONS, 0, 1, 1, "show REV",
+	  "Show one revision (or head, heads, a label...) in full." },
+	{ "stamp", cmd_stamp, NEEDS_REVISIONS | NEEDS_DB, OPT_PURGE, 1,
+	  CMD_MAX_POSITIONAL, "stamp [--purge] TARGET...",
+	  "Set the version table to TARGET without running any revision." },
+	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB, OPT_SCHEMA, 0, 0,
+	  "check [--schema]",
+	  "Exit non-zero unless the database is at head with every applied revision's plugin present and unchanged." },
+	{ "revision", cmd_revision, 0,
+	  OPT_MESSAGE | OPT_REV_ID | OPT_HEAD | OPT_SPLICE | OPT_BRANCH_LABEL |
+		  OPT_DEPENDS_ON | OPT_VERSION_PATH | OPT_AUTOGENERATE,
+	  0, 0,
+	  "revision -m MSG [--rev-id ID] [--head REV] [--splice] [--branch-label LABEL] [--depends-on REVS] [--version-path DIR] [--autogenerate]",
+	  "Write a new revision source and add it to the build." },
+	{ "merge", cmd_merge, 0, OPT_MESSAGE | OPT_REV_ID | OPT_BRANCH_LABEL, 1,
+	  CMD_MAX_POSITIONAL,
+	  "merge -m MSG [--rev-id ID] [--branch-label LABEL] REVS...|heads",
+	  "Write a merge revision joining REVS (or every head)." },
+	{ "init", cmd_init, 0, 0, 1, 1, "init DIR",
+	  "Create a new migration project in DIR." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -91,16 +107,10 @@ static void print_usage(FILE *out)
 static void print_command_usage(const struct command *cmd, FILE *out)
 {
 	fprintf(out, "usage: retort %s\n\n%s\n", cmd->usage, cmd->summary);
-	if (cmd->options & OPT_VERBOSE)
-		fputs("\n  -v, --verbose            more detail per revision",
-		      out);
-	if (cmd->options & OPT_INDICATE_CURRENT)
-		fputs("\n  -i, --indicate-current   mark the database's current revision(s)",
-		      out);
-	if (cmd->options & OPT_CHECK_HEADS)
-		fputs("\n  --check-heads            fail unless the database is at every head",
-		      out);
-	fputs("\n", out);
+	if (cmd->options) {
+		fputs("\noptions:\n", out);
+		cmd_print_options(cmd->options, out);
+	}
 }
 
 static void print_error(const struct retort_error *err)
@@ -201,43 +211,6 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 	return 0;
 }
 
-static int reject_option(const struct command *cmd, const char *opt,
-			 struct retort_error *err)
-{
-	error_set(err, RETORT_USAGE, "unknown option '%s' for '%s'", opt,
-		  cmd->name);
-	error_hint(err, "Run `retort %s --help`.", cmd->name);
-	return -1;
-}
-
-static int accept_option(const struct command *cmd, unsigned opt,
-			 const char *text, struct retort_error *err)
-{
-	return (cmd->options & opt) ? 0 : reject_option(cmd, text, err);
-}
-
-static int parse_command_option(const struct command *cmd, int c,
-				const char *text, struct cmd_args *args,
-				bool *help, struct retort_error *err)
-{
-	switch (c) {
-	case 'h':
-		*help = true;
-		return 0;
-	case 'v':
-		args->verbose = true;
-		return accept_option(cmd, OPT_VERBOSE, text, err);
-	case 'i':
-		args->indicate_current = true;
-		return accept_option(cmd, OPT_INDICATE_CURRENT, text, err);
-	case 'H':
-		args->check_heads = true;
-		return accept_option(cmd, OPT_CHECK_HEADS, text, err);
-	default:
-		return reject_option(cmd, text, err);
-	}
-}
-
 static int check_arg_count(const struct command *cmd,
 			   const struct cmd_args *args,
 			   struct retort_error *err)
@@ -251,35 +224,6 @@ static int check_arg_count(const struct command *cmd,
 			  : "a TARGET argument");
 	error_hint(err, "usage: retort %s", cmd->usage);
 	return -1;
-}
-
-/* Options may stand before or after the arguments ("-1" is an argument). */
-static int parse_command(const struct command *cmd, int argc, char **argv,
-			 struct cmd_args *args, bool *help,
-			 struct retort_error *err)
-{
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		int c = 0;
-
-		if (a[0] != '-' || (a[1] >= '0' && a[1] <= '9') || !a[1]) {
-			if (args->npositional == CMD_MAX_POSITIONAL)
-				return check_arg_count(cmd, args, err);
-			args->positional[args->npositional++] = a;
-			continue;
-		}
-		if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-			c = 'h';
-		else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-			c = 'v';
-		else if (!strcmp(a, "-i") || !strcmp(a, "--indicate-current"))
-			c = 'i';
-		else if (!strcmp(a, "--check-heads"))
-			c = 'H';
-		if (parse_command_option(cmd, c, a, args, help, err) < 0)
-			return -1;
-	}
-	return *help ? 0 : check_arg_count(cmd, args, err);
 }
 
 static int load_config(struct app *app, const struct global_opts *g,
@@ -318,7 +262,6 @@ static int run_command(struct app *app, const struct global_opts *g, int argc,
 {
 	const struct command *cmd;
 	struct cmd_args args = { 0 };
-	bool help = false;
 
 	if (argc == 0)
 		return usage_error(err, "Run `retort --help` for the commands.",
@@ -327,12 +270,14 @@ static int run_command(struct app *app, const struct global_opts *g, int argc,
 	if (!cmd)
 		return usage_error(err, "Run `retort --help` for the commands.",
 				   "unknown command '%s'", argv[0]);
-	if (parse_command(cmd, argc, argv, &args, &help, err) < 0)
+	if (cmd_parse_args(cmd->name, cmd->options, argc, argv, &args, err) < 0)
 		return -1;
-	if (help) {
+	if (args.help) {
 		print_command_usage(cmd, app->out);
 		return 0;
 	}
+	if (check_arg_count(cmd, &args, err) < 0)
+		return -1;
 	if (load_config(app, g, err) < 0 || prepare(app, cmd, err) < 0)
 		return -1;
 	return cmd->run(app, &args, err);

@@ -6,9 +6,9 @@
 #include "plugin_api.h"
 
 RETORT_REVISION(.revision = "hdr_1", .down_revision = NULL,
-		.message = "header test", .create_date = "2026-11-24 10:00:00+00",
-		.branch_labels = "hdr", .depends_on = NULL,
-		.flags = RETORT_NO_TRANSACTION, );
+		.message = "header test",
+		.create_date = "2026-11-24 10:00:00+00", .branch_labels = "hdr",
+		.depends_on = NULL, .flags = RETORT_NO_TRANSACTION, );
 
 int upgrade(retort_ctx *ctx)
 {

@@ -14,6 +14,11 @@ set -euo pipefail
 : "${RETORT_BIN:?}" "${TESTDB:?}" "${SRC_ROOT:?}"
 cc=${CC:-cc}
 
+if [[ ! -x $RETORT_BIN ]]; then
+	echo "Bail out! RETORT_BIN ($RETORT_BIN) is not an executable"
+	exit 1
+fi
+
 if [[ -z ${RETORT_TEST_DATABASE_URL:-} ]]; then
 	if [[ ${RETORT_REQUIRE_DB:-} == 1 ]]; then
 		echo "Bail out! RETORT_REQUIRE_DB=1 but RETORT_TEST_DATABASE_URL is not set"

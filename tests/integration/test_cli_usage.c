@@ -23,8 +23,8 @@ static void assert_usage_error(const struct harness_result *r,
 START_TEST(test_help)
 {
 	static const char *const flags[] = { "--help", "-h" };
-	const struct harness_result *r = harness_at(NULL, NULL, flags[_i],
-						    NULL);
+	const struct harness_result *r =
+		harness_at(NULL, NULL, flags[_i], NULL);
 
 	assert_ok(r);
 	assert_contains(r->out, "retort");
@@ -36,8 +36,8 @@ END_TEST
 START_TEST(test_command_help)
 {
 	const char *cmd = commands[_i];
-	const struct harness_result *r = harness_at(NULL, NULL, cmd, "--help",
-						    NULL);
+	const struct harness_result *r =
+		harness_at(NULL, NULL, cmd, "--help", NULL);
 
 	assert_ok(r);
 	assert_contains(r->out, cmd);
@@ -47,8 +47,8 @@ END_TEST
 START_TEST(test_command_short_help)
 {
 	const char *cmd = commands[_i];
-	const struct harness_result *r = harness_at(NULL, NULL, cmd, "-h",
-						    NULL);
+	const struct harness_result *r =
+		harness_at(NULL, NULL, cmd, "-h", NULL);
 
 	assert_ok(r);
 	assert_contains(r->out, cmd);
@@ -58,8 +58,8 @@ END_TEST
 START_TEST(test_command_bad_option)
 {
 	const char *cmd = commands[_i];
-	const struct harness_result *r = harness_at(NULL, "linear", cmd,
-						    "--bogus", "head", NULL);
+	const struct harness_result *r =
+		harness_at(NULL, "linear", cmd, "--bogus", "head", NULL);
 
 	assert_usage_error(r, "--bogus");
 }
@@ -92,8 +92,8 @@ END_TEST
 START_TEST(test_missing_target)
 {
 	static const char *const cmds[] = { "upgrade", "downgrade" };
-	const struct harness_result *r = harness_at(NULL, "linear", cmds[_i],
-						    NULL);
+	const struct harness_result *r =
+		harness_at(NULL, "linear", cmds[_i], NULL);
 
 	assert_exit(r, 2);
 	assert_contains(r->err, cmds[_i]);
@@ -103,16 +103,16 @@ END_TEST
 
 START_TEST(test_extra_argument)
 {
-	assert_usage_error(harness_at(NULL, "linear", "upgrade", "head",
-				      "surplus", NULL),
-			   "upgrade");
+	assert_usage_error(
+		harness_at(NULL, "linear", "upgrade", "head", "surplus", NULL),
+		"upgrade");
 }
 END_TEST
 
 START_TEST(test_option_missing_value)
 {
-	const struct harness_result *r = harness_at(NULL, "linear", "--url",
-						    NULL);
+	const struct harness_result *r =
+		harness_at(NULL, "linear", "--url", NULL);
 
 	assert_exit(r, 2);
 	assert_contains(r->err, "url");

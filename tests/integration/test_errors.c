@@ -17,8 +17,8 @@ static void assert_error_format(const struct harness_result *r)
 START_TEST(test_failing_revision_rolls_back)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const struct harness_result *r = at(db, "failing", "upgrade", "head",
-					    NULL);
+	const struct harness_result *r =
+		at(db, "failing", "upgrade", "head", NULL);
 
 	assert_exit(r, 1);
 	assert_starts_with(r->out, "Running upgrade  -> 001, create f1\n"
@@ -61,8 +61,8 @@ END_TEST
 START_TEST(test_fail_return_rolls_back)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const struct harness_result *r = at(db, "fail_return", "upgrade",
-					    "head", NULL);
+	const struct harness_result *r =
+		at(db, "fail_return", "upgrade", "head", NULL);
 
 	assert_exit(r, 1);
 	assert_starts_with(r->out, "Running upgrade  -> 001, create r1\n");
@@ -118,8 +118,8 @@ START_TEST(test_bad_revision_set)
 {
 	const struct bad_set *t = &bad_sets[_i];
 	const struct harness_db *db = harness_db_fresh(t->scenario);
-	const struct harness_result *r = at(db, t->scenario, "upgrade", "head",
-					    NULL);
+	const struct harness_result *r =
+		at(db, t->scenario, "upgrade", "head", NULL);
 	size_t k;
 
 	assert_exit(r, 2);
@@ -130,10 +130,9 @@ START_TEST(test_bad_revision_set)
 	assert_str_eq(r->out, "");
 	/* Refused before connecting: not even the version table exists. */
 	ck_assert_ptr_null(harness_versions(db, NULL));
-	assert_str_eq(
-		harness_scalar(db, "SELECT count(*) FROM pg_tables "
-				   "WHERE schemaname = 'public'"),
-		"0");
+	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM pg_tables "
+					 "WHERE schemaname = 'public'"),
+		      "0");
 }
 END_TEST
 
@@ -163,8 +162,8 @@ END_TEST
 
 START_TEST(test_abi_versions_named)
 {
-	const struct harness_result *r = at(NULL, "abi_mismatch", "history",
-					    NULL);
+	const struct harness_result *r =
+		at(NULL, "abi_mismatch", "history", NULL);
 
 	assert_exit(r, 2);
 	ck_assert_msg(harness_has_number(r->err, "999") &&
@@ -196,9 +195,9 @@ END_TEST
 START_TEST(test_failed_login)
 {
 	const char *password = "s3cr3t-Wr0ng";
-	const char *url = harness_url(_i == 2, "rt_login_target", "user",
-				      "retort_nobody", "password", password,
-				      NULL);
+	const char *url =
+		harness_url(_i == 2, "rt_login_target", "user", "retort_nobody",
+			    "password", password, NULL);
 	struct harness_run how = { .versions = "linear" };
 	const struct harness_result *r;
 
@@ -224,8 +223,8 @@ START_TEST(test_connection_refused)
 	const char *port = harness_free_port();
 	const char *url = harness_fmt(
 		"postgresql://retort_user:s3cr3t-Wr0ng@127.0.0.1:%s/app", port);
-	const struct harness_result *r = at(NULL, "linear", "--url", url,
-					    "upgrade", "head", NULL);
+	const struct harness_result *r =
+		at(NULL, "linear", "--url", url, "upgrade", "head", NULL);
 
 	assert_exit(r, 1);
 	assert_error_format(r);
@@ -244,8 +243,9 @@ END_TEST
 START_TEST(test_bad_scheme)
 {
 	const struct harness_result *r =
-		at(NULL, "linear", "--url", "mysql://root:s3cr3t-Wr0ng@localhost/app",
-		   "upgrade", "head", NULL);
+		at(NULL, "linear", "--url",
+		   "mysql://root:s3cr3t-Wr0ng@localhost/app", "upgrade", "head",
+		   NULL);
 
 	assert_exit(r, 2);
 	assert_error_format(r);

@@ -43,10 +43,10 @@ static const struct harness_result *run_from(enum source level,
 	int s;
 
 	for (s = SRC_FLAG; s < SRC_COUNT; s++)
-		url[s] = s < (int)level	   ? NULL
-			 : s == (int)level ? good
-					   : harness_url(false, missing_db[s],
-							 NULL);
+		url[s] = s < (int)level ? NULL
+			 : s == (int)level
+				 ? good
+				 : harness_url(false, missing_db[s], NULL);
 	how.url = url[SRC_FLAG];
 	how.database_url = url[SRC_ENV];
 	put_file(".env", "DATABASE_URL=", url[SRC_DOTENV]);
@@ -157,10 +157,9 @@ START_TEST(test_version_table_in_schema)
 	const struct harness_result *r;
 
 	harness_exec(db, "CREATE SCHEMA rt_meta");
-	harness_write_file("retort.ini",
-			   "[retort]\n"
-			   "version_table = my_versions\n"
-			   "version_table_schema = rt_meta\n");
+	harness_write_file("retort.ini", "[retort]\n"
+					 "version_table = my_versions\n"
+					 "version_table_schema = rt_meta\n");
 	assert_ok(harness_retort(&how, "upgrade", "head", NULL));
 	assert_str_eq(harness_versions(db, "rt_meta.my_versions"), "003");
 	ck_assert_ptr_null(harness_versions(db, NULL));
@@ -182,7 +181,8 @@ START_TEST(test_version_table_renamed)
 				   .url = db->url,
 				   .versions = "linear" };
 
-	harness_write_file("retort.ini", "[retort]\nversion_table = my_versions\n");
+	harness_write_file("retort.ini",
+			   "[retort]\nversion_table = my_versions\n");
 	assert_ok(harness_retort(&how, "upgrade", "002", NULL));
 	assert_str_eq(harness_versions(db, "public.my_versions"), "002");
 	ck_assert_ptr_null(harness_versions(db, NULL));

@@ -9,8 +9,8 @@
 
 #define at harness_at
 
-static const char *column_exists(const struct harness_db *db,
-				 const char *table, const char *column)
+static const char *column_exists(const struct harness_db *db, const char *table,
+				 const char *column)
 {
 	return harness_scalar(db, harness_fmt("SELECT count(*) FROM "
 					      "information_schema.columns "
@@ -56,19 +56,19 @@ START_TEST(test_linear_head_and_base)
 	r = at(db, "linear", "upgrade", "head", NULL);
 	assert_ok(r);
 	assert_str_eq(r->out, "Running upgrade 001 -> 002, add table b\n"
-				 "Running upgrade 002 -> 003, seed a\n");
+			      "Running upgrade 002 -> 003, seed a\n");
 	assert_str_eq(harness_versions(db, NULL), "003");
-	assert_str_eq(
-		harness_scalar(db, "SELECT string_agg(name, ',' ORDER BY id) "
-				   "FROM a"),
-		"one,two");
+	assert_str_eq(harness_scalar(db,
+				     "SELECT string_agg(name, ',' ORDER BY id) "
+				     "FROM a"),
+		      "one,two");
 	ck_assert(harness_table_exists(db, "c"));
 
 	r = at(db, "linear", "downgrade", "base", NULL);
 	assert_ok(r);
 	assert_str_eq(r->out, "Running downgrade 003 -> 002, seed a\n"
-				 "Running downgrade 002 -> 001, add table b\n"
-				 "Running downgrade 001 -> , create table a\n");
+			      "Running downgrade 002 -> 001, add table b\n"
+			      "Running downgrade 001 -> , create table a\n");
 	assert_str_eq(harness_versions(db, NULL), "");
 	ck_assert(!harness_table_exists(db, "a"));
 	ck_assert(!harness_table_exists(db, "b"));
@@ -79,13 +79,13 @@ END_TEST
 START_TEST(test_upgrade_from_empty_to_head)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const struct harness_result *r = at(db, "linear", "upgrade", "head",
-					    NULL);
+	const struct harness_result *r =
+		at(db, "linear", "upgrade", "head", NULL);
 
 	assert_ok(r);
 	assert_str_eq(r->out, "Running upgrade  -> 001, create table a\n"
-				 "Running upgrade 001 -> 002, add table b\n"
-				 "Running upgrade 002 -> 003, seed a\n");
+			      "Running upgrade 001 -> 002, add table b\n"
+			      "Running upgrade 002 -> 003, seed a\n");
 	assert_str_eq(harness_versions(db, NULL), "003");
 }
 END_TEST
@@ -128,16 +128,18 @@ START_TEST(test_version_table_shape)
 
 	assert_ok(at(db, "linear", "upgrade", "head", NULL));
 	assert_str_eq(
-		harness_scalar(db, "SELECT string_agg(attname || ' ' || "
-				   "format_type(atttypid, atttypmod) || ' ' || "
-				   "attnotnull, ',') FROM pg_attribute "
-				   "WHERE attrelid = 'alembic_version'::regclass "
-				   "AND attnum > 0 AND NOT attisdropped"),
+		harness_scalar(db,
+			       "SELECT string_agg(attname || ' ' || "
+			       "format_type(atttypid, atttypmod) || ' ' || "
+			       "attnotnull, ',') FROM pg_attribute "
+			       "WHERE attrelid = 'alembic_version'::regclass "
+			       "AND attnum > 0 AND NOT attisdropped"),
 		"version_num character varying(32) true");
 	assert_str_eq(
-		harness_scalar(db, "SELECT count(*) FROM pg_index "
-				   "WHERE indrelid = 'alembic_version'::regclass "
-				   "AND indisprimary"),
+		harness_scalar(db,
+			       "SELECT count(*) FROM pg_index "
+			       "WHERE indrelid = 'alembic_version'::regclass "
+			       "AND indisprimary"),
 		"1");
 }
 END_TEST
@@ -157,7 +159,7 @@ START_TEST(test_continues_alembic_database)
 	r = at(db, "linear", "upgrade", "head", NULL);
 	assert_ok(r);
 	assert_str_eq(r->out, "Running upgrade 001 -> 002, add table b\n"
-				 "Running upgrade 002 -> 003, seed a\n");
+			      "Running upgrade 002 -> 003, seed a\n");
 	assert_str_eq(harness_versions(db, NULL), "003");
 }
 END_TEST
@@ -195,8 +197,8 @@ START_TEST(test_history_linear)
 		0);
 	assert_ok(r);
 	assert_str_eq(r->out, "002 -> 003 (head), seed a\n"
-				 "001 -> 002, add table b\n"
-				 "<base> -> 001, create table a\n");
+			      "001 -> 002, add table b\n"
+			      "<base> -> 001, create table a\n");
 }
 END_TEST
 
@@ -219,7 +221,7 @@ START_TEST(test_upgrade_full_id)
 	r = at(db, "linear", "upgrade", "002", NULL);
 	assert_ok(r);
 	assert_str_eq(r->out, "Running upgrade  -> 001, create table a\n"
-				 "Running upgrade 001 -> 002, add table b\n");
+			      "Running upgrade 001 -> 002, add table b\n");
 	assert_str_eq(harness_versions(db, NULL), "002");
 	ck_assert(!harness_table_exists(db, "c"));
 
@@ -242,9 +244,10 @@ START_TEST(test_upgrade_unique_prefix)
 
 	r = at(db, "hexids", "upgrade", "27c6b", NULL);
 	assert_ok(r);
-	assert_str_eq(r->out,
-			 "Running upgrade ae1027a6acf -> 27c6a30d7c24, create h2\n"
-			 "Running upgrade 27c6a30d7c24 -> 27c6b1e2f0aa, create h3\n");
+	assert_str_eq(
+		r->out,
+		"Running upgrade ae1027a6acf -> 27c6a30d7c24, create h2\n"
+		"Running upgrade 27c6a30d7c24 -> 27c6b1e2f0aa, create h3\n");
 	assert_str_eq(harness_versions(db, NULL), "27c6b1e2f0aa");
 }
 END_TEST
@@ -252,8 +255,8 @@ END_TEST
 START_TEST(test_upgrade_ambiguous_prefix)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const struct harness_result *r = at(db, "hexids", "upgrade", "27c6",
-					    NULL);
+	const struct harness_result *r =
+		at(db, "hexids", "upgrade", "27c6", NULL);
 
 	assert_exit(r, 2);
 	assert_contains(r->err, "retort: error: ");
@@ -287,16 +290,16 @@ END_TEST
 START_TEST(test_branched_upgrade_head)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const struct harness_result *r = at(db, "branched", "upgrade", "head",
-					    NULL);
+	const struct harness_result *r =
+		at(db, "branched", "upgrade", "head", NULL);
 
 	assert_ok(r);
 	/* The branches run in an unspecified order, between base and merge. */
 	assert_str_eq(harness_sorted_lines(r->out),
-			 "Running upgrade  -> 001, base\n"
-			 "Running upgrade 001 -> 002a, left\n"
-			 "Running upgrade 001 -> 002b, right\n"
-			 "Running upgrade 002a, 002b -> 003, merge branches\n");
+		      "Running upgrade  -> 001, base\n"
+		      "Running upgrade 001 -> 002a, left\n"
+		      "Running upgrade 001 -> 002b, right\n"
+		      "Running upgrade 002a, 002b -> 003, merge branches\n");
 	assert_starts_with(r->out, "Running upgrade  -> 001, base\n");
 	assert_ends_with(r->out,
 			 "Running upgrade 002a, 002b -> 003, merge branches\n");
@@ -308,6 +311,11 @@ START_TEST(test_branched_upgrade_head)
 	r = at(db, "branched", "heads", NULL);
 	assert_ok(r);
 	assert_str_eq(r->out, "003 (head)\n");
+
+	/* Alembic's tree indicators follow the id. */
+	r = at(db, "branched", "current", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "003 (head) (mergepoint)\n");
 }
 END_TEST
 
@@ -317,17 +325,26 @@ START_TEST(test_branched_downgrade)
 	const struct harness_result *r;
 
 	assert_ok(at(db, "branched", "upgrade", "head", NULL));
-	/* Undoing the merge point leaves both branches applied: two rows. */
+	/* Like Alembic, a relative step across a merge point is refused. */
 	r = at(db, "branched", "downgrade", "-1", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "Ambiguous walk");
+	assert_contains(r->err, "003");
+	assert_str_eq(harness_versions(db, NULL), "003");
+
+	/* Undoing the merge point leaves both branches applied: two rows. */
+	r = at(db, "branched", "downgrade", "002a", NULL);
 	assert_ok(r);
-	assert_contains(r->out, "Running downgrade 003 -> ");
-	assert_contains(r->out, "merge branches\n");
+	assert_str_eq(r->out,
+		      "Running downgrade 003 -> 002a, 002b, merge branches\n");
 	assert_str_eq(harness_versions(db, NULL), "002a,002b");
 	ck_assert(!harness_table_exists(db, "br_merged"));
 	ck_assert(harness_table_exists(db, "br_left"));
+	ck_assert(harness_table_exists(db, "br_right"));
 
 	r = at(db, "branched", "downgrade", "base", NULL);
 	assert_ok(r);
+	assert_ends_with(r->out, "Running downgrade 001 -> , base\n");
 	assert_str_eq(harness_versions(db, NULL), "");
 	ck_assert(!harness_table_exists(db, "br_left"));
 	ck_assert(!harness_table_exists(db, "br_right"));
@@ -345,10 +362,10 @@ START_TEST(test_branched_history)
 
 	assert_ok(r);
 	assert_str_eq(harness_sorted_lines(r->out),
-			 "001 -> 002a, left\n"
-			 "001 -> 002b, right\n"
-			 "002a, 002b -> 003 (head) (mergepoint), merge branches\n"
-			 "<base> -> 001 (branchpoint), base\n");
+		      "001 -> 002a, left\n"
+		      "001 -> 002b, right\n"
+		      "002a, 002b -> 003 (head) (mergepoint), merge branches\n"
+		      "<base> -> 001 (branchpoint), base\n");
 	assert_starts_with(r->out, merge);
 	assert_ends_with(r->out, base);
 }
@@ -357,11 +374,14 @@ END_TEST
 START_TEST(test_twoheads_upgrade_head_refused)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const struct harness_result *r = at(db, "twoheads", "upgrade", "head",
-					    NULL);
+	const struct harness_result *r =
+		at(db, "twoheads", "upgrade", "head", NULL);
 
 	assert_exit(r, 2);
-	assert_contains(r->err, "Multiple heads are present");
+	/* Alembic's words for it. */
+	assert_contains(r->err, "Multiple head revisions are present");
+	assert_contains(r->err, "002a");
+	assert_contains(r->err, "002b");
 	assert_str_eq(r->out, "");
 	ck_assert_ptr_null(harness_versions(db, NULL));
 	ck_assert(!harness_table_exists(db, "th0"));
@@ -371,14 +391,14 @@ END_TEST
 START_TEST(test_twoheads_upgrade_heads)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const struct harness_result *r = at(db, "twoheads", "upgrade", "heads",
-					    NULL);
+	const struct harness_result *r =
+		at(db, "twoheads", "upgrade", "heads", NULL);
 
 	assert_ok(r);
 	assert_str_eq(harness_sorted_lines(r->out),
-			 "Running upgrade  -> 001, base\n"
-			 "Running upgrade 001 -> 002a, left\n"
-			 "Running upgrade 001 -> 002b, right\n");
+		      "Running upgrade  -> 001, base\n"
+		      "Running upgrade 001 -> 002a, left\n"
+		      "Running upgrade 001 -> 002b, right\n");
 	assert_str_eq(harness_versions(db, NULL), "002a,002b");
 	ck_assert(harness_table_exists(db, "th_left"));
 	ck_assert(harness_table_exists(db, "th_right"));
@@ -386,12 +406,12 @@ START_TEST(test_twoheads_upgrade_heads)
 	r = at(db, "twoheads", "current", NULL);
 	assert_ok(r);
 	assert_str_eq(harness_sorted_lines(r->out),
-			 "002a (head)\n002b (head)\n");
+		      "002a (head)\n002b (head)\n");
 
 	r = at(db, "twoheads", "heads", NULL);
 	assert_ok(r);
 	assert_str_eq(harness_sorted_lines(r->out),
-			 "002a (head)\n002b (head)\n");
+		      "002a (head)\n002b (head)\n");
 }
 END_TEST
 

@@ -34,11 +34,50 @@ extern char **environ;
 #define MAX_DBS 16
 #define MAX_OPTS 24
 
+/* ---- state ------------------------------------------------------------ */
+
+/* The settings that reach the server, taken from the admin connection. */
+struct opt {
+	char key[32];
+	char *val;
+};
+
+static const char *const server_keys[] = {
+	"host",	   "hostaddr", "port",	      "user",	"password",   "sslmode",
+	"sslcert", "sslkey",   "sslrootcert", "sslcrl", "gssencmode", NULL,
+};
+
+static PGconn *admin;
+static struct opt server_opts[MAX_OPTS];
+static size_t n_server_opts;
+static pid_t run_id;
+
+/* A setting of the admin connection, if it was made (no connecting). */
+static const char *known_opt(const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n_server_opts; i++) {
+		if (strcmp(server_opts[i].key, key) == 0)
+			return server_opts[i].val;
+	}
+	return NULL;
+}
+
 /* ---- failure and memory ------------------------------------------------ */
 
+/* Fail the running test; TAP needs the message on one line. */
 static void fatal_check(const char *msg)
 {
-	ck_abort_msg("%s", msg);
+	char line[2048];
+	size_t i;
+
+	snprintf(line, sizeof(line), "%s", msg);
+	for (i = 0; line[i] != '\0'; i++) {
+		if (line[i] == '\n' || line[i] == '\r')
+			line[i] = ' ';
+	}
+	ck_abort_msg("%s", line);
 }
 
 void (*harness_fatal)(const char *msg) = fatal_check;
@@ -154,6 +193,25 @@ static char *buf_own(struct buf *b)
 	return own(b->data);
 }
 
+/* Percent-encoding, for URIs. */
+static void pct_add(struct buf *b, const char *s)
+{
+	static const char safe[] = "-._~";
+
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		char hex[4];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr(safe, c) != NULL) {
+			buf_add(b, s, 1);
+			continue;
+		}
+		snprintf(hex, sizeof(hex), "%%%02X", c);
+		buf_puts(b, hex);
+	}
+}
+
 /* ---- the environment --------------------------------------------------- */
 
 static const char *env_required(const char *name)
@@ -161,8 +219,9 @@ static const char *env_required(const char *name)
 	const char *v = getenv(name);
 
 	if (v == NULL || v[0] == '\0')
-		harness_die("harness: %s is not set (run the tests with meson test)",
-		     name);
+		harness_die(
+			"harness: %s is not set (run the tests with meson test)",
+			name);
 	return v;
 }
 
@@ -184,8 +243,8 @@ static char *make_dir(const char *parent, const char *prefix)
 		harness_die("harness: out of memory");
 	sprintf(dir, "%s/%sXXXXXX", parent, prefix);
 	if (mkdtemp(dir) == NULL)
-		harness_die("harness: cannot create a directory under %s: %s", parent,
-		     strerror(errno));
+		harness_die("harness: cannot create a directory under %s: %s",
+			    parent, strerror(errno));
 	return dir;
 }
 
@@ -199,8 +258,8 @@ static const char *tmp_base(void)
 const char *harness_tmpdir(void)
 {
 	if (tmpdir == NULL)
-		tmpdir = own(make_dir(suite_dir ? suite_dir : tmp_base(),
-				      "test-"));
+		tmpdir = own(
+			make_dir(suite_dir ? suite_dir : tmp_base(), "test-"));
 	return tmpdir;
 }
 
@@ -237,12 +296,14 @@ const char *harness_write_file(const char *name, const char *fmt, ...)
 	va_list ap;
 
 	if (f == NULL)
-		harness_die("harness: cannot write %s: %s", path, strerror(errno));
+		harness_die("harness: cannot write %s: %s", path,
+			    strerror(errno));
 	va_start(ap, fmt);
 	vfprintf(f, fmt, ap);
 	va_end(ap);
 	if (fclose(f) != 0)
-		harness_die("harness: cannot write %s: %s", path, strerror(errno));
+		harness_die("harness: cannot write %s: %s", path,
+			    strerror(errno));
 	return path;
 }
 
@@ -269,8 +330,8 @@ static char **child_environ(const char *database_url, const char *const *more)
 		envp[k++] = environ[i];
 	}
 	if (database_url != NULL)
-		envp[k++] = (char *)harness_fmt("DATABASE_URL=%s",
-						database_url);
+		envp[k++] =
+			(char *)harness_fmt("DATABASE_URL=%s", database_url);
 	for (i = 0; i < m; i++)
 		envp[k++] = (char *)more[i];
 	envp[k] = NULL;
@@ -297,19 +358,45 @@ static const char **child_argv(const struct harness_run *how,
 	}
 	for (; *args != NULL; args++) {
 		if (k == MAX_ARGS)
-			harness_die("harness: more than %d arguments", MAX_ARGS);
+			harness_die("harness: more than %d arguments",
+				    MAX_ARGS);
 		argv[k++] = *args;
 	}
 	argv[k] = NULL;
 	return argv;
 }
 
+/* One argument with the server's password, raw or in a URI, masked. */
+static void add_masked(struct buf *b, const char *arg, const char *password)
+{
+	struct buf enc = { 0 };
+	const char *p;
+
+	if (password == NULL || password[0] == '\0') {
+		buf_puts(b, arg);
+		return;
+	}
+	pct_add(&enc, password);
+	while (*arg != '\0') {
+		if ((p = password, strncmp(arg, p, strlen(p)) == 0) ||
+		    (p = enc.data, strncmp(arg, p, strlen(p)) == 0)) {
+			buf_puts(b, "***");
+			arg += strlen(p);
+			continue;
+		}
+		buf_add(b, arg++, 1);
+	}
+	free(enc.data);
+}
+
+/* The command line for failure messages, never showing the password. */
 static char *join_argv(const char **argv)
 {
+	const char *password = known_opt("password");
 	struct buf b = { 0 };
 
 	for (; *argv != NULL; argv++) {
-		buf_puts(&b, *argv);
+		add_masked(&b, *argv, password);
 		if (argv[1] != NULL)
 			buf_puts(&b, " ");
 	}
@@ -434,8 +521,7 @@ const struct harness_result *harness_retortv(const struct harness_run *how,
 	return r;
 }
 
-const struct harness_result *harness_retort(const struct harness_run *how,
-					    ...)
+const struct harness_result *harness_retort(const struct harness_run *how, ...)
 {
 	const char *args[MAX_ARGS + 1];
 	size_t k = 0;
@@ -444,7 +530,8 @@ const struct harness_result *harness_retort(const struct harness_run *how,
 	va_start(ap, how);
 	while ((args[k] = va_arg(ap, const char *)) != NULL) {
 		if (++k == MAX_ARGS)
-			harness_die("harness: more than %d arguments", MAX_ARGS);
+			harness_die("harness: more than %d arguments",
+				    MAX_ARGS);
 	}
 	va_end(ap);
 	return harness_retortv(how, args);
@@ -462,7 +549,8 @@ const struct harness_result *harness_at(const struct harness_db *db,
 	va_start(ap, scenario);
 	while ((args[k] = va_arg(ap, const char *)) != NULL) {
 		if (++k == MAX_ARGS)
-			harness_die("harness: more than %d arguments", MAX_ARGS);
+			harness_die("harness: more than %d arguments",
+				    MAX_ARGS);
 	}
 	va_end(ap);
 	return harness_retortv(&how, args);
@@ -545,23 +633,6 @@ bool harness_has_number(const char *text, const char *number)
 
 /* ---- the server and URLs ----------------------------------------------- */
 
-/* The settings that reach the server, taken from the admin connection. */
-struct opt {
-	char key[32];
-	char *val;
-};
-
-static const char *const server_keys[] = {
-	"host",	       "hostaddr", "port",    "user",	"password",
-	"sslmode",     "sslcert",  "sslkey",  "sslrootcert", "sslcrl",
-	"gssencmode",  NULL,
-};
-
-static PGconn *admin;
-static struct opt server_opts[MAX_OPTS];
-static size_t n_server_opts;
-static pid_t run_id;
-
 static void admin_close(void)
 {
 	PQfinish(admin);
@@ -633,28 +704,23 @@ static PGconn *admin_conn(void)
 	PGconn *conn = admin_try(&why);
 
 	if (conn == NULL)
-		harness_die("harness: cannot connect with RETORT_TEST_DATABASE_URL: %s",
-		     why);
+		harness_die(
+			"harness: cannot connect with RETORT_TEST_DATABASE_URL: %s",
+			why);
 	return conn;
 }
 
 static const char *server_opt(const char *key)
 {
-	size_t i;
-
 	admin_conn();
-	for (i = 0; i < n_server_opts; i++) {
-		if (strcmp(server_opts[i].key, key) == 0)
-			return server_opts[i].val;
-	}
-	return NULL;
+	return known_opt(key);
 }
 
 const char *const *harness_pg_env(const char *dbname)
 {
 	static const char *const map[][2] = {
-		{ "host", "PGHOST" },	  { "hostaddr", "PGHOSTADDR" },
-		{ "port", "PGPORT" },	  { "user", "PGUSER" },
+		{ "host", "PGHOST" },	      { "hostaddr", "PGHOSTADDR" },
+		{ "port", "PGPORT" },	      { "user", "PGUSER" },
 		{ "password", "PGPASSWORD" }, { "sslmode", "PGSSLMODE" },
 	};
 	size_t n = sizeof(map) / sizeof(map[0]), i, k = 0;
@@ -732,24 +798,6 @@ static void kv_add(struct buf *b, const char *key, const char *val)
 		buf_add(b, val, 1);
 	}
 	buf_puts(b, "'");
-}
-
-static void pct_add(struct buf *b, const char *s)
-{
-	static const char safe[] = "-._~";
-
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		char hex[4];
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || strchr(safe, c) != NULL) {
-			buf_add(b, s, 1);
-			continue;
-		}
-		snprintf(hex, sizeof(hex), "%%%02X", c);
-		buf_puts(b, hex);
-	}
 }
 
 static bool in_authority(const char *key, const char *host)
@@ -857,7 +905,8 @@ const char *harness_free_port(void)
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-		harness_die("harness: cannot find a free port: %s", strerror(errno));
+		harness_die("harness: cannot find a free port: %s",
+			    strerror(errno));
 	close(fd);
 	return harness_fmt("%u", (unsigned)ntohs(sa.sin_port));
 }
@@ -905,8 +954,8 @@ void harness_drop_database(const char *name)
 
 	if (ident == NULL)
 		harness_die("harness: cannot quote \"%s\"", name);
-	admin_exec(harness_fmt("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-			       ident));
+	admin_exec(
+		harness_fmt("DROP DATABASE IF EXISTS %s WITH (FORCE)", ident));
 	PQfreemem(ident);
 }
 
@@ -925,7 +974,8 @@ const struct harness_db *harness_db_fresh(const char *test)
 	struct harness_db *db = own(calloc(1, sizeof(*db)));
 
 	if (n_dbs == MAX_DBS)
-		harness_die("harness: more than %d databases in one test", MAX_DBS);
+		harness_die("harness: more than %d databases in one test",
+			    MAX_DBS);
 	db->name = db_name(test);
 	create_database(db->name);
 	dbs[n_dbs++] = db;
@@ -934,7 +984,7 @@ const struct harness_db *harness_db_fresh(const char *test)
 	db->conn = PQconnectdb(db->conninfo);
 	if (PQstatus(db->conn) != CONNECTION_OK)
 		harness_die("harness: cannot connect to %s: %s", db->name,
-		     PQerrorMessage(db->conn));
+			    PQerrorMessage(db->conn));
 	return db;
 }
 
@@ -980,8 +1030,8 @@ void harness_test_teardown(void)
 static PGresult *query(const struct harness_db *db, const char *sql,
 		       int nparams, const char *const *params)
 {
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params,
-				     NULL, NULL, 0);
+	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, params, NULL,
+				     NULL, 0);
 	ExecStatusType st = PQresultStatus(res);
 
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
@@ -1038,8 +1088,8 @@ bool harness_table_exists(const struct harness_db *db, const char *name)
 {
 	const char *params[1] = { name };
 
-	return strcmp(scalar_params(db, "SELECT to_regclass($1) IS NOT NULL",
-				    1, params),
+	return strcmp(scalar_params(db, "SELECT to_regclass($1) IS NOT NULL", 1,
+				    params),
 		      "t") == 0;
 }
 
@@ -1102,7 +1152,8 @@ static int check_env(enum harness_needs needs, int *status)
 		return 0;
 	if (url == NULL || url[0] == '\0') {
 		if (req != NULL && strcmp(req, "1") == 0) {
-			*status = bail("RETORT_REQUIRE_DB=1 but RETORT_TEST_DATABASE_URL is not set");
+			*status = bail(
+				"RETORT_REQUIRE_DB=1 but RETORT_TEST_DATABASE_URL is not set");
 			return 1;
 		}
 		printf("1..0 # SKIP no DATABASE_URL\n");

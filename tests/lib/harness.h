@@ -31,22 +31,22 @@
 
 /* What one run of the binary produced. */
 struct harness_result {
-	int exit_code;  /* the exit status, or -1 if it did not exit */
-	int signal;     /* the signal that killed it, or 0 */
+	int exit_code;	/* the exit status, or -1 if it did not exit */
+	int signal;	/* the signal that killed it, or 0 */
 	bool timed_out; /* killed by the harness after the timeout */
-	char *out;      /* everything on stdout, NUL-terminated */
-	char *err;      /* everything on stderr, NUL-terminated */
-	char *cmdline;  /* the argv, space-joined, for failure messages */
+	char *out;	/* everything on stdout, NUL-terminated */
+	char *err;	/* everything on stderr, NUL-terminated */
+	char *cmdline;	/* the argv, space-joined, for failure messages */
 };
 
 /* How to run it.  Every field may be NULL. */
 struct harness_run {
-	const char *cwd;          /* NULL: the test's own empty directory */
+	const char *cwd;	  /* NULL: the test's own empty directory */
 	const char *database_url; /* DATABASE_URL for the child; NULL: unset */
-	const char *url;          /* passed as --url */
-	const char *versions;     /* a fixture scenario name, or an absolute
+	const char *url;	  /* passed as --url */
+	const char *versions;	  /* a fixture scenario name, or an absolute
 				     path; passed as --versions */
-	const char *const *env;   /* more "NAME=value" for the child, NULL
+	const char *const *env;	  /* more "NAME=value" for the child, NULL
 				     terminated; may set PG* variables */
 };
 
@@ -85,7 +85,7 @@ struct harness_db {
 	const char *name;
 	const char *url;      /* postgresql:// URI, as users write it */
 	const char *conninfo; /* the same as keyword/value string */
-	PGconn *conn;         /* open, for the test's own queries */
+	PGconn *conn;	      /* open, for the test's own queries */
 };
 
 /*
@@ -190,7 +190,7 @@ const char *harness_oneline(const char *s);
 		int c_ = (code);                                               \
 		ck_assert_msg(r_->exit_code == c_,                             \
 			      "expected exit %d, got %d (signal %d%s) from: "  \
-			      "%s | stdout: \"%s\" | stderr: \"%s\"",            \
+			      "%s | stdout: \"%s\" | stderr: \"%s\"",          \
 			      c_, r_->exit_code, r_->signal,                   \
 			      r_->timed_out ? ", timed out" : "", r_->cmdline, \
 			      harness_oneline(r_->out),                        \
@@ -202,16 +202,17 @@ const char *harness_oneline(const char *s);
 	do {                                                                   \
 		const struct harness_result *ro_ = (r);                        \
 		assert_exit(ro_, 0);                                           \
-		ck_assert_msg(ro_->err[0] == '\0',                             \
-			      "expected empty stderr from: %s | stderr: \"%s\"", \
-			      ro_->cmdline, harness_oneline(ro_->err));        \
+		ck_assert_msg(                                                 \
+			ro_->err[0] == '\0',                                   \
+			"expected empty stderr from: %s | stderr: \"%s\"",     \
+			ro_->cmdline, harness_oneline(ro_->err));              \
 	} while (0)
 
 #define assert_str_eq(got, want)                                               \
 	do {                                                                   \
 		const char *g_ = (got), *w_ = (want);                          \
 		ck_assert_msg(g_ != NULL && w_ != NULL && strcmp(g_, w_) == 0, \
-			      "%s is \"%s\", expected \"%s\"", #got,            \
+			      "%s is \"%s\", expected \"%s\"", #got,           \
 			      harness_oneline(g_), harness_oneline(w_));       \
 	} while (0)
 
@@ -219,31 +220,33 @@ const char *harness_oneline(const char *s);
 	do {                                                                   \
 		const char *h_ = (hay), *n_ = (needle);                        \
 		ck_assert_msg(strstr(h_, n_) != NULL,                          \
-			      "expected %s to contain \"%s\"; it is \"%s\"",     \
+			      "expected %s to contain \"%s\"; it is \"%s\"",   \
 			      #hay, harness_oneline(n_), harness_oneline(h_)); \
 	} while (0)
 
 #define assert_not_contains(hay, needle)                                       \
 	do {                                                                   \
 		const char *h_ = (hay), *n_ = (needle);                        \
-		ck_assert_msg(strstr(h_, n_) == NULL,                          \
-			      "expected %s not to contain \"%s\"; it is \"%s\"", \
-			      #hay, harness_oneline(n_), harness_oneline(h_)); \
+		ck_assert_msg(                                                 \
+			strstr(h_, n_) == NULL,                                \
+			"expected %s not to contain \"%s\"; it is \"%s\"",     \
+			#hay, harness_oneline(n_), harness_oneline(h_));       \
 	} while (0)
 
 #define assert_starts_with(s, prefix)                                          \
 	do {                                                                   \
 		const char *s_ = (s), *p_ = (prefix);                          \
-		ck_assert_msg(harness_starts_with(s_, p_),                     \
-			      "expected %s to start with \"%s\"; it is \"%s\"",  \
-			      #s, harness_oneline(p_), harness_oneline(s_));   \
+		ck_assert_msg(                                                 \
+			harness_starts_with(s_, p_),                           \
+			"expected %s to start with \"%s\"; it is \"%s\"", #s,  \
+			harness_oneline(p_), harness_oneline(s_));             \
 	} while (0)
 
 #define assert_ends_with(s, suffix)                                            \
 	do {                                                                   \
 		const char *s_ = (s), *x_ = (suffix);                          \
 		ck_assert_msg(harness_ends_with(s_, x_),                       \
-			      "expected %s to end with \"%s\"; it is \"%s\"",    \
+			      "expected %s to end with \"%s\"; it is \"%s\"",  \
 			      #s, harness_oneline(x_), harness_oneline(s_));   \
 	} while (0)
 
