@@ -6,6 +6,8 @@
 
 #include <stdlib.h>
 
+#include "isolate.h"
+
 int app_load_revisions(struct app *app, struct retort_error *err)
 {
 	if (app->map)
@@ -19,8 +21,12 @@ int app_connect(struct app *app, struct retort_error *err)
 {
 	if (app->db.conn)
 		return 0;
-	return db_connect(&app->db, app->cfg.url, app->cfg.version_table,
-			  app->cfg.version_table_schema, err);
+	if (db_connect(&app->db, app->cfg.url, app->cfg.version_table,
+		       app->cfg.version_table_schema, err) < 0)
+		return -1;
+	/* From now on SIGINT/SIGTERM cancel the statement on the server. */
+	isolate_set_cancel(app->db.cancel);
+	return 0;
 }
 
 static void free_rows(char **rows, size_t n)
@@ -46,6 +52,7 @@ int app_read_state(struct app *app, struct revstate *state,
 
 void app_release(struct app *app)
 {
+	isolate_set_cancel(NULL);
 	db_close(&app->db);
 	revmap_free(app->map);
 	app->map = NULL;

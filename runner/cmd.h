@@ -26,6 +26,7 @@ struct app {
 	struct revmap *map; /* NULL until app_load_revisions() */
 	struct db db;	    /* db.conn NULL until app_connect() */
 	FILE *out;	    /* normal output: stdout */
+	FILE *progress;	    /* waiting notices: stderr, NULL when quiet */
 	bool quiet;	    /* -q: no progress lines */
 };
 

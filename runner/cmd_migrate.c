@@ -15,7 +15,9 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 				     .cfg = &app->cfg };
 	int rc = -1;
 
-	if (app_read_state(app, &state, err) < 0 ||
+	/* Lock, then read: a runner that waited sees what the other did. */
+	if (db_lock(&app->db, app->cfg.lock_timeout, app->progress, err) < 0 ||
+	    app_read_state(app, &state, err) < 0 ||
 	    revmap_plan(app->map, &state, direction, target, &plan, err) < 0)
 		goto out;
 	rc = migrate_run(&app->db, app->map, &plan, &opts, err);

@@ -174,7 +174,8 @@ int cmd_stamp(struct app *app, const struct cmd_args *args,
 	struct revstate state = { 0 };
 	int rc = -1;
 
-	if (db_read_versions(&app->db, &before, &nbefore, err) < 0)
+	if (db_lock(&app->db, app->cfg.lock_timeout, app->progress, err) < 0 ||
+	    db_read_versions(&app->db, &before, &nbefore, err) < 0)
 		return -1;
 	/* --purge ignores what the table holds, known or not. */
 	if (revmap_state(app->map, (const char *const *)before,

@@ -126,6 +126,9 @@ void config_release(struct config *cfg)
 	free(cfg->url);
 	free(cfg->ini_url);
 	free(cfg->version_table_schema);
+	free(cfg->lock_timeout);
+	free(cfg->ddl_lock_timeout);
+	free(cfg->statement_timeout);
 	free(cfg->version_table);
 	free(cfg->sources);
 	free(cfg->versions);
@@ -140,11 +143,15 @@ enum ini_key {
 	KEY_VERSION_TABLE,
 	KEY_VERSION_TABLE_SCHEMA,
 	KEY_URL,
+	KEY_LOCK_TIMEOUT,
+	KEY_DDL_LOCK_TIMEOUT,
+	KEY_STATEMENT_TIMEOUT,
 	KEY_COUNT
 };
 
 static const char *const ini_key_names[KEY_COUNT] = {
-	"versions", "sources", "version_table", "version_table_schema", "url",
+	"versions", "sources",	    "version_table",	"version_table_schema",
+	"url",	    "lock_timeout", "ddl_lock_timeout", "statement_timeout",
 };
 
 /* State shared by the line reader and the handler during one ini_parse. */
@@ -355,7 +362,29 @@ static int ini_check(struct ini_read *r, int key)
 		return ini_check_identifier(r, key, false);
 	if (key == KEY_VERSION_TABLE_SCHEMA)
 		return ini_check_identifier(r, key, true);
+	if (key >= KEY_LOCK_TIMEOUT && r->values[key][0] &&
+	    !config_is_duration(r->values[key]) && ini_first_error(r)) {
+		error_set(r->err, RETORT_USAGE, "%s:%d: %s is not a duration",
+			  r->path, r->lineno, ini_key_names[key]);
+		error_hint(
+			r->err,
+			"Write a whole number with an optional unit: 500ms, 5s, 2min, 1h (0 = no limit).");
+		return -1;
+	}
 	return 0;
+}
+
+bool config_is_duration(const char *s)
+{
+	static const char *const units[] = { "", "ms", "s", "min", "h" };
+	size_t digits = strspn(s, "0123456789");
+
+	if (digits == 0 || digits > 9)
+		return false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(s + digits, units[i]) == 0)
+			return true;
+	return false;
 }
 
 /* inih's handler: nonzero to go on, zero to mark the line as an error. */
@@ -425,9 +454,10 @@ static int ini_result(struct ini_read *r, int rc)
 static void ini_commit(struct config *cfg, struct ini_read *r)
 {
 	char **fields[KEY_COUNT] = {
-		&cfg->versions,	     &cfg->sources,
-		&cfg->version_table, &cfg->version_table_schema,
-		&cfg->ini_url,
+		&cfg->versions,		&cfg->sources,
+		&cfg->version_table,	&cfg->version_table_schema,
+		&cfg->ini_url,		&cfg->lock_timeout,
+		&cfg->ddl_lock_timeout, &cfg->statement_timeout,
 	};
 	int i;
 

@@ -28,7 +28,14 @@ struct config {
 	char *url;		    /* resolved and normalised, NULL if none */
 	/* one of "--url", "DATABASE_URL", ".env", "the ini file's url"; or NULL
 	 */
-	const char *url_origin;	 /* static text naming where url came from */
+	const char *url_origin; /* static text naming where url came from */
+	char *lock_timeout; /* wait for the migration lock; NULL = forever */
+	char *ddl_lock_timeout;	 /* SET LOCAL lock_timeout per revision */
+	char *statement_timeout; /* SET LOCAL statement_timeout per revision */
+	/* --unsafe-plugins: load plugins and a versions directory that others
+	 * can write or that another user owns (plugin.c refuses them). */
+	bool unsafe_plugins;
+	bool allow_changed;  /* --allow-changed: edited applied revisions */
 	struct config_arg *args; /* -x key=value, in order given */
 	size_t nargs;
 };
@@ -80,6 +87,12 @@ int config_normalize_url(const char *in, char **out, struct retort_error *err);
 /* Record "-x key=value"; a missing '=' or empty key is RETORT_USAGE. */
 int config_add_arg(struct config *cfg, const char *key_value,
 		   struct retort_error *err);
+
+/*
+ * A PostgreSQL duration retort accepts for a timeout: a whole number with
+ * an optional unit, ms, s, min or h ("0" = no limit).
+ */
+bool config_is_duration(const char *s);
 
 /* The last value given for key, or NULL.  Borrowed from cfg. */
 const char *config_arg(const struct config *cfg, const char *key);

@@ -176,6 +176,13 @@ int db_connect(struct db *db, const char *url, const char *version_table,
 		return -1;
 	}
 	PQsetNoticeReceiver(db->conn, ignore_notice, NULL);
+	db->cancel = PQgetCancel(db->conn);
+	db->table = strdup(version_table);
+	db->schema = version_table_schema ? strdup(version_table_schema) : NULL;
+	if (!db->table || (version_table_schema && !db->schema)) {
+		db_close(db);
+		return error_set(err, RETORT_FAILED, "out of memory");
+	}
 	if (quote_version_table(db, version_table, version_table_schema, err) <
 	    0) {
 		db_close(db);
@@ -188,10 +195,14 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	if (db->cancel)
+		PQfreeCancel(db->cancel);
 	if (db->conn)
 		PQfinish(db->conn);
 	free(db->version_table);
 	free(db->version_pkey);
+	free(db->schema);
+	free(db->table);
 	free(db->target);
 	memset(db, 0, sizeof(*db));
 }
@@ -429,4 +440,159 @@ void db_rollback(struct db *db)
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 		return;
 	PQclear(PQexec(db->conn, "ROLLBACK"));
+}
+
+/*
+ * The migration lock: a session advisory lock keyed on the version table
+ * (its schema, or the current schema, and its name), so two runners on
+ * one version table take turns, and runners on different ones do not.
+ * The first key is retort's own ("RETR"), apart from applications' keys.
+ */
+#define LOCK_CLASS "1380275282"
+#define LOCK_KEY "hashtext(coalesce($1, current_schema()) || '.' || $2)"
+
+static int try_lock(struct db *db, const char *const *params, bool *got,
+		    struct retort_error *err)
+{
+	PGresult *res = run(
+		db, "SELECT pg_try_advisory_lock(" LOCK_CLASS ", " LOCK_KEY ")",
+		2, params, err);
+
+	if (!res)
+		return -1;
+	*got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	return 0;
+}
+
+/* "pid 123 (retort, 10.0.0.5)", or "another session" if it just ended. */
+static void describe_holder(struct db *db, const char *const *params, char *buf,
+			    size_t size)
+{
+	struct retort_error ignored;
+	PGresult *res = run(
+		db,
+		"SELECT a.pid, coalesce(nullif(a.application_name, ''), '-'),"
+		" coalesce(host(a.client_addr), 'local')"
+		" FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+		" WHERE l.locktype = 'advisory' AND l.granted"
+		" AND l.classid = " LOCK_CLASS "::bigint::oid"
+		" AND l.objid::bigint = (" LOCK_KEY "::bigint & 4294967295)"
+		" AND l.objsubid = 2 LIMIT 1",
+		2, params, &ignored);
+
+	if (res && PQntuples(res) == 1)
+		snprintf(buf, size, "pid %s (%s, %s)", PQgetvalue(res, 0, 0),
+			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	else
+		snprintf(buf, size, "another session");
+	PQclear(res);
+}
+
+static int set_session(struct db *db, const char *name, const char *value,
+		       struct retort_error *err)
+{
+	const char *params[] = { name, value };
+	PGresult *res =
+		run(db, "SELECT set_config($1, $2, false)", 2, params, err);
+
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+static int lock_wait_failed(struct db *db, const char *holder,
+			    const char *timeout, struct retort_error *err)
+{
+	if (strcmp(err->sqlstate, "55P03") == 0) {
+		error_set(
+			err, RETORT_FAILED,
+			"timed out after %s waiting for the migration lock on %s",
+			timeout, db->version_table);
+		error_detail(err, "held by %s", holder);
+		error_hint(
+			err,
+			"Another retort is migrating this database; let it finish, or raise --lock-timeout.");
+		return -1;
+	}
+	error_prefix(err, "cannot take the migration lock on %s",
+		     db->version_table);
+	return -1;
+}
+
+static int wait_lock(struct db *db, const char *const *params,
+		     const char *timeout, const char *holder,
+		     struct retort_error *err)
+{
+	PGresult *res;
+
+	/* An advisory lock wait obeys lock_timeout; "0" waits for ever. */
+	if (set_session(db, "lock_timeout", timeout ? timeout : "0", err) < 0)
+		return -1;
+	res = run(db, "SELECT pg_advisory_lock(" LOCK_CLASS ", " LOCK_KEY ")",
+		  2, params, err);
+	if (!res)
+		return lock_wait_failed(db, holder, timeout ? timeout : "0",
+					err);
+	PQclear(res);
+	return set_session(db, "lock_timeout", "0", err);
+}
+
+int db_lock(struct db *db, const char *timeout, FILE *progress,
+	    struct retort_error *err)
+{
+	const char *params[] = { db->schema, db->table };
+	char holder[256];
+	bool got = false;
+
+	if (try_lock(db, params, &got, err) < 0) {
+		error_prefix(err, "cannot take the migration lock on %s",
+			     db->version_table);
+		return -1;
+	}
+	if (got)
+		return 0;
+	describe_holder(db, params, holder, sizeof(holder));
+	if (progress) {
+		fprintf(progress,
+			"retort: waiting for the migration lock on %s, held by %s\n",
+			db->version_table, holder);
+		fflush(progress);
+	}
+	return wait_lock(db, params, timeout, holder, err);
+}
+
+/*
+ * Per-revision limits.  In a transaction they are SET LOCAL (is_local),
+ * so nothing outlives the revision; an autocommit revision sets them for
+ * the session and resets them after with db_reset_timeouts().
+ */
+int db_set_timeouts(struct db *db, const char *lock_timeout,
+		    const char *statement_timeout, bool is_local,
+		    struct retort_error *err)
+{
+	const char *params[] = { lock_timeout ? lock_timeout : "",
+				 statement_timeout ? statement_timeout : "",
+				 is_local ? "t" : "f" };
+	PGresult *res;
+
+	if (!lock_timeout && !statement_timeout)
+		return 0;
+	res = run(db,
+		  "SELECT CASE WHEN $1 <> '' THEN"
+		  " set_config('lock_timeout', $1, $3::boolean) END,"
+		  " CASE WHEN $2 <> '' THEN"
+		  " set_config('statement_timeout', $2, $3::boolean) END",
+		  3, params, err);
+	if (!res) {
+		error_prefix(err, "cannot set the revision's timeouts");
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+void db_reset_timeouts(struct db *db)
+{
+	PQclear(PQexec(db->conn,
+		       "RESET lock_timeout; RESET statement_timeout"));
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <libpq-fe.h>
 
@@ -19,7 +20,10 @@ struct db {
 	PGconn *conn;
 	char *version_table; /* quoted, schema-qualified when a schema is set */
 	char *version_pkey;  /* its primary key's name, quoted */
-	char *target; /* "host H port P database D user U", for messages */
+	char *schema;	     /* the version table's schema as given, or NULL */
+	char *table;	     /* the version table's name as given */
+	char *target;	  /* "host H port P database D user U", for messages */
+	PGcancel *cancel; /* cancels the running statement from a signal */
 };
 
 /*
@@ -48,6 +52,25 @@ int db_ensure_version_table(struct db *db, struct retort_error *err);
 int db_update_versions(struct db *db, const char *const *remove, size_t nremove,
 		       const char *const *insert, size_t ninsert,
 		       struct retort_error *err);
+
+/*
+ * Take the migration lock for the rest of the session, waiting up to
+ * timeout (a PostgreSQL duration; NULL = for ever).  While it waits it
+ * writes to progress (if not NULL) who holds the lock.  Timing out is
+ * RETORT_FAILED naming the holder.
+ */
+int db_lock(struct db *db, const char *timeout, FILE *progress,
+	    struct retort_error *err);
+
+/*
+ * Apply a revision's lock_timeout and statement_timeout (PostgreSQL
+ * durations; NULL leaves one alone): SET LOCAL when is_local, else for the
+ * session until db_reset_timeouts().
+ */
+int db_set_timeouts(struct db *db, const char *lock_timeout,
+		    const char *statement_timeout, bool is_local,
+		    struct retort_error *err);
+void db_reset_timeouts(struct db *db);
 
 int db_begin(struct db *db, struct retort_error *err);
 int db_commit(struct db *db, struct retort_error *err);

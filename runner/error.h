@@ -12,11 +12,15 @@
 
 /* Doubles as the process exit status. */
 enum retort_status {
+	/* success */
 	RETORT_OK = 0,
-	RETORT_FAILED =
-		1, /* a revision or database operation failed, rolled back */
-	RETORT_USAGE =
-		2 /* usage, configuration or revision set; nothing touched */
+	/* a revision or database operation failed and was rolled back */
+	RETORT_FAILED = 1,
+	/* usage, configuration or revision-set error; nothing touched */
+	RETORT_USAGE = 2,
+	/* stopped by SIGINT or SIGTERM: cancelled and rolled back (128 + N) */
+	RETORT_INTERRUPTED_INT = 130,
+	RETORT_INTERRUPTED_TERM = 143
 };
 
 struct retort_error {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "isolate.h"
 
 #ifndef RETORT_VERSION
 #define RETORT_VERSION "unknown"
@@ -19,6 +20,7 @@
 enum cmd_needs {
 	NEEDS_REVISIONS = 1 << 0, /* the plugins, read and validated */
 	NEEDS_DB = 1 << 1,	  /* a connection */
+	RUNS_REVISIONS = 1 << 2,  /* in a worker process: crash isolation */
 };
 
 struct command {
@@ -33,10 +35,11 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB, OPT_SAMPLE, 1, 1,
-	  "upgrade [--sample] TARGET",
+	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
+	  OPT_SAMPLE, 1, 1, "upgrade [--sample] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
-	{ "downgrade", cmd_downgrade, NEEDS_REVISIONS | NEEDS_DB, 0, 1, 1,
+	{ "downgrade", cmd_downgrade,
+	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, 0, 1, 1,
 	  "downgrade TARGET",
 	  "Revert revisions down to TARGET (base, an id, -N, ...)." },
 	{ "current", cmd_current, NEEDS_REVISIONS | NEEDS_DB,
@@ -99,6 +102,14 @@ static void print_usage(FILE *out)
 	      "  --versions DIR      directory of built revision plugins\n"
 	      "  -x KEY=VALUE        argument for revisions (retort_arg)\n"
 	      "  -q, --quiet         no progress output\n"
+	      "  --lock-timeout T    wait at most T for the migration lock "
+	      "(default: no limit)\n"
+	      "  --ddl-lock-timeout T  SET LOCAL lock_timeout for each "
+	      "revision\n"
+	      "  --statement-timeout T SET LOCAL statement_timeout for each "
+	      "revision\n"
+	      "  --unsafe-plugins    load plugins writable by others\n"
+	      "  --allow-changed     accept applied revisions edited since\n"
 	      "  -h, --help          this help; COMMAND --help for a command's\n"
 	      "  --version           print retort's version\n",
 	      out);
@@ -137,6 +148,10 @@ struct global_opts {
 	const char *config_path;
 	const char *url;
 	const char *versions;
+	const char *lock_timeout;
+	const char *ddl_lock_timeout;
+	const char *statement_timeout;
+	bool unsafe_plugins, allow_changed;
 	bool help, version;
 };
 
@@ -167,6 +182,11 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'R' },
+		{ "lock-timeout", required_argument, NULL, 'L' },
+		{ "ddl-lock-timeout", required_argument, NULL, 'D' },
+		{ "statement-timeout", required_argument, NULL, 'S' },
+		{ "unsafe-plugins", no_argument, NULL, 'P' },
+		{ "allow-changed", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -193,6 +213,21 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 			break;
 		case 'R':
 			g->version = true;
+			break;
+		case 'L':
+			g->lock_timeout = optarg;
+			break;
+		case 'D':
+			g->ddl_lock_timeout = optarg;
+			break;
+		case 'S':
+			g->statement_timeout = optarg;
+			break;
+		case 'P':
+			g->unsafe_plugins = true;
+			break;
+		case 'A':
+			g->allow_changed = true;
 			break;
 		case 'x':
 			if (config_add_arg(&app->cfg, optarg, err) < 0)
@@ -226,35 +261,82 @@ static int check_arg_count(const struct command *cmd,
 	return -1;
 }
 
+/* A command-line value replaces the ini's. */
+static int override(char **field, const char *value, const char *option,
+		    bool duration, struct retort_error *err)
+{
+	char *copy;
+
+	if (!value)
+		return 0;
+	if (duration && !config_is_duration(value)) {
+		error_set(err, RETORT_USAGE, "%s: \"%s\" is not a duration",
+			  option, value);
+		error_hint(
+			err,
+			"Write a whole number with an optional unit: 500ms, 5s, 2min, 1h (0 = no limit).");
+		return -1;
+	}
+	copy = strdup(value);
+	if (!copy)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
 static int load_config(struct app *app, const struct global_opts *g,
 		       struct retort_error *err)
 {
 	const char *ini = g->config_path ? g->config_path : "retort.ini";
+	struct config *cfg = &app->cfg;
 
-	if (config_read_ini(&app->cfg, ini, g->config_path == NULL, err) < 0)
+	if (config_read_ini(cfg, ini, g->config_path == NULL, err) < 0)
 		return -1;
-	if (g->versions) {
-		char *dir = strdup(g->versions);
-
-		if (!dir)
-			return error_set(err, RETORT_FAILED, "out of memory");
-		free(app->cfg.versions);
-		app->cfg.versions = dir;
-	}
+	if (override(&cfg->versions, g->versions, "--versions", false, err) <
+		    0 ||
+	    override(&cfg->lock_timeout, g->lock_timeout, "--lock-timeout",
+		     true, err) < 0 ||
+	    override(&cfg->ddl_lock_timeout, g->ddl_lock_timeout,
+		     "--ddl-lock-timeout", true, err) < 0 ||
+	    override(&cfg->statement_timeout, g->statement_timeout,
+		     "--statement-timeout", true, err) < 0)
+		return -1;
+	cfg->unsafe_plugins = g->unsafe_plugins;
+	cfg->allow_changed = g->allow_changed;
 	return config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),
 				  ".env", err);
 }
 
-static int prepare(struct app *app, const struct command *cmd,
-		   struct retort_error *err)
+struct invocation {
+	struct app *app;
+	const struct command *cmd;
+	const struct cmd_args *args;
+};
+
+/* Connect (in the worker, when isolated) and run the command. */
+static int invoke(void *arg, struct retort_error *err)
 {
+	const struct invocation *inv = arg;
+
+	if ((inv->cmd->needs & NEEDS_DB) && app_connect(inv->app, err) < 0)
+		return -1;
+	return inv->cmd->run(inv->app, inv->args, err);
+}
+
+static int prepare_and_run(struct app *app, const struct command *cmd,
+			   const struct cmd_args *args,
+			   struct retort_error *err)
+{
+	struct invocation inv = { app, cmd, args };
+
 	/* Validate every revision before connecting: nothing is touched
 	 * when the set is bad. */
 	if ((cmd->needs & NEEDS_REVISIONS) && app_load_revisions(app, err) < 0)
 		return -1;
-	if ((cmd->needs & NEEDS_DB) && app_connect(app, err) < 0)
-		return -1;
-	return 0;
+	if (cmd->needs & RUNS_REVISIONS)
+		return isolate_call(invoke, &inv, err);
+	return invoke(&inv, err);
 }
 
 static int run_command(struct app *app, const struct global_opts *g, int argc,
@@ -278,9 +360,11 @@ static int run_command(struct app *app, const struct global_opts *g, int argc,
 	}
 	if (check_arg_count(cmd, &args, err) < 0)
 		return -1;
-	if (load_config(app, g, err) < 0 || prepare(app, cmd, err) < 0)
+	if (load_config(app, g, err) < 0)
 		return -1;
-	return cmd->run(app, &args, err);
+	if (app->quiet)
+		app->progress = NULL;
+	return prepare_and_run(app, cmd, &args, err);
 }
 
 static int finish_output(struct retort_error *err)
@@ -292,11 +376,14 @@ static int finish_output(struct retort_error *err)
 
 int main(int argc, char **argv)
 {
-	struct app app = { .out = stdout };
+	struct app app = { .out = stdout, .progress = stderr };
 	struct global_opts g = { 0 };
 	struct retort_error err = { 0 };
 	int rc;
 
+#ifdef RETORT_NO_ISOLATION
+	isolate_set_enabled(false);
+#endif
 	rc = config_init(&app.cfg, &err);
 	if (rc == 0)
 		rc = parse_global(argc, argv, &g, &app, &err);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "isolate.h"
 #include "plugin.h"
 
 /* The host's view of a retort_ctx: the public part first. */
@@ -47,11 +48,28 @@ static bool result_ok(const PGresult *res)
 	       st == PGRES_EMPTY_QUERY;
 }
 
+/* After SIGINT/SIGTERM a revision's next statement fails at once. */
+static bool stopping(struct migrate_ctx *mc)
+{
+	if (!isolate_interrupted())
+		return false;
+	if (!mc->failed) {
+		error_set(&mc->error, RETORT_FAILED,
+			  "canceled before the statement ran");
+		mc->failed = true;
+	}
+	return true;
+}
+
 static int host_exec(retort_ctx *ctx, const char *sql)
 {
 	struct migrate_ctx *mc = host_ctx(ctx);
-	PGresult *res = PQexec(mc->db->conn, sql);
+	PGresult *res;
 	int rc = 0;
+
+	if (stopping(mc))
+		return -1;
+	res = PQexec(mc->db->conn, sql);
 
 	if (!result_ok(res)) {
 		record_result_error(mc, res);
@@ -65,9 +83,12 @@ static PGresult *host_query(retort_ctx *ctx, const char *sql, int nparams,
 			    const char *const *values)
 {
 	struct migrate_ctx *mc = host_ctx(ctx);
-	PGresult *res = PQexecParams(mc->db->conn, sql, nparams, NULL, values,
-				     NULL, NULL, 0);
+	PGresult *res;
 
+	if (stopping(mc))
+		return NULL;
+	res = PQexecParams(mc->db->conn, sql, nparams, NULL, values, NULL, NULL,
+			   0);
 	if (result_ok(res))
 		return res;
 	record_result_error(mc, res);
@@ -249,16 +270,28 @@ static int call_revision(struct db *db, const struct plugin_code *code,
 	return 0;
 }
 
+/* A signal between the revision's last statement and COMMIT still stops. */
+static int check_not_stopping(struct retort_error *err)
+{
+	if (!isolate_interrupted())
+		return 0;
+	return error_set(err, RETORT_FAILED, "canceled before COMMIT");
+}
+
 static int run_in_transaction(struct db *db, const struct revmap *map,
 			      const struct plugin_code *code,
 			      const struct plan_step *step,
 			      const struct migrate_opts *opts,
 			      struct retort_error *err)
 {
+	const struct config *cfg = opts->cfg;
+
 	if (db_begin(db, err) < 0)
 		return -1;
-	if (call_revision(db, code, step, opts, err) < 0 ||
-	    check_transaction(db, err) < 0 ||
+	if (db_set_timeouts(db, cfg->ddl_lock_timeout, cfg->statement_timeout,
+			    true, err) < 0 ||
+	    call_revision(db, code, step, opts, err) < 0 ||
+	    check_transaction(db, err) < 0 || check_not_stopping(err) < 0 ||
 	    record_version(db, map, step, err) < 0 || db_commit(db, err) < 0) {
 		db_rollback(db);
 		error_detail(
@@ -279,7 +312,14 @@ static int run_autocommit(struct db *db, const struct revmap *map,
 			  const struct migrate_opts *opts,
 			  struct retort_error *err)
 {
-	if (call_revision(db, code, step, opts, err) < 0) {
+	const struct config *cfg = opts->cfg;
+	int rc = db_set_timeouts(db, cfg->ddl_lock_timeout,
+				 cfg->statement_timeout, false, err);
+
+	if (rc == 0)
+		rc = call_revision(db, code, step, opts, err);
+	db_reset_timeouts(db);
+	if (rc < 0) {
 		db_rollback(db);
 		error_detail(
 			err,
@@ -308,7 +348,11 @@ static int run_step(struct db *db, const struct revmap *map,
 	struct plugin_code code;
 	int rc;
 
+	char note[sizeof(err->msg)];
+
 	announce(map, step, opts->out);
+	snprintf(note, sizeof(note), "revision %s (%s)", meta->id, meta->path);
+	isolate_note(note);
 	if (plugin_load(meta->path, &code, err) < 0)
 		return -1;
 	if (meta->flags & RETORT_NO_TRANSACTION)
@@ -316,6 +360,7 @@ static int run_step(struct db *db, const struct revmap *map,
 	else
 		rc = run_in_transaction(db, map, &code, step, opts, err);
 	plugin_unload(&code);
+	isolate_note(NULL);
 	if (rc < 0)
 		error_prefix(err, "revision %s (%s) failed", meta->id,
 			     meta->path);
@@ -328,8 +373,14 @@ int migrate_run(struct db *db, const struct revmap *map,
 {
 	if (plan->n > 0 && db_ensure_version_table(db, err) < 0)
 		return -1;
-	for (size_t i = 0; i < plan->n; i++)
+	for (size_t i = 0; i < plan->n; i++) {
+		if (isolate_interrupted())
+			return error_set(
+				err, RETORT_FAILED,
+				"stopped before revision %s",
+				map->revs[plan->steps[i].rev].meta->id);
 		if (run_step(db, map, &plan->steps[i], opts, err) < 0)
 			return -1;
+	}
 	return 0;
 }

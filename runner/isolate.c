@@ -1,0 +1,307 @@
+/*
+ * isolate.c - a worker process per run, so that revision code that crashes
+ * or exits cannot silence the runner.
+ *
+ * The worker writes fixed-size records to a pipe: a note naming what runs
+ * now, and at the end its result.  Records are smaller than PIPE_BUF, so
+ * each write is atomic.  The parent relays SIGINT/SIGTERM and, if the
+ * worker does not stop within a grace period, kills it: the server then
+ * rolls the open transaction back.  Never prints.
+ */
+
+#include "isolate.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+/* How long a worker may take to roll back after a signal before SIGKILL. */
+#define GRACE_SECONDS 10
+
+enum record_kind { RECORD_NOTE = 'N', RECORD_END = 'E' };
+
+struct record {
+	char kind;
+	int rc;
+	char note[512];
+	struct retort_error err;
+};
+
+_Static_assert(sizeof(struct record) <= PIPE_BUF,
+	       "a record must be written atomically");
+
+static bool isolation_enabled = true;
+static int note_fd = -1;
+static volatile sig_atomic_t stop_signal;
+static PGcancel *volatile cancel_handle;
+static volatile pid_t worker_pid;
+
+void isolate_set_enabled(bool enabled)
+{
+	isolation_enabled = enabled;
+}
+
+int isolate_interrupted(void)
+{
+	return stop_signal;
+}
+
+void isolate_set_cancel(void *pgcancel)
+{
+	cancel_handle = pgcancel;
+}
+
+static void write_record(const struct record *rec)
+{
+	ssize_t n;
+
+	if (note_fd < 0)
+		return;
+	do
+		n = write(note_fd, rec, sizeof(*rec));
+	while (n < 0 && errno == EINTR);
+}
+
+void isolate_note(const char *what)
+{
+	struct record rec = { .kind = RECORD_NOTE };
+
+	if (what)
+		snprintf(rec.note, sizeof(rec.note), "%s", what);
+	write_record(&rec);
+}
+
+/* In the worker (or in-process): cancel the running statement. */
+static void on_stop_signal(int sig)
+{
+	char buf[256];
+	int saved = errno;
+
+	stop_signal = sig;
+	if (cancel_handle)
+		PQcancel(cancel_handle, buf, sizeof(buf));
+	errno = saved;
+}
+
+/* In the parent: pass the signal on and remember it. */
+static void on_parent_signal(int sig)
+{
+	int saved = errno;
+
+	stop_signal = sig;
+	if (worker_pid > 0)
+		kill(worker_pid, sig);
+	errno = saved;
+}
+
+static void catch_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+static enum retort_status interrupted_status(int sig)
+{
+	return sig == SIGTERM ? RETORT_INTERRUPTED_TERM
+			      : RETORT_INTERRUPTED_INT;
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+/* A run that failed because it was asked to stop says so first. */
+static void mark_interrupted(int rc, struct retort_error *err)
+{
+	if (rc == 0 || !stop_signal)
+		return;
+	error_prefix(err, "interrupted by %s", signal_name(stop_signal));
+	err->status = interrupted_status(stop_signal);
+}
+
+static int run_here(int (*fn)(void *, struct retort_error *), void *arg,
+		    struct retort_error *err)
+{
+	int rc;
+
+	catch_signals(on_stop_signal);
+	rc = fn(arg, err);
+	mark_interrupted(rc, err);
+	catch_signals(SIG_DFL);
+	return rc;
+}
+
+static void worker_main(int fd, int (*fn)(void *, struct retort_error *),
+			void *arg)
+{
+	struct record rec = { .kind = RECORD_END };
+
+	note_fd = fd;
+	catch_signals(on_stop_signal);
+	rec.rc = fn(arg, &rec.err);
+	mark_interrupted(rec.rc, &rec.err);
+	fflush(stdout);
+	fflush(stderr);
+	write_record(&rec);
+	_exit(0);
+}
+
+/* Read records until the worker closes the pipe; keep the last note. */
+struct outcome {
+	bool ended;
+	struct record end;
+	char note[512];
+	bool killed; /* by us, after the grace period */
+};
+
+static void take_record(struct outcome *o, const struct record *rec)
+{
+	if (rec->kind == RECORD_NOTE)
+		memcpy(o->note, rec->note, sizeof(o->note));
+	else if (rec->kind == RECORD_END) {
+		o->ended = true;
+		o->end = *rec;
+	}
+}
+
+static void escalate(struct outcome *o, time_t *signalled_at)
+{
+	if (!stop_signal || o->killed)
+		return;
+	if (*signalled_at == 0)
+		*signalled_at = time(NULL);
+	else if (time(NULL) - *signalled_at >= GRACE_SECONDS) {
+		kill(worker_pid, SIGKILL);
+		o->killed = true;
+	}
+}
+
+static void collect(int fd, struct outcome *o)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	time_t signalled_at = 0;
+	struct record rec;
+
+	for (;;) {
+		int ready = poll(&pfd, 1, 1000);
+		ssize_t n;
+
+		escalate(o, &signalled_at);
+		if (ready <= 0)
+			continue;
+		n = read(fd, &rec, sizeof(rec));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(rec))
+			return;
+		take_record(o, &rec);
+	}
+}
+
+static int wait_worker(pid_t pid, int *status)
+{
+	while (waitpid(pid, status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+static const char *running(const struct outcome *o)
+{
+	return o->note[0] ? o->note : "retort's worker";
+}
+
+/* The worker died without reporting: say what it was running and how. */
+static int worker_died(const struct outcome *o, int status,
+		       struct retort_error *err)
+{
+	if (o->killed) {
+		error_set(
+			err, interrupted_status(stop_signal),
+			"interrupted by %s: %s did not stop within %d seconds and was killed",
+			signal_name(stop_signal), running(o), GRACE_SECONDS);
+	} else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+
+		error_set(err, RETORT_FAILED, "%s crashed: signal %d (%s)",
+			  running(o), sig, strsignal(sig));
+		if (sig == SIGINT || sig == SIGTERM)
+			err->status = interrupted_status(sig);
+	} else {
+		error_set(err, RETORT_FAILED,
+			  "%s ended the process with exit(%d)", running(o),
+			  WEXITSTATUS(status));
+		error_hint(
+			err,
+			"A revision returns from upgrade() and downgrade(); it must not call exit().");
+	}
+	error_detail(
+		err,
+		"its transaction was rolled back: the database is at the revision before it");
+	if (!err->hint[0])
+		error_hint(err, "Fix the revision, rebuild, and run again.");
+	return -1;
+}
+
+static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
+			struct retort_error *err)
+{
+	struct outcome o = { 0 };
+	int fds[2], status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	if (pipe(fds) < 0)
+		return error_set(err, RETORT_FAILED, "cannot create a pipe: %s",
+				 strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return error_set(err, RETORT_FAILED,
+				 "cannot start a worker process: %s",
+				 strerror(errno));
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		worker_main(fds[1], fn, arg);
+	}
+	close(fds[1]);
+	worker_pid = pid;
+	catch_signals(on_parent_signal);
+	collect(fds[0], &o);
+	close(fds[0]);
+	wait_worker(pid, &status);
+	worker_pid = 0;
+	catch_signals(SIG_DFL);
+	if (!o.ended)
+		return worker_died(&o, status, err);
+	*err = o.end.err;
+	return o.end.rc;
+}
+
+int isolate_call(int (*fn)(void *arg, struct retort_error *err), void *arg,
+		 struct retort_error *err)
+{
+	stop_signal = 0;
+	if (!isolation_enabled)
+		return run_here(fn, arg, err);
+	return run_isolated(fn, arg, err);
+}
