@@ -25,6 +25,10 @@
 
 #include <libpq-fe.h>
 
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
 /* How long a worker may take to roll back after a signal before SIGKILL. */
 #define GRACE_SECONDS 10
 
@@ -147,13 +151,27 @@ static int run_here(int (*fn)(void *, struct retort_error *), void *arg,
 	return rc;
 }
 
-static void worker_main(int fd, int (*fn)(void *, struct retort_error *),
-			void *arg)
+/*
+ * A deploy system may SIGKILL the parent alone.  The worker then stops as
+ * if sent SIGTERM: it cancels its statement and the server rolls back.
+ */
+static void stop_with_parent(pid_t parent)
+{
+#ifdef __linux__
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
+	if (getppid() != parent)
+		raise(SIGTERM);
+}
+
+static void worker_main(int fd, pid_t parent,
+			int (*fn)(void *, struct retort_error *), void *arg)
 {
 	struct record rec = { .kind = RECORD_END };
 
 	note_fd = fd;
 	catch_signals(on_stop_signal);
+	stop_with_parent(parent);
 	rec.rc = fn(arg, &rec.err);
 	mark_interrupted(rec.rc, &rec.err);
 	fflush(stdout);
@@ -264,7 +282,7 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 {
 	struct outcome o = { 0 };
 	int fds[2], status = 0;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	fflush(stdout);
 	fflush(stderr);
@@ -281,7 +299,7 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		worker_main(fds[1], fn, arg);
+		worker_main(fds[1], parent, fn, arg);
 	}
 	close(fds[1]);
 	worker_pid = pid;
