@@ -48,6 +48,7 @@ enum cmd_option {
 	OPT_AUTOGENERATE = 1 << 13,    /* --autogenerate */
 	OPT_SCHEMA = 1 << 14,	       /* --schema */
 	OPT_SAMPLE = 1 << 15,	       /* --sample */
+	OPT_ALLOW_CHANGED = 1 << 16,   /* --allow-changed */
 };
 
 struct cmd_args {
@@ -62,6 +63,7 @@ struct cmd_args {
 	bool autogenerate;
 	bool schema;
 	bool sample;
+	bool allow_changed;
 	bool help;
 	const char *rev_range;
 	const char *message;
@@ -110,6 +112,17 @@ int cmd_stamp(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
 int cmd_check(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
+
+/*
+ * Whether the revisions and the database agree (cmd_check.c), RETORT_USAGE
+ * when not: an applied revision whose plugin is missing, a plugin built
+ * from an older source than the one beside it (stale build), an applied
+ * revision whose checksum differs from the one its last upgrade recorded
+ * in retort_history (edited after it ran; allowed with allow_changed).
+ * Needs the revisions loaded and a connection; changes nothing.
+ */
+int check_integrity(struct app *app, bool allow_changed,
+		    struct retort_error *err);
 int cmd_revision(struct app *app, const struct cmd_args *args,
 		 struct retort_error *err);
 int cmd_merge(struct app *app, const struct cmd_args *args,

@@ -195,6 +195,7 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
+	free(db->prelude);
 	if (db->cancel)
 		PQfreeCancel(db->cancel);
 	if (db->conn)
@@ -437,6 +438,10 @@ int db_commit(struct db *db, struct retort_error *err)
 
 void db_rollback(struct db *db)
 {
+	struct retort_error ignored;
+
+	db_discard_prelude(db);
+	db_collect(db, &ignored);
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 		return;
 	PQclear(PQexec(db->conn, "ROLLBACK"));
@@ -595,4 +600,275 @@ void db_reset_timeouts(struct db *db)
 {
 	PQclear(PQexec(db->conn,
 		       "RESET lock_timeout; RESET statement_timeout"));
+}
+
+/* ---- one round trip per revision ---- */
+
+static int append_sql(struct db *db, char **buf, const char *sql,
+		      struct retort_error *err)
+{
+	size_t old = *buf ? strlen(*buf) : 0, add = strlen(sql);
+	char *grown = realloc(*buf, old + add + 3);
+
+	(void)db;
+	if (!grown)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	memcpy(grown + old, sql, add);
+	memcpy(grown + old + add, ";\n", 3);
+	*buf = grown;
+	return 0;
+}
+
+int db_prelude(struct db *db, const char *sql, struct retort_error *err)
+{
+	return append_sql(db, &db->prelude, sql, err);
+}
+
+bool db_prelude_pending(const struct db *db)
+{
+	return db->prelude != NULL;
+}
+
+/* Read every result of the query in flight; keep the first error. */
+static int drain(struct db *db, PGresult **last, struct retort_error *err)
+{
+	PGresult *res;
+	int rc = 0;
+
+	if (last)
+		*last = NULL;
+	while ((res = PQgetResult(db->conn)) != NULL) {
+		ExecStatusType st = PQresultStatus(res);
+
+		if (st == PGRES_FATAL_ERROR && rc == 0) {
+			db_error_from_result(err, db->conn, res);
+			rc = -1;
+		}
+		if (last && rc == 0 && st != PGRES_FATAL_ERROR) {
+			PQclear(*last);
+			*last = res;
+		} else {
+			PQclear(res);
+		}
+	}
+	if (rc < 0 && last) {
+		PQclear(*last);
+		*last = NULL;
+	}
+	return rc;
+}
+
+int db_collect(struct db *db, struct retort_error *err)
+{
+	if (!db->in_flight)
+		return 0;
+	db->in_flight = false;
+	return drain(db, NULL, err);
+}
+
+static int send_query(struct db *db, const char *sql, struct retort_error *err)
+{
+	if (PQsendQuery(db->conn, sql) && PQflush(db->conn) == 0)
+		return 0;
+	return db_error_from_result(err, db->conn, NULL);
+}
+
+/* The prelude, then sql, as one message: one round trip. */
+static char *with_prelude(struct db *db, const char *sql,
+			  struct retort_error *err)
+{
+	char *text = db->prelude;
+
+	db->prelude = NULL;
+	if (sql && append_sql(db, &text, sql, err) < 0) {
+		free(text);
+		return NULL;
+	}
+	if (!text)
+		text = strdup("");
+	if (!text)
+		error_set(err, RETORT_FAILED, "out of memory");
+	return text;
+}
+
+PGresult *db_exec_batch(struct db *db, const char *sql,
+			struct retort_error *err)
+{
+	PGresult *last = NULL;
+	char *text;
+	int rc;
+
+	if (db_collect(db, err) < 0)
+		return NULL;
+	text = with_prelude(db, sql, err);
+	if (!text)
+		return NULL;
+	rc = send_query(db, text, err);
+	free(text);
+	if (rc < 0 || drain(db, &last, err) < 0)
+		return NULL;
+	if (!last)
+		last = PQmakeEmptyPGresult(db->conn, PGRES_EMPTY_QUERY);
+	return last;
+}
+
+int db_send_async(struct db *db, const char *sql, struct retort_error *err)
+{
+	char *text;
+	int rc;
+
+	if (db_collect(db, err) < 0)
+		return -1;
+	text = with_prelude(db, sql, err);
+	if (!text)
+		return -1;
+	rc = send_query(db, text, err);
+	free(text);
+	if (rc == 0)
+		db->in_flight = true;
+	return rc;
+}
+
+void db_discard_prelude(struct db *db)
+{
+	free(db->prelude);
+	db->prelude = NULL;
+}
+
+int db_flush(struct db *db, struct retort_error *err)
+{
+	PGresult *res;
+
+	if (db_collect(db, err) < 0)
+		return -1;
+	if (!db->prelude)
+		return 0;
+	res = db_exec_batch(db, NULL, err);
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+/* 'a', 'b' as escaped literals, appended to buf. */
+static int append_literals(struct db *db, char **buf, const char *const *ids,
+			   size_t n, const char *sep, const char *wrap_open,
+			   const char *wrap_close, struct retort_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *lit = PQescapeLiteral(db->conn, ids[i], strlen(ids[i]));
+		size_t old = *buf ? strlen(*buf) : 0;
+		size_t add = strlen(lit ? lit : "") + strlen(sep) +
+			     strlen(wrap_open) + strlen(wrap_close) + 1;
+		char *grown = lit ? realloc(*buf, old + add) : NULL;
+
+		if (!grown) {
+			PQfreemem(lit);
+			return error_set(err, RETORT_FAILED, "out of memory");
+		}
+		snprintf(grown + old, add, "%s%s%s%s", i ? sep : "", wrap_open,
+			 lit, wrap_close);
+		*buf = grown;
+		PQfreemem(lit);
+	}
+	return 0;
+}
+
+static int append_text(char **buf, const char *text, struct retort_error *err)
+{
+	size_t old = *buf ? strlen(*buf) : 0, add = strlen(text) + 1;
+	char *grown = realloc(*buf, old + add);
+
+	if (!grown)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	memcpy(grown + old, text, add);
+	*buf = grown;
+	return 0;
+}
+
+/*
+ * The version-row change as one statement that fails unless every row it
+ * removes was there: with the lock held this never fires, but a version
+ * table moved by another tool must abort the step, not commit over it.
+ */
+int db_version_change_sql(struct db *db, const char *const *remove,
+			  size_t nremove, const char *const *insert,
+			  size_t ninsert, char **out, struct retort_error *err)
+{
+	char head[512], count[64];
+	char *sql = NULL;
+	int rc = -1;
+
+	snprintf(count, sizeof(count), "%zu", nremove);
+	if (nremove == 0) {
+		snprintf(head, sizeof(head),
+			 "INSERT INTO %s (version_num) VALUES ",
+			 db->version_table);
+		if (append_text(&sql, head, err) < 0 ||
+		    append_literals(db, &sql, insert, ninsert, ", ", "(", ")",
+				    err) < 0)
+			goto out;
+		rc = 0;
+		goto out;
+	}
+	snprintf(head, sizeof(head),
+		 "WITH d AS (DELETE FROM %s WHERE version_num IN (",
+		 db->version_table);
+	if (append_text(&sql, head, err) < 0 ||
+	    append_literals(db, &sql, remove, nremove, ", ", "", "", err) < 0 ||
+	    append_text(&sql, ") RETURNING 1) ", err) < 0)
+		goto out;
+	if (ninsert == 0) {
+		rc = append_text(
+			     &sql,
+			     "SELECT 1 / ((SELECT count(*) FROM d) = ", err) ||
+		     append_text(&sql, count, err) ||
+		     append_text(&sql, ")::int", err);
+		goto out;
+	}
+	snprintf(head, sizeof(head),
+		 "INSERT INTO %s (version_num) SELECT CASE WHEN "
+		 "(SELECT count(*) FROM d) = %s THEN n END FROM (VALUES ",
+		 db->version_table, count);
+	rc = append_text(&sql, head, err) ||
+	     append_literals(db, &sql, insert, ninsert, ", ", "(", ")", err) ||
+	     append_text(&sql, ") AS t(n)", err);
+out:
+	if (rc != 0) {
+		free(sql);
+		return -1;
+	}
+	*out = sql;
+	return 0;
+}
+
+bool db_is_version_mismatch(const struct retort_error *err)
+{
+	/* What db_version_change_sql's checks raise. */
+	return strcmp(err->sqlstate, "23502") == 0 ||
+	       strcmp(err->sqlstate, "22012") == 0;
+}
+
+static int prelude_setting(struct db *db, const char *name, const char *value,
+			   struct retort_error *err)
+{
+	char *lit, sql[256];
+
+	if (!value)
+		return 0;
+	lit = PQescapeLiteral(db->conn, value, strlen(value));
+	if (!lit)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	snprintf(sql, sizeof(sql), "SET LOCAL %s = %s", name, lit);
+	PQfreemem(lit);
+	return db_prelude(db, sql, err);
+}
+
+int db_prelude_begin(struct db *db, const char *lock_timeout,
+		     const char *statement_timeout, struct retort_error *err)
+{
+	if (db_prelude(db, "BEGIN", err) < 0 ||
+	    prelude_setting(db, "lock_timeout", lock_timeout, err) < 0 ||
+	    prelude_setting(db, "statement_timeout", statement_timeout, err) <
+		    0)
+		return -1;
+	return 0;
 }

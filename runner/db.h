@@ -24,6 +24,8 @@ struct db {
 	char *table;	     /* the version table's name as given */
 	char *target;	  /* "host H port P database D user U", for messages */
 	PGcancel *cancel; /* cancels the running statement from a signal */
+	char *prelude;	  /* statements sent ahead of the next query, or NULL */
+	bool in_flight;	  /* a db_send_async() batch awaits db_collect() */
 };
 
 /*
@@ -71,6 +73,49 @@ int db_set_timeouts(struct db *db, const char *lock_timeout,
 		    const char *statement_timeout, bool is_local,
 		    struct retort_error *err);
 void db_reset_timeouts(struct db *db);
+
+/*
+ * One round trip per revision.  A revision's BEGIN and SET LOCALs wait in
+ * the prelude and travel with its first statement; its version-row change
+ * and COMMIT are sent without waiting (db_send_async) and confirmed by
+ * db_collect() before the next revision's code runs.
+ */
+
+/* Queue a statement to send ahead of the next query. */
+int db_prelude(struct db *db, const char *sql, struct retort_error *err);
+bool db_prelude_pending(const struct db *db);
+/* Queue BEGIN and the revision's SET LOCAL timeouts (NULL: leave alone). */
+int db_prelude_begin(struct db *db, const char *lock_timeout,
+		     const char *statement_timeout, struct retort_error *err);
+void db_discard_prelude(struct db *db);
+
+/*
+ * Collect the batch in flight, then send the prelude and sql (one or more
+ * statements, as psql sends them; NULL: the prelude alone) in one message.
+ * Returns the last statement's result (the caller clears it), or NULL
+ * after filling err with the first failure.
+ */
+PGresult *db_exec_batch(struct db *db, const char *sql,
+			struct retort_error *err);
+
+/* Send the prelude and sql without waiting for the results. */
+int db_send_async(struct db *db, const char *sql, struct retort_error *err);
+
+/* Wait for the batch in flight, if any; its first error fails it. */
+int db_collect(struct db *db, struct retort_error *err);
+
+/* Collect, then send the prelude if one waits: for raw libpq use. */
+int db_flush(struct db *db, struct retort_error *err);
+
+/*
+ * The version-row change (delete remove[], insert insert[]) as one
+ * statement that fails unless every removed row existed; the caller frees
+ * *out.  db_is_version_mismatch() tells that failure from others.
+ */
+int db_version_change_sql(struct db *db, const char *const *remove,
+			  size_t nremove, const char *const *insert,
+			  size_t ninsert, char **out, struct retort_error *err);
+bool db_is_version_mismatch(const struct retort_error *err);
 
 int db_begin(struct db *db, struct retort_error *err);
 int db_commit(struct db *db, struct retort_error *err);

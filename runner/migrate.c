@@ -1,160 +1,25 @@
 /*
- * migrate.c - runs a plan, one revision at a time, and implements the host
- * side of plugin_api.h.
+ * migrate.c - runs a plan, one revision at a time.
  *
  * Each step loads its plugin, runs upgrade() or downgrade() inside one
  * transaction together with its version-table change, commits, and unloads
  * the plugin: a failure or a crash leaves the database at the previous
  * revision, never in between.  Nothing session-scoped survives a step.
+ *
+ * One round trip per revision: BEGIN rides with the revision's first
+ * statement, and the version change with COMMIT is sent without waiting;
+ * the next step confirms that COMMIT before it runs any revision code, so
+ * a crash in revision N never takes revision N-1 with it.
  */
 #include "migrate.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "host.h"
 #include "isolate.h"
 #include "plugin.h"
-
-/* The host's view of a retort_ctx: the public part first. */
-struct migrate_ctx {
-	struct retort_ctx base;
-	struct db *db;
-	const struct migrate_opts *opts;
-	struct retort_error error; /* the first failure the revision met */
-	bool failed;
-};
-
-static struct migrate_ctx *host_ctx(retort_ctx *ctx)
-{
-	return (struct migrate_ctx *)ctx;
-}
-
-/* Keep the first error: later ones are usually its consequences. */
-static void record_result_error(struct migrate_ctx *mc, const PGresult *res)
-{
-	if (mc->failed)
-		return;
-	db_error_from_result(&mc->error, mc->db->conn, res);
-	mc->failed = true;
-}
-
-static bool result_ok(const PGresult *res)
-{
-	ExecStatusType st = PQresultStatus(res);
-
-	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
-	       st == PGRES_EMPTY_QUERY;
-}
-
-/* After SIGINT/SIGTERM a revision's next statement fails at once. */
-static bool stopping(struct migrate_ctx *mc)
-{
-	if (!isolate_interrupted())
-		return false;
-	if (!mc->failed) {
-		error_set(&mc->error, RETORT_FAILED,
-			  "canceled before the statement ran");
-		mc->failed = true;
-	}
-	return true;
-}
-
-static int host_exec(retort_ctx *ctx, const char *sql)
-{
-	struct migrate_ctx *mc = host_ctx(ctx);
-	PGresult *res;
-	int rc = 0;
-
-	if (stopping(mc))
-		return -1;
-	res = PQexec(mc->db->conn, sql);
-
-	if (!result_ok(res)) {
-		record_result_error(mc, res);
-		rc = -1;
-	}
-	PQclear(res);
-	return rc;
-}
-
-static PGresult *host_query(retort_ctx *ctx, const char *sql, int nparams,
-			    const char *const *values)
-{
-	struct migrate_ctx *mc = host_ctx(ctx);
-	PGresult *res;
-
-	if (stopping(mc))
-		return NULL;
-	res = PQexecParams(mc->db->conn, sql, nparams, NULL, values, NULL, NULL,
-			   0);
-	if (result_ok(res))
-		return res;
-	record_result_error(mc, res);
-	PQclear(res);
-	return NULL;
-}
-
-static int host_exec_params(retort_ctx *ctx, const char *sql, int nparams,
-			    const char *const *values)
-{
-	PGresult *res = host_query(ctx, sql, nparams, values);
-
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
-static PGconn *host_conn(retort_ctx *ctx)
-{
-	return host_ctx(ctx)->db->conn;
-}
-
-static int host_vfail(retort_ctx *ctx, const char *fmt, va_list ap)
-{
-	struct migrate_ctx *mc = host_ctx(ctx);
-	char text[sizeof(mc->error.msg)];
-
-	vsnprintf(text, sizeof(text), fmt, ap);
-	if (mc->failed) {
-		error_detail(&mc->error, "the revision said: %s", text);
-	} else {
-		error_set(&mc->error, RETORT_FAILED, "%s", text);
-		mc->failed = true;
-	}
-	return -1;
-}
-
-static void host_vlog(retort_ctx *ctx, const char *fmt, va_list ap)
-{
-	FILE *out = host_ctx(ctx)->opts->out;
-
-	if (!out)
-		return;
-	fputs("  ", out);
-	vfprintf(out, fmt, ap);
-	fputc('\n', out);
-	fflush(out);
-}
-
-static const char *host_arg(retort_ctx *ctx, const char *key)
-{
-	const struct config *cfg = host_ctx(ctx)->opts->cfg;
-
-	return cfg ? config_arg(cfg, key) : NULL;
-}
-
-static const struct retort_host host_table = {
-	.version = 1,
-	.size = sizeof(struct retort_host),
-	.exec = host_exec,
-	.exec_params = host_exec_params,
-	.query = host_query,
-	.conn = host_conn,
-	.vfail = host_vfail,
-	.vlog = host_vlog,
-	.arg = host_arg,
-};
 
 /* "a, b" from a list of revision indices; "" for none (Alembic's base). */
 static void join_ids(const struct revmap *map, const struct revlist *list,
@@ -200,30 +65,55 @@ static int ids_of(const struct revmap *map, const struct revlist *list,
 	return 0;
 }
 
-static int record_version(struct db *db, const struct revmap *map,
-			  const struct plan_step *step,
-			  struct retort_error *err)
+/* The statements that end a step: its version change, then COMMIT. */
+static int closing_sql(struct db *db, const struct revmap *map,
+		       const struct plan_step *step, char **out,
+		       struct retort_error *err)
 {
 	const char **remove = NULL, **insert = NULL;
+	char *change = NULL;
 	int rc = -1;
 
+	*out = NULL;
 	if (ids_of(map, &step->remove, &remove, err) < 0 ||
-	    ids_of(map, &step->insert, &insert, err) < 0)
+	    ids_of(map, &step->insert, &insert, err) < 0 ||
+	    db_version_change_sql(db, remove, step->remove.n, insert,
+				  step->insert.n, &change, err) < 0)
 		goto out;
-	rc = db_update_versions(db, remove, step->remove.n, insert,
-				step->insert.n, err);
+	*out = malloc(strlen(change) + sizeof(";\nCOMMIT"));
+	if (!*out) {
+		error_set(err, RETORT_FAILED, "out of memory");
+		goto out;
+	}
+	sprintf(*out, "%s;\nCOMMIT", change);
+	rc = 0;
 out:
+	free(change);
 	free(remove);
 	free(insert);
 	return rc;
 }
 
+/* Send the step's version change and COMMIT; confirmed by db_collect(). */
+static int send_commit(struct db *db, const struct revmap *map,
+		       const struct plan_step *step, struct retort_error *err)
+{
+	char *sql = NULL;
+	int rc;
+
+	if (closing_sql(db, map, step, &sql, err) < 0)
+		return -1;
+	rc = db_send_async(db, sql, err);
+	free(sql);
+	return rc;
+}
+
 /* Why the revision's own code failed, from what it recorded or returned. */
-static void revision_failure(struct migrate_ctx *mc, int rc, const char *fn,
+static void revision_failure(const struct host_ctx *hc, int rc, const char *fn,
 			     struct retort_error *err)
 {
-	if (mc->failed) {
-		*err = mc->error;
+	if (hc->failed) {
+		*err = hc->error;
 		return;
 	}
 	error_set(err, RETORT_FAILED, "%s() returned %d", fn, rc);
@@ -232,10 +122,13 @@ static void revision_failure(struct migrate_ctx *mc, int rc, const char *fn,
 		"A revision returns 0 on success; use retort_fail(ctx, ...) to say why it fails.");
 }
 
-/* The revision must leave the runner's transaction open and healthy. */
-static int check_transaction(struct db *db, struct retort_error *err)
+/* A revision that reached the server must leave its transaction open. */
+static int check_transaction(const struct host_ctx *hc,
+			     struct retort_error *err)
 {
-	switch (PQtransactionStatus(db->conn)) {
+	if (!hc->sent)
+		return 0;
+	switch (PQtransactionStatus(hc->db->conn)) {
 	case PQTRANS_INTRANS:
 		return 0;
 	case PQTRANS_INERROR:
@@ -252,30 +145,30 @@ static int check_transaction(struct db *db, struct retort_error *err)
 	}
 }
 
-static int call_revision(struct db *db, const struct plugin_code *code,
-			 const struct plan_step *step,
-			 const struct migrate_opts *opts,
-			 struct retort_error *err)
-{
-	struct migrate_ctx mc = { .base.host = &host_table,
-				  .db = db,
-				  .opts = opts };
-	bool up = step->direction == PLAN_UPGRADE;
-	int rc = up ? code->upgrade(&mc.base) : code->downgrade(&mc.base);
-
-	if (rc != 0 || mc.failed) {
-		revision_failure(&mc, rc, up ? "upgrade" : "downgrade", err);
-		return -1;
-	}
-	return 0;
-}
-
 /* A signal between the revision's last statement and COMMIT still stops. */
 static int check_not_stopping(struct retort_error *err)
 {
 	if (!isolate_interrupted())
 		return 0;
 	return error_set(err, RETORT_FAILED, "canceled before COMMIT");
+}
+
+static int call_revision(struct db *db, const struct plugin_code *code,
+			 const struct plan_step *step,
+			 const struct migrate_opts *opts,
+			 struct retort_error *err)
+{
+	struct host_ctx hc;
+	bool up = step->direction == PLAN_UPGRADE;
+	int rc;
+
+	host_ctx_init(&hc, db, opts->cfg, opts->out);
+	rc = up ? code->upgrade(&hc.base) : code->downgrade(&hc.base);
+	if (rc != 0 || hc.failed) {
+		revision_failure(&hc, rc, up ? "upgrade" : "downgrade", err);
+		return -1;
+	}
+	return check_transaction(&hc, err);
 }
 
 static int run_in_transaction(struct db *db, const struct revmap *map,
@@ -286,13 +179,11 @@ static int run_in_transaction(struct db *db, const struct revmap *map,
 {
 	const struct config *cfg = opts->cfg;
 
-	if (db_begin(db, err) < 0)
-		return -1;
-	if (db_set_timeouts(db, cfg->ddl_lock_timeout, cfg->statement_timeout,
-			    true, err) < 0 ||
+	if (db_prelude_begin(db, cfg->ddl_lock_timeout, cfg->statement_timeout,
+			     err) < 0 ||
 	    call_revision(db, code, step, opts, err) < 0 ||
-	    check_transaction(db, err) < 0 || check_not_stopping(err) < 0 ||
-	    record_version(db, map, step, err) < 0 || db_commit(db, err) < 0) {
+	    check_not_stopping(err) < 0 ||
+	    send_commit(db, map, step, err) < 0) {
 		db_rollback(db);
 		error_detail(
 			err,
@@ -329,8 +220,8 @@ static int run_autocommit(struct db *db, const struct revmap *map,
 			"Check what the revision left (for CREATE INDEX CONCURRENTLY, an INVALID index to drop) before running it again.");
 		return -1;
 	}
-	if (db_begin(db, err) < 0 || record_version(db, map, step, err) < 0 ||
-	    db_commit(db, err) < 0) {
+	if (db_prelude(db, "BEGIN", err) < 0 ||
+	    send_commit(db, map, step, err) < 0) {
 		db_rollback(db);
 		error_detail(
 			err,
@@ -340,27 +231,62 @@ static int run_autocommit(struct db *db, const struct revmap *map,
 	return 0;
 }
 
+/* The COMMIT sent for step failed: say which revision, and why. */
+static int commit_failed(struct db *db, const struct revision_meta *meta,
+			 struct retort_error *err)
+{
+	if (db_is_version_mismatch(err)) {
+		error_set(err, RETORT_FAILED,
+			  "the version table %s changed during the run",
+			  db->version_table);
+		error_hint(
+			err,
+			"Another tool wrote to it; run `retort current` and try again.");
+	}
+	db_rollback(db);
+	error_prefix(err, "revision %s (%s) failed at COMMIT", meta->id,
+		     meta->path);
+	error_detail(
+		err,
+		"the revision and its version-table update were rolled back");
+	return -1;
+}
+
+/* Confirm the previous step's COMMIT before any revision code runs. */
+static int confirm_previous(struct db *db, const struct revmap *map,
+			    const struct plan *plan, size_t i,
+			    struct retort_error *err)
+{
+	if (db_collect(db, err) == 0)
+		return 0;
+	return commit_failed(db, map->revs[plan->steps[i - 1].rev].meta, err);
+}
+
 static int run_step(struct db *db, const struct revmap *map,
-		    const struct plan_step *step,
+		    const struct plan *plan, size_t i,
 		    const struct migrate_opts *opts, struct retort_error *err)
 {
+	const struct plan_step *step = &plan->steps[i];
 	const struct revision_meta *meta = map->revs[step->rev].meta;
+	char note[sizeof(err->msg)];
 	struct plugin_code code;
 	int rc;
 
-	char note[sizeof(err->msg)];
-
 	announce(map, step, opts->out);
-	snprintf(note, sizeof(note), "revision %s (%s)", meta->id, meta->path);
-	isolate_note(note);
 	if (plugin_load(meta->path, &code, err) < 0)
 		return -1;
+	if (confirm_previous(db, map, plan, i, err) < 0) {
+		plugin_unload(&code);
+		return -1;
+	}
+	snprintf(note, sizeof(note), "revision %s (%s)", meta->id, meta->path);
+	isolate_note(note);
 	if (meta->flags & RETORT_NO_TRANSACTION)
 		rc = run_autocommit(db, map, &code, step, opts, err);
 	else
 		rc = run_in_transaction(db, map, &code, step, opts, err);
-	plugin_unload(&code);
 	isolate_note(NULL);
+	plugin_unload(&code);
 	if (rc < 0)
 		error_prefix(err, "revision %s (%s) failed", meta->id,
 			     meta->path);
@@ -374,13 +300,18 @@ int migrate_run(struct db *db, const struct revmap *map,
 	if (plan->n > 0 && db_ensure_version_table(db, err) < 0)
 		return -1;
 	for (size_t i = 0; i < plan->n; i++) {
-		if (isolate_interrupted())
+		if (isolate_interrupted()) {
+			db_collect(db, err);
 			return error_set(
 				err, RETORT_FAILED,
 				"stopped before revision %s",
 				map->revs[plan->steps[i].rev].meta->id);
-		if (run_step(db, map, &plan->steps[i], opts, err) < 0)
+		}
+		if (run_step(db, map, plan, i, opts, err) < 0)
 			return -1;
 	}
+	if (plan->n > 0 && db_collect(db, err) < 0)
+		return commit_failed(
+			db, map->revs[plan->steps[plan->n - 1].rev].meta, err);
 	return 0;
 }

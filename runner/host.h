@@ -1,0 +1,30 @@
+/*
+ * host.h - the runner's side of plugin_api.h: the function table a
+ * revision calls through, and the context it is called with.
+ */
+#ifndef RETORT_HOST_H
+#define RETORT_HOST_H
+
+#include <stdbool.h>
+
+#include "../plugin_api.h"
+#include "config.h"
+#include "db.h"
+#include "error.h"
+
+/* The host's view of a retort_ctx: the public part first. */
+struct host_ctx {
+	struct retort_ctx base;
+	struct db *db;
+	const struct config *cfg;  /* -x arguments */
+	FILE *out;		   /* retort_log lines; NULL = quiet */
+	struct retort_error error; /* the first failure the revision met */
+	bool failed;
+	bool sent; /* the revision reached the server */
+};
+
+/* A context for one call of upgrade() or downgrade(). */
+void host_ctx_init(struct host_ctx *hc, struct db *db, const struct config *cfg,
+		   FILE *out);
+
+#endif
