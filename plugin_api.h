@@ -36,8 +36,62 @@ enum retort_revision_flags {
 	/* Run outside a transaction block, in autocommit: for statements
 	 * PostgreSQL refuses inside one (CREATE INDEX CONCURRENTLY, ALTER TYPE
 	 * ... ADD VALUE before PostgreSQL 12, VACUUM). */
-	RETORT_NO_TRANSACTION = 1 << 0
+	RETORT_NO_TRANSACTION = 1 << 0,
+	/* A data migration made of retort_backfill() batches, each committed
+	 * on its own with its checkpoint; the version row is written after
+	 * the last batch.  Implied when upgrade() starts with retort_backfill.
+	 */
+	RETORT_BATCHED = 1 << 1
 };
+
+/*
+ * A batched backfill (host API 2).  The runner walks the table's key space
+ * in key order (keyset pagination, never OFFSET), runs each batch in its
+ * own transaction together with a checkpoint row, adapts the batch size to
+ * target_ms, retries lock timeouts, deadlocks and serialization failures
+ * with back-off (then splits the batch), and resumes from the checkpoint
+ * after a crash, so each batch is applied exactly once.
+ *
+ * The batch body is either sql or fn.  sql takes the batch's first and
+ * last key as parameters, both inclusive: with a one-column key
+ * "UPDATE t SET b = f(a) WHERE id BETWEEN $1 AND $2"; with an n-column key
+ * $1..$n are the first key and $n+1..$2n the last, as in
+ * "WHERE (a, b) >= ($1, $2) AND (a, b) <= ($3, $4)".
+ * Zero means the default for every number; NULL for every string.  Set
+ * .size = sizeof(struct retort_backfill_job) (RETORT_BACKFILL does).
+ */
+struct retort_backfill_job {
+	uint32_t size;
+	const char *name;  /* job name within the revision; "backfill" */
+	const char *table; /* the table walked, may be schema-qualified */
+	const char *key;   /* comma-separated key columns; primary key */
+	const char *sql;   /* the batch body (or fn) */
+	/* The batch body in C: do the batch's work on conn (inside its
+	 * transaction) for keys first..last (n text values each), set
+	 * *rows, return 0; non-zero fails the batch. */
+	int (*fn)(void *arg, PGconn *conn, const char *const *first,
+		  const char *const *last, int n, long long *rows);
+	void *arg;
+	int batch_size;		       /* first batch's rows; 1000 */
+	int min_batch;		       /* adaptive bounds; 100 */
+	int max_batch;		       /* 100000 */
+	int target_ms;		       /* adapt to this batch duration; 200 */
+	int pause_ms;		       /* sleep between batches; 0 */
+	int max_retries;	       /* per batch before splitting; 5 */
+	int max_replication_lag_ms;    /* throttle while a standby lags; off */
+	const char *lock_timeout;      /* per batch; "2s" */
+	const char *statement_timeout; /* per batch; "1min" */
+};
+
+#define RETORT_BACKFILL(...)                                                   \
+	((const struct retort_backfill_job){                                       \
+		.size = sizeof(struct retort_backfill_job), __VA_ARGS__ })
+
+/* Produces COPY data: fill buf (up to cap bytes) with whole rows, set
+ * *len; return 1 for more, 0 when done, -1 to fail the COPY. */
+typedef int retort_copy_source(void *arg, char *buf, size_t cap, size_t *len);
+/* Consumes COPY data one row at a time; non-zero fails the COPY. */
+typedef int retort_copy_sink(void *arg, const char *row, size_t len);
 
 /*
  * What the runner reads before it runs anything.  abi_version and size come
@@ -54,7 +108,23 @@ struct retort_revision {
 	const char *branch_labels; /* comma-separated, optional */
 	const char *depends_on;	   /* comma-separated ids or labels, optional */
 	uint32_t flags;		   /* enum retort_revision_flags */
+	/* Appended fields: the loader reads them only when size covers them. */
+	const char *source_sha256; /* hex SHA-256 of the source, or NULL */
+	const char *source_path;   /* the source file built, or NULL */
 };
+
+/*
+ * The build (retort's Meson setup) force-includes a generated header that
+ * defines these from the source's bytes at build time; a revision built
+ * any other way (cc -shared ...) simply has none, and the runner falls back
+ * to a checksum of the plugin file itself.
+ */
+#ifndef RETORT_SOURCE_SHA256
+#define RETORT_SOURCE_SHA256 NULL
+#endif
+#ifndef RETORT_SOURCE_PATH
+#define RETORT_SOURCE_PATH NULL
+#endif
 
 /* Opaque to revisions beyond its first member, which the wrappers use. */
 typedef struct retort_ctx retort_ctx;
@@ -75,6 +145,12 @@ struct retort_host {
 	int (*vfail)(retort_ctx *ctx, const char *fmt, va_list ap);
 	void (*vlog)(retort_ctx *ctx, const char *fmt, va_list ap);
 	const char *(*arg)(retort_ctx *ctx, const char *key);
+	/* version 2: data migrations */
+	int (*backfill)(retort_ctx *ctx, const struct retort_backfill_job *job);
+	int (*copy_in)(retort_ctx *ctx, const char *copy_sql,
+		       retort_copy_source *source, void *arg);
+	int (*copy_out)(retort_ctx *ctx, const char *copy_sql,
+			retort_copy_sink *sink, void *arg);
 	/* New methods are appended here, never inserted. */
 };
 
@@ -98,12 +174,16 @@ struct retort_ctx {
 
 /*
  * RETORT_REVISION(.revision = "002", .down_revision = "001", ...);
- * defines the exported metadata object, stamped with this header's ABI.
+ * defines the exported metadata object, stamped with this header's ABI and
+ * the source checksum and path the build defined (see above).  The build's
+ * fields come before the revision's own, whose list may end in a comma.
  */
 #define RETORT_REVISION(...)                                                   \
 	RETORT_EXPORT const struct retort_revision retort_revision = {         \
 		.abi_version = RETORT_ABI_VERSION,                             \
 		.size = sizeof(struct retort_revision),                        \
+		.source_sha256 = RETORT_SOURCE_SHA256,                         \
+		.source_path = RETORT_SOURCE_PATH,                             \
 		__VA_ARGS__                                                    \
 	}
 
@@ -176,6 +256,49 @@ static inline RETORT_PRINTF(2, 3) void retort_log(retort_ctx *ctx,
 static inline const char *retort_arg(retort_ctx *ctx, const char *key)
 {
 	return ctx->host->arg(ctx, key);
+}
+
+/* The revision needs a newer runner for a method added after version 1. */
+static inline int retort__host_too_old(retort_ctx *ctx, const char *method)
+{
+	return retort_fail(
+		ctx, "this retort is too old for %s(); upgrade the runner",
+		method);
+}
+
+/*
+ * Run a batched backfill to the end (or resume it): see struct
+ * retort_backfill.  Returns 0, or -1 after recording why it stopped; the
+ * batches done stay done and the next run resumes after them.
+ */
+static inline int retort_backfill(retort_ctx *ctx,
+				  const struct retort_backfill_job *job)
+{
+	if (!RETORT_HOST_HAS(ctx, backfill))
+		return retort__host_too_old(ctx, "retort_backfill");
+	return ctx->host->backfill(ctx, job);
+}
+
+/*
+ * Stream rows into a table: copy_sql is "COPY t (cols) FROM STDIN" (text,
+ * csv or binary format); source produces the data.  Errors are reported as
+ * for any statement.
+ */
+static inline int retort_copy_in(retort_ctx *ctx, const char *copy_sql,
+				 retort_copy_source *source, void *arg)
+{
+	if (!RETORT_HOST_HAS(ctx, copy_in))
+		return retort__host_too_old(ctx, "retort_copy_in");
+	return ctx->host->copy_in(ctx, copy_sql, source, arg);
+}
+
+/* Stream a query's rows to sink: copy_sql is "COPY (query) TO STDOUT". */
+static inline int retort_copy_out(retort_ctx *ctx, const char *copy_sql,
+				  retort_copy_sink *sink, void *arg)
+{
+	if (!RETORT_HOST_HAS(ctx, copy_out))
+		return retort__host_too_old(ctx, "retort_copy_out");
+	return ctx->host->copy_out(ctx, copy_sql, sink, arg);
 }
 
 #ifdef __cplusplus

@@ -7,12 +7,13 @@
 #include "migrate.h"
 
 static int migrate_to(struct app *app, enum plan_direction direction,
-		      const char *target, struct retort_error *err)
+		      const char *target, bool sample, struct retort_error *err)
 {
 	struct revstate state = { 0 };
 	struct plan plan = { 0 };
 	struct migrate_opts opts = { .out = app->quiet ? NULL : app->out,
-				     .cfg = &app->cfg };
+				     .cfg = &app->cfg,
+				     .sample = sample };
 	int rc = -1;
 
 	/* Lock, then read: a runner that waited sees what the other did. */
@@ -30,11 +31,12 @@ out:
 int cmd_upgrade(struct app *app, const struct cmd_args *args,
 		struct retort_error *err)
 {
-	return migrate_to(app, PLAN_UPGRADE, args->positional[0], err);
+	return migrate_to(app, PLAN_UPGRADE, args->positional[0], args->sample,
+			  err);
 }
 
 int cmd_downgrade(struct app *app, const struct cmd_args *args,
 		  struct retort_error *err)
 {
-	return migrate_to(app, PLAN_DOWNGRADE, args->positional[0], err);
+	return migrate_to(app, PLAN_DOWNGRADE, args->positional[0], false, err);
 }

@@ -11,14 +11,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "backfill.h"
 #include "isolate.h"
 
-static struct host_ctx *host_of(retort_ctx *ctx)
+struct host_ctx *host_of(retort_ctx *ctx)
 {
 	return (struct host_ctx *)ctx;
 }
 
-static void record(struct host_ctx *hc, const struct retort_error *err)
+void host_record(struct host_ctx *hc, const struct retort_error *err)
 {
 	if (hc->failed)
 		return;
@@ -34,7 +35,7 @@ static bool stopping(struct host_ctx *hc)
 	if (!isolate_interrupted())
 		return false;
 	error_set(&err, RETORT_FAILED, "canceled before the statement ran");
-	record(hc, &err);
+	host_record(hc, &err);
 	return true;
 }
 
@@ -57,7 +58,7 @@ static int host_exec(retort_ctx *ctx, const char *sql)
 	hc->sent = true;
 	res = db_exec_batch(hc->db, sql, &err);
 	if (!res) {
-		record(hc, &err);
+		host_record(hc, &err);
 		return -1;
 	}
 	PQclear(res);
@@ -74,7 +75,7 @@ static int flush(struct host_ctx *hc)
 	hc->sent = true;
 	if (db_flush(hc->db, &err) == 0)
 		return 0;
-	record(hc, &err);
+	host_record(hc, &err);
 	return -1;
 }
 
@@ -92,7 +93,7 @@ static PGresult *host_query(retort_ctx *ctx, const char *sql, int nparams,
 	if (result_ok(res))
 		return res;
 	db_error_from_result(&err, hc->db->conn, res);
-	record(hc, &err);
+	host_record(hc, &err);
 	PQclear(res);
 	return NULL;
 }
@@ -150,7 +151,7 @@ static const char *host_arg(retort_ctx *ctx, const char *key)
 }
 
 static const struct retort_host host_table = {
-	.version = 1,
+	.version = 2,
 	.size = sizeof(struct retort_host),
 	.exec = host_exec,
 	.exec_params = host_exec_params,
@@ -159,6 +160,9 @@ static const struct retort_host host_table = {
 	.vfail = host_vfail,
 	.vlog = host_vlog,
 	.arg = host_arg,
+	.backfill = backfill_host_run,
+	.copy_in = backfill_host_copy_in,
+	.copy_out = backfill_host_copy_out,
 };
 
 void host_ctx_init(struct host_ctx *hc, struct db *db, const struct config *cfg,

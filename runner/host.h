@@ -20,11 +20,20 @@ struct host_ctx {
 	FILE *out;		   /* retort_log lines; NULL = quiet */
 	struct retort_error error; /* the first failure the revision met */
 	bool failed;
-	bool sent; /* the revision reached the server */
+	bool sent;    /* the revision reached the server */
+	bool batched; /* autocommit: retort_backfill() commits per batch */
+	bool sample; /* upgrade --sample: one batch per backfill, rolled back */
+	const char *revision; /* the running revision's id, for checkpoints */
 };
 
 /* A context for one call of upgrade() or downgrade(). */
 void host_ctx_init(struct host_ctx *hc, struct db *db, const struct config *cfg,
 		   FILE *out);
+
+/* The host's view of the context a revision passes back. */
+struct host_ctx *host_of(retort_ctx *ctx);
+
+/* Record err as the revision's failure unless one is recorded already. */
+void host_record(struct host_ctx *hc, const struct retort_error *err);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backfill.h"
 #include "host.h"
 #include "isolate.h"
 #include "plugin.h"
@@ -65,43 +66,66 @@ static int ids_of(const struct revmap *map, const struct revlist *list,
 	return 0;
 }
 
-/* The statements that end a step: its version change, then COMMIT. */
+static char *join3(const char *a, const char *b, const char *c)
+{
+	size_t len = strlen(a) + strlen(b) + strlen(c) + 5;
+	char *out = malloc(len);
+
+	if (out)
+		snprintf(out, len, "%s;\n%s%s%s", a, b, *b ? ";\n" : "", c);
+	return out;
+}
+
+/*
+ * The statements that end a step: its version change, the removal of a
+ * finished backfill's checkpoints (batched revisions), then COMMIT.
+ */
 static int closing_sql(struct db *db, const struct revmap *map,
-		       const struct plan_step *step, char **out,
-		       struct retort_error *err)
+		       const struct plan_step *step, const char *batched,
+		       char **out, struct retort_error *err)
 {
 	const char **remove = NULL, **insert = NULL;
-	char *change = NULL;
+	char *change = NULL, *cleanup = NULL;
 	int rc = -1;
 
 	*out = NULL;
 	if (ids_of(map, &step->remove, &remove, err) < 0 ||
 	    ids_of(map, &step->insert, &insert, err) < 0 ||
 	    db_version_change_sql(db, remove, step->remove.n, insert,
-				  step->insert.n, &change, err) < 0)
+				  step->insert.n, &change, err) < 0 ||
+	    (batched && backfill_cleanup_sql(db, batched, &cleanup, err) < 0))
 		goto out;
-	*out = malloc(strlen(change) + sizeof(";\nCOMMIT"));
+	*out = join3(change, cleanup ? cleanup : "", "COMMIT");
 	if (!*out) {
 		error_set(err, RETORT_FAILED, "out of memory");
 		goto out;
 	}
-	sprintf(*out, "%s;\nCOMMIT", change);
 	rc = 0;
 out:
+	free(cleanup);
 	free(change);
 	free(remove);
 	free(insert);
 	return rc;
 }
 
-/* Send the step's version change and COMMIT; confirmed by db_collect(). */
+/*
+ * Send the step's version change and COMMIT, without waiting: the next
+ * step (or the end of the run) confirms it with db_collect().  A batched
+ * revision committed its batches itself, so its closing opens a
+ * transaction of its own.
+ */
 static int send_commit(struct db *db, const struct revmap *map,
-		       const struct plan_step *step, struct retort_error *err)
+		       const struct plan_step *step, const struct host_ctx *hc,
+		       struct retort_error *err)
 {
+	const char *batched = hc->batched ? hc->revision : NULL;
 	char *sql = NULL;
 	int rc;
 
-	if (closing_sql(db, map, step, &sql, err) < 0)
+	if (hc->batched && db_prelude(db, "BEGIN", err) < 0)
+		return -1;
+	if (closing_sql(db, map, step, batched, &sql, err) < 0)
 		return -1;
 	rc = db_send_async(db, sql, err);
 	free(sql);
@@ -153,41 +177,60 @@ static int check_not_stopping(struct retort_error *err)
 	return error_set(err, RETORT_FAILED, "canceled before COMMIT");
 }
 
-static int call_revision(struct db *db, const struct plugin_code *code,
-			 const struct plan_step *step,
-			 const struct migrate_opts *opts,
+static int call_revision(const struct plugin_code *code,
+			 const struct plan_step *step, struct host_ctx *hc,
 			 struct retort_error *err)
 {
-	struct host_ctx hc;
 	bool up = step->direction == PLAN_UPGRADE;
-	int rc;
+	int rc = up ? code->upgrade(&hc->base) : code->downgrade(&hc->base);
 
-	host_ctx_init(&hc, db, opts->cfg, opts->out);
-	rc = up ? code->upgrade(&hc.base) : code->downgrade(&hc.base);
-	if (rc != 0 || hc.failed) {
-		revision_failure(&hc, rc, up ? "upgrade" : "downgrade", err);
+	if (rc != 0 || hc->failed) {
+		revision_failure(hc, rc, up ? "upgrade" : "downgrade", err);
 		return -1;
 	}
-	return check_transaction(&hc, err);
+	return hc->batched ? 0 : check_transaction(hc, err);
 }
 
-static int run_in_transaction(struct db *db, const struct revmap *map,
-			      const struct plugin_code *code,
-			      const struct plan_step *step,
-			      const struct migrate_opts *opts,
-			      struct retort_error *err)
+/* What a failure leaves behind depends on how the revision ran. */
+static void explain_failure(const struct host_ctx *hc, bool autocommit,
+			    struct retort_error *err)
 {
-	const struct config *cfg = opts->cfg;
-
-	if (db_prelude_begin(db, cfg->ddl_lock_timeout, cfg->statement_timeout,
-			     err) < 0 ||
-	    call_revision(db, code, step, opts, err) < 0 ||
-	    check_not_stopping(err) < 0 ||
-	    send_commit(db, map, step, err) < 0) {
-		db_rollback(db);
+	if (hc->batched) {
+		error_detail(
+			err,
+			"the batches committed before the failure stay applied, with their checkpoint");
+		error_hint(
+			err,
+			"Fix the cause and run the upgrade again: the backfill resumes after its last committed batch.");
+	} else if (autocommit) {
+		error_detail(
+			err,
+			"this revision runs outside a transaction (RETORT_NO_TRANSACTION): the statements before the failure stay applied");
+		error_hint(
+			err,
+			"Check what the revision left (for CREATE INDEX CONCURRENTLY, an INVALID index to drop) before running it again.");
+	} else {
 		error_detail(
 			err,
 			"the revision and its version-table update were rolled back");
+	}
+}
+
+/* The revision's own transaction; retort_backfill() may turn it batched. */
+static int run_in_transaction(struct db *db, const struct revmap *map,
+			      const struct plugin_code *code,
+			      const struct plan_step *step, struct host_ctx *hc,
+			      struct retort_error *err)
+{
+	const struct config *cfg = hc->cfg;
+
+	if (db_prelude_begin(db, cfg->ddl_lock_timeout, cfg->statement_timeout,
+			     err) < 0 ||
+	    call_revision(code, step, hc, err) < 0 ||
+	    check_not_stopping(err) < 0 ||
+	    send_commit(db, map, step, hc, err) < 0) {
+		db_rollback(db);
+		explain_failure(hc, false, err);
 		return -1;
 	}
 	return 0;
@@ -195,33 +238,32 @@ static int run_in_transaction(struct db *db, const struct revmap *map,
 
 /*
  * Autocommit: PostgreSQL refuses some statements inside a transaction
- * block.  Nothing can roll such a revision back, so a failure says so.
+ * block, and a batched backfill commits batch by batch.  Nothing can roll
+ * such a revision back, so a failure says what stays applied.
  */
 static int run_autocommit(struct db *db, const struct revmap *map,
 			  const struct plugin_code *code,
-			  const struct plan_step *step,
-			  const struct migrate_opts *opts,
+			  const struct plan_step *step, struct host_ctx *hc,
 			  struct retort_error *err)
 {
-	const struct config *cfg = opts->cfg;
-	int rc = db_set_timeouts(db, cfg->ddl_lock_timeout,
-				 cfg->statement_timeout, false, err);
+	const struct config *cfg = hc->cfg;
+	int rc = 0;
 
+	/* A backfill sets its own limits per batch. */
+	if (!hc->batched)
+		rc = db_set_timeouts(db, cfg->ddl_lock_timeout,
+				     cfg->statement_timeout, false, err);
 	if (rc == 0)
-		rc = call_revision(db, code, step, opts, err);
-	db_reset_timeouts(db);
+		rc = call_revision(code, step, hc, err);
+	if (!hc->batched)
+		db_reset_timeouts(db);
 	if (rc < 0) {
 		db_rollback(db);
-		error_detail(
-			err,
-			"this revision runs outside a transaction (RETORT_NO_TRANSACTION): the statements before the failure stay applied");
-		error_hint(
-			err,
-			"Check what the revision left (for CREATE INDEX CONCURRENTLY, an INVALID index to drop) before running it again.");
+		explain_failure(hc, true, err);
 		return -1;
 	}
-	if (db_prelude(db, "BEGIN", err) < 0 ||
-	    send_commit(db, map, step, err) < 0) {
+	if ((!hc->batched && db_prelude(db, "BEGIN", err) < 0) ||
+	    send_commit(db, map, step, hc, err) < 0) {
 		db_rollback(db);
 		error_detail(
 			err,
@@ -270,6 +312,7 @@ static int run_step(struct db *db, const struct revmap *map,
 	const struct revision_meta *meta = map->revs[step->rev].meta;
 	char note[sizeof(err->msg)];
 	struct plugin_code code;
+	struct host_ctx hc;
 	int rc;
 
 	announce(map, step, opts->out);
@@ -281,10 +324,14 @@ static int run_step(struct db *db, const struct revmap *map,
 	}
 	snprintf(note, sizeof(note), "revision %s (%s)", meta->id, meta->path);
 	isolate_note(note);
-	if (meta->flags & RETORT_NO_TRANSACTION)
-		rc = run_autocommit(db, map, &code, step, opts, err);
+	host_ctx_init(&hc, db, opts->cfg, opts->out);
+	hc.revision = meta->id;
+	hc.batched = (meta->flags & RETORT_BATCHED) != 0;
+	hc.sample = opts->sample;
+	if (meta->flags & (RETORT_NO_TRANSACTION | RETORT_BATCHED))
+		rc = run_autocommit(db, map, &code, step, &hc, err);
 	else
-		rc = run_in_transaction(db, map, &code, step, opts, err);
+		rc = run_in_transaction(db, map, &code, step, &hc, err);
 	isolate_note(NULL);
 	plugin_unload(&code);
 	if (rc < 0)

@@ -16,6 +16,7 @@
 struct migrate_opts {
 	FILE *out; /* "Running upgrade ..." lines; NULL = quiet */
 	const struct config *cfg; /* -x arguments */
+	bool sample;		  /* upgrade --sample */
 };
 
 /*
