@@ -12,7 +12,10 @@ int app_load_revisions(struct app *app, struct retort_error *err)
 {
 	if (app->map)
 		return 0;
-	if (plugin_discover(app->cfg.versions, &app->plugins, err) < 0)
+	if (plugin_discover_with(app->cfg.versions,
+				 app->cfg.unsafe_plugins ? PLUGIN_ALLOW_UNSAFE
+							 : 0,
+				 &app->plugins, err) < 0)
 		return -1;
 	return revmap_build(app->plugins.metas, app->plugins.n, &app->map, err);
 }

@@ -59,6 +59,8 @@ static const struct option_spec specs[] = {
 	     "compare the database with db/schema.sql"),
 	FLAG("sample", 0, OPT_SAMPLE, sample,
 	     "run one batch of each pending backfill and roll it back"),
+	FLAG("allow-changed", 0, OPT_ALLOW_CHANGED, allow_changed,
+	     "accept applied revisions edited since they ran"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))

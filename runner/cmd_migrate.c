@@ -4,6 +4,7 @@
  */
 #include "cmd.h"
 
+#include "backfill_cmd.h"
 #include "migrate.h"
 
 static int migrate_to(struct app *app, enum plan_direction direction,
@@ -18,8 +19,15 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 
 	/* Lock, then read: a runner that waited sees what the other did. */
 	if (db_lock(&app->db, app->cfg.lock_timeout, app->progress, err) < 0 ||
+	    (direction == PLAN_UPGRADE &&
+	     check_integrity(app, app->cfg.allow_changed, err) < 0) ||
 	    app_read_state(app, &state, err) < 0 ||
 	    revmap_plan(app->map, &state, direction, target, &plan, err) < 0)
+		goto out;
+	/* A half-done backfill above the target is undone first. */
+	if (direction == PLAN_DOWNGRADE &&
+	    backfill_cmd_undo(&app->db, app->map, &state, &plan, target, &opts,
+			      err) < 0)
 		goto out;
 	rc = migrate_run(&app->db, app->map, &plan, &opts, err);
 out:

@@ -2,93 +2,50 @@
  * cmd_stamp.c - stamp: set the version table to targets without running
  * any revision.
  *
- * Each target moves the rows as an upgrade or a downgrade to it would (a
- * target the database already has is a downgrade), but only the version
- * rows change, all in one transaction.  Rows of branches a target does not
- * touch stay, as in Alembic; --purge starts from an empty table, so it also
- * clears rows naming revisions retort does not know.
+ * The rows move exactly as Alembic's stamp moves them (revmap_stamp():
+ * script/base.py _stamp_revs and runtime/migration.py HeadMaintainer), one
+ * "Running stamp_revision FROM -> TO" line per step, as Alembic logs it;
+ * the table is written in one transaction.  --purge starts from an empty
+ * table, so it also clears rows naming revisions retort does not know.
  */
 #include "cmd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* True when every revision target names is applied already (or base). */
-static int target_is_behind(const struct revmap *map,
-			    const struct revstate *state, const char *target,
-			    bool *behind, struct retort_error *err)
+static void print_ids(FILE *out, const struct revmap *map,
+		      const struct revlist *l)
 {
-	struct revlist revs = { 0 };
-
-	if (revmap_resolve(map, state, target, &revs, err) < 0)
-		return -1;
-	*behind = true;
-	for (size_t i = 0; i < revs.n; i++)
-		*behind = *behind && state->applied[revs.items[i]];
-	revlist_release(&revs);
-	return 0;
+	for (size_t i = 0; i < l->n; i++)
+		fprintf(out, "%s%s", i ? ", " : "",
+			map->revs[l->items[i]].meta->id);
 }
 
-static void replay_rows(const struct plan *plan, bool *row)
+/* Alembic's StampStep line: "Running stamp_revision A -> B". */
+static void print_steps(FILE *out, const struct revmap *map,
+			const struct stamp_plan *plan)
 {
 	for (size_t s = 0; s < plan->n; s++) {
-		const struct plan_step *st = &plan->steps[s];
+		fputs("Running stamp_revision ", out);
+		print_ids(out, map, &plan->steps[s].from);
+		fputs(" -> ", out);
+		print_ids(out, map, &plan->steps[s].to);
+		fputc('\n', out);
+	}
+	fflush(out);
+}
+
+/* The rows after the plan, from the rows before it. */
+static void replay_rows(const struct stamp_plan *plan, bool *row)
+{
+	for (size_t s = 0; s < plan->n; s++) {
+		const struct stamp_step *st = &plan->steps[s];
 
 		for (size_t i = 0; i < st->remove.n; i++)
 			row[st->remove.items[i]] = false;
 		for (size_t i = 0; i < st->insert.n; i++)
 			row[st->insert.items[i]] = true;
 	}
-}
-
-static int rows_to_state(const struct revmap *map, const bool *row,
-			 struct revstate *out, struct retort_error *err)
-{
-	const char **ids = calloc(map->n ? map->n : 1, sizeof(*ids));
-	size_t n = 0;
-	int rc;
-
-	if (!ids)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	for (size_t r = 0; r < map->n; r++)
-		if (row[r])
-			ids[n++] = map->revs[r].meta->id;
-	rc = revmap_state(map, ids, n, out, err);
-	free(ids);
-	return rc;
-}
-
-/* Move state to target the way a plan would, running nothing. */
-static int stamp_one(const struct revmap *map, struct revstate *state,
-		     const char *target, struct retort_error *err)
-{
-	struct plan plan = { 0 };
-	struct revstate next = { 0 };
-	bool *row = NULL;
-	bool behind;
-	int rc = -1;
-
-	if (target_is_behind(map, state, target, &behind, err) < 0 ||
-	    revmap_plan(map, state, behind ? PLAN_DOWNGRADE : PLAN_UPGRADE,
-			target, &plan, err) < 0)
-		goto out;
-	row = calloc(map->n ? map->n : 1, sizeof(*row));
-	if (!row) {
-		error_set(err, RETORT_FAILED, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < state->rows.n; i++)
-		row[state->rows.items[i]] = true;
-	replay_rows(&plan, row);
-	if (rows_to_state(map, row, &next, err) < 0)
-		goto out;
-	revstate_release(state);
-	*state = next;
-	rc = 0;
-out:
-	free(row);
-	plan_release(&plan);
-	return rc;
 }
 
 static bool id_in(const char *const *ids, size_t n, const char *id)
@@ -110,19 +67,6 @@ static size_t rows_missing(const char *const *after, size_t nafter,
 		if (!id_in(before, nbefore, after[i]))
 			out[n++] = after[i];
 	return n;
-}
-
-static void print_stamp(FILE *out, const char *const *before, size_t nbefore,
-			const char *const *after, size_t nafter)
-{
-	/* Alembic's StampStep log line: "Running stamp_revision A -> B". */
-	fputs("Running stamp_revision ", out);
-	for (size_t i = 0; i < nbefore; i++)
-		fprintf(out, "%s%s", i ? ", " : "", before[i]);
-	fputs(" -> ", out);
-	for (size_t i = 0; i < nafter; i++)
-		fprintf(out, "%s%s", i ? ", " : "", after[i]);
-	fputc('\n', out);
 }
 
 /* One transaction: delete the rows that go, insert the rows that come. */
@@ -149,8 +93,6 @@ static int write_rows(struct app *app, const char *const *before,
 		db_rollback(&app->db);
 		goto out;
 	}
-	if (!app->quiet && (ngone || ncome))
-		print_stamp(app->out, before, nbefore, after, nafter);
 	rc = 0;
 out:
 	free(gone);
@@ -165,13 +107,37 @@ static void free_rows(char **rows, size_t n)
 	free(rows);
 }
 
+/* The rows after the plan, as ids in file-name order. */
+static int rows_after(const struct revmap *map, const struct revstate *state,
+		      const struct stamp_plan *plan, const char ***out,
+		      size_t *n, struct retort_error *err)
+{
+	bool *row = calloc(map->n + 1, sizeof(*row));
+
+	*out = calloc(map->n + 1, sizeof(**out));
+	*n = 0;
+	if (!row || !*out) {
+		free(row);
+		return error_set(err, RETORT_FAILED, "out of memory");
+	}
+	for (size_t i = 0; i < state->rows.n; i++)
+		row[state->rows.items[i]] = true;
+	replay_rows(plan, row);
+	for (size_t r = 0; r < map->n; r++)
+		if (row[r])
+			(*out)[(*n)++] = map->revs[r].meta->id;
+	free(row);
+	return 0;
+}
+
 int cmd_stamp(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err)
 {
 	char **before = NULL;
 	const char **after = NULL;
-	size_t nbefore = 0;
+	size_t nbefore = 0, nafter = 0;
 	struct revstate state = { 0 };
+	struct stamp_plan plan = { 0 };
 	int rc = -1;
 
 	if (db_lock(&app->db, app->cfg.lock_timeout, app->progress, err) < 0 ||
@@ -179,22 +145,18 @@ int cmd_stamp(struct app *app, const struct cmd_args *args,
 		return -1;
 	/* --purge ignores what the table holds, known or not. */
 	if (revmap_state(app->map, (const char *const *)before,
-			 args->purge ? 0 : nbefore, &state, err) < 0)
+			 args->purge ? 0 : nbefore, &state, err) < 0 ||
+	    revmap_stamp(app->map, &state.rows, args->positional,
+			 (size_t)args->npositional, &plan, err) < 0 ||
+	    rows_after(app->map, &state, &plan, &after, &nafter, err) < 0)
 		goto out;
-	for (int i = 0; i < args->npositional; i++)
-		if (stamp_one(app->map, &state, args->positional[i], err) < 0)
-			goto out;
-	after = calloc(state.rows.n + 1, sizeof(*after));
-	if (!after) {
-		error_set(err, RETORT_FAILED, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < state.rows.n; i++)
-		after[i] = app->map->revs[state.rows.items[i]].meta->id;
+	if (!app->quiet)
+		print_steps(app->out, app->map, &plan);
 	rc = write_rows(app, (const char *const *)before, nbefore, after,
-			state.rows.n, err);
+			nafter, err);
 out:
 	free(after);
+	stamp_plan_release(&plan);
 	revstate_release(&state);
 	free_rows(before, nbefore);
 	return rc;

@@ -105,7 +105,9 @@ int config_init(struct config *cfg, struct retort_error *err)
 	cfg->versions = strdup("build/versions");
 	cfg->sources = strdup("versions");
 	cfg->version_table = strdup("alembic_version");
-	if (!cfg->versions || !cfg->sources || !cfg->version_table) {
+	cfg->schema = strdup("db/schema.sql");
+	if (!cfg->versions || !cfg->sources || !cfg->version_table ||
+	    !cfg->schema) {
 		config_release(cfg);
 		return out_of_memory(err);
 	}
@@ -123,6 +125,11 @@ void config_release(struct config *cfg)
 		free(cfg->args[i].value);
 	}
 	free(cfg->args);
+	for (i = 0; i < cfg->nini_backfill; i++) {
+		free(cfg->ini_backfill[i].key);
+		free(cfg->ini_backfill[i].value);
+	}
+	free(cfg->ini_backfill);
 	free(cfg->url);
 	free(cfg->ini_url);
 	free(cfg->version_table_schema);
@@ -130,6 +137,8 @@ void config_release(struct config *cfg)
 	free(cfg->ddl_lock_timeout);
 	free(cfg->statement_timeout);
 	free(cfg->version_table);
+	free(cfg->schema);
+	free(cfg->shadow_url);
 	free(cfg->sources);
 	free(cfg->versions);
 	memset(cfg, 0, sizeof(*cfg));
@@ -146,12 +155,14 @@ enum ini_key {
 	KEY_LOCK_TIMEOUT,
 	KEY_DDL_LOCK_TIMEOUT,
 	KEY_STATEMENT_TIMEOUT,
+	KEY_SCHEMA,
 	KEY_COUNT
 };
 
 static const char *const ini_key_names[KEY_COUNT] = {
 	"versions", "sources",	    "version_table",	"version_table_schema",
 	"url",	    "lock_timeout", "ddl_lock_timeout", "statement_timeout",
+	"schema",
 };
 
 /* State shared by the line reader and the handler during one ini_parse. */
@@ -165,6 +176,8 @@ struct ini_read {
 	int error_line; /* first line that failed our checks, 0 if none */
 	char *values[KEY_COUNT];
 	int lines[KEY_COUNT];
+	struct config_arg *backfill; /* backfill_* keys, for backfill.c */
+	size_t nbackfill;
 	struct retort_error *err;
 };
 
@@ -356,7 +369,7 @@ static int ini_check_identifier(struct ini_read *r, int key, bool optional)
 /* Values that cannot work are refused here, where the line is known. */
 static int ini_check(struct ini_read *r, int key)
 {
-	if (key == KEY_VERSIONS || key == KEY_SOURCES)
+	if (key == KEY_VERSIONS || key == KEY_SOURCES || key == KEY_SCHEMA)
 		return ini_check_path(r, key);
 	if (key == KEY_VERSION_TABLE)
 		return ini_check_identifier(r, key, false);
@@ -387,6 +400,24 @@ bool config_is_duration(const char *s)
 	return false;
 }
 
+/* A backfill_* key is kept as written; runner/backfill.c checks it. */
+static int ini_keep_backfill(struct ini_read *r, const char *name,
+			     const char *value)
+{
+	struct config_arg *grown;
+
+	if (strncmp(name, "backfill_", 9) != 0)
+		return 1;
+	grown = realloc(r->backfill, (r->nbackfill + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return 0;
+	r->backfill = grown;
+	grown[r->nbackfill].key = strdup(name);
+	grown[r->nbackfill].value = strdup(value);
+	r->nbackfill++;
+	return grown[r->nbackfill - 1].key && grown[r->nbackfill - 1].value;
+}
+
 /* inih's handler: nonzero to go on, zero to mark the line as an error. */
 static int ini_handle(void *user, const char *section, const char *name,
 		      const char *value)
@@ -399,7 +430,7 @@ static int ini_handle(void *user, const char *section, const char *name,
 		return 1;
 	key = ini_key_index(name);
 	if (key < 0)
-		return 1;
+		return ini_keep_backfill(r, name, value);
 	if (r->values[key] != NULL)
 		return ini_duplicate(r, key) == 0;
 	if (ini_expand(r, key, value) < 0)
@@ -458,6 +489,7 @@ static void ini_commit(struct config *cfg, struct ini_read *r)
 		&cfg->version_table,	&cfg->version_table_schema,
 		&cfg->ini_url,		&cfg->lock_timeout,
 		&cfg->ddl_lock_timeout, &cfg->statement_timeout,
+		&cfg->schema,
 	};
 	int i;
 
@@ -472,6 +504,18 @@ static void ini_commit(struct config *cfg, struct ini_read *r)
 			*fields[i] = NULL;
 		}
 	}
+}
+
+/* The backfill_* keys move to cfg; older ones (a second file) to r. */
+static void ini_take_backfill(struct config *cfg, struct ini_read *r)
+{
+	struct config_arg *old = cfg->ini_backfill;
+	size_t nold = cfg->nini_backfill;
+
+	cfg->ini_backfill = r->backfill;
+	cfg->nini_backfill = r->nbackfill;
+	r->backfill = old;
+	r->nbackfill = nold;
 }
 
 /* The directory part of path as given: "." for "retort.ini". */
@@ -507,8 +551,14 @@ int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
 	if (ini_result(&r, rc) < 0)
 		goto out;
 	ini_commit(cfg, &r);
+	ini_take_backfill(cfg, &r);
 	ret = 0;
 out:
+	for (size_t j = 0; j < r.nbackfill; j++) {
+		free(r.backfill[j].key);
+		free(r.backfill[j].value);
+	}
+	free(r.backfill);
 	for (i = 0; i < KEY_COUNT; i++)
 		free(r.values[i]);
 	free(r.here);
@@ -1075,5 +1125,15 @@ const char *config_arg(const struct config *cfg, const char *key)
 	for (i = cfg->nargs; i > 0; i--)
 		if (strcmp(cfg->args[i - 1].key, key) == 0)
 			return cfg->args[i - 1].value;
+	return NULL;
+}
+
+const char *config_ini_backfill(const struct config *cfg, const char *key)
+{
+	size_t i;
+
+	for (i = cfg->nini_backfill; i > 0; i--)
+		if (strcmp(cfg->ini_backfill[i - 1].key, key) == 0)
+			return cfg->ini_backfill[i - 1].value;
 	return NULL;
 }

@@ -32,12 +32,18 @@ struct config {
 	char *lock_timeout; /* wait for the migration lock; NULL = forever */
 	char *ddl_lock_timeout;	 /* SET LOCAL lock_timeout per revision */
 	char *statement_timeout; /* SET LOCAL statement_timeout per revision */
+	char *schema;	  /* the declared schema; default "db/schema.sql" */
+	char *shadow_url; /* --shadow-url: autogenerate's scratch database */
 	/* --unsafe-plugins: load plugins and a versions directory that others
 	 * can write or that another user owns (plugin.c refuses them). */
 	bool unsafe_plugins;
-	bool allow_changed;  /* --allow-changed: edited applied revisions */
+	bool allow_changed;	 /* --allow-changed: edited applied revisions */
 	struct config_arg *args; /* -x key=value, in order given */
 	size_t nargs;
+	/* [retort] backfill_* keys as written, for runner/backfill.c, which
+	 * checks their values (so the knob list lives in one place). */
+	struct config_arg *ini_backfill;
+	size_t nini_backfill;
 };
 
 /* Fill cfg with the defaults. */
@@ -96,5 +102,8 @@ bool config_is_duration(const char *s);
 
 /* The last value given for key, or NULL.  Borrowed from cfg. */
 const char *config_arg(const struct config *cfg, const char *key);
+
+/* The ini's [retort] value of a backfill_* key, or NULL.  Borrowed. */
+const char *config_ini_backfill(const struct config *cfg, const char *key);
 
 #endif

@@ -12,27 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Replace every "quoted" span with "...": libpq quotes connection text. */
-static void redact_quoted(char *msg)
+/*
+ * libpq's parse errors quote the connection text, which may hold a
+ * password (and quotes nest: "]" inside "postgresql://..."): keep only
+ * what comes before the first quote.
+ */
+static void cut_at_quote(char *msg)
 {
-	char *src = msg, *dst = msg;
-	bool inside = false;
+	size_t n = strcspn(msg, "\"");
 
-	for (; *src; src++) {
-		if (*src == '"') {
-			if (!inside) {
-				memcpy(dst, "\"...", 4);
-				dst += 4;
-			} else {
-				*dst++ = '"';
-			}
-			inside = !inside;
-			continue;
-		}
-		if (!inside)
-			*dst++ = *src;
-	}
-	*dst = '\0';
+	while (n > 0 && (msg[n - 1] == ' ' || msg[n - 1] == ':'))
+		n--;
+	msg[n] = '\0';
 }
 
 static void strip_newline(char *s)
@@ -55,12 +46,12 @@ static int check_url(const char *url, struct retort_error *err)
 	}
 	error_set(err, RETORT_USAGE, "invalid database URL");
 	if (why) {
-		/* The redaction keeps the reason and hides quoted URL text. */
+		/* The reason without the URL text libpq quotes. */
 		char buf[512];
 
 		snprintf(buf, sizeof(buf), "%s", why);
 		strip_newline(buf);
-		redact_quoted(buf);
+		cut_at_quote(buf);
 		error_detail(err, "%s", buf);
 		PQfreemem(why);
 	}

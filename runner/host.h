@@ -6,6 +6,7 @@
 #define RETORT_HOST_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "../plugin_api.h"
 #include "config.h"
@@ -24,6 +25,8 @@ struct host_ctx {
 	bool batched; /* autocommit: retort_backfill() commits per batch */
 	bool sample; /* upgrade --sample: one batch per backfill, rolled back */
 	const char *revision; /* the running revision's id, for checkpoints */
+	struct timespec started;      /* when the step began, for the audit */
+	struct timespec started_mono;
 };
 
 /* A context for one call of upgrade() or downgrade(). */

@@ -36,7 +36,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
-	  OPT_SAMPLE, 1, 1, "upgrade [--sample] TARGET",
+	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1, "upgrade [--sample] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade,
 	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, 0, 1, 1,
@@ -58,7 +58,8 @@ static const struct command commands[] = {
 	{ "stamp", cmd_stamp, NEEDS_REVISIONS | NEEDS_DB, OPT_PURGE, 1,
 	  CMD_MAX_POSITIONAL, "stamp [--purge] TARGET...",
 	  "Set the version table to TARGET without running any revision." },
-	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB, OPT_SCHEMA, 0, 0,
+	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB,
+	  OPT_SCHEMA | OPT_ALLOW_CHANGED, 0, 0,
 	  "check [--schema]",
 	  "Exit non-zero unless the database is at head with every applied revision's plugin present and unchanged." },
 	{ "revision", cmd_revision, 0,
@@ -110,6 +111,8 @@ static void print_usage(FILE *out)
 	      "revision\n"
 	      "  --unsafe-plugins    load plugins writable by others\n"
 	      "  --allow-changed     accept applied revisions edited since\n"
+	      "  --shadow-url URL    empty database for autogenerate (default: a "
+	      "temporary one)\n"
 	      "  -h, --help          this help; COMMAND --help for a command's\n"
 	      "  --version           print retort's version\n",
 	      out);
@@ -151,6 +154,7 @@ struct global_opts {
 	const char *lock_timeout;
 	const char *ddl_lock_timeout;
 	const char *statement_timeout;
+	const char *shadow_url;
 	bool unsafe_plugins, allow_changed;
 	bool help, version;
 };
@@ -187,6 +191,7 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 		{ "statement-timeout", required_argument, NULL, 'S' },
 		{ "unsafe-plugins", no_argument, NULL, 'P' },
 		{ "allow-changed", no_argument, NULL, 'A' },
+		{ "shadow-url", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -228,6 +233,9 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 			break;
 		case 'A':
 			g->allow_changed = true;
+			break;
+		case 'W':
+			g->shadow_url = optarg;
 			break;
 		case 'x':
 			if (config_add_arg(&app->cfg, optarg, err) < 0)
@@ -300,7 +308,9 @@ static int load_config(struct app *app, const struct global_opts *g,
 	    override(&cfg->ddl_lock_timeout, g->ddl_lock_timeout,
 		     "--ddl-lock-timeout", true, err) < 0 ||
 	    override(&cfg->statement_timeout, g->statement_timeout,
-		     "--statement-timeout", true, err) < 0)
+		     "--statement-timeout", true, err) < 0 ||
+	    override(&cfg->shadow_url, g->shadow_url, "--shadow-url", false,
+		     err) < 0)
 		return -1;
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;

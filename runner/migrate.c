@@ -16,8 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "audit.h"
 #include "backfill.h"
+#include "backfill_cmd.h"
 #include "host.h"
 #include "isolate.h"
 #include "plugin.h"
@@ -66,26 +69,40 @@ static int ids_of(const struct revmap *map, const struct revlist *list,
 	return 0;
 }
 
-static char *join3(const char *a, const char *b, const char *c)
+/* The non-NULL statements of parts, joined as one script. */
+static char *join_statements(const char *const *parts, size_t n)
 {
-	size_t len = strlen(a) + strlen(b) + strlen(c) + 5;
-	char *out = malloc(len);
+	size_t len = 1;
+	char *out;
 
-	if (out)
-		snprintf(out, len, "%s;\n%s%s%s", a, b, *b ? ";\n" : "", c);
+	for (size_t i = 0; i < n; i++)
+		len += parts[i] ? strlen(parts[i]) + 2 : 0;
+	out = malloc(len);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (!parts[i])
+			continue;
+		if (out[0])
+			strcat(out, ";\n");
+		strcat(out, parts[i]);
+	}
 	return out;
 }
 
 /*
- * The statements that end a step: its version change, the removal of a
- * finished backfill's checkpoints (batched revisions), then COMMIT.
+ * The statements that end a step, all in its transaction: the version
+ * change, the removal of a finished backfill's checkpoints (batched
+ * revisions), the audit row, then COMMIT.
  */
 static int closing_sql(struct db *db, const struct revmap *map,
 		       const struct plan_step *step, const char *batched,
-		       char **out, struct retort_error *err)
+		       const struct audit_step *audit, char **out,
+		       struct retort_error *err)
 {
 	const char **remove = NULL, **insert = NULL;
-	char *change = NULL, *cleanup = NULL;
+	char *change = NULL, *cleanup = NULL, *history = NULL;
 	int rc = -1;
 
 	*out = NULL;
@@ -93,15 +110,18 @@ static int closing_sql(struct db *db, const struct revmap *map,
 	    ids_of(map, &step->insert, &insert, err) < 0 ||
 	    db_version_change_sql(db, remove, step->remove.n, insert,
 				  step->insert.n, &change, err) < 0 ||
-	    (batched && backfill_cleanup_sql(db, batched, &cleanup, err) < 0))
+	    (batched && backfill_cleanup_sql(db, batched, &cleanup, err) < 0) ||
+	    audit_record_sql(db, audit, &history, err) < 0)
 		goto out;
-	*out = join3(change, cleanup ? cleanup : "", "COMMIT");
+	*out = join_statements(
+		(const char *const[]){ change, cleanup, history, "COMMIT" }, 4);
 	if (!*out) {
 		error_set(err, RETORT_FAILED, "out of memory");
 		goto out;
 	}
 	rc = 0;
 out:
+	free(history);
 	free(cleanup);
 	free(change);
 	free(remove);
@@ -120,12 +140,16 @@ static int send_commit(struct db *db, const struct revmap *map,
 		       struct retort_error *err)
 {
 	const char *batched = hc->batched ? hc->revision : NULL;
+	struct audit_step audit;
 	char *sql = NULL;
 	int rc;
 
+	audit_step_begin(&audit, map->revs[step->rev].meta, step->direction);
+	audit.started = hc->started;
+	audit.started_mono = hc->started_mono;
 	if (hc->batched && db_prelude(db, "BEGIN", err) < 0)
 		return -1;
-	if (closing_sql(db, map, step, batched, &sql, err) < 0)
+	if (closing_sql(db, map, step, batched, &audit, &sql, err) < 0)
 		return -1;
 	rc = db_send_async(db, sql, err);
 	free(sql);
@@ -188,7 +212,7 @@ static int call_revision(const struct plugin_code *code,
 		revision_failure(hc, rc, up ? "upgrade" : "downgrade", err);
 		return -1;
 	}
-	return hc->batched ? 0 : check_transaction(hc, err);
+	return 0;
 }
 
 /* What a failure leaves behind depends on how the revision ran. */
@@ -227,6 +251,7 @@ static int run_in_transaction(struct db *db, const struct revmap *map,
 	if (db_prelude_begin(db, cfg->ddl_lock_timeout, cfg->statement_timeout,
 			     err) < 0 ||
 	    call_revision(code, step, hc, err) < 0 ||
+	    (!hc->batched && check_transaction(hc, err) < 0) ||
 	    check_not_stopping(err) < 0 ||
 	    send_commit(db, map, step, hc, err) < 0) {
 		db_rollback(db);
@@ -325,6 +350,8 @@ static int run_step(struct db *db, const struct revmap *map,
 	snprintf(note, sizeof(note), "revision %s (%s)", meta->id, meta->path);
 	isolate_note(note);
 	host_ctx_init(&hc, db, opts->cfg, opts->out);
+	clock_gettime(CLOCK_REALTIME, &hc.started);
+	clock_gettime(CLOCK_MONOTONIC, &hc.started_mono);
 	hc.revision = meta->id;
 	hc.batched = (meta->flags & RETORT_BATCHED) != 0;
 	hc.sample = opts->sample;
@@ -344,7 +371,11 @@ int migrate_run(struct db *db, const struct revmap *map,
 		const struct plan *plan, const struct migrate_opts *opts,
 		struct retort_error *err)
 {
-	if (plan->n > 0 && db_ensure_version_table(db, err) < 0)
+	/* upgrade --sample: one rolled-back transaction (backfill_cmd.c). */
+	if (opts->sample)
+		return backfill_cmd_sample(db, map, plan, opts, err);
+	if (plan->n > 0 && (db_ensure_version_table(db, err) < 0 ||
+			    audit_ensure_table(db, err) < 0))
 		return -1;
 	for (size_t i = 0; i < plan->n; i++) {
 		if (isolate_interrupted()) {

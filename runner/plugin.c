@@ -8,19 +8,40 @@
  */
 #include "plugin.h"
 
+#include "index.h"
+
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "checksum.h"
 
 #define REVISION_SYMBOL "retort_revision"
 
 /* The fields of struct retort_revision every ABI-1 plugin has. */
 #define REVISION_MIN_SIZE                                                      \
 	(offsetof(struct retort_revision, flags) + sizeof(uint32_t))
+
+/* Whether a plugin's metadata (size rev->size) reaches field f. */
+#define REVISION_HAS(rev, f)                                                   \
+	((rev)->size >= offsetof(struct retort_revision, f) + sizeof((rev)->f))
+
+/* Asked once: a scan checks the owner of thousands of plugins. */
+static uid_t runner_uid(void)
+{
+	static uid_t uid = (uid_t)-1;
+
+	if (uid == (uid_t)-1)
+		uid = geteuid();
+	return uid;
+}
 
 static bool has_suffix(const char *name, const char *suffix)
 {
@@ -85,9 +106,132 @@ static int open_versions_dir(const char *dir, DIR **out,
 	return -1;
 }
 
+/*
+ * Safe loading, like ssh's StrictModes: a plugin is code that runs with the
+ * database's credentials, so whoever can write it, or the directory it is
+ * in, can run SQL as the runner.  Only the runner's user and root may own
+ * them, and nobody else may write them.
+ */
+
+/*
+ * Debian's user private groups: a group named like its owner, with no
+ * other members, is the owner alone, so its write bit gives nobody else
+ * access (umask 002 makes every build output group-writable there).
+ */
+static bool is_private_group(const struct stat *st)
+{
+	struct passwd *pw = getpwuid(st->st_uid);
+	char owner[256];
+	struct group *gr;
+
+	if (!pw || pw->pw_gid != st->st_gid)
+		return false;
+	snprintf(owner, sizeof(owner), "%s", pw->pw_name);
+	gr = getgrgid(st->st_gid);
+	return gr && (!gr->gr_mem || !gr->gr_mem[0]) &&
+	       strcmp(gr->gr_name, owner) == 0;
+}
+
+static void describe_stat(struct retort_error *err, const struct stat *st)
+{
+	struct passwd *pw = getpwuid(st->st_uid);
+	char owner[256];
+	struct group *gr;
+
+	snprintf(owner, sizeof(owner), "%s", pw ? pw->pw_name : "?");
+	gr = getgrgid(st->st_gid);
+	error_detail(err, "mode %04o, owner %s (uid %u), group %s (gid %u)",
+		     (unsigned)(st->st_mode & 07777), owner,
+		     (unsigned)st->st_uid, gr ? gr->gr_name : "?",
+		     (unsigned)st->st_gid);
+}
+
+static int unsafe_mode(const char *what, const char *path,
+		       const struct stat *st, struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "%s \"%s\" is writable by %s", what, path,
+		  (st->st_mode & S_IWOTH) ? "others" : "its group");
+	describe_stat(err, st);
+	error_detail(
+		err,
+		"a plugin runs with the database's credentials, so whoever can write it can run SQL as you");
+	error_hint(
+		err,
+		"Make it writable by its owner only: chmod go-w '%s' (or pass --unsafe-plugins if you trust everyone who can write it).",
+		path);
+	return -1;
+}
+
+static int unsafe_owner(const char *what, const char *path,
+			const struct stat *st, struct retort_error *err)
+{
+	error_set(
+		err, RETORT_USAGE,
+		"%s \"%s\" is owned by another user than the one running retort",
+		what, path);
+	describe_stat(err, st);
+	error_detail(err, "retort runs as uid %u; root's files are trusted too",
+		     (unsigned)geteuid());
+	error_hint(
+		err,
+		"Rebuild or copy the plugins as the user who runs retort, or chown them (or pass --unsafe-plugins if you trust that owner).");
+	return -1;
+}
+
+static int check_safe(const char *what, const char *path, const struct stat *st,
+		      unsigned flags, struct retort_error *err)
+{
+	if (flags & PLUGIN_ALLOW_UNSAFE)
+		return 0;
+	if (st->st_uid != runner_uid() && st->st_uid != 0)
+		return unsafe_owner(what, path, st, err);
+	if ((st->st_mode & S_IWOTH) ||
+	    ((st->st_mode & S_IWGRP) && !is_private_group(st)))
+		return unsafe_mode(what, path, st, err);
+	return 0;
+}
+
+static int check_dir_safe(DIR *d, const char *dir, unsigned flags,
+			  struct retort_error *err)
+{
+	struct stat st;
+
+	if (fstat(dirfd(d), &st) < 0) {
+		error_set(err, RETORT_USAGE,
+			  "cannot stat versions directory \"%s\"", dir);
+		error_detail(err, "%s", strerror(errno));
+		return -1;
+	}
+	return check_safe("versions directory", dir, &st, flags, err);
+}
+
+/* A plugin is a regular file (stat follows a symlink to what dlopen maps). */
+static int check_plugin_safe(const char *path, unsigned flags, struct stat *out,
+			     struct retort_error *err)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		error_set(err, RETORT_USAGE,
+			  "cannot stat revision plugin \"%s\"", path);
+		error_detail(err, "%s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		error_set(err, RETORT_USAGE,
+			  "revision plugin \"%s\" is not a regular file", path);
+		error_hint(
+			err,
+			"Keep only built plugins (*.so files) in the versions directory.");
+		return -1;
+	}
+	*out = st;
+	return check_safe("revision plugin", path, &st, flags, err);
+}
+
 /* The sorted names of the "*.so" files in dir; other entries are ignored. */
-static int list_plugins(const char *dir, char ***out, size_t *nout,
-			struct retort_error *err)
+static int list_plugins(const char *dir, unsigned flags, char ***out,
+			size_t *nout, struct retort_error *err)
 {
 	DIR *d = NULL;
 	struct dirent *ent;
@@ -96,6 +240,10 @@ static int list_plugins(const char *dir, char ***out, size_t *nout,
 
 	if (open_versions_dir(dir, &d, err) < 0)
 		return -1;
+	if (check_dir_safe(d, dir, flags, err) < 0) {
+		closedir(d);
+		return -1;
+	}
 	while ((ent = readdir(d)) != NULL) {
 		if (!has_suffix(ent->d_name, ".so"))
 			continue;
@@ -131,15 +279,63 @@ static const char *copy_str(char **cursor, const char *s)
 	return dst;
 }
 
+/* What the plugin says of its source; NULL for a plugin built before. */
+static const char *embedded_sha256(const struct retort_revision *rev)
+{
+	return REVISION_HAS(rev, source_sha256) ? rev->source_sha256 : NULL;
+}
+
+static const char *embedded_source(const struct retort_revision *rev)
+{
+	return REVISION_HAS(rev, source_path) ? rev->source_path : NULL;
+}
+
+static bool is_sha256_hex(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdef");
+
+	return n == CHECKSUM_HEX_SIZE - 1 && s[n] == '\0';
+}
+
+/*
+ * The plugin's checksum: the one its build embedded, else the SHA-256 of
+ * the plugin file itself (an out-of-tree `cc -shared` build embeds none).
+ */
+static int plugin_checksum(const struct retort_revision *rev, const char *path,
+			   char hex[CHECKSUM_HEX_SIZE], bool *of_binary,
+			   struct retort_error *err)
+{
+	const char *embedded = embedded_sha256(rev);
+
+	*of_binary = embedded == NULL;
+	if (!embedded)
+		return checksum_file(path, hex, err);
+	if (is_sha256_hex(embedded)) {
+		memcpy(hex, embedded, CHECKSUM_HEX_SIZE);
+		return 0;
+	}
+	error_set(err, RETORT_USAGE,
+		  "revision plugin \"%s\" has a malformed source checksum",
+		  path);
+	error_detail(err, "expected 64 lower-case hex digits, got \"%.80s\"",
+		     embedded);
+	error_hint(
+		err,
+		"Let the build define RETORT_SOURCE_SHA256 (scripts/source-checksum), or leave it undefined.");
+	return -1;
+}
+
 /* Copy rev's strings into one allocation owned by info. */
 static int copy_metadata(struct plugin_info *info,
 			 const struct retort_revision *rev, const char *path,
-			 struct retort_error *err)
+			 const char *checksum, struct retort_error *err)
 {
+	const char *source = embedded_source(rev);
 	size_t total = str_size(rev->revision) + str_size(rev->down_revision) +
 		       str_size(rev->message) + str_size(rev->create_date) +
 		       str_size(rev->branch_labels) +
-		       str_size(rev->depends_on) + str_size(path);
+		       str_size(rev->depends_on) + str_size(path) +
+		       str_size(checksum) + str_size(source);
 	char *cursor = malloc(total);
 
 	if (!cursor)
@@ -152,6 +348,8 @@ static int copy_metadata(struct plugin_info *info,
 	info->meta.branch_labels = copy_str(&cursor, rev->branch_labels);
 	info->meta.depends_on = copy_str(&cursor, rev->depends_on);
 	info->meta.path = copy_str(&cursor, path);
+	info->meta.checksum = copy_str(&cursor, checksum);
+	info->meta.source_path = copy_str(&cursor, source);
 	info->meta.flags = rev->flags;
 	return 0;
 }
@@ -245,6 +443,8 @@ static int read_plugin(const char *path, struct plugin_info *info,
 		       struct retort_error *err)
 {
 	const struct retort_revision *rev;
+	char checksum[CHECKSUM_HEX_SIZE];
+	bool of_binary = false;
 	void *handle = NULL;
 	int rc = -1;
 
@@ -260,50 +460,151 @@ static int read_plugin(const char *path, struct plugin_info *info,
 		error_hint(err, "Set .revision in RETORT_REVISION(...).");
 		goto out;
 	}
-	rc = copy_metadata(info, rev, path, err);
+	if (plugin_checksum(rev, path, checksum, &of_binary, err) < 0)
+		goto out;
+	rc = copy_metadata(info, rev, path, checksum, err);
+	info->meta.checksum_of_binary = of_binary;
 out:
 	dlclose(handle);
 	return rc;
 }
 
-static int read_all(const char *dir, char **names, size_t n,
-		    struct plugin_set *set, struct retort_error *err)
+/* The metadata an index entry remembers, as the plugin would give it. */
+static int read_cached(const struct index_entry *e, const char *path,
+		       struct plugin_info *info, struct retort_error *err)
 {
-	set->items = calloc(n ? n : 1, sizeof(*set->items));
-	set->metas = calloc(n ? n : 1, sizeof(*set->metas));
-	if (!set->items || !set->metas)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		char *path = join_path(dir, names[i]);
-		int rc;
+	const struct retort_revision rev = {
+		.abi_version = RETORT_ABI_VERSION,
+		.size = sizeof(rev),
+		.revision = e->id,
+		.down_revision = e->down_revision,
+		.message = e->message,
+		.create_date = e->create_date,
+		.branch_labels = e->branch_labels,
+		.depends_on = e->depends_on,
+		.flags = e->flags,
+		.source_path = e->source_path,
+	};
 
-		if (!path)
-			return error_set(err, RETORT_FAILED, "out of memory");
-		rc = read_plugin(path, &set->items[i], err);
-		free(path);
-		if (rc < 0)
-			return -1;
-		set->n++;
-		set->metas[i] = set->items[i].meta;
-	}
+	if (copy_metadata(info, &rev, path, e->checksum, err) < 0)
+		return -1;
+	info->meta.checksum_of_binary = e->of_binary;
 	return 0;
 }
 
-int plugin_discover(const char *dir, struct plugin_set *out,
+/* An index entry for a plugin just read; strings borrowed from meta. */
+static void remember(struct index_entry *e, const char *name,
+		     const struct stat *st, const struct revision_meta *m)
+{
+	*e = (struct index_entry){ .name = name,
+				   .flags = m->flags,
+				   .of_binary = m->checksum_of_binary,
+				   .id = m->id,
+				   .down_revision = m->down_revision,
+				   .message = m->message,
+				   .create_date = m->create_date,
+				   .branch_labels = m->branch_labels,
+				   .depends_on = m->depends_on,
+				   .checksum = m->checksum,
+				   .source_path = m->source_path };
+	index_entry_set_stat(e, st);
+}
+
+/* One plugin: from the index when its file is unchanged, else by dlopen. */
+static int read_one(const char *dir, const char *name, unsigned flags,
+		    const struct plugin_index *idx, struct plugin_info *info,
+		    struct index_entry *fresh, bool *missed,
 		    struct retort_error *err)
+{
+	const struct index_entry *cached;
+	char *path = join_path(dir, name);
+	struct stat st;
+	int rc;
+
+	if (!path)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	rc = check_plugin_safe(path, flags, &st, err);
+	cached = rc == 0 ? index_lookup(idx, name, &st) : NULL;
+	if (rc == 0 && cached)
+		rc = read_cached(cached, path, info, err);
+	else if (rc == 0)
+		rc = read_plugin(path, info, err);
+	free(path);
+	if (rc == 0)
+		remember(fresh, name, &st, &info->meta);
+	*missed = *missed || !cached;
+	return rc;
+}
+
+static int read_all(const char *dir, char **names, size_t n, unsigned flags,
+		    struct plugin_set *set, struct retort_error *err)
+{
+	struct plugin_index idx;
+	struct index_entry *fresh = calloc(n ? n : 1, sizeof(*fresh));
+	bool missed = false;
+	int rc = -1;
+
+	index_read(dir, &idx);
+	set->items = calloc(n ? n : 1, sizeof(*set->items));
+	set->metas = calloc(n ? n : 1, sizeof(*set->metas));
+	if (!fresh || !set->items || !set->metas) {
+		error_set(err, RETORT_FAILED, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (read_one(dir, names[i], flags, &idx, &set->items[i],
+			     &fresh[i], &missed, err) < 0)
+			goto out;
+		set->n++;
+		set->metas[i] = set->items[i].meta;
+	}
+	if (missed || idx.n != n)
+		index_write(dir, fresh, n);
+	rc = 0;
+out:
+	index_release(&idx);
+	free(fresh);
+	return rc;
+}
+
+int plugin_discover_with(const char *dir, unsigned flags,
+			 struct plugin_set *out, struct retort_error *err)
 {
 	char **names = NULL;
 	size_t n = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (list_plugins(dir, &names, &n, err) < 0)
+	if (list_plugins(dir, flags, &names, &n, err) < 0)
 		return -1;
-	rc = read_all(dir, names, n, out, err);
+	rc = read_all(dir, names, n, flags, out, err);
 	free_names(names, n);
 	if (rc < 0)
 		plugin_set_release(out);
 	return rc;
+}
+
+int plugin_discover(const char *dir, struct plugin_set *out,
+		    struct retort_error *err)
+{
+	return plugin_discover_with(dir, 0, out, err);
+}
+
+enum plugin_source plugin_check_source(const struct revision_meta *meta,
+				       char current[CHECKSUM_HEX_SIZE])
+{
+	struct retort_error ignored;
+
+	current[0] = '\0';
+	if (meta->checksum_of_binary || !meta->checksum || !meta->source_path)
+		return PLUGIN_SOURCE_UNKNOWN;
+	/* Sources need not be deployed with the plugins: absent is unknown. */
+	if (checksum_file(meta->source_path, current, &ignored) < 0) {
+		current[0] = '\0';
+		return PLUGIN_SOURCE_UNKNOWN;
+	}
+	return strcmp(current, meta->checksum) == 0 ? PLUGIN_SOURCE_CURRENT
+						    : PLUGIN_SOURCE_CHANGED;
 }
 
 void plugin_set_release(struct plugin_set *set)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "../plugin_api.h"
+#include "checksum.h"
 #include "error.h"
 #include "revmap.h"
 
@@ -37,7 +38,41 @@ struct plugin_set {
  */
 int plugin_discover(const char *dir, struct plugin_set *out,
 		    struct retort_error *err);
+
+enum plugin_discover_flags {
+	/* Load what safe loading refuses (--unsafe-plugins). */
+	PLUGIN_ALLOW_UNSAFE = 1 << 0,
+};
+
+/*
+ * plugin_discover() with enum plugin_discover_flags.  Without
+ * PLUGIN_ALLOW_UNSAFE (plugin_discover() never allows it), a versions
+ * directory or plugin that is writable by group (other than the owner's
+ * private group) or others, or owned by another user than the runner's or
+ * root, is an error (RETORT_USAGE) naming the file, its mode and owner,
+ * with the chmod go-w fix.
+ *
+ * Each plugin's meta.checksum is the SHA-256 of its source that the build
+ * embedded, or else the SHA-256 of the plugin file (checksum_of_binary).
+ */
+int plugin_discover_with(const char *dir, unsigned flags,
+			 struct plugin_set *out, struct retort_error *err);
 void plugin_set_release(struct plugin_set *set);
+
+/* A plugin's build against its source as the source is now. */
+enum plugin_source {
+	PLUGIN_SOURCE_UNKNOWN, /* no embedded source, or it is not readable */
+	PLUGIN_SOURCE_CURRENT, /* the source is what the plugin was built from
+				*/
+	PLUGIN_SOURCE_CHANGED, /* the source changed since: a stale build */
+};
+
+/*
+ * Compare meta's embedded checksum with its source file's current one,
+ * which lands in current ("" when unknown).  Reads the source; never fails.
+ */
+enum plugin_source plugin_check_source(const struct revision_meta *meta,
+				       char current[CHECKSUM_HEX_SIZE]);
 
 /* One plugin's code, loaded to run. */
 struct plugin_code {

@@ -1,18 +1,28 @@
 /*
  * revmap.c - the revision graph: built and validated from plugin metadata,
- * Alembic's target grammar resolved against it, and upgrade and downgrade
- * plans computed with the version-table rows each step leaves behind.
+ * Alembic's target grammar resolved against it, upgrade, downgrade and
+ * stamp plans computed with the version-table rows each step leaves
+ * behind, and history walked in Alembic's order.
  *
  * Pure: never does I/O, never prints, never exits; every failure comes back
  * as a retort_error.  Every pass is linear (or n log n) in the number of
- * revisions and uses explicit stacks, so a 10,000-revision chain neither
- * slows down nor overflows the C stack.
+ * revisions on a line of history and uses explicit stacks, so a
+ * 10,000-revision chain neither slows down nor overflows the C stack.
  *
- * Orders, chosen to be deterministic:
+ * Alembic parity: the orders and answers are Alembic 1.8's
+ * (alembic/script/revision.py, script/base.py, runtime/migration.py), and
+ * tests/alembic_diff/ checks them against the real RevisionMap.  Where
+ * Alembic's answer depends on Python's set order, retort takes the order
+ * the revisions were given in (file-name order) and depends_on's order;
+ * where Alembic crashes, retort reports an error or takes the evident
+ * meaning; tests/alembic_diff/README.md lists each case.
+ *
+ * Orders:
  * - map->order is Kahn's topological sort taking, among the revisions
  *   ready, the one given first to revmap_build() (file-name order);
- * - map->heads is newest first: reverse map->order;
- * - map->bases is in input order.
+ * - map->heads, map->real_heads and map->bases are in input order, as
+ *   Alembic lists them;
+ * - plans and history follow Alembic's _topological_sort (see walk_order).
  */
 #include "revmap.h"
 
@@ -21,8 +31,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A walk position standing for "base", below every revision. */
-#define WALK_BASE SIZE_MAX
+/*
+ * Positions a walk or a symbol can stand at besides a revision: Alembic's
+ * None ("base" as a symbol names it: below every base, or above every
+ * head when walking down) and the "base" a downward walk reaches.
+ */
+#define POS_NONE SIZE_MAX
+#define POS_BASE (SIZE_MAX - 1)
 
 /* The four kinds of edge a traversal may follow. */
 enum edge_kind {
@@ -48,6 +63,17 @@ struct revmap_index {
 	struct table ids;    /* revision id -> index; keys borrowed from meta */
 	struct table labels; /* branch label -> index; keys in revs[].labels */
 	size_t *pos;	     /* pos[rev] = rank of rev in map->order */
+	/*
+	 * ndeps[rev]: Alembic's normalized dependencies, those depends_on
+	 * entries that are not parents and that no ancestor already
+	 * depends on, in depends_on's order.  Parents then ndeps are the
+	 * revision's "normalized down revisions": the edges plans and
+	 * history walk and the rows a step replaces.
+	 */
+	struct revlist *ndeps;
+	/* raw[rev]: depends_on resolved, each once, parents included; only
+	 * while building. */
+	struct revlist *raw;
 };
 
 /* A slice of a borrowed string: a list entry or a part of a target. */
@@ -56,11 +82,15 @@ struct token {
 	size_t len;
 };
 
-/* A target split as Alembic's grammar reads it: [label@]sym[+N|-N]. */
+/*
+ * A target split as Alembic's grammar reads it: [label@][sym][+N|-N].
+ * Alembic's pattern is (?:(.+?)@)?(\w+)?((?:\+|-)\d+); an absolute target
+ * is label@sym or sym.
+ */
 struct target_form {
 	struct token abs;   /* all before the step; empty for "+N"/"-N" */
 	struct token label; /* before '@', or empty */
-	struct token sym;   /* after '@', or all of abs */
+	struct token sym;   /* after '@', or all of abs; may be empty */
 	char sign;	    /* '+', '-', or 0 for an absolute target */
 	struct token count; /* the step's digits */
 	size_t steps;	    /* their value, saturated */
@@ -79,7 +109,7 @@ struct sim {
 };
 
 static const char target_grammar[] =
-	"A target is head, heads, base, a revision id or a unique prefix of one, a branch label, label@head, label@base, +N, -N, REV+N or REV-N.";
+	"A target is head, heads, base, a revision id or a unique prefix of one, a branch label, label@head, label@base, +N, -N, REV+N, REV-N or label@+N.";
 
 /* ---- small helpers ---- */
 
@@ -563,11 +593,14 @@ static int link_parents(struct revmap *map, size_t i, struct retort_error *err)
 
 /*
  * A dependency that repeats a parent or another dependency adds no
- * ordering, so it is dropped: every edge then appears once.
+ * ordering, so it is dropped from deps: every edge then appears once.
+ * Alembic still counts it when it normalizes an ancestor's dependencies,
+ * so index->raw keeps it.
  */
 static int link_deps(struct revmap *map, size_t i, struct retort_error *err)
 {
 	struct revision *r = &map->revs[i];
+	struct revlist *raw = &map->index->raw[i];
 	const char *value = r->meta->depends_on;
 	const char *cur = value;
 	size_t count = list_count(cur);
@@ -577,7 +610,8 @@ static int link_deps(struct revmap *map, size_t i, struct retort_error *err)
 	if (count == 0)
 		return 0;
 	r->deps.items = calloc(count, sizeof(*r->deps.items));
-	if (r->deps.items == NULL)
+	raw->items = calloc(count, sizeof(*raw->items));
+	if (r->deps.items == NULL || raw->items == NULL)
 		return oom(err);
 	while (list_next(&cur, &tok)) {
 		if (check_entry(r->meta, "depends_on", value, tok, err) < 0)
@@ -585,6 +619,8 @@ static int link_deps(struct revmap *map, size_t i, struct retort_error *err)
 		if (!table_find(&map->index->ids, tok.s, tok.len, &d) &&
 		    !table_find(&map->index->labels, tok.s, tok.len, &d))
 			return missing_ref(map, i, "depends_on", tok, err);
+		if (!revlist_has(raw, d))
+			raw->items[raw->n++] = d;
 		if (!revlist_has(&r->parents, d) && !revlist_has(&r->deps, d))
 			r->deps.items[r->deps.n++] = d;
 	}
@@ -634,6 +670,10 @@ static int link_successors(struct revmap *map, struct retort_error *err)
 
 static int link_all(struct revmap *map, struct retort_error *err)
 {
+	map->index->raw = zalloc(map->n, sizeof(*map->index->raw));
+	map->index->ndeps = zalloc(map->n, sizeof(*map->index->ndeps));
+	if (map->index->raw == NULL || map->index->ndeps == NULL)
+		return oom(err);
 	for (size_t i = 0; i < map->n; i++)
 		if (link_parents(map, i, err) < 0 || link_deps(map, i, err) < 0)
 			return -1;
@@ -801,26 +841,270 @@ out:
 	return rc;
 }
 
-/* Positions, heads (newest first: reverse order) and bases (input order). */
+/* ---- building: Alembic's normalized dependencies ---- */
+
+/* Scratch for passes that mark revisions: seen[r] == gen marks r. */
+struct marks {
+	uint32_t *seen;
+	uint32_t gen;
+	size_t *stack;
+};
+
+static int marks_init(struct marks *mk, size_t n, struct retort_error *err)
+{
+	mk->gen = 0;
+	mk->seen = zalloc(n, sizeof(*mk->seen));
+	mk->stack = zalloc(n, sizeof(*mk->stack));
+	if (mk->seen == NULL || mk->stack == NULL)
+		return oom(err);
+	return 0;
+}
+
+static void marks_release(struct marks *mk)
+{
+	free(mk->seen);
+	free(mk->stack);
+}
+
+/* Mark rev's ancestors through down_revision only, rev itself excluded. */
+static void mark_down_ancestors(const struct revmap *map, size_t rev,
+				struct marks *mk)
+{
+	size_t top = 0;
+
+	mk->gen++;
+	mk->stack[top++] = rev;
+	while (top > 0) {
+		const struct revlist *up = &map->revs[mk->stack[--top]].parents;
+
+		for (size_t k = 0; k < up->n; k++) {
+			if (mk->seen[up->items[k]] != mk->gen) {
+				mk->seen[up->items[k]] = mk->gen;
+				mk->stack[top++] = up->items[k];
+			}
+		}
+	}
+}
+
+/* raw_of[off[d] .. off[d + 1]): the revisions whose depends_on names d. */
+static int invert_raw(const struct revmap *map, size_t **off, size_t **of,
+		      struct retort_error *err)
+{
+	const struct revlist *raw = map->index->raw;
+	size_t total = 0;
+
+	*off = zalloc(map->n + 1, sizeof(**off));
+	for (size_t i = 0; i < map->n; i++)
+		total += raw[i].n;
+	*of = zalloc(total, sizeof(**of));
+	if (*off == NULL || *of == NULL)
+		return oom(err);
+	for (size_t i = 0; i < map->n; i++)
+		for (size_t k = 0; k < raw[i].n; k++)
+			(*off)[raw[i].items[k] + 1]++;
+	for (size_t d = 0; d < map->n; d++)
+		(*off)[d + 1] += (*off)[d];
+	for (size_t i = 0; i < map->n; i++)
+		for (size_t k = 0; k < raw[i].n; k++)
+			(*of)[(*off)[raw[i].items[k]]++] = i;
+	for (size_t d = map->n; d > 0; d--)
+		(*off)[d] = (*off)[d - 1];
+	(*off)[0] = 0;
+	return 0;
+}
+
+/* Whether an ancestor of rev (marked) names d in its depends_on too. */
+static bool dep_inherited(const size_t *off, const size_t *of, size_t d,
+			  size_t rev, const struct marks *mk)
+{
+	for (size_t k = off[d]; k < off[d + 1]; k++)
+		if (of[k] != rev && mk->seen[of[k]] == mk->gen)
+			return true;
+	return false;
+}
+
+static int normalize_one(struct revmap *map, size_t rev, const size_t *off,
+			 const size_t *of, struct marks *mk,
+			 struct retort_error *err)
+{
+	const struct revlist *raw = &map->index->raw[rev];
+	struct revlist *nd = &map->index->ndeps[rev];
+	bool marked = false;
+
+	nd->items = zalloc(raw->n, sizeof(*nd->items));
+	if (nd->items == NULL)
+		return oom(err);
+	for (size_t k = 0; k < raw->n; k++) {
+		size_t d = raw->items[k];
+
+		if (revlist_has(&map->revs[rev].parents, d))
+			continue;
+		/* The common case, one revision naming d, needs no walk. */
+		if (off[d + 1] - off[d] > 1 && !marked) {
+			mark_down_ancestors(map, rev, mk);
+			marked = true;
+		}
+		if (!marked || !dep_inherited(off, of, d, rev, mk))
+			nd->items[nd->n++] = d;
+	}
+	return 0;
+}
+
+static int normalize_deps(struct revmap *map, struct retort_error *err)
+{
+	struct marks mk = { NULL, 0, NULL };
+	size_t *off = NULL, *of = NULL;
+	int rc = -1;
+
+	if (marks_init(&mk, map->n, err) < 0 ||
+	    invert_raw(map, &off, &of, err) < 0)
+		goto out;
+	for (size_t i = 0; i < map->n; i++)
+		if (map->index->raw[i].n > 0 &&
+		    normalize_one(map, i, off, of, &mk, err) < 0)
+			goto out;
+	rc = 0;
+out:
+	free(off);
+	free(of);
+	marks_release(&mk);
+	return rc;
+}
+
+/* ---- building: where branch labels apply ---- */
+
+/* One pass of spreading: counting (fill false) or filling label_revs. */
+struct spread {
+	struct marks mk;
+	size_t *count;
+	bool fill;
+};
+
+static void spread_to(struct revmap *map, struct spread *sp, size_t rev,
+		      size_t owner)
+{
+	struct revlist *l = &map->revs[rev].label_revs;
+
+	if (sp->mk.seen[rev] == sp->mk.gen)
+		return;
+	sp->mk.seen[rev] = sp->mk.gen;
+	if (sp->fill)
+		l->items[l->n++] = owner;
+	else
+		sp->count[rev]++;
+}
+
+static bool is_real_branch_point(const struct revision *r)
+{
+	return r->children.n + r->dependents.n > 1;
+}
+
+/*
+ * Alembic's _add_branches: a label applies to every revision above its
+ * own; when those form one line, it also applies below, from the line's
+ * top down to the nearest merge point or revision with two successors.
+ */
+static void spread_label(struct revmap *map, struct spread *sp, size_t owner)
+{
+	size_t top = 0, r = owner;
+
+	sp->mk.gen++;
+	spread_to(map, sp, owner, owner);
+	sp->mk.stack[top++] = owner;
+	while (top > 0) {
+		const struct revlist *c =
+			&map->revs[sp->mk.stack[--top]].children;
+
+		for (size_t k = 0; k < c->n; k++) {
+			if (sp->mk.seen[c->items[k]] != sp->mk.gen) {
+				spread_to(map, sp, c->items[k], owner);
+				sp->mk.stack[top++] = c->items[k];
+			}
+		}
+	}
+	while (map->revs[r].children.n == 1)
+		r = map->revs[r].children.items[0];
+	if (map->revs[r].children.n > 0)
+		return;
+	while (!is_real_branch_point(&map->revs[r]) &&
+	       map->revs[r].parents.n <= 1) {
+		spread_to(map, sp, r, owner);
+		if (map->revs[r].parents.n == 0)
+			break;
+		r = map->revs[r].parents.items[0];
+	}
+}
+
+static int spread_labels(struct revmap *map, struct retort_error *err)
+{
+	struct spread sp = { { NULL, 0, NULL }, NULL, false };
+	int rc = -1;
+
+	sp.count = zalloc(map->n, sizeof(*sp.count));
+	if (sp.count == NULL || marks_init(&sp.mk, map->n, err) < 0) {
+		oom(err);
+		goto out;
+	}
+	for (sp.fill = false;; sp.fill = true) {
+		for (size_t i = 0; i < map->n; i++)
+			if (map->revs[i].nlabels > 0)
+				spread_label(map, &sp, i);
+		if (sp.fill)
+			break;
+		for (size_t i = 0; i < map->n; i++) {
+			struct revlist *l = &map->revs[i].label_revs;
+
+			if (sp.count[i] == 0)
+				continue;
+			l->items = calloc(sp.count[i], sizeof(*l->items));
+			if (l->items == NULL) {
+				oom(err);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	free(sp.count);
+	marks_release(&sp.mk);
+	return rc;
+}
+
+/* Positions; heads, real heads and bases in input order, as Alembic's. */
 static int finish(struct revmap *map, struct retort_error *err)
 {
 	struct revmap_index *ix = map->index;
 
 	ix->pos = zalloc(map->n, sizeof(*ix->pos));
 	map->heads.items = zalloc(map->n, sizeof(*map->heads.items));
+	map->real_heads.items = zalloc(map->n, sizeof(*map->heads.items));
 	map->bases.items = zalloc(map->n, sizeof(*map->bases.items));
 	if (ix->pos == NULL || map->heads.items == NULL ||
-	    map->bases.items == NULL)
+	    map->real_heads.items == NULL || map->bases.items == NULL)
 		return oom(err);
 	for (size_t k = 0; k < map->n; k++)
 		ix->pos[map->order.items[k]] = k;
-	for (size_t k = map->n; k-- > 0;)
-		if (map->revs[map->order.items[k]].children.n == 0)
-			map->heads.items[map->heads.n++] = map->order.items[k];
-	for (size_t i = 0; i < map->n; i++)
-		if (map->revs[i].parents.n == 0)
+	for (size_t i = 0; i < map->n; i++) {
+		const struct revision *r = &map->revs[i];
+
+		if (r->children.n == 0)
+			map->heads.items[map->heads.n++] = i;
+		if (r->children.n == 0 && r->dependents.n == 0)
+			map->real_heads.items[map->real_heads.n++] = i;
+		if (r->parents.n == 0)
 			map->bases.items[map->bases.n++] = i;
+	}
 	return 0;
+}
+
+static void free_raw(struct revmap *map)
+{
+	if (map->index == NULL || map->index->raw == NULL)
+		return;
+	for (size_t i = 0; i < map->n; i++)
+		revlist_release(&map->index->raw[i]);
+	free(map->index->raw);
+	map->index->raw = NULL;
 }
 
 int revmap_build(const struct revision_meta *metas, size_t n,
@@ -842,8 +1126,10 @@ int revmap_build(const struct revision_meta *metas, size_t n,
 		map->revs[i].meta = &metas[i];
 	if (index_ids(map, err) < 0 || index_labels(map, err) < 0 ||
 	    link_all(map, err) < 0 || sort_topo(map, err) < 0 ||
+	    normalize_deps(map, err) < 0 || spread_labels(map, err) < 0 ||
 	    finish(map, err) < 0)
 		goto out;
+	free_raw(map);
 	*out = map;
 	map = NULL;
 	rc = 0;
@@ -858,6 +1144,7 @@ static void revision_release(struct revision *r)
 	revlist_release(&r->deps);
 	revlist_release(&r->children);
 	revlist_release(&r->dependents);
+	revlist_release(&r->label_revs);
 	for (size_t k = 0; k < r->nlabels; k++)
 		free(r->labels[k]);
 	free(r->labels);
@@ -867,16 +1154,21 @@ void revmap_free(struct revmap *map)
 {
 	if (map == NULL)
 		return;
+	free_raw(map);
 	for (size_t i = 0; i < map->n; i++)
 		revision_release(&map->revs[i]);
 	free(map->revs);
 	revlist_release(&map->heads);
+	revlist_release(&map->real_heads);
 	revlist_release(&map->bases);
 	revlist_release(&map->order);
 	if (map->index != NULL) {
 		free(map->index->ids.slots);
 		free(map->index->labels.slots);
 		free(map->index->pos);
+		for (size_t i = 0; map->index->ndeps != NULL && i < map->n; i++)
+			revlist_release(&map->index->ndeps[i]);
+		free(map->index->ndeps);
 		free(map->index);
 	}
 	free(map);
@@ -892,6 +1184,11 @@ bool revmap_find(const struct revmap *map, const char *id, size_t *out)
 bool revmap_is_head(const struct revmap *map, size_t rev)
 {
 	return map != NULL && rev < map->n && map->revs[rev].children.n == 0;
+}
+
+bool revmap_is_real_head(const struct revmap *map, size_t rev)
+{
+	return revmap_is_head(map, rev) && map->revs[rev].dependents.n == 0;
 }
 
 void revlist_release(struct revlist *list)
@@ -1042,34 +1339,49 @@ static bool is_target_char(char c)
 	return is_name_char(c) || c == '@' || c == '+' || c == '-';
 }
 
-/* The "+N" or "-N" at p; the count saturates rather than overflow. */
+static bool all_digits(struct token t)
+{
+	for (size_t i = 0; i < t.len; i++)
+		if (t.s[i] < '0' || t.s[i] > '9')
+			return false;
+	return t.len > 0;
+}
+
+/* A number's value, saturated rather than overflowed. */
+static size_t digits_value(struct token t)
+{
+	size_t v = 0;
+
+	for (size_t i = 0; i < t.len; i++) {
+		size_t digit = (size_t)(t.s[i] - '0');
+
+		if (v > (SIZE_MAX - 9) / 10)
+			return SIZE_MAX;
+		v = v * 10 + digit;
+	}
+	return v;
+}
+
+/*
+ * Alembic's pattern reads "+N"/"-N" at the first sign and ignores what
+ * follows the digits ("a+1x" is "a+1"); retort refuses such a target.
+ */
 static int parse_step(const char *target, const char *p, struct target_form *f,
 		      struct retort_error *err)
 {
-	const char *d = p + 1;
-
 	f->sign = *p;
-	f->count.s = d;
-	f->count.len = strlen(d);
-	if (f->count.len == 0 || strspn(d, "0123456789") != f->count.len)
+	f->count.s = p + 1;
+	f->count.len = strlen(p + 1);
+	if (!all_digits(f->count))
 		return malformed(
 			target,
 			"a relative step is '+' or '-' followed by a number",
 			err);
-	for (; *d != '\0'; d++) {
-		size_t digit = (size_t)(*d - '0');
-
-		if (f->steps > (SIZE_MAX - 9) / 10)
-			f->steps = SIZE_MAX;
-		else
-			f->steps = f->steps * 10 + digit;
-	}
-	if (f->steps == 0)
-		return malformed(target, "a relative step must be at least 1",
-				 err);
+	f->steps = digits_value(f->count);
 	return 0;
 }
 
+/* "label@sym"; Alembic reads "@sym" as "sym" (an empty label is none). */
 static int split_label(const char *target, struct target_form *f,
 		       struct retort_error *err)
 {
@@ -1082,13 +1394,14 @@ static int split_label(const char *target, struct target_form *f,
 	f->label.len = (size_t)(at - f->abs.s);
 	f->sym.s = at + 1;
 	f->sym.len = f->abs.len - f->label.len - 1;
-	if (f->label.len == 0 || f->sym.len == 0)
+	if (f->label.len == 0 && f->sign != 0)
+		return malformed(target, "'@' needs a branch label before it",
+				 err);
+	if (f->sym.len == 0 && f->sign == 0)
 		return malformed(
 			target,
-			"'@' needs a branch label before it and head, base or a revision after it",
+			"'@' needs head, heads, base or a revision after it",
 			err);
-	if (memchr(f->sym.s, '@', f->sym.len) != NULL)
-		return malformed(target, "a target holds at most one '@'", err);
 	return 0;
 }
 
@@ -1106,80 +1419,66 @@ static int parse_target(const char *target, struct target_form *f,
 				target,
 				"a target holds only letters, digits, '_', '@', '+' and '-'",
 				err);
+	if (strchr(target, '@') != strrchr(target, '@'))
+		return malformed(target, "a target holds at most one '@'", err);
 	p = target + strcspn(target, "+-");
 	f->abs.s = target;
 	f->abs.len = (size_t)(p - target);
 	if (*p != '\0' && parse_step(target, p, f, err) < 0)
 		return -1;
-	if (f->abs.len == 0)
-		return 0;
 	return split_label(target, f, err);
 }
 
-/* ---- resolving absolute targets ---- */
+/* The step as Alembic's int() reads it: "+0" and "-0" are 0. */
+static bool step_up(const struct target_form *f)
+{
+	return f->sign == '+' && f->steps > 0;
+}
+
+/* ---- resolving symbols: errors ---- */
 
 static int cant_locate(struct token t, struct retort_error *err)
 {
 	error_set(err, RETORT_USAGE,
 		  "Can't locate revision identified by '%.*s'", (int)t.len,
 		  t.s);
+	if (t.len > 0 && t.len < 4)
+		error_detail(
+			err,
+			"a prefix of a revision identifier or branch label needs at least four characters");
 	error_hint(
 		err,
 		"Name a revision by its id, a unique prefix of it or a branch label; 'retort history' lists them.");
 	return -1;
 }
 
-static int ambiguous_prefix(const struct revmap *map, struct token p,
-			    const struct revlist *cands,
-			    struct retort_error *err)
-{
-	char ids[sizeof(err->msg)];
+/* "a1f0, a2e9" for the keys that start with p, truncated to fit. */
+static void join_keys(const struct revmap *map, struct token p,
+		      const bool *lineage, char *buf, size_t size);
+static size_t each_key(const struct revmap *map, struct token p,
+		       const bool *lineage,
+		       void (*fn)(const char *key, size_t rev, void *ctx),
+		       void *ctx);
 
-	join_ids(map, cands, ids, sizeof(ids));
+struct key_detail {
+	const struct revmap *map;
+	struct retort_error *err;
+};
+
+static void detail_key(const char *key, size_t rev, void *ctx);
+
+static int ambiguous_prefix(const struct revmap *map, struct token p,
+			    const bool *lineage, struct retort_error *err)
+{
+	char keys[sizeof(err->msg)];
+	struct key_detail kd = { map, err };
+
+	join_keys(map, p, lineage, keys, sizeof(keys));
 	error_set(err, RETORT_USAGE, "Multiple revisions start with '%.*s': %s",
-		  (int)p.len, p.s, ids);
-	for (size_t k = 0; k < cands->n; k++)
-		error_detail(err, "%s: %s", id_of(map, cands->items[k]),
-			     path_of(map->revs[cands->items[k]].meta));
+		  (int)p.len, p.s, keys);
+	each_key(map, p, lineage, detail_key, &kd);
 	error_hint(err, "Give more characters of the revision identifier.");
 	return -1;
-}
-
-static bool prefix_match(const struct revmap *map, size_t rev, struct token p,
-			 const bool *lineage)
-{
-	return strncmp(id_of(map, rev), p.s, p.len) == 0 &&
-	       (lineage == NULL || lineage[rev]);
-}
-
-/* A unique prefix; lineage, when given, limits the candidates. */
-static int resolve_prefix(const struct revmap *map, struct token p,
-			  const bool *lineage, size_t *rev,
-			  struct retort_error *err)
-{
-	struct revlist cands = { NULL, 0 };
-	size_t found = 0;
-	int rc = -1;
-
-	for (size_t i = 0; i < map->n; i++)
-		if (prefix_match(map, i, p, lineage) && found++ == 0)
-			*rev = i;
-	if (found == 1)
-		return 0;
-	if (found == 0)
-		return cant_locate(p, err);
-	cands.items = calloc(found, sizeof(*cands.items));
-	if (cands.items == NULL) {
-		oom(err);
-		goto out;
-	}
-	for (size_t i = 0; i < map->n; i++)
-		if (prefix_match(map, i, p, lineage))
-			cands.items[cands.n++] = i;
-	ambiguous_prefix(map, p, &cands, err);
-out:
-	revlist_release(&cands);
-	return rc;
 }
 
 static int not_member(const struct revmap *map, size_t rev, struct token branch,
@@ -1194,26 +1493,13 @@ static int not_member(const struct revmap *map, size_t rev, struct token branch,
 	return -1;
 }
 
-/* A full id, a branch label, or a unique prefix, in that order. */
-static int resolve_ident(const struct revmap *map, struct token t,
-			 const bool *lineage, struct token branch, size_t *rev,
-			 struct retort_error *err)
-{
-	if (!table_find(&map->index->ids, t.s, t.len, rev) &&
-	    !table_find(&map->index->labels, t.s, t.len, rev))
-		return resolve_prefix(map, t, lineage, rev, err);
-	if (lineage != NULL && !lineage[*rev])
-		return not_member(map, *rev, branch, err);
-	return 0;
-}
-
 static int multiple_heads(const struct revmap *map, const char *arg,
 			  const struct revlist *heads, struct retort_error *err)
 {
 	error_set(
 		err, RETORT_USAGE,
-		"Multiple head revisions are present for given argument '%s'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads",
-		arg);
+		"Multiple head revisions are present for given argument '%s'; please specify a specific target revision, '<branchname>@%s' to narrow to a specific head, or 'heads' for all heads",
+		arg, arg);
 	detail_revs(err, map, "heads", heads);
 	error_hint(
 		err,
@@ -1221,132 +1507,18 @@ static int multiple_heads(const struct revmap *map, const char *arg,
 	return -1;
 }
 
-static int single_head(const struct revmap *map, const struct revlist *heads,
-		       const char *arg, struct revlist *out,
-		       struct retort_error *err)
-{
-	if (heads->n > 1)
-		return multiple_heads(map, arg, heads, err);
-	if (heads->n == 0)
-		return 0;
-	return list_one(out, heads->items[0], err);
-}
-
-/* Alembic accepts a revision where a branch label is expected. */
-static int resolve_branch(const struct revmap *map, struct token label,
-			  size_t *rev, struct retort_error *err)
-{
-	struct token none = { "", 0 };
-
-	if (table_find(&map->index->labels, label.s, label.len, rev))
-		return 0;
-	return resolve_ident(map, label, NULL, none, rev, err);
-}
-
-/* label@head, label@heads: the heads descending from the branch's revision. */
-static int branch_heads(const struct revmap *map, const struct target_form *f,
-			size_t root, struct revlist *out,
-			struct retort_error *err)
-{
-	bool *below = NULL;
-	struct revlist heads = { NULL, 0 };
-	char arg[sizeof(err->msg) / 2];
-	int rc = -1;
-
-	below = zalloc(map->n, sizeof(*below));
-	heads.items = zalloc(map->heads.n, sizeof(*heads.items));
-	if (below == NULL || heads.items == NULL) {
-		oom(err);
-		goto out;
-	}
-	if (mark_reach(map, &root, 1, EDGE_CHILDREN, below, err) < 0)
-		goto out;
-	for (size_t k = 0; k < map->heads.n; k++)
-		if (below[map->heads.items[k]])
-			heads.items[heads.n++] = map->heads.items[k];
-	snprintf(arg, sizeof(arg), "%.*s", (int)f->abs.len, f->abs.s);
-	if (tok_is(f->sym, "heads"))
-		rc = list_copy(out, &heads, err);
-	else
-		rc = single_head(map, &heads, arg, out, err);
-out:
-	revlist_release(&heads);
-	free(below);
-	return rc;
-}
-
-/* label@REV: REV among the branch revision's ancestors and descendants. */
-static int branch_member(const struct revmap *map, const struct target_form *f,
-			 size_t root, struct revlist *out,
-			 struct retort_error *err)
-{
-	bool *lineage = NULL;
-	size_t rev;
-	int rc = -1;
-
-	lineage = zalloc(map->n, sizeof(*lineage));
-	if (lineage == NULL) {
-		oom(err);
-		goto out;
-	}
-	if (mark_reach(map, &root, 1, EDGE_CHILDREN, lineage, err) < 0 ||
-	    mark_reach(map, &root, 1, EDGE_PARENTS, lineage, err) < 0 ||
-	    resolve_ident(map, f->sym, lineage, f->label, &rev, err) < 0)
-		goto out;
-	rc = list_one(out, rev, err);
-out:
-	free(lineage);
-	return rc;
-}
-
-/*
- * label@base resolves to base, as in Alembic; the label only matters to a
- * downgrade, which revmap_plan() handles on its own.
- */
-static int resolve_in_branch(const struct revmap *map,
-			     const struct target_form *f, struct revlist *out,
-			     struct retort_error *err)
-{
-	size_t root;
-
-	if (resolve_branch(map, f->label, &root, err) < 0)
-		return -1;
-	if (tok_is(f->sym, "base"))
-		return 0;
-	if (tok_is(f->sym, "head") || tok_is(f->sym, "heads"))
-		return branch_heads(map, f, root, out, err);
-	return branch_member(map, f, root, out, err);
-}
-
-static int resolve_absolute(const struct revmap *map,
-			    const struct target_form *f, struct revlist *out,
-			    struct retort_error *err)
-{
-	struct token none = { "", 0 };
-	size_t rev;
-
-	if (f->label.len > 0)
-		return resolve_in_branch(map, f, out, err);
-	if (tok_is(f->sym, "base"))
-		return 0;
-	if (tok_is(f->sym, "heads"))
-		return list_copy(out, &map->heads, err);
-	if (tok_is(f->sym, "head"))
-		return single_head(map, &map->heads, "head", out, err);
-	if (resolve_ident(map, f->sym, NULL, none, &rev, err) < 0)
-		return -1;
-	return list_one(out, rev, err);
-}
-
-/* ---- resolving relative targets ---- */
-
 static int ambiguous_walk(const struct revmap *map, bool up, size_t at,
 			  const struct revlist *next, struct retort_error *err)
 {
-	if (at == WALK_BASE) {
+	if (at == POS_NONE && up) {
 		error_set(err, RETORT_USAGE,
 			  "Ambiguous walk from base: there are several bases");
 		detail_revs(err, map, "bases", next);
+	} else if (at == POS_NONE) {
+		error_set(
+			err, RETORT_USAGE,
+			"Ambiguous walk down from the heads: there are several heads");
+		detail_revs(err, map, "heads", next);
 	} else if (up) {
 		error_set(err, RETORT_USAGE,
 			  "Ambiguous walk: revision %s is a branch point",
@@ -1364,155 +1536,1143 @@ static int ambiguous_walk(const struct revmap *map, bool up, size_t at,
 	return -1;
 }
 
-/* One step along single children or parents; 1 when there is none. */
-static int walk_step(const struct revmap *map, bool up, size_t *at,
-		     struct retort_error *err)
+/* Alembic's "Relative revision -4 didn't produce 4 migrations". */
+static int too_far(const char *target, const struct target_form *f,
+		   struct retort_error *err)
 {
-	const struct revlist *next;
-
-	if (!up && *at == WALK_BASE)
-		return 1;
-	if (up)
-		next = *at == WALK_BASE ? &map->bases
-					: &map->revs[*at].children;
+	if (f->abs.len == 0 && f->label.len == 0)
+		error_set(
+			err, RETORT_USAGE,
+			"Relative revision %c%.*s didn't produce %.*s migrations",
+			f->sign, (int)f->count.len, f->count.s,
+			(int)f->count.len, f->count.s);
 	else
-		next = &map->revs[*at].parents;
-	if (next->n > 1)
-		return ambiguous_walk(map, up, *at, next, err);
-	if (next->n == 1)
-		*at = next->items[0];
-	else if (up)
-		return 1;
-	else
-		*at = WALK_BASE;
-	return 0;
-}
-
-static int walk(const struct revmap *map, const char *target,
-		const struct target_form *f, size_t *at,
-		struct retort_error *err)
-{
-	int rc = 0;
-	size_t done;
-
-	for (done = 0; done < f->steps; done++) {
-		rc = walk_step(map, f->sign == '+', at, err);
-		if (rc != 0)
-			break;
-	}
-	if (rc <= 0)
-		return rc;
-	error_set(err, RETORT_USAGE,
-		  "Relative revision %s didn't produce %.*s migrations", target,
-		  (int)f->count.len, f->count.s);
-	error_detail(err, "the walk stopped at %s after %zu step(s)",
-		     *at == WALK_BASE ? "base" : id_of(map, *at), done);
+		error_set(err, RETORT_USAGE,
+			  "Relative revision %s didn't produce %.*s migrations",
+			  target, (int)f->count.len, f->count.s);
+	error_detail(err, "the walk ran past %s",
+		     f->sign == '-' ? "base" : "the last head");
 	error_hint(err,
 		   "Use a smaller step; 'retort history' shows the revisions.");
 	return -1;
 }
 
-/* "+N" and "-N" count from the database's single row (base if none). */
-static int current_position(const struct revmap *map,
-			    const struct revstate *state, const char *target,
-			    const struct target_form *f, size_t *at,
-			    struct retort_error *err)
+/* ---- resolving symbols: lineage ---- */
+
+/*
+ * Mark what shares a line of history with the anchors: their ancestors
+ * and descendants, through depends_on too when deps (Alembic's
+ * _shares_lineage).
+ */
+static int mark_lineage(const struct revmap *map, const struct revlist *anchors,
+			bool deps, bool *mark, struct retort_error *err)
 {
-	if (state == NULL) {
-		error_set(
-			err, RETORT_USAGE,
-			"relative target '%s' needs the database's current revision",
-			target);
-		error_hint(err,
-			   "Name a revision to step from, as in 'REV%c%.*s'.",
-			   f->sign, (int)f->count.len, f->count.s);
+	bool *up = NULL;
+	int rc = -1;
+
+	up = zalloc(map->n, sizeof(*up));
+	if (up == NULL)
+		return oom(err);
+	if (mark_reach(map, anchors->items, anchors->n,
+		       EDGE_PARENTS | (deps ? EDGE_DEPS : 0), mark, err) < 0 ||
+	    mark_reach(map, anchors->items, anchors->n,
+		       EDGE_CHILDREN | (deps ? EDGE_DEPENDENTS : 0), up,
+		       err) < 0)
+		goto out;
+	for (size_t r = 0; r < map->n; r++)
+		mark[r] = mark[r] || up[r];
+	rc = 0;
+out:
+	free(up);
+	return rc;
+}
+
+/* The lineage of one revision, in a new array the caller frees. */
+static int lineage_of(const struct revmap *map, size_t rev, bool **out,
+		      struct retort_error *err)
+{
+	struct revlist one = { &rev, 1 };
+
+	*out = zalloc(map->n, sizeof(**out));
+	if (*out == NULL)
+		return oom(err);
+	if (mark_lineage(map, &one, false, *out, err) < 0) {
+		free(*out);
+		*out = NULL;
 		return -1;
 	}
-	if (state->rows.n > 1) {
-		if (f->sign == '-')
-			error_set(
-				err, RETORT_USAGE,
-				"downgrade %s from multiple heads is ambiguous",
-				target);
-		else
-			error_set(err, RETORT_USAGE,
-				  "upgrade %s from multiple heads is ambiguous",
-				  target);
-		detail_revs(err, map, "current heads", &state->rows);
-		error_hint(err,
-			   "Name a revision to step from, as in 'REV%c%.*s'.",
-			   f->sign, (int)f->count.len, f->count.s);
-		return -1;
-	}
-	*at = state->rows.n == 1 ? state->rows.items[0] : WALK_BASE;
 	return 0;
 }
 
-/* REV+N, head-N, label@head-N...: the absolute part must be one revision. */
-static int start_position(const struct revmap *map, const char *target,
-			  const struct target_form *f, size_t *at,
-			  struct retort_error *err)
+/* ---- resolving symbols: identifiers ---- */
+
+/*
+ * Alembic matches a prefix against every key of its map, ids and branch
+ * labels alike, but only keys longer than three characters.
+ */
+static bool key_matches(const char *key, struct token p, size_t rev,
+			const bool *lineage)
 {
-	struct revlist start = { NULL, 0 };
+	return strlen(key) > 3 && strncmp(key, p.s, p.len) == 0 &&
+	       (lineage == NULL || lineage[rev]);
+}
+
+/* Calls fn for each key that p is a prefix of; returns how many. */
+static size_t each_key(const struct revmap *map, struct token p,
+		       const bool *lineage,
+		       void (*fn)(const char *key, size_t rev, void *ctx),
+		       void *ctx)
+{
+	size_t found = 0;
+
+	for (size_t i = 0; i < map->n; i++) {
+		if (key_matches(id_of(map, i), p, i, lineage)) {
+			found++;
+			if (fn != NULL)
+				fn(id_of(map, i), i, ctx);
+		}
+	}
+	for (size_t i = 0; i < map->n; i++) {
+		for (size_t k = 0; k < map->revs[i].nlabels; k++) {
+			if (key_matches(map->revs[i].labels[k], p, i,
+					lineage)) {
+				found++;
+				if (fn != NULL)
+					fn(map->revs[i].labels[k], i, ctx);
+			}
+		}
+	}
+	return found;
+}
+
+struct keybuf {
+	char *buf;
+	size_t size, used;
+	size_t rev;
+};
+
+static void key_append(const char *key, size_t rev, void *ctx)
+{
+	struct keybuf *kb = ctx;
+
+	kb->rev = rev;
+	if (kb->used < kb->size)
+		kb->used += (size_t)snprintf(kb->buf + kb->used,
+					     kb->size - kb->used, "%s%s",
+					     kb->used > 0 ? ", " : "", key);
+}
+
+/* "key: file" for each candidate of an ambiguous prefix. */
+static void detail_key(const char *key, size_t rev, void *ctx)
+{
+	struct key_detail *kd = ctx;
+
+	error_detail(kd->err, "%s: %s", key, path_of(kd->map->revs[rev].meta));
+}
+
+static void join_keys(const struct revmap *map, struct token p,
+		      const bool *lineage, char *buf, size_t size)
+{
+	struct keybuf kb = { buf, size, 0, 0 };
+
+	buf[0] = '\0';
+	each_key(map, p, lineage, key_append, &kb);
+}
+
+/*
+ * Alembic's _revision_for_ident: an id, a branch label, or a unique
+ * prefix of one; lineage (when not NULL) narrows the prefixes and must
+ * hold the answer, which is then a member of branch.
+ */
+static int ident(const struct revmap *map, struct token t, const bool *lineage,
+		 struct token branch, size_t *rev, struct retort_error *err)
+{
+	size_t found;
+	char none[1];
+	struct keybuf kb = { none, 0, 0, 0 };
+
+	if (!table_find(&map->index->ids, t.s, t.len, rev) &&
+	    !table_find(&map->index->labels, t.s, t.len, rev)) {
+		if (t.len == 0)
+			return cant_locate(t, err);
+		found = each_key(map, t, lineage, key_append, &kb);
+		if (found == 0)
+			return cant_locate(t, err);
+		if (found > 1)
+			return ambiguous_prefix(map, t, lineage, err);
+		*rev = kb.rev;
+	}
+	if (lineage != NULL && !lineage[*rev])
+		return not_member(map, *rev, branch, err);
+	return 0;
+}
+
+static int ident_plain(const struct revmap *map, struct token t, size_t *rev,
+		       struct retort_error *err)
+{
+	struct token none = { "", 0 };
+
+	return ident(map, t, NULL, none, rev, err);
+}
+
+/* The lineage a branch label (or a revision used as one) stands for. */
+static int branch_lineage(const struct revmap *map, struct token label,
+			  bool **out, struct retort_error *err)
+{
+	size_t root;
+
+	*out = NULL;
+	if (label.len == 0)
+		return 0;
+	if (ident_plain(map, label, &root, err) < 0)
+		return -1;
+	return lineage_of(map, root, out, err);
+}
+
+/* ---- resolving symbols: Alembic's get_revisions() ---- */
+
+/* A symbol as Alembic's _resolve_revision_number reads it. */
+struct symbol {
+	struct token label; /* empty: none */
+	struct token id;    /* after the label */
+	bool *lineage;	    /* the label's, or NULL; owned */
+	bool keyword;	    /* id is head, heads or base: revs holds it */
+	struct revlist revs;
+};
+
+static void symbol_release(struct symbol *s)
+{
+	free(s->lineage);
+	s->lineage = NULL;
+	revlist_release(&s->revs);
+}
+
+/* The heads in the label's lineage, or all (real heads for "heads"). */
+static int keyword_heads(const struct revmap *map, const struct symbol *s,
+			 bool real, struct revlist *out,
+			 struct retort_error *err)
+{
+	const struct revlist *from = real ? &map->real_heads : &map->heads;
+
+	if (s->lineage == NULL)
+		return list_copy(out, from, err);
+	out->items = zalloc(map->heads.n, sizeof(*out->items));
+	if (out->items == NULL)
+		return oom(err);
+	for (size_t k = 0; k < map->heads.n; k++)
+		if (s->lineage[map->heads.items[k]])
+			out->items[out->n++] = map->heads.items[k];
+	return 0;
+}
+
+/*
+ * strict: resolve the label even for "label@base" (get_revision does,
+ * get_revisions does not).
+ */
+static int read_symbol(const struct revmap *map, struct token sym,
+		       const char *arg, bool strict, struct symbol *s,
+		       struct retort_error *err)
+{
+	const char *at = memchr(sym.s, '@', sym.len);
+
+	memset(s, 0, sizeof(*s));
+	s->id = sym;
+	if (at != NULL) {
+		s->label.s = sym.s;
+		s->label.len = (size_t)(at - sym.s);
+		s->id.s = at + 1;
+		s->id.len = sym.len - s->label.len - 1;
+	}
+	s->keyword = true;
+	if (!strict && tok_is(s->id, "base"))
+		return 0;
+	if (branch_lineage(map, s->label, &s->lineage, err) < 0)
+		return -1;
+	if (tok_is(s->id, "heads"))
+		return keyword_heads(map, s, s->lineage == NULL, &s->revs, err);
+	if (tok_is(s->id, "head")) {
+		if (keyword_heads(map, s, false, &s->revs, err) < 0)
+			return -1;
+		if (s->revs.n > 1)
+			return multiple_heads(map, arg, &s->revs, err);
+		return 0;
+	}
+	s->keyword = tok_is(s->id, "base");
+	return 0;
+}
+
+/* "-N" as Python's int() reads a negative number: N steps below heads. */
+static bool is_negative(struct token t, size_t *steps)
+{
+	struct token digits = { t.s + 1, t.len > 0 ? t.len - 1 : 0 };
+
+	if (t.len < 2 || t.s[0] != '-' || !all_digits(digits))
+		return false;
+	*steps = digits_value(digits);
+	return *steps > 0;
+}
+
+static bool has_label_named(const struct revmap *map, size_t rev,
+			    struct token name)
+{
+	const struct revlist *owners = &map->revs[rev].label_revs;
+
+	for (size_t k = 0; k < owners->n; k++) {
+		const struct revision *o = &map->revs[owners->items[k]];
+
+		for (size_t j = 0; j < o->nlabels; j++)
+			if (tok_is(name, o->labels[j]))
+				return true;
+	}
+	return false;
+}
+
+static int walk_from(const struct revmap *map, size_t *at, bool up,
+		     size_t steps, const bool *lineage, bool no_overwalk,
+		     struct retort_error *err);
+
+/*
+ * get_revisions("-N"), "label@-N": each real head (carrying the label), N
+ * steps down.
+ */
+static int heads_walked_down(const struct revmap *map, const struct symbol *s,
+			     size_t steps, struct revlist *out,
+			     struct retort_error *err)
+{
+	const struct revlist *heads = &map->real_heads;
+
+	out->items = zalloc(heads->n, sizeof(*out->items));
+	if (out->items == NULL)
+		return oom(err);
+	for (size_t k = 0; k < heads->n; k++) {
+		size_t at = heads->items[k];
+
+		if (s->label.len > 0 && !has_label_named(map, at, s->label))
+			continue;
+		if (walk_from(map, &at, false, steps, NULL, true, err) < 0)
+			return -1;
+		out->items[out->n++] = at;
+	}
+	return 0;
+}
+
+/* Alembic's get_revisions() of one symbol; may hold POS_NONE, POS_BASE. */
+static int get_revisions(const struct revmap *map, struct token sym,
+			 const char *arg, struct revlist *out,
+			 struct retort_error *err)
+{
+	struct symbol s;
+	size_t steps, rev;
 	int rc = -1;
 
-	if (resolve_absolute(map, f, &start, err) < 0)
+	memset(out, 0, sizeof(*out));
+	if (read_symbol(map, sym, arg, false, &s, err) < 0)
 		goto out;
-	if (start.n > 1) {
-		error_set(
-			err, RETORT_USAGE,
-			"relative target '%s' needs a single revision to step from",
-			target);
-		detail_revs(err, map, "it starts from", &start);
-		error_hint(err,
-			   "Step from one revision, as in 'label@head%c%.*s'.",
-			   f->sign, (int)f->count.len, f->count.s);
+	if (s.keyword) {
+		*out = s.revs;
+		memset(&s.revs, 0, sizeof(s.revs));
+		rc = 0;
+	} else if (is_negative(s.id, &steps)) {
+		rc = heads_walked_down(map, &s, steps, out, err);
+	} else if (ident(map, s.id, s.lineage, s.label, &rev, err) == 0) {
+		rc = list_one(out, rev, err);
+	}
+out:
+	symbol_release(&s);
+	if (rc < 0)
+		revlist_release(out);
+	return rc;
+}
+
+/* Alembic's get_revision(): one revision, or POS_NONE for base. */
+static int get_revision(const struct revmap *map, struct token sym,
+			const char *arg, size_t *rev, struct retort_error *err)
+{
+	struct symbol s;
+	int rc = -1;
+
+	*rev = POS_NONE;
+	if (read_symbol(map, sym, arg, true, &s, err) < 0)
+		goto out;
+	if (!s.keyword)
+		rc = ident(map, s.id, s.lineage, s.label, rev, err);
+	else if (s.revs.n > 1)
+		rc = multiple_heads(map, arg, &s.revs, err);
+	else
+		rc = 0;
+	if (s.keyword && s.revs.n == 1)
+		*rev = s.revs.items[0];
+out:
+	symbol_release(&s);
+	return rc;
+}
+
+/* ---- resolving symbols: walks ---- */
+
+/* The one place a step leads; how many there are (0, 1 or more). */
+static size_t walk_next(const struct revmap *map, size_t at, bool up,
+			const bool *lineage, const struct revlist **from,
+			size_t *next)
+{
+	size_t found = 0;
+
+	if (up)
+		*from = at == POS_NONE ? &map->bases : &map->revs[at].children;
+	else
+		*from = at == POS_NONE ? &map->heads : &map->revs[at].parents;
+	for (size_t k = 0; k < (*from)->n; k++) {
+		if (up && lineage != NULL && !lineage[(*from)->items[k]])
+			continue;
+		if (found++ == 0)
+			*next = (*from)->items[k];
+	}
+	if (!up && found == 0) {
+		*next = POS_BASE;
+		found = 1;
+	}
+	return found;
+}
+
+/*
+ * Alembic's _walk: steps up (children; the bases from POS_NONE) or down
+ * (parents; the heads from POS_NONE; POS_BASE below a base), narrowed to
+ * lineage going up.  Running out returns 1 with POS_NONE when
+ * no_overwalk, else stops where it is.
+ */
+static int walk_from(const struct revmap *map, size_t *at, bool up,
+		     size_t steps, const bool *lineage, bool no_overwalk,
+		     struct retort_error *err)
+{
+	const struct revlist *from;
+	size_t next = POS_NONE, found;
+
+	for (size_t done = 0; done < steps; done++) {
+		if (*at == POS_BASE)
+			found = 0;
+		else
+			found = walk_next(map, *at, up, lineage, &from, &next);
+		if (found > 1)
+			return ambiguous_walk(map, up, *at, from, err);
+		if (found == 0 && !no_overwalk)
+			return 0;
+		if (found == 0) {
+			*at = POS_NONE;
+			return 1;
+		}
+		*at = next;
+	}
+	return 0;
+}
+
+/* A label's lineage for walking up from "label@+N" or "label@REV+N". */
+static int walk_lineage(const struct revmap *map, const struct target_form *f,
+			bool **out, struct retort_error *err)
+{
+	return branch_lineage(map, f->label, out, err);
+}
+
+/* Walk from *at as the target says; 1 when it runs out (no_overwalk). */
+static int walk_target(const struct revmap *map, const struct target_form *f,
+		       size_t *at, bool no_overwalk, struct retort_error *err)
+{
+	bool *lineage = NULL;
+	int rc;
+
+	if (step_up(f) && walk_lineage(map, f, &lineage, err) < 0)
+		return -1;
+	rc = walk_from(map, at, step_up(f), f->steps, lineage, no_overwalk,
+		       err);
+	free(lineage);
+	return rc;
+}
+
+/* ---- targets: where an upgrade goes ---- */
+
+/*
+ * Alembic's current_revisions: the database's rows, or, for a history
+ * range, the range's start as a symbol.  Neither: no state was given.
+ */
+struct bound {
+	const struct revlist *rows;
+	const char *sym;
+};
+
+static int needs_current(const char *target, const struct target_form *f,
+			 struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE,
+		  "relative target '%s' needs the database's current revision",
+		  target);
+	error_hint(err, "Name a revision to step from, as in 'REV%c%.*s'.",
+		   f->sign, (int)f->count.len, f->count.s);
+	return -1;
+}
+
+/* Everything the revisions build on, through depends_on too, themselves
+ * included. */
+static int mark_below(const struct revmap *map, const struct revlist *revs,
+		      bool *mark, struct retort_error *err)
+{
+	return mark_reach(map, revs->items, revs->n, EDGE_PARENTS | EDGE_DEPS,
+			  mark, err);
+}
+
+static bool is_rev(const struct revmap *map, size_t pos)
+{
+	return pos < map->n;
+}
+
+/* Keep the revisions (not POS_NONE or POS_BASE) that lineage holds. */
+static void keep_in(const struct revmap *map, struct revlist *l,
+		    const bool *lineage)
+{
+	size_t kept = 0;
+
+	for (size_t k = 0; k < l->n; k++)
+		if (is_rev(map, l->items[k]) &&
+		    (lineage == NULL || lineage[l->items[k]]))
+			l->items[kept++] = l->items[k];
+	l->n = kept;
+}
+
+/*
+ * "label@+N" when no current revision is on the branch: the tips of what
+ * is applied on it (Alembic backtracks to find a branch point).
+ */
+static int branch_tips(const struct revmap *map, const struct revlist *cur,
+		       const bool *lineage, struct revlist *out,
+		       struct retort_error *err)
+{
+	bool *active = NULL, *below = NULL;
+	int rc = -1;
+
+	active = zalloc(map->n, sizeof(*active));
+	below = zalloc(map->n, sizeof(*below));
+	out->items = zalloc(map->n, sizeof(*out->items));
+	if (active == NULL || below == NULL || out->items == NULL) {
+		oom(err);
 		goto out;
 	}
-	*at = start.n == 1 ? start.items[0] : WALK_BASE;
+	if (mark_below(map, cur, active, err) < 0)
+		goto out;
+	for (size_t r = 0; r < map->n; r++) {
+		const struct revlist *nd = &map->index->ndeps[r];
+
+		if (!(active[r] = active[r] && lineage[r]))
+			continue;
+		for (size_t k = 0; k < map->revs[r].parents.n; k++)
+			below[map->revs[r].parents.items[k]] = true;
+		for (size_t k = 0; k < nd->n; k++)
+			below[nd->items[k]] = true;
+	}
+	for (size_t r = 0; r < map->n; r++)
+		if (active[r] && !below[r])
+			out->items[out->n++] = r;
 	rc = 0;
 out:
+	free(active);
+	free(below);
+	return rc;
+}
+
+/* The revisions "+N" starts from: the rows (POS_NONE for none). */
+static int start_revisions(const struct revmap *map, const struct bound *cur,
+			   const bool *lineage, struct revlist *out,
+			   struct retort_error *err)
+{
+	struct revlist cands = { NULL, 0 };
+	struct token sym;
+	int rc = -1;
+
+	if (cur->rows != NULL) {
+		if (list_copy(&cands, cur->rows, err) < 0)
+			goto out;
+	} else {
+		sym.s = cur->sym;
+		sym.len = strlen(cur->sym);
+		if (lineage == NULL) {
+			size_t at;
+
+			if (get_revision(map, sym, cur->sym, &at, err) < 0)
+				goto out;
+			rc = list_one(out, at, err);
+			goto out;
+		}
+		if (get_revisions(map, sym, cur->sym, &cands, err) < 0)
+			goto out;
+	}
+	if (lineage == NULL) {
+		*out = cands;
+		memset(&cands, 0, sizeof(cands));
+	} else {
+		keep_in(map, &cands, NULL);
+		if (list_copy(out, &cands, err) < 0)
+			goto out;
+		keep_in(map, out, lineage);
+		if (out->n == 0) {
+			revlist_release(out);
+			if (branch_tips(map, &cands, lineage, out, err) < 0)
+				goto out;
+		}
+	}
+	if (out->n == 0) {
+		revlist_release(out);
+		rc = list_one(out, POS_NONE, err);
+		goto out;
+	}
+	rc = 0;
+out:
+	revlist_release(&cands);
+	return rc;
+}
+
+/* "+N", "label@+N": up from the current revision. */
+static int upgrade_from_current(const struct revmap *map,
+				const struct bound *cur, const char *target,
+				const struct target_form *f, bool assert_len,
+				struct revlist *out, struct retort_error *err)
+{
+	struct revlist start = { NULL, 0 };
+	bool *lineage = NULL;
+	size_t at;
+	int rc = -1;
+
+	if (cur->rows == NULL && cur->sym == NULL)
+		return needs_current(target, f, err);
+	if (walk_lineage(map, f, &lineage, err) < 0 ||
+	    start_revisions(map, cur, lineage, &start, err) < 0)
+		goto out;
+	if (start.n > 1) {
+		error_set(err, RETORT_USAGE,
+			  "Ambiguous upgrade from multiple current revisions");
+		detail_revs(err, map, "current revisions", &start);
+		error_hint(
+			err,
+			"Name a revision to step from, as in 'REV%c%.*s', or a branch, as in 'label@%c%.*s'.",
+			f->sign, (int)f->count.len, f->count.s, f->sign,
+			(int)f->count.len, f->count.s);
+		goto out;
+	}
+	at = start.items[0];
+	rc = walk_from(map, &at, true, f->steps, lineage, assert_len, err);
+	if (rc == 1)
+		rc = too_far(target, f, err);
+	if (rc == 0)
+		rc = list_one(out, at, err);
+out:
+	free(lineage);
 	revlist_release(&start);
 	return rc;
 }
 
-static int resolve_relative(const struct revmap *map,
-			    const struct revstate *state, const char *target,
-			    const struct target_form *f, struct revlist *out,
-			    struct retort_error *err)
+static int upgrade_counts_up(const char *target, const struct target_form *f,
+			     struct retort_error *err)
 {
-	size_t at;
-
-	if (f->abs.len == 0) {
-		if (current_position(map, state, target, f, &at, err) < 0)
-			return -1;
-	} else if (start_position(map, target, f, &at, err) < 0) {
-		return -1;
-	}
-	if (walk(map, target, f, &at, err) < 0)
-		return -1;
-	if (at == WALK_BASE)
-		return 0;
-	return list_one(out, at, err);
+	error_set(
+		err, RETORT_USAGE,
+		"cannot upgrade to '%s': a relative upgrade counts up, as '+%.*s'",
+		target, (int)f->count.len, f->count.s);
+	error_detail(err,
+		     "Relative revision %c%.*s didn't produce %zu migrations",
+		     f->sign, (int)f->count.len, f->count.s, f->steps);
+	error_hint(err, "Use 'downgrade %s' to step back.", target);
+	return -1;
 }
 
-int revmap_resolve(const struct revmap *map, const struct revstate *state,
-		   const char *target, struct revlist *out,
-		   struct retort_error *err)
+/*
+ * Alembic's _parse_upgrade_target: "+N" from the current revision, REV+N
+ * and REV-N from a revision, or get_revisions() of an absolute target.
+ * The answer may hold POS_BASE (a walk down to base) or POS_NONE.
+ */
+static int upgrade_target(const struct revmap *map, const struct bound *cur,
+			  const char *target, const struct target_form *f,
+			  bool assert_len, struct revlist *out,
+			  struct retort_error *err)
 {
-	struct target_form f;
+	struct token whole = { target, strlen(target) };
+	size_t at;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (parse_target(target, &f, err) < 0)
+	if (f->sign == 0)
+		return get_revisions(map, whole, target, out, err);
+	if (f->sym.len == 0 && step_up(f))
+		return upgrade_from_current(map, cur, target, f, assert_len,
+					    out, err);
+	if (f->sym.len == 0)
+		return upgrade_counts_up(target, f, err);
+	/* REV+N starts from REV whatever the label; REV-N from label@REV. */
+	if (get_revision(map, step_up(f) ? f->sym : f->abs, target, &at, err) <
+	    0)
 		return -1;
-	if (f.sign != 0)
-		rc = resolve_relative(map, state, target, &f, out, err);
-	else
-		rc = resolve_absolute(map, &f, out, err);
+	rc = walk_target(map, f, &at, assert_len, err);
+	if (rc == 1)
+		return too_far(target, f, err);
+	if (rc < 0)
+		return -1;
+	return list_one(out, at, err);
+}
+
+/* ---- targets: where a downgrade goes ---- */
+
+static int walked_too_far(const char *target, struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "Walked too far");
+	error_detail(
+		err,
+		"the relative target '%s' goes past the end of its line of history",
+		target);
+	error_hint(err,
+		   "Use a smaller step; 'retort history' shows the revisions.");
+	return -1;
+}
+
+static int downgrade_counts_down(const char *target,
+				 const struct target_form *f,
+				 struct retort_error *err)
+{
+	error_set(
+		err, RETORT_USAGE,
+		"cannot downgrade to '%s': a relative downgrade counts down, as '-%.*s'",
+		target, (int)f->count.len, f->count.s);
+	error_detail(err,
+		     "Relative revision %c%.*s didn't produce %zu migrations",
+		     f->sign, (int)f->count.len, f->count.s, f->steps);
+	error_hint(err, "Use 'upgrade %s' to step forward.", target);
+	return -1;
+}
+
+static int ambiguous_current(const struct revmap *map, const char *target,
+			     const struct revlist *rows,
+			     struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE,
+		  "downgrade %s from multiple heads is ambiguous", target);
+	detail_revs(err, map, "current heads", rows);
+	error_hint(
+		err,
+		"Name a revision to step from, as in 'REV%s', or a branch, as in 'label@%s'.",
+		target, target);
+	return -1;
+}
+
+/*
+ * "-N" and "label@-N": the current revision to step down from.  Alembic
+ * takes the first of several rows with a warning that this will be
+ * disallowed; the rows' order is the table's, so retort refuses.
+ */
+static int downgrade_start(const struct revmap *map,
+			   const struct revstate *state, const char *target,
+			   const struct target_form *f, size_t *at,
+			   struct retort_error *err)
+{
+	struct revlist on = { NULL, 0 };
+	bool *lineage = NULL;
+	int rc = -1;
+
+	if (f->label.len == 0) {
+		if (state->rows.n == 0)
+			return too_far(target, f, err);
+		if (state->rows.n > 1)
+			return ambiguous_current(map, target, &state->rows,
+						 err);
+		*at = state->rows.items[0];
+		return 0;
+	}
+	if (branch_lineage(map, f->label, &lineage, err) < 0 ||
+	    list_copy(&on, &state->rows, err) < 0)
+		goto out;
+	keep_in(map, &on, lineage);
+	if (on.n == 0) {
+		revlist_release(&on);
+		if (revmap_current(map, state, &on, err) < 0)
+			goto out;
+		keep_in(map, &on, lineage);
+	}
+	if (on.n == 0)
+		rc = too_far(target, f, err);
+	else if (on.n > 1)
+		rc = ambiguous_current(map, target, &on, err);
+	if (on.n != 1)
+		goto out;
+	*at = on.items[0];
+	rc = 0;
+out:
+	free(lineage);
+	revlist_release(&on);
+	return rc;
+}
+
+/* Where "-N" and "label@-N" from the database lead. */
+static int downgrade_from_current(const struct revmap *map,
+				  const struct revstate *state,
+				  const char *target,
+				  const struct target_form *f,
+				  struct token *label, size_t *at,
+				  struct retort_error *err)
+{
+	int rc;
+
+	if (state == NULL)
+		return needs_current(target, f, err);
+	if (downgrade_start(map, state, target, f, at, err) < 0)
+		return -1;
+	if (f->label.len == 0) {
+		/* Alembic narrows the downgrade to the row's branch. */
+		label->s = id_of(map, *at);
+		label->len = strlen(label->s);
+	}
+	rc = walk_from(map, at, false, f->steps, NULL, true, err);
+	if (rc == 1)
+		return too_far(target, f, err);
+	return rc;
+}
+
+/*
+ * Alembic's _parse_downgrade_target: the revision to go down to (POS_NONE
+ * for base) and the branch label that narrows a downgrade from a branch
+ * point.  An absolute "label@REV" names REV, the label only narrowing.
+ */
+static int downgrade_target(const struct revmap *map,
+			    const struct revstate *state, const char *target,
+			    const struct target_form *f, struct token *label,
+			    size_t *at, struct retort_error *err)
+{
+	int rc;
+
+	*label = f->label;
+	*at = POS_NONE;
+	if (f->sign == 0)
+		return get_revision(map, f->sym, target, at, err);
+	if (!(f->sign == '-' && f->steps > 0)) {
+		if (f->sym.len == 0)
+			return downgrade_counts_down(target, f, err);
+		if (get_revision(map, f->sym, target, at, err) < 0)
+			return -1;
+	} else if (f->sym.len == 0) {
+		return downgrade_from_current(map, state, target, f, label, at,
+					      err);
+	} else if (get_revision(map, f->abs, target, at, err) < 0) {
+		return -1;
+	}
+	rc = walk_target(map, f, at, true, err);
+	if (rc == 1)
+		return walked_too_far(target, err);
+	return rc;
+}
+
+/* ---- Alembic's walk order ---- */
+
+/*
+ * The frontier of Alembic's _topological_sort: the revisions it walks
+ * down from, each with the set of what it builds on (itself included),
+ * and for each revision how many of those sets hold it, so that "is the
+ * candidate below another frontier revision?" costs one look-up.
+ */
+struct frontier {
+	size_t *rev;
+	uint64_t **anc;
+	size_t n;
+	size_t words;
+	size_t *held; /* held[r]: frontier sets holding r */
+	bool *in;     /* in[r]: r is on the frontier */
+	size_t *stack;
+	size_t *adds;
+};
+
+static bool bit_get(const uint64_t *b, size_t r)
+{
+	return (b[r / 64] >> (r % 64)) & 1u;
+}
+
+static void bit_set(uint64_t *b, size_t r)
+{
+	b[r / 64] |= (uint64_t)1 << (r % 64);
+}
+
+static void bit_clear(uint64_t *b, size_t r)
+{
+	b[r / 64] &= ~((uint64_t)1 << (r % 64));
+}
+
+static unsigned low_bit(uint64_t w)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctzll(w);
+#else
+	unsigned k = 0;
+
+	while (!(w & 1u)) {
+		w >>= 1;
+		k++;
+	}
+	return k;
+#endif
+}
+
+/* Fill b with rev and everything it builds on (parents, dependencies). */
+static void anc_fill(const struct revmap *map, struct frontier *fr, uint64_t *b,
+		     size_t rev)
+{
+	size_t top = 0;
+
+	bit_set(b, rev);
+	fr->held[rev]++;
+	fr->stack[top++] = rev;
+	while (top > 0) {
+		const struct revision *r = &map->revs[fr->stack[--top]];
+
+		for (size_t k = 0; k < pred_count(r); k++) {
+			size_t p = pred_at(r, k);
+
+			if (!bit_get(b, p)) {
+				bit_set(b, p);
+				fr->held[p]++;
+				fr->stack[top++] = p;
+			}
+		}
+	}
+}
+
+static void anc_clear(struct frontier *fr, uint64_t *b)
+{
+	for (size_t w = 0; w < fr->words; w++) {
+		while (b[w] != 0) {
+			fr->held[w * 64 + low_bit(b[w])]--;
+			b[w] &= b[w] - 1;
+		}
+	}
+}
+
+static int frontier_push(const struct revmap *map, struct frontier *fr,
+			 size_t rev, struct retort_error *err)
+{
+	uint64_t *b = calloc(fr->words, sizeof(*b));
+
+	if (b == NULL)
+		return oom(err);
+	anc_fill(map, fr, b, rev);
+	fr->rev[fr->n] = rev;
+	fr->anc[fr->n] = b;
+	fr->in[rev] = true;
+	fr->n++;
+	return 0;
+}
+
+static void frontier_remove(struct frontier *fr, size_t idx)
+{
+	fr->in[fr->rev[idx]] = false;
+	anc_clear(fr, fr->anc[idx]);
+	free(fr->anc[idx]);
+	memmove(fr->rev + idx, fr->rev + idx + 1,
+		(fr->n - idx - 1) * sizeof(*fr->rev));
+	memmove(fr->anc + idx, fr->anc + idx + 1,
+		(fr->n - idx - 1) * sizeof(*fr->anc));
+	fr->n--;
+}
+
+static void frontier_release(struct frontier *fr)
+{
+	for (size_t k = 0; k < fr->n; k++)
+		free(fr->anc[k]);
+	free(fr->rev);
+	free(fr->anc);
+	free(fr->held);
+	free(fr->in);
+	free(fr->stack);
+	free(fr->adds);
+}
+
+static int frontier_init(struct frontier *fr, const struct revmap *map,
+			 struct retort_error *err)
+{
+	memset(fr, 0, sizeof(*fr));
+	fr->words = map->n / 64 + 1;
+	fr->rev = zalloc(map->n, sizeof(*fr->rev));
+	fr->anc = zalloc(map->n, sizeof(*fr->anc));
+	fr->held = zalloc(map->n, sizeof(*fr->held));
+	fr->in = zalloc(map->n, sizeof(*fr->in));
+	fr->stack = zalloc(map->n, sizeof(*fr->stack));
+	fr->adds = zalloc(map->n, sizeof(*fr->adds));
+	if (fr->rev == NULL || fr->anc == NULL || fr->held == NULL ||
+	    fr->in == NULL || fr->stack == NULL || fr->adds == NULL)
+		return oom(err);
+	return 0;
+}
+
+static int compare_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The walk starts from the heads still to emit, in input order. */
+static int frontier_start(const struct revmap *map, struct frontier *fr,
+			  const bool *pending, const struct revlist *heads,
+			  struct retort_error *err)
+{
+	size_t *start = zalloc(heads->n, sizeof(*start));
+	size_t n = 0;
+	int rc = 0;
+
+	if (start == NULL)
+		return oom(err);
+	for (size_t k = 0; k < heads->n; k++)
+		if (is_rev(map, heads->items[k]) && pending[heads->items[k]])
+			start[n++] = heads->items[k];
+	qsort(start, n, sizeof(*start), compare_size);
+	for (size_t k = 0; k < n && rc == 0; k++)
+		if (k == 0 || start[k] != start[k - 1])
+			rc = frontier_push(map, fr, start[k], err);
+	free(start);
+	return rc;
+}
+
+/* Alembic's normalized down revisions of rev still to emit and not on
+ * the frontier: parents, then normalized dependencies. */
+static size_t frontier_adds(const struct revmap *map, const struct frontier *fr,
+			    const bool *pending, size_t rev)
+{
+	const struct revlist *nd = &map->index->ndeps[rev];
+	const struct revision *r = &map->revs[rev];
+	size_t n = 0;
+
+	for (size_t k = 0; k < r->parents.n + nd->n; k++) {
+		size_t p = k < r->parents.n ? r->parents.items[k]
+					    : nd->items[k - r->parents.n];
+
+		if (pending[p] && !fr->in[p])
+			fr->adds[n++] = p;
+	}
+	return n;
+}
+
+/* The candidate is emitted: put what it builds on in its place. */
+static int frontier_advance(const struct revmap *map, struct frontier *fr,
+			    const bool *pending, size_t *idx,
+			    struct retort_error *err)
+{
+	size_t c = fr->rev[*idx];
+	size_t nadd = frontier_adds(map, fr, pending, c);
+	const struct revision *r = &map->revs[c];
+
+	if (nadd == 0) {
+		frontier_remove(fr, *idx);
+		*idx = *idx > 0 ? *idx - 1 : 0;
+		return 0;
+	}
+	fr->in[c] = false;
+	fr->in[fr->adds[0]] = true;
+	fr->rev[*idx] = fr->adds[0];
+	if (r->parents.n == 1 && map->index->ndeps[c].n == 0) {
+		/* One line down: the parent's set is ours less ourselves. */
+		bit_clear(fr->anc[*idx], c);
+		fr->held[c]--;
+		return 0;
+	}
+	anc_clear(fr, fr->anc[*idx]);
+	anc_fill(map, fr, fr->anc[*idx], fr->adds[0]);
+	for (size_t k = 1; k < nadd; k++)
+		if (frontier_push(map, fr, fr->adds[k], err) < 0)
+			return -1;
+	return 0;
+}
+
+/* The first other frontier revision whose set holds the candidate. */
+static size_t frontier_blocker(const struct frontier *fr, size_t idx)
+{
+	size_t c = fr->rev[idx];
+
+	for (size_t j = 0; j < fr->n; j++)
+		if (j != idx && bit_get(fr->anc[j], c))
+			return j;
+	return idx;
+}
+
+/*
+ * Revisions the heads cannot reach through flagged revisions (a history
+ * range whose start's line meets the heads only through depends_on):
+ * Alembic's walk fails on them; retort walks on from the flagged
+ * revisions nothing flagged builds on.
+ */
+static int restart(const struct revmap *map, struct frontier *fr,
+		   const bool *pending, struct retort_error *err)
+{
+	for (size_t r = 0; r < map->n; r++) {
+		const struct revision *rv = &map->revs[r];
+		bool top = pending[r];
+
+		for (size_t k = 0; top && k < rv->children.n; k++)
+			top = !pending[rv->children.items[k]];
+		for (size_t k = 0; top && k < rv->dependents.n; k++)
+			top = !pending[rv->dependents.items[k]];
+		if (top && frontier_push(map, fr, r, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Alembic's _topological_sort of the flagged revisions, walking down from
+ * heads: newest first, each line of history followed down as far as no
+ * other head still needs what comes next.  Upgrades run it reversed.
+ */
+static int walk_order(const struct revmap *map, const bool *todo,
+		      const struct revlist *heads, struct revlist *out,
+		      struct retort_error *err)
+{
+	struct frontier fr;
+	bool *pending = NULL;
+	size_t idx = 0, want = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	pending = zalloc(map->n, sizeof(*pending));
+	out->items = zalloc(map->n, sizeof(*out->items));
+	if (frontier_init(&fr, map, err) < 0 || pending == NULL ||
+	    out->items == NULL) {
+		oom(err);
+		goto out;
+	}
+	for (size_t r = 0; r < map->n; r++)
+		want += (pending[r] = todo[r]);
+	if (frontier_start(map, &fr, pending, heads, err) < 0)
+		goto out;
+	while (fr.n > 0 || out->n < want) {
+		size_t c;
+
+		if (fr.n == 0 && restart(map, &fr, pending, err) < 0)
+			goto out;
+		c = fr.rev[idx];
+		if (fr.held[c] > 1) {
+			idx = frontier_blocker(&fr, idx);
+			continue;
+		}
+		if (pending[c]) {
+			out->items[out->n++] = c;
+			pending[c] = false;
+		}
+		if (frontier_advance(map, &fr, pending, &idx, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	frontier_release(&fr);
+	free(pending);
 	if (rc < 0)
 		revlist_release(out);
 	return rc;
+}
+
+static void reverse(struct revlist *l)
+{
+	for (size_t i = 0, j = l->n; i + 1 < j; i++, j--) {
+		size_t t = l->items[i];
+
+		l->items[i] = l->items[j - 1];
+		l->items[j - 1] = t;
+	}
 }
 
 /* ---- plans ---- */
@@ -1637,30 +2797,101 @@ out:
 	return rc;
 }
 
-/* The flagged revisions in map->order: forward to upgrade, reversed to
- * downgrade (children first). */
-static int plan_flagged(const struct revmap *map, const struct revstate *state,
-			const bool *pick, enum plan_direction dir,
-			struct plan *out, struct retort_error *err)
+static int overlap_error(const struct revmap *map, const struct revlist *revs,
+			 struct retort_error *err)
 {
-	struct revlist seq = { NULL, 0 };
+	bool *below = NULL;
 	int rc = -1;
 
-	seq.items = zalloc(map->n, sizeof(*seq.items));
-	if (seq.items == NULL) {
-		oom(err);
-		goto out;
-	}
-	for (size_t k = 0; k < map->n; k++) {
-		size_t r =
-			map->order.items[dir == PLAN_UPGRADE ? k
-							     : map->n - 1 - k];
+	below = zalloc(map->n, sizeof(*below));
+	if (below == NULL)
+		return oom(err);
+	for (size_t k = 0; k < revs->n; k++) {
+		const struct revision *r = &map->revs[revs->items[k]];
 
-		if (pick[r])
-			seq.items[seq.n++] = r;
+		memset(below, 0, map->n * sizeof(*below));
+		for (size_t j = 0; j < pred_count(r); j++)
+			if (mark_reach(map, (size_t[]){ pred_at(r, j) }, 1,
+				       EDGE_PARENTS | EDGE_DEPS, below,
+				       err) < 0)
+				goto out;
+		for (size_t j = 0; j < revs->n; j++) {
+			if (!below[revs->items[j]])
+				continue;
+			error_set(
+				err, RETORT_USAGE,
+				"Requested revision %s overlaps with other requested revisions %s",
+				id_of(map, revs->items[k]),
+				id_of(map, revs->items[j]));
+			error_hint(
+				err,
+				"Name only revisions none of which builds on another.");
+			goto out;
+		}
 	}
-	rc = build_plan(map, state, &seq, dir, out, err);
+	rc = 0;
 out:
+	free(below);
+	return rc;
+}
+
+/*
+ * Alembic's check=True: no requested revision may build on another.  One
+ * pass marks what every revision builds on; only an overlap pays for
+ * finding the pair.
+ */
+static int check_overlap(const struct revmap *map, const struct revlist *revs,
+			 struct retort_error *err)
+{
+	bool *below = NULL;
+	bool overlap = false;
+	int rc = -1;
+
+	below = zalloc(map->n, sizeof(*below));
+	if (below == NULL)
+		return oom(err);
+	for (size_t k = 0; k < revs->n; k++) {
+		const struct revision *r = &map->revs[revs->items[k]];
+
+		for (size_t j = 0; j < pred_count(r); j++)
+			if (!below[pred_at(r, j)] &&
+			    mark_reach(map, (size_t[]){ pred_at(r, j) }, 1,
+				       EDGE_PARENTS | EDGE_DEPS, below,
+				       err) < 0)
+				goto out;
+	}
+	for (size_t k = 0; k < revs->n; k++)
+		overlap = overlap || below[revs->items[k]];
+	rc = overlap ? overlap_error(map, revs, err) : 0;
+out:
+	free(below);
+	return rc;
+}
+
+/* The revisions of a target list (POS_BASE and POS_NONE are base). */
+static int target_revs(const struct revmap *map, const struct revlist *targets,
+		       struct revlist *out, struct retort_error *err)
+{
+	if (list_copy(out, targets, err) < 0)
+		return -1;
+	keep_in(map, out, NULL);
+	return 0;
+}
+
+/* Walk flagged revisions from heads; reversed for an upgrade. */
+static int plan_walk(const struct revmap *map, const struct revstate *state,
+		     const bool *flag, const struct revlist *heads,
+		     enum plan_direction dir, struct plan *out,
+		     struct retort_error *err)
+{
+	struct revlist seq = { NULL, 0 };
+	int rc;
+
+	if (walk_order(map, flag, heads, &seq, err) < 0)
+		return -1;
+	if (dir == PLAN_UPGRADE)
+		reverse(&seq);
+	rc = build_plan(map, state, &seq, dir, out, err);
 	revlist_release(&seq);
 	return rc;
 }
@@ -1670,6 +2901,7 @@ static int plan_upgrade(const struct revmap *map, const struct revstate *state,
 			const struct revlist *targets, struct plan *out,
 			struct retort_error *err)
 {
+	struct revlist revs = { NULL, 0 };
 	bool *need = NULL;
 	int rc = -1;
 
@@ -1678,13 +2910,15 @@ static int plan_upgrade(const struct revmap *map, const struct revstate *state,
 		oom(err);
 		goto out;
 	}
-	if (mark_reach(map, targets->items, targets->n,
-		       EDGE_PARENTS | EDGE_DEPS, need, err) < 0)
+	if (target_revs(map, targets, &revs, err) < 0 ||
+	    check_overlap(map, &revs, err) < 0 ||
+	    mark_below(map, &revs, need, err) < 0)
 		goto out;
 	for (size_t r = 0; r < map->n; r++)
 		need[r] = need[r] && !is_applied(state, r);
-	rc = plan_flagged(map, state, need, PLAN_UPGRADE, out, err);
+	rc = plan_walk(map, state, need, &revs, PLAN_UPGRADE, out, err);
 out:
+	revlist_release(&revs);
 	free(need);
 	return rc;
 }
@@ -1707,112 +2941,98 @@ static int not_a_downgrade_target(const struct revmap *map,
 	return -1;
 }
 
-/*
- * Drop, children first, the applied revisions flagged in drop.  A revision
- * flagged but not applied is simply skipped.
- */
-static int plan_drop(const struct revmap *map, const struct revstate *state,
-		     bool *drop, struct plan *out, struct retort_error *err)
+static int no_root_on_branch(const struct revmap *map, struct token label,
+			     const struct revlist *roots,
+			     struct retort_error *err)
 {
-	for (size_t r = 0; r < map->n; r++)
-		drop[r] = drop[r] && is_applied(state, r);
-	return plan_flagged(map, state, drop, PLAN_DOWNGRADE, out, err);
+	error_set(err, RETORT_USAGE,
+		  "Not a valid downgrade target from current heads");
+	error_detail(err, "no revision to drop is on branch '%.*s'",
+		     (int)label.len, label.s);
+	detail_revs(err, map, "the revisions above the target", roots);
+	error_hint(err, "Name the branch of the line to downgrade.");
+	return -1;
 }
 
-/* Every applied strict descendant of the target (or everything, for base):
- * what other branches have stays. */
-static int plan_downgrade(const struct revmap *map,
-			  const struct revstate *state, const char *target,
-			  const struct revlist *targets, struct plan *out,
-			  struct retort_error *err)
+/* Of several roots, a label keeps those below its revision. */
+static int narrow_roots(const struct revmap *map, struct token label,
+			struct revlist *roots, struct retort_error *err)
 {
-	bool *drop = NULL;
+	bool *below = NULL;
+	size_t root;
 	int rc = -1;
 
-	if (targets->n > 1)
-		return multiple_heads(map, target, targets, err);
-	if (targets->n == 1 && !is_applied(state, targets->items[0]))
-		return not_a_downgrade_target(map, state, target, err);
+	if (label.len == 0 || roots->n <= 1)
+		return 0;
+	below = zalloc(map->n, sizeof(*below));
+	if (below == NULL)
+		return oom(err);
+	if (ident_plain(map, label, &root, err) < 0 ||
+	    mark_reach(map, &root, 1, EDGE_PARENTS, below, err) < 0)
+		goto out;
+	keep_in(map, roots, below);
+	rc = roots->n == 0 ? no_root_on_branch(map, label, roots, err) : 0;
+out:
+	free(below);
+	return rc;
+}
+
+/*
+ * Alembic's _collect_downgrade_revisions: drop what grows from the
+ * target's children (all bases for base), through depends_on too, that
+ * the database has applied.
+ */
+static int plan_downgrade(const struct revmap *map,
+			  const struct revstate *state, const char *target,
+			  const struct target_form *f, struct plan *out,
+			  struct retort_error *err)
+{
+	struct revlist roots = { NULL, 0 };
+	struct token label;
+	bool *drop = NULL;
+	bool any = false;
+	size_t at;
+	int rc = -1;
+
+	if (downgrade_target(map, state, target, f, &label, &at, err) < 0)
+		return -1;
 	drop = zalloc(map->n, sizeof(*drop));
 	if (drop == NULL) {
 		oom(err);
 		goto out;
 	}
-	if (targets->n == 1) {
-		if (mark_reach(map, targets->items, 1,
-			       EDGE_CHILDREN | EDGE_DEPENDENTS, drop, err) < 0)
-			goto out;
-		drop[targets->items[0]] = false; /* the target stays */
-	} else {
-		for (size_t r = 0; r < map->n; r++)
-			drop[r] = true;
+	if (list_copy(&roots,
+		      is_rev(map, at) ? &map->revs[at].children : &map->bases,
+		      err) < 0 ||
+	    narrow_roots(map, label, &roots, err) < 0 ||
+	    mark_reach(map, roots.items, roots.n,
+		       EDGE_CHILDREN | EDGE_DEPENDENTS, drop, err) < 0)
+		goto out;
+	for (size_t r = 0; r < map->n; r++)
+		any = (drop[r] = drop[r] && is_applied(state, r)) || any;
+	if (is_rev(map, at) && !any && !revlist_has(&state->rows, at)) {
+		not_a_downgrade_target(map, state, target, err);
+		goto out;
 	}
-	rc = plan_drop(map, state, drop, out, err);
+	rc = plan_walk(map, state, drop, &state->rows, PLAN_DOWNGRADE, out,
+		       err);
 out:
+	revlist_release(&roots);
 	free(drop);
 	return rc;
 }
 
-/*
- * label@base, as Alembic reads it: drop everything grown from the bases
- * the labelled revision descends from, and what depends on it.
- */
-static int plan_branch_base(const struct revmap *map,
-			    const struct revstate *state,
-			    const struct target_form *f, struct plan *out,
-			    struct retort_error *err)
-{
-	bool *mark = NULL;
-	struct revlist roots = { NULL, 0 };
-	size_t root;
-	int rc = -1;
-
-	mark = zalloc(map->n, sizeof(*mark));
-	roots.items = zalloc(map->bases.n, sizeof(*roots.items));
-	if (mark == NULL || roots.items == NULL) {
-		oom(err);
-		goto out;
-	}
-	if (resolve_branch(map, f->label, &root, err) < 0 ||
-	    mark_reach(map, &root, 1, EDGE_PARENTS, mark, err) < 0)
-		goto out;
-	for (size_t k = 0; k < map->bases.n; k++)
-		if (mark[map->bases.items[k]])
-			roots.items[roots.n++] = map->bases.items[k];
-	memset(mark, 0, map->n * sizeof(*mark));
-	if (mark_reach(map, roots.items, roots.n,
-		       EDGE_CHILDREN | EDGE_DEPENDENTS, mark, err) < 0)
-		goto out;
-	rc = plan_drop(map, state, mark, out, err);
-out:
-	revlist_release(&roots);
-	free(mark);
-	return rc;
-}
-
-/* "upgrade -1" and "downgrade +1" are slips Alembic only half catches. */
+/* "upgrade -1" and "downgrade +1": Alembic refuses them too. */
 static int check_direction(enum plan_direction dir, const char *target,
 			   const struct target_form *f,
 			   struct retort_error *err)
 {
 	if (f->sign == 0 || f->abs.len > 0)
 		return 0;
-	if (dir == PLAN_UPGRADE && f->sign == '-') {
-		error_set(
-			err, RETORT_USAGE,
-			"cannot upgrade to '%s': a relative upgrade counts up, as '+%.*s'",
-			target, (int)f->count.len, f->count.s);
-		error_hint(err, "Use 'downgrade %s' to step back.", target);
-		return -1;
-	}
-	if (dir == PLAN_DOWNGRADE && f->sign == '+') {
-		error_set(
-			err, RETORT_USAGE,
-			"cannot downgrade to '%s': a relative downgrade counts down, as '-%.*s'",
-			target, (int)f->count.len, f->count.s);
-		error_hint(err, "Use 'upgrade %s' to step forward.", target);
-		return -1;
-	}
+	if (dir == PLAN_UPGRADE && f->sign == '-')
+		return upgrade_counts_up(target, f, err);
+	if (dir == PLAN_DOWNGRADE && f->sign == '+')
+		return downgrade_counts_down(target, f, err);
 	return 0;
 }
 
@@ -1823,25 +3043,24 @@ int revmap_plan(const struct revmap *map, const struct revstate *state,
 	const struct revstate empty = { NULL, { NULL, 0 } };
 	struct revlist targets = { NULL, 0 };
 	struct target_form f;
+	struct bound cur;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	if (state == NULL)
 		state = &empty; /* no state: a database with nothing applied */
+	cur.rows = &state->rows;
+	cur.sym = NULL;
 	if (parse_target(target, &f, err) < 0 ||
 	    check_direction(direction, target, &f, err) < 0)
 		goto out;
-	if (direction == PLAN_DOWNGRADE && f.sign == 0 && f.label.len > 0 &&
-	    tok_is(f.sym, "base")) {
-		rc = plan_branch_base(map, state, &f, out, err);
+	if (direction == PLAN_DOWNGRADE) {
+		rc = plan_downgrade(map, state, target, &f, out, err);
 		goto out;
 	}
-	if (revmap_resolve(map, state, target, &targets, err) < 0)
+	if (upgrade_target(map, &cur, target, &f, true, &targets, err) < 0)
 		goto out;
-	if (direction == PLAN_UPGRADE)
-		rc = plan_upgrade(map, state, &targets, out, err);
-	else
-		rc = plan_downgrade(map, state, target, &targets, out, err);
+	rc = plan_upgrade(map, state, &targets, out, err);
 out:
 	revlist_release(&targets);
 	return rc;
@@ -1858,4 +3077,729 @@ void plan_release(struct plan *plan)
 	free(plan->steps);
 	plan->steps = NULL;
 	plan->n = 0;
+}
+
+int revmap_resolve(const struct revmap *map, const struct revstate *state,
+		   const char *target, struct revlist *out,
+		   struct retort_error *err)
+{
+	struct target_form f;
+	struct bound cur = { state != NULL ? &state->rows : NULL, NULL };
+
+	size_t at;
+	struct token label;
+
+	memset(out, 0, sizeof(*out));
+	if (parse_target(target, &f, err) < 0)
+		return -1;
+	/* "-N" from the database: where a downgrade would go. */
+	if (f.sign == '-' && f.steps > 0 && f.sym.len == 0) {
+		if (downgrade_from_current(map, state, target, &f, &label, &at,
+					   err) < 0)
+			return -1;
+		return is_rev(map, at) ? list_one(out, at, err) : 0;
+	}
+	if (upgrade_target(map, &cur, target, &f, true, out, err) < 0) {
+		revlist_release(out);
+		return -1;
+	}
+	keep_in(map, out, NULL);
+	return 0;
+}
+
+int revmap_lookup(const struct revmap *map, const char *symbol,
+		  struct revlist *out, struct retort_error *err)
+{
+	struct target_form f;
+	struct token whole;
+
+	memset(out, 0, sizeof(*out));
+	if (parse_target(symbol, &f, err) < 0)
+		return -1;
+	whole.s = symbol;
+	whole.len = strlen(symbol);
+	if (get_revisions(map, whole, symbol, out, err) < 0)
+		return -1;
+	for (size_t k = 0; k < out->n; k++) {
+		if (is_rev(map, out->items[k]))
+			continue;
+		error_set(err, RETORT_USAGE, "'%s' walks past base", symbol);
+		error_hint(
+			err,
+			"Use a smaller step; 'retort history' shows the revisions.");
+		revlist_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+int revmap_current(const struct revmap *map, const struct revstate *state,
+		   struct revlist *out, struct retort_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->items = zalloc(map->n, sizeof(*out->items));
+	if (out->items == NULL)
+		return oom(err);
+	for (size_t r = 0; r < map->n; r++) {
+		const struct revlist *c = &map->revs[r].children;
+		bool top = is_applied(state, r);
+
+		for (size_t k = 0; top && k < c->n; k++)
+			top = !is_applied(state, c->items[k]);
+		if (top)
+			out->items[out->n++] = r;
+	}
+	return 0;
+}
+
+/* ---- history ---- */
+
+static int range_syntax(const char *range, struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE,
+		  "History range requires [start]:[end], [start]:, or :[end]");
+	error_detail(err, "the range given: '%s'", range);
+	error_hint(
+		err,
+		"Write -r A:B, A: or :B; each end is a target such as base, heads, current or a revision.");
+	return -1;
+}
+
+static bool is_py_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' ||
+	       c == '\f';
+}
+
+/* command.history's rev_range.strip().split(":") into two strings. */
+static int split_range(const char *range, char **lower, char **upper,
+		       struct retort_error *err)
+{
+	const char *s = range, *e = range + strlen(range), *colon;
+
+	*lower = *upper = NULL;
+	while (s < e && is_py_space(*s))
+		s++;
+	while (e > s && is_py_space(e[-1]))
+		e--;
+	colon = memchr(s, ':', (size_t)(e - s));
+	if (colon == NULL || memchr(colon + 1, ':', (size_t)(e - colon - 1)))
+		return range_syntax(range, err);
+	*lower = strndup(s, (size_t)(colon - s));
+	*upper = strndup(colon + 1, (size_t)(e - colon - 1));
+	if (*lower == NULL || *upper == NULL)
+		return oom(err);
+	return 0;
+}
+
+bool revmap_range_needs_current(const char *range)
+{
+	struct retort_error err;
+	char *lower = NULL, *upper = NULL;
+	bool needs = false;
+
+	if (range != NULL && split_range(range, &lower, &upper, &err) == 0)
+		needs = strcmp(lower, "current") == 0 ||
+			strcmp(upper, "current") == 0;
+	free(lower);
+	free(upper);
+	return needs;
+}
+
+static int not_an_ancestor(const char *lower, const char *upper,
+			   struct retort_error *err)
+{
+	error_set(
+		err, RETORT_USAGE,
+		"Requested range %s:%s does not refer to ancestor/descendant revisions along the same branch",
+		lower, upper);
+	error_detail(err, "Revision %s is not an ancestor of revision %s",
+		     lower, upper);
+	error_hint(
+		err,
+		"Give a start that the end builds on; 'retort history' shows the revisions.");
+	return -1;
+}
+
+static int past_base(const char *what, struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "history range end '%s' walks past base",
+		  what);
+	error_hint(err,
+		   "Use a smaller step; 'retort history' shows the revisions.");
+	return -1;
+}
+
+/* A history range's end: the database's rows, or a symbol. */
+static const char *bound_name(const struct bound *b)
+{
+	return b->rows != NULL ? "current" : b->sym;
+}
+
+/* The range's end as Alembic's iterate_revisions reads its upper. */
+static int range_targets(const struct revmap *map, const struct bound *lower,
+			 const struct bound *upper, struct revlist *out,
+			 struct retort_error *err)
+{
+	struct target_form f;
+
+	if (upper->rows != NULL)
+		return list_copy(out, upper->rows, err);
+	if (parse_target(upper->sym, &f, err) < 0 ||
+	    upgrade_target(map, lower, upper->sym, &f, false, out, err) < 0)
+		return -1;
+	for (size_t k = 0; k < out->n; k++)
+		if (!is_rev(map, out->items[k]))
+			return past_base(upper->sym, err);
+	return 0;
+}
+
+/* The one label on rev's line, for "REV@..." as a range's start. */
+static int sole_label(const struct revmap *map, size_t rev, struct token *out,
+		      struct retort_error *err)
+{
+	const struct revlist *owners = &map->revs[rev].label_revs;
+	size_t count = 0;
+
+	for (size_t k = 0; k < owners->n; k++) {
+		const struct revision *o = &map->revs[owners->items[k]];
+
+		count += o->nlabels;
+		if (o->nlabels > 0) {
+			out->s = o->labels[0];
+			out->len = strlen(o->labels[0]);
+		}
+	}
+	if (count == 1)
+		return 0;
+	error_set(
+		err, RETORT_USAGE,
+		"revision %s used as a branch must carry exactly one branch label",
+		id_of(map, rev));
+	error_detail(err, "it carries %zu", count);
+	error_hint(err,
+		   "Start the range from a branch label, as in 'label@base:'.");
+	return -1;
+}
+
+/* A start "label@...": only ends on that branch count. */
+static int range_branch(const struct revmap *map, const struct bound *lower,
+			struct revlist *targets, struct retort_error *err)
+{
+	const char *at;
+	struct token branch;
+	size_t rev, kept;
+
+	if (lower->rows != NULL || (at = strchr(lower->sym, '@')) == NULL)
+		return 0;
+	branch.s = lower->sym;
+	branch.len = (size_t)(at - lower->sym);
+	if (get_revision(map, branch, lower->sym, &rev, err) < 0)
+		return -1;
+	if (is_rev(map, rev) && tok_is(branch, id_of(map, rev)) &&
+	    sole_label(map, rev, &branch, err) < 0)
+		return -1;
+	kept = 0;
+	for (size_t k = 0; k < targets->n; k++)
+		if (has_label_named(map, targets->items[k], branch))
+			targets->items[kept++] = targets->items[k];
+	targets->n = kept;
+	return 0;
+}
+
+/*
+ * A start "-N" whose walk down from the first head runs past base: Alembic
+ * then steps N down from the range's end (as a downgrade target read
+ * against it), stopping at base.
+ */
+static int range_start_again(const struct revmap *map,
+			     const struct bound *lower,
+			     const struct bound *upper, struct revlist *out,
+			     struct retort_error *err)
+{
+	struct target_form f;
+	const char *from;
+	char both[2 * REVMAP_ID_MAX + 8];
+	struct token sym;
+	size_t at;
+
+	revlist_release(out);
+	if (parse_target(lower->sym, &f, err) < 0)
+		return -1;
+	if (f.label.len > 0 || f.sym.len > 0)
+		return past_base(lower->sym, err);
+	from = upper->rows != NULL ? id_of(map, upper->rows->items[0])
+				   : upper->sym;
+	snprintf(both, sizeof(both), "%s@%s", from, from);
+	sym.s = both;
+	sym.len = strlen(both);
+	if (strlen(from) > REVMAP_ID_MAX ||
+	    get_revision(map, sym, lower->sym, &at, err) < 0 ||
+	    walk_from(map, &at, false, f.steps, NULL, false, err) < 0)
+		return -1;
+	if (is_rev(map, at))
+		return list_one(out, at, err);
+	return 0;
+}
+
+/* The range's start: the revisions it names, each below the end. */
+static int range_start(const struct revmap *map, const struct bound *lower,
+		       const struct bound *upper, const bool *required,
+		       struct revlist *out, struct retort_error *err)
+{
+	struct token sym;
+
+	if (lower->rows != NULL) {
+		if (list_copy(out, lower->rows, err) < 0)
+			return -1;
+	} else {
+		sym.s = lower->sym;
+		sym.len = strlen(lower->sym);
+		if (get_revisions(map, sym, lower->sym, out, err) < 0)
+			return -1;
+	}
+	for (size_t k = 0; k < out->n; k++) {
+		size_t r = out->items[k];
+
+		if (r != POS_NONE && (!is_rev(map, r) || !required[r]))
+			return not_an_ancestor(bound_name(lower),
+					       bound_name(upper), err);
+	}
+	if (out->n > 0 && out->items[0] == POS_NONE &&
+	    range_start_again(map, lower, upper, out, err) < 0)
+		return -1;
+	for (size_t k = 0; k < out->n; k++)
+		if (!is_rev(map, out->items[k]))
+			return past_base(bound_name(lower), err);
+	return check_overlap(map, out, err);
+}
+
+/*
+ * Alembic's walk_revisions(base, head): iterate_revisions(head, base,
+ * inclusive=True) as _collect_upgrade_revisions reads it.
+ */
+static int walk_range(const struct revmap *map, const struct bound *lower,
+		      const struct bound *upper, struct revlist *out,
+		      struct retort_error *err)
+{
+	struct revlist targets = { NULL, 0 }, start = { NULL, 0 };
+	bool *required = NULL, *below = NULL, *above = NULL;
+	int rc = -1;
+
+	required = zalloc(map->n, sizeof(*required));
+	below = zalloc(map->n, sizeof(*below));
+	above = zalloc(map->n, sizeof(*above));
+	if (required == NULL || below == NULL || above == NULL) {
+		oom(err);
+		goto out;
+	}
+	if (range_targets(map, lower, upper, &targets, err) < 0 ||
+	    range_branch(map, lower, &targets, err) < 0 ||
+	    check_overlap(map, &targets, err) < 0 ||
+	    mark_below(map, &targets, required, err) < 0 ||
+	    range_start(map, lower, upper, required, &start, err) < 0 ||
+	    mark_below(map, &start, below, err) < 0 ||
+	    mark_reach(map, start.items, start.n, EDGE_CHILDREN, above, err) <
+		    0)
+		goto out;
+	for (size_t r = 0; r < map->n; r++)
+		required[r] = required[r] && !below[r];
+	for (size_t k = 0; k < start.n; k++)
+		required[start.items[k]] = true;
+	for (size_t r = 0; start.n > 0 && r < map->n; r++)
+		required[r] = required[r] && above[r];
+	rc = walk_order(map, required, &targets, out, err);
+out:
+	revlist_release(&targets);
+	revlist_release(&start);
+	free(required);
+	free(below);
+	free(above);
+	return rc;
+}
+
+static int range_needs_db(struct retort_error *err)
+{
+	error_set(
+		err, RETORT_USAGE,
+		"history range 'current' needs the database's current revision");
+	error_hint(err, "Connect to the database, or name a revision.");
+	return -1;
+}
+
+/* "current" becomes the rows; an empty end (or no rows) its default. */
+static int range_bounds(const char *lower_s, const char *upper_s,
+			const struct revlist *current, struct bound *lower,
+			struct bound *upper, struct retort_error *err)
+{
+	lower->rows = upper->rows = NULL;
+	lower->sym = lower_s;
+	upper->sym = upper_s;
+	if (strcmp(upper_s, "current") == 0)
+		upper->rows = current;
+	else if (strcmp(lower_s, "current") == 0)
+		lower->rows = current;
+	if ((upper->rows == NULL && strcmp(upper_s, "current") == 0) ||
+	    (lower->rows == NULL && strcmp(lower_s, "current") == 0 &&
+	     strcmp(upper_s, "current") != 0))
+		return range_needs_db(err);
+	if ((upper->rows != NULL && upper->rows->n == 0) ||
+	    (upper->rows == NULL && upper_s[0] == '\0')) {
+		upper->rows = NULL;
+		upper->sym = "heads";
+	}
+	if ((lower->rows != NULL && lower->rows->n == 0) ||
+	    (lower->rows == NULL && lower_s[0] == '\0')) {
+		lower->rows = NULL;
+		lower->sym = "base";
+	}
+	return 0;
+}
+
+int revmap_history(const struct revmap *map, const char *range,
+		   const struct revlist *current, struct revlist *out,
+		   struct retort_error *err)
+{
+	struct bound lower = { NULL, "base" }, upper = { NULL, "heads" };
+	char *lower_s = NULL, *upper_s = NULL;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (range != NULL &&
+	    (split_range(range, &lower_s, &upper_s, err) < 0 ||
+	     range_bounds(lower_s, upper_s, current, &lower, &upper, err) < 0))
+		goto out;
+	rc = walk_range(map, &lower, &upper, out, err);
+out:
+	free(lower_s);
+	free(upper_s);
+	return rc;
+}
+
+/* ---- stamp ---- */
+
+void stamp_plan_release(struct stamp_plan *plan)
+{
+	if (plan == NULL)
+		return;
+	for (size_t k = 0; k < plan->n; k++) {
+		revlist_release(&plan->steps[k].from);
+		revlist_release(&plan->steps[k].to);
+		revlist_release(&plan->steps[k].remove);
+		revlist_release(&plan->steps[k].insert);
+	}
+	free(plan->steps);
+	plan->steps = NULL;
+	plan->n = 0;
+}
+
+/* What a stamp target shares its line with (Alembic's shares): the
+ * label's revision and the revisions the symbol names. */
+static int stamp_anchors(const struct revmap *map, const struct symbol *s,
+			 struct revlist *out, struct retort_error *err)
+{
+	size_t rev;
+
+	out->items = zalloc(s->revs.n + 2, sizeof(*out->items));
+	if (out->items == NULL)
+		return oom(err);
+	if (s->label.len > 0) {
+		if (ident_plain(map, s->label, &rev, err) < 0)
+			return -1;
+		out->items[out->n++] = rev;
+	}
+	if (s->keyword) {
+		for (size_t k = 0; k < s->revs.n; k++)
+			out->items[out->n++] = s->revs.items[k];
+	} else {
+		if (ident_plain(map, s->id, &rev, err) < 0)
+			return -1;
+		out->items[out->n++] = rev;
+	}
+	return 0;
+}
+
+/* Append to filtered the rows that share a line with target (Alembic's
+ * filter_for_lineage with dependencies), each row once. */
+static int stamp_filter(const struct revmap *map, const struct revlist *rows,
+			const char *target, struct revlist *filtered,
+			struct retort_error *err)
+{
+	struct token sym = { target, strlen(target) };
+	struct revlist anchors = { NULL, 0 };
+	struct symbol s;
+	bool *mark = NULL;
+	int rc = -1;
+
+	if (read_symbol(map, sym, target, false, &s, err) < 0)
+		goto out;
+	if (rows->n == 0) {
+		rc = 0;
+		goto out;
+	}
+	mark = zalloc(map->n, sizeof(*mark));
+	if (mark == NULL) {
+		oom(err);
+		goto out;
+	}
+	if (stamp_anchors(map, &s, &anchors, err) < 0 ||
+	    mark_lineage(map, &anchors, true, mark, err) < 0)
+		goto out;
+	for (size_t k = 0; k < rows->n; k++) {
+		size_t r = rows->items[k];
+
+		if ((anchors.n == 0 || mark[r]) && !revlist_has(filtered, r))
+			filtered->items[filtered->n++] = r;
+	}
+	rc = 0;
+out:
+	free(mark);
+	revlist_release(&anchors);
+	symbol_release(&s);
+	return rc;
+}
+
+/* The destinations: every target's revisions, or base (POS_NONE). */
+static int stamp_dests(const struct revmap *map, const char *const *targets,
+		       size_t ntargets, struct revlist *out,
+		       struct retort_error *err)
+{
+	struct revlist one = { NULL, 0 };
+	size_t *grown;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t k = 0; k < ntargets; k++) {
+		struct token sym = { targets[k], strlen(targets[k]) };
+
+		if (get_revisions(map, sym, targets[k], &one, err) < 0)
+			return -1;
+		/* Alembic crashes on a walk that ends at base. */
+		if (revlist_has(&one, POS_BASE)) {
+			revlist_release(&one);
+			error_set(err, RETORT_USAGE,
+				  "stamp target '%s' walks down to base",
+				  targets[k]);
+			error_hint(err, "Stamp base, or use a smaller step.");
+			return -1;
+		}
+		grown = realloc(out->items,
+				(out->n + one.n + 1) * sizeof(*out->items));
+		if (grown == NULL) {
+			revlist_release(&one);
+			return oom(err);
+		}
+		out->items = grown;
+		if (one.n > 0)
+			memcpy(out->items + out->n, one.items,
+			       one.n * sizeof(*one.items));
+		out->n += one.n;
+		revlist_release(&one);
+	}
+	if (out->n > 0)
+		return 0;
+	revlist_release(out);
+	return list_one(out, POS_NONE, err);
+}
+
+static int stamp_conflict(const struct revmap *map, size_t rev, bool twice,
+			  struct retort_error *err)
+{
+	if (twice)
+		error_set(
+			err, RETORT_USAGE,
+			"stamp targets conflict: revision %s would be in the version table twice",
+			id_of(map, rev));
+	else
+		error_set(
+			err, RETORT_USAGE,
+			"stamp targets conflict: revision %s was already moved by an earlier target",
+			id_of(map, rev));
+	error_detail(err, "Alembic's stamp fails on these targets as well");
+	error_hint(
+		err,
+		"Stamp the targets one at a time, or stamp with --purge and the full list of heads.");
+	return -1;
+}
+
+/* HeadMaintainer's row operations on a StampStep. */
+static int row_delete(const struct revmap *map, bool *row,
+		      struct stamp_step *st, size_t rev,
+		      struct retort_error *err)
+{
+	if (!row[rev])
+		return stamp_conflict(map, rev, false, err);
+	row[rev] = false;
+	st->remove.items[st->remove.n++] = rev;
+	return 0;
+}
+
+static int row_insert(const struct revmap *map, bool *row,
+		      struct stamp_step *st, size_t rev,
+		      struct retort_error *err)
+{
+	if (row[rev])
+		return stamp_conflict(map, rev, true, err);
+	row[rev] = true;
+	st->insert.items[st->insert.n++] = rev;
+	return 0;
+}
+
+static bool any_missing(const bool *row, const struct revlist *l)
+{
+	for (size_t k = 0; k < l->n; k++)
+		if (!row[l->items[k]])
+			return true;
+	return false;
+}
+
+/* runtime.migration.HeadMaintainer.update_to_step for a StampStep. */
+static int stamp_rows(const struct revmap *map, bool *row,
+		      struct stamp_step *st, bool up, bool move,
+		      struct retort_error *err)
+{
+	const struct revlist *from = &st->from, *to = &st->to;
+
+	if (!up && move)
+		return row_delete(map, row, st, from->items[0], err);
+	if (up && (move || any_missing(row, from)) && any_missing(row, to))
+		return row_insert(map, row, st, to->items[0], err);
+	for (size_t k = 0; k + 1 < from->n; k++)
+		if (row_delete(map, row, st, from->items[k], err) < 0)
+			return -1;
+	if (from->n == 0 || to->n == 0)
+		return stamp_conflict(
+			map, to->n ? to->items[0] : from->items[0], true, err);
+	if (row[to->items[0]])
+		return stamp_conflict(map, to->items[0], true, err);
+	if (row_delete(map, row, st, from->items[from->n - 1], err) < 0)
+		return -1;
+	return row_insert(map, row, st, to->items[0], err);
+}
+
+static int stamp_step_add(const struct revmap *map, struct stamp_plan *plan,
+			  bool *row, const struct revlist *from, size_t to,
+			  bool up, bool move, struct retort_error *err)
+{
+	struct stamp_step *st = &plan->steps[plan->n++];
+
+	if (list_copy(&st->from, from, err) < 0)
+		return -1;
+	st->to.items = zalloc(1, sizeof(*st->to.items));
+	st->remove.items = zalloc(from->n + 1, sizeof(*st->remove.items));
+	st->insert.items = zalloc(1, sizeof(*st->insert.items));
+	if (st->to.items == NULL || st->remove.items == NULL ||
+	    st->insert.items == NULL)
+		return oom(err);
+	if (to != POS_NONE)
+		st->to.items[st->to.n++] = to;
+	return stamp_rows(map, row, st, up, move, err);
+}
+
+/* Does any of filtered lie on the given side of dest? */
+static int stamp_side(const struct revmap *map, size_t dest, unsigned edges,
+		      const struct revlist *filtered, bool *hit,
+		      struct retort_error *err)
+{
+	bool *mark = zalloc(map->n, sizeof(*mark));
+
+	if (mark == NULL)
+		return oom(err);
+	if (mark_reach(map, &dest, 1, edges, mark, err) < 0) {
+		free(mark);
+		return -1;
+	}
+	*hit = false;
+	for (size_t k = 0; k < filtered->n; k++)
+		*hit = *hit || mark[filtered->items[k]];
+	free(mark);
+	return 0;
+}
+
+/* Alembic's _stamp_revs for one destination. */
+static int stamp_dest(const struct revmap *map, struct stamp_plan *plan,
+		      bool *row, const struct revlist *filtered, size_t dest,
+		      struct retort_error *err)
+{
+	const struct revlist none = { NULL, 0 };
+	bool above, below;
+
+	if (dest == POS_NONE) {
+		for (size_t k = 0; k < filtered->n; k++) {
+			struct revlist one = { &filtered->items[k], 1 };
+
+			if (stamp_step_add(map, plan, row, &one, POS_NONE,
+					   false, true, err) < 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (revlist_has(filtered, dest))
+		return 0;
+	if (stamp_side(map, dest, EDGE_CHILDREN | EDGE_DEPENDENTS, filtered,
+		       &above, err) < 0)
+		return -1;
+	if (above)
+		return stamp_step_add(map, plan, row, filtered, dest, false,
+				      false, err);
+	if (stamp_side(map, dest, EDGE_PARENTS | EDGE_DEPS, filtered, &below,
+		       err) < 0)
+		return -1;
+	if (below)
+		return stamp_step_add(map, plan, row, filtered, dest, true,
+				      false, err);
+	return stamp_step_add(map, plan, row, &none, dest, true, true, err);
+}
+
+static int stamp_run(const struct revmap *map, const struct revlist *rows,
+		     const struct revlist *filtered,
+		     const struct revlist *dests, struct stamp_plan *out,
+		     struct retort_error *err)
+{
+	bool *row = zalloc(map->n, sizeof(*row));
+	int rc = 0;
+
+	out->steps = zalloc(dests->n * (filtered->n + 1), sizeof(*out->steps));
+	if (row == NULL || out->steps == NULL) {
+		free(row);
+		return oom(err);
+	}
+	for (size_t k = 0; k < rows->n; k++)
+		row[rows->items[k]] = true;
+	for (size_t k = 0; k < dests->n && rc == 0; k++)
+		rc = stamp_dest(map, out, row, filtered, dests->items[k], err);
+	free(row);
+	return rc;
+}
+
+int revmap_stamp(const struct revmap *map, const struct revlist *rows,
+		 const char *const *targets, size_t ntargets,
+		 struct stamp_plan *out, struct retort_error *err)
+{
+	static const char *const base[] = { "base" };
+	struct revlist filtered = { NULL, 0 }, dests = { NULL, 0 };
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (ntargets == 0) {
+		targets = base;
+		ntargets = 1;
+	}
+	filtered.items = zalloc(rows->n, sizeof(*filtered.items));
+	if (filtered.items == NULL) {
+		oom(err);
+		goto out;
+	}
+	for (size_t k = 0; k < ntargets; k++)
+		if (targets[k][0] != '\0' &&
+		    stamp_filter(map, rows, targets[k], &filtered, err) < 0)
+			goto out;
+	if (stamp_dests(map, targets, ntargets, &dests, err) < 0)
+		goto out;
+	rc = stamp_run(map, rows, &filtered, &dests, out, err);
+out:
+	if (rc < 0)
+		stamp_plan_release(out);
+	revlist_release(&filtered);
+	revlist_release(&dests);
+	return rc;
 }

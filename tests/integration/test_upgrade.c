@@ -19,7 +19,8 @@ static const char *column_exists(const struct harness_db *db, const char *table,
 					      table, column));
 }
 
-START_TEST(test_linear_step_by_step)
+/* +1, +1, -1, head, base: the output and the database at every step. */
+START_TEST(test_linear_round_trip)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
 	const struct harness_result *r;
@@ -44,23 +45,14 @@ START_TEST(test_linear_step_by_step)
 	assert_str_eq(harness_versions(db, NULL), "001");
 	ck_assert(!harness_table_exists(db, "b"));
 	assert_str_eq(column_exists(db, "a", "name"), "0");
-}
-END_TEST
 
-START_TEST(test_linear_head_and_base)
-{
-	const struct harness_db *db = harness_db_fresh(__func__);
-	const struct harness_result *r;
-
-	assert_ok(at(db, "linear", "upgrade", "+1", NULL));
 	r = at(db, "linear", "upgrade", "head", NULL);
 	assert_ok(r);
 	assert_str_eq(r->out, "Running upgrade 001 -> 002, add table b\n"
 			      "Running upgrade 002 -> 003, seed a\n");
 	assert_str_eq(harness_versions(db, NULL), "003");
-	assert_str_eq(harness_scalar(db,
-				     "SELECT string_agg(name, ',' ORDER BY id) "
-				     "FROM a"),
+	assert_str_eq(harness_scalar(db, "SELECT string_agg(name, ',' "
+					 "ORDER BY id) FROM a"),
 		      "one,two");
 	ck_assert(harness_table_exists(db, "c"));
 
@@ -415,13 +407,36 @@ START_TEST(test_twoheads_upgrade_heads)
 }
 END_TEST
 
+/*
+ * Two runners at once on one database: the migration lock makes the
+ * second wait, then find nothing left to do.  Without it, both would
+ * create table s, and one would fail.
+ */
+START_TEST(test_concurrent_upgrades)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_run how = { .url = db->url, .versions = "slow" };
+	const char *const args[] = { "upgrade", "head", NULL };
+	struct harness_proc *first = harness_spawn(&how, args);
+	struct harness_proc *second = harness_spawn(&how, args);
+	const struct harness_result *r1 = harness_wait(first);
+	const struct harness_result *r2 = harness_wait(second);
+
+	assert_exit(r1, 0);
+	assert_exit(r2, 0);
+	assert_str_eq(harness_fmt("%s%s", r1->out, r2->out),
+		      "Running upgrade  -> 001, slow create\n");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM s"), "1");
+}
+END_TEST
+
 static Suite *upgrade_suite(void)
 {
 	Suite *s = suite_create("upgrade");
 	TCase *tc = harness_tcase("linear");
 
-	tcase_add_test(tc, test_linear_step_by_step);
-	tcase_add_test(tc, test_linear_head_and_base);
+	tcase_add_test(tc, test_linear_round_trip);
 	tcase_add_test(tc, test_upgrade_from_empty_to_head);
 	tcase_add_test(tc, test_upgrade_at_head_does_nothing);
 	tcase_add_test(tc, test_quiet);
@@ -440,6 +455,10 @@ static Suite *upgrade_suite(void)
 	tcase_add_test(tc, test_upgrade_unique_prefix);
 	tcase_add_test(tc, test_upgrade_ambiguous_prefix);
 	tcase_add_test(tc, test_upgrade_unknown_revision);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("concurrency");
+	tcase_add_test(tc, test_concurrent_upgrades);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("branches");

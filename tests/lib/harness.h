@@ -61,6 +61,16 @@ const struct harness_result *harness_retort(const struct harness_run *how,
 const struct harness_result *harness_retortv(const struct harness_run *how,
 					     const char *const *args);
 
+/*
+ * The same in two steps, for runs that overlap: start it, then collect
+ * its result (which harness_wait returns, owned by the harness).  Output
+ * is read only in harness_wait, so keep it under the pipe's 64 KiB.
+ */
+struct harness_proc;
+struct harness_proc *harness_spawn(const struct harness_run *how,
+				   const char *const *args);
+const struct harness_result *harness_wait(struct harness_proc *p);
+
 struct harness_db;
 
 /*

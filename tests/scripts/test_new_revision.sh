@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Tests for scripts/new-revision, in TAP: each case runs the script on a
-# mini project in a temporary directory (versions/meson.build and a few
-# revisions) and checks the file it writes, meson.build, the exit status
-# and the messages.  The generated sources are compiled with the project's
-# plugin_api.h to prove that any message embeds safely.
+# Tests for scripts/new-revision, in TAP: each case runs the script (a
+# wrapper around `retort revision`) on a mini project in a temporary
+# directory (versions/meson.build and a few revisions) and checks the file
+# it writes, meson.build, the exit status and the messages.  The generated
+# sources are compiled with the project's plugin_api.h to prove that any
+# message embeds safely.  RETORT_BIN (set by meson) names the binary the
+# script runs.
 #
 # No set -e: every status is looked at, and a failing check must not stop
 # the others.
@@ -50,11 +52,13 @@ verdict() {
 	fi
 }
 
-# run ARGS...: run new-revision, setting out, err and rc.
+# run ARGS...: run new-revision, setting out, err and rc, and new to the
+# path of the file it generated (Alembic's "Generating PATH ...  done").
 run() {
 	rc=0
 	out=$("$nr" "$@" 2>"$work/stderr") || rc=$?
 	err=$(cat "$work/stderr")
+	new=$(sed -n 's/^Generating \(.*\) \.\.\.  done$/\1/p' <<<"$out")
 }
 
 # The .down_revision value of a source: the id, or NULL.
@@ -138,7 +142,7 @@ run -h
 verdict "-h prints the usage and exits 0" $?
 
 run --sources "$work"
-[[ $rc -eq 2 && $err == *"new-revision: error:"* ]]
+[[ $rc -eq 2 && $err == *"error: a message is required"* ]]
 verdict "a missing -m is a usage error (exit 2)" $?
 
 run -m x --bogus
@@ -149,11 +153,10 @@ verdict "an unknown option is a usage error (exit 2)" $?
 p="$work/p1"
 make_project "$p"
 run -m "Add Portfolios table!" --sources "$p/versions"
-new=$out
 base=$(basename "$new")
 id=${base%%_*}
 [[ $rc -eq 0 && -f $new ]]
-verdict "exits 0 and prints the path" $?
+verdict "exits 0 and prints Alembic's Generating line with the path" $?
 [[ $base =~ ^[0-9a-f]{12}_add_portfolios_table\.c$ ]]
 verdict "the id is 12 hex digits and the name <id>_<slug>.c" $?
 grep -q "\.revision = \"$id\"" "$new"
@@ -174,8 +177,8 @@ fi
 
 # --- --rev-id ---------------------------------------------------------------
 run -m "custom id" --rev-id 003_custom --sources "$p/versions"
-[[ $rc -eq 0 && $(basename "$out") == 003_custom_custom_id.c ]] &&
-	grep -q '\.revision = "003_custom"' "$out"
+[[ $rc -eq 0 && $(basename "$new") == 003_custom_custom_id.c ]] &&
+	grep -q '\.revision = "003_custom"' "$new"
 verdict "--rev-id names the revision and the file" $?
 [[ $(down_of "$p/versions/003_custom_custom_id.c") == "$id" ]]
 verdict "it follows the previous new revision" $?
@@ -200,11 +203,18 @@ verdict "and nothing is written" $?
 
 # --- several heads ------------------------------------------------------------
 run -m "branch" --rev-id ccc --head bbb --sources "$p/versions"
-[[ $rc -eq 0 && $(down_of "$out") == bbb ]]
-verdict "--head builds on the named revision" $?
+[[ $rc -eq 2 && $err == *"Revision bbb is not a head revision; please specify --splice"* ]]
+verdict "--head on a revision that is not a head needs --splice (exit 2)" $?
+[[ $(count_sources "$p/versions") -eq $before ]]
+verdict "and nothing is written" $?
+
+run -m "branch" --rev-id ccc --head bbb --splice --sources "$p/versions"
+[[ $rc -eq 0 && $(down_of "$new") == bbb ]]
+verdict "--head --splice builds on the named revision" $?
 
 run -m "which head" --sources "$p/versions"
-[[ $rc -eq 2 && $err == *"multiple heads: 003_custom ccc"* &&
+[[ $rc -eq 2 && $err == *"Multiple heads are present"* &&
+	$err == *"heads: "*003_custom* && $err == *"heads: "*ccc* &&
 	$err == *"--head"* ]]
 verdict "several heads without --head: exit 2, listing them" $?
 [[ $(count_sources "$p/versions") -eq $((before + 1)) ]]
@@ -215,7 +225,7 @@ run -m "no such head" --head zzz --sources "$p/versions"
 verdict "--head must name an existing revision (exit 2)" $?
 
 run -m "on ccc" --head ccc --sources "$p/versions"
-[[ $rc -eq 0 && $(down_of "$out") == ccc ]]
+[[ $rc -eq 0 && $(down_of "$new") == ccc ]]
 verdict "--head picks one of several heads" $?
 
 # --- a hostile message ----------------------------------------------------------
@@ -225,7 +235,6 @@ marker="$work/pwned"
 msg="Quote \" back\\slash \$(touch $marker) \`touch $marker\` ??/ */ /* tab	x
 second \"line\"\\"
 run -m "$msg" --sources "$p/versions"
-new=$out
 [[ $rc -eq 0 && -f $new ]]
 verdict "a message with quotes, backslashes, \$(...), backticks, */, ??/ and newlines is accepted" $?
 [[ ! -e $marker ]]
@@ -247,7 +256,7 @@ p="$work/p3"
 mkdir -p "$p/versions"
 printf "revision_sources = []\n" >"$p/versions/meson.build"
 run -m "first" --rev-id first --sources "$p/versions"
-[[ $rc -eq 0 && $(down_of "$out") == NULL ]]
+[[ $rc -eq 0 && $(down_of "$new") == NULL ]]
 verdict "with no revisions, down_revision is NULL" $?
 [[ $(cat "$p/versions/meson.build") == "revision_sources = ['first_first.c']" ]]
 verdict "a one-line empty list gets the entry" $?

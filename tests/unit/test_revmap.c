@@ -214,8 +214,9 @@ START_TEST(test_build_branched)
 	char buf[256];
 
 	ck_assert_str_eq(ids(map, &map->order, buf, sizeof(buf)), "a,b,c,d");
-	/* newest first: reverse topological order */
-	ck_assert_str_eq(ids(map, &map->heads, buf, sizeof(buf)), "d,c");
+	/* input order, as Alembic lists them */
+	ck_assert_str_eq(ids(map, &map->heads, buf, sizeof(buf)), "c,d");
+	ck_assert_str_eq(ids(map, &map->real_heads, buf, sizeof(buf)), "c,d");
 	ck_assert_str_eq(ids(map, &map->bases, buf, sizeof(buf)), "a");
 	ck_assert_str_eq(ids(map, &map->revs[0].children, buf, sizeof(buf)),
 			 "b,c");
@@ -245,7 +246,7 @@ START_TEST(test_build_two_bases)
 	char buf[256];
 
 	ck_assert_str_eq(ids(map, &map->bases, buf, sizeof(buf)), "a,x");
-	ck_assert_str_eq(ids(map, &map->heads, buf, sizeof(buf)), "y,b");
+	ck_assert_str_eq(ids(map, &map->heads, buf, sizeof(buf)), "b,y");
 	ck_assert_str_eq(ids(map, &map->order, buf, sizeof(buf)), "a,b,x,y");
 	revmap_free(map);
 }
@@ -273,8 +274,10 @@ START_TEST(test_build_depends_on)
 			 "b");
 	/* dependencies come first: b (input 3) before y (input 2) */
 	ck_assert_str_eq(ids(map, &map->order, buf, sizeof(buf)), "a,x,b,y");
-	/* a dependency is still a head if nothing has it as down_revision */
+	/* a dependency is still a head if nothing has it as down_revision,
+	 * but not a real head */
 	ck_assert_str_eq(ids(map, &map->heads, buf, sizeof(buf)), "y,b");
+	ck_assert_str_eq(ids(map, &map->real_heads, buf, sizeof(buf)), "y");
 	ck_assert_str_eq(ids(map, &map->bases, buf, sizeof(buf)), "a,x");
 	revmap_free(map);
 }
@@ -296,7 +299,7 @@ START_TEST(test_build_spaces_and_tiebreak)
 	ck_assert_str_eq(ids(map, &map->revs[3].parents, buf, sizeof(buf)),
 			 "y,x");
 	ck_assert_str_eq(ids(map, &map->order, buf, sizeof(buf)), "z,y,x,w,v");
-	ck_assert_str_eq(ids(map, &map->heads, buf, sizeof(buf)), "v,w");
+	ck_assert_str_eq(ids(map, &map->heads, buf, sizeof(buf)), "w,v");
 	ck_assert_str_eq(ids(map, &map->bases, buf, sizeof(buf)), "z,v");
 	ck_assert_uint_eq(map->revs[4].nlabels, 2);
 	ck_assert_str_eq(map->revs[4].labels[1], "two");
@@ -320,7 +323,7 @@ START_TEST(test_build_wide_tiebreak)
 	ck_assert_str_eq(ids(map, &map->order, buf, sizeof(buf)),
 			 "z1,r,c9,c8,c7,c6,c5,c4,c3,c2,c1,z2,z3");
 	ck_assert_str_eq(ids(map, &map->heads, buf, sizeof(buf)),
-			 "z3,z2,c1,c2,c3,c4,c5,c6,c7,c8,c9,z1");
+			 "z1,c9,c8,c7,c6,c5,c4,c3,c2,c1,z2,z3");
 	revmap_free(map);
 }
 END_TEST
@@ -608,7 +611,12 @@ static const struct resolve_case resolve_cases[] = {
 	{ G_LINEAR, "b3d8", "head", "c4c7", NULL, NULL },
 	{ G_LINEAR, NULL, "a2e9", "a2e9", NULL, NULL },
 	{ G_LINEAR, NULL, "b3", "b3d8", NULL, NULL },
-	{ G_LINEAR, NULL, "c", "c4c7", NULL, NULL },
+	/* a prefix matches labels too: "c" starts c4c7 and core */
+	{ G_LINEAR, NULL, "c", NULL,
+	  "Multiple revisions start with 'c': c4c7, core",
+	  "core: versions/a1f0.c" },
+	{ G_LINEAR, NULL, "c4", "c4c7", NULL, NULL },
+	{ G_LINEAR, NULL, "cor", "a1f0", NULL, NULL },
 	{ G_LINEAR, NULL, "a", NULL,
 	  "Multiple revisions start with 'a': a1f0, a2e9",
 	  "a2e9: versions/a2e9.c" },
@@ -630,11 +638,12 @@ static const struct resolve_case resolve_cases[] = {
 	{ G_LINEAR, "b3d8", "-2", "a1f0", NULL, NULL },
 	{ G_LINEAR, "b3d8", "-3", "", NULL, NULL },
 	{ G_LINEAR, "b3d8", "-4", NULL,
-	  "Relative revision -4 didn't produce 4 migrations",
-	  "stopped at base after 3 step(s)" },
+	  "Relative revision -4 didn't produce 4 migrations", "past base" },
 	{ G_LINEAR, "b3d8", "+2", NULL,
 	  "Relative revision +2 didn't produce 2 migrations",
-	  "stopped at c4c7 after 1 step(s)" },
+	  "ran past the last head" },
+	{ G_LINEAR, "b3d8", "+0", NULL, "cannot upgrade to '+0'",
+	  "Relative revision +0 didn't produce 0 migrations" },
 	{ G_LINEAR, "b3d8", "+99999999999999999999999", NULL,
 	  "didn't produce 99999999999999999999999 migrations", NULL },
 	{ G_LINEAR, "", "+1", "a1f0", NULL, NULL },
@@ -659,8 +668,14 @@ static const struct resolve_case resolve_cases[] = {
 	{ G_LINEAR, NULL, "base+4", "c4c7", NULL, NULL },
 	{ G_LINEAR, NULL, "base+5", NULL,
 	  "Relative revision base+5 didn't produce 5 migrations", NULL },
-	{ G_LINEAR, NULL, "base-1", NULL,
-	  "Relative revision base-1 didn't produce 1 migrations", NULL },
+	/* Alembic walks down from above the heads */
+	{ G_LINEAR, NULL, "base-1", "c4c7", NULL, NULL },
+	{ G_LINEAR, NULL, "a2e9+0", "a2e9", NULL, NULL },
+	{ G_LINEAR, NULL, "core@+1", NULL,
+	  "relative target 'core@+1' needs the database's current revision",
+	  NULL },
+	{ G_LINEAR, "a2e9", "core@+1", "b3d8", NULL, NULL },
+	{ G_LINEAR, "", "core@+2", "a2e9", NULL, NULL },
 	{ G_LINEAR, NULL, "core@head-2", "a2e9", NULL, NULL },
 	{ G_LINEAR, NULL, "1x+2", NULL,
 	  "Can't locate revision identified by '1x'", NULL },
@@ -668,8 +683,7 @@ static const struct resolve_case resolve_cases[] = {
 	  NULL },
 	/* malformed */
 	{ G_LINEAR, "b3d8", "", NULL, "malformed target ''", NULL },
-	{ G_LINEAR, "b3d8", "+0", NULL, "malformed target '+0'", "at least 1" },
-	{ G_LINEAR, "b3d8", "-00", NULL, "malformed target '-00'", NULL },
+	{ G_LINEAR, "b3d8", "+1x", NULL, "malformed target '+1x'", NULL },
 	{ G_LINEAR, "b3d8", "+", NULL, "malformed target '+'", NULL },
 	{ G_LINEAR, "b3d8", "-", NULL, "malformed target '-'", NULL },
 	{ G_LINEAR, "b3d8", "+2x", NULL, "malformed target '+2x'", NULL },
@@ -680,22 +694,24 @@ static const struct resolve_case resolve_cases[] = {
 	{ G_LINEAR, "b3d8", "head ", NULL, "malformed target 'head '", NULL },
 	{ G_LINEAR, "b3d8", " head", NULL, "malformed target", NULL },
 	{ G_LINEAR, "b3d8", "a1f0,a2e9", NULL, "malformed target", NULL },
-	{ G_LINEAR, "b3d8", "@head", NULL, "malformed target '@head'", NULL },
+	/* Alembic reads an empty label as none */
+	{ G_LINEAR, "b3d8", "@head", "c4c7", NULL, NULL },
+	{ G_LINEAR, "b3d8", "@+1", NULL, "malformed target '@+1'", NULL },
 	{ G_LINEAR, "b3d8", "core@", NULL, "malformed target 'core@'", NULL },
-	{ G_LINEAR, "b3d8", "core@+1", NULL, "malformed target", NULL },
+	{ G_LINEAR, "b3d8", "a2e9@", NULL, "malformed target 'a2e9@'", NULL },
 	{ G_LINEAR, "b3d8", "a@b@c", NULL, "malformed target 'a@b@c'",
 	  "at most one '@'" },
 	/* a branch point */
 	{ G_BRANCHED, NULL, "head", NULL,
 	  "Multiple head revisions are present for given argument 'head'; please specify a specific target revision, '<branchname>@head' to narrow to a specific head, or 'heads' for all heads",
-	  "heads: d, c" },
-	{ G_BRANCHED, NULL, "heads", "d,c", NULL, NULL },
+	  "heads: c, d" },
+	{ G_BRANCHED, NULL, "heads", "c,d", NULL, NULL },
 	{ G_BRANCHED, NULL, "feat@head", "c", NULL, NULL },
 	{ G_BRANCHED, NULL, "main@head", "d", NULL, NULL },
 	{ G_BRANCHED, NULL, "a@head", NULL,
 	  "Multiple head revisions are present for given argument 'a@head'",
-	  "heads: d, c" },
-	{ G_BRANCHED, NULL, "a@heads", "d,c", NULL, NULL },
+	  "heads: c, d" },
+	{ G_BRANCHED, NULL, "a@heads", "c,d", NULL, NULL },
 	{ G_BRANCHED, NULL, "feat@base", "", NULL, NULL },
 	{ G_BRANCHED, NULL, "feat", "c", NULL, NULL },
 	{ G_BRANCHED, NULL, "main@d", "d", NULL, NULL },
@@ -708,12 +724,14 @@ static const struct resolve_case resolve_cases[] = {
 	{ G_BRANCHED, NULL, "head-1", NULL,
 	  "Multiple head revisions are present", NULL },
 	{ G_BRANCHED, NULL, "heads-1", NULL,
-	  "relative target 'heads-1' needs a single revision to step from",
-	  "d, c" },
+	  "Multiple head revisions are present for given argument 'heads-1'",
+	  "c, d" },
 	{ G_BRANCHED, NULL, "feat@head-1", "a", NULL, NULL },
 	{ G_BRANCHED, "d,c", "+1", NULL,
-	  "upgrade +1 from multiple heads is ambiguous",
-	  "current heads: d, c" },
+	  "Ambiguous upgrade from multiple current revisions",
+	  "current revisions: d, c" },
+	{ G_BRANCHED, "d,c", "main@-1", "b", NULL, NULL },
+	{ G_BRANCHED, "b", "feat@+1", "c", NULL, NULL },
 	{ G_BRANCHED, "d,c", "-1", NULL,
 	  "downgrade -1 from multiple heads is ambiguous",
 	  "current heads: d, c" },
@@ -734,7 +752,7 @@ static const struct resolve_case resolve_cases[] = {
 	{ G_BASES, NULL, "other@head", "y", NULL, NULL },
 	{ G_BASES, NULL, "other", "x", NULL, NULL },
 	{ G_BASES, NULL, "head", NULL, "Multiple head revisions",
-	  "heads: y, b" },
+	  "heads: b, y" },
 	/* a dependency is not a parent for walks */
 	{ G_DEPS, NULL, "x-1", "", NULL, NULL },
 	{ G_DEPS, NULL, "b+1", NULL,
@@ -819,18 +837,24 @@ static const struct plan_case plan_cases[] = {
 	{ G_CHAIN, "b", DOWN, "+1", NULL, "cannot downgrade to '+1'" },
 	{ G_CHAIN, "b", DOWN, "a+1", "", NULL },
 	/* a branch point: a -> b -> d, a -> c */
-	{ G_BRANCHED, "", UP, "heads", "a(+a) b(-a+b) c(+c) d(-b+d)", NULL },
+	/* Alembic's order: each line of history in turn, heads in input
+	 * order walked down, then run backwards */
+	{ G_BRANCHED, "", UP, "heads", "a(+a) b(-a+b) d(-b+d) c(+c)", NULL },
 	{ G_BRANCHED, "", UP, "feat@head", "a(+a) c(-a+c)", NULL },
 	{ G_BRANCHED, "c", UP, "main@head", "b(+b) d(-b+d)", NULL },
 	{ G_BRANCHED, "c", UP, "d", "b(+b) d(-b+d)", NULL },
 	{ G_BRANCHED, "", UP, "head", NULL,
 	  "Multiple head revisions are present for given argument 'head'" },
-	{ G_BRANCHED, "d,c", DOWN, "a", "d(-d+b) c(-c) b(-b+a)", NULL },
+	{ G_BRANCHED, "d,c", DOWN, "a", "c(-c) d(-d+b) b(-b+a)", NULL },
 	{ G_BRANCHED, "d,c", DOWN, "b", "d(-d+b)", NULL },
-	{ G_BRANCHED, "d,c", DOWN, "base", "d(-d+b) c(-c) b(-b+a) a(-a)",
+	{ G_BRANCHED, "d,c", DOWN, "base", "c(-c) d(-d+b) b(-b+a) a(-a)",
 	  NULL },
-	{ G_BRANCHED, "d,c", DOWN, "feat@base", "d(-d+b) c(-c) b(-b+a) a(-a)",
+	{ G_BRANCHED, "d,c", DOWN, "feat@base", "c(-c) d(-d+b) b(-b+a) a(-a)",
 	  NULL },
+	/* a label narrows a target with several children to its line */
+	{ G_BRANCHED, "d,c", DOWN, "feat@a", "c(-c)", NULL },
+	{ G_BRANCHED, "d,c", DOWN, "main@a", "d(-d+b) b(-b)", NULL },
+	{ G_BRANCHED, "d,c", DOWN, "feat@-1", "c(-c)", NULL },
 	{ G_BRANCHED, "d,c", DOWN, "main@head-1", "d(-d+b)", NULL },
 	{ G_BRANCHED, "d,c", DOWN, "-1", NULL,
 	  "downgrade -1 from multiple heads is ambiguous" },
@@ -839,21 +863,21 @@ static const struct plan_case plan_cases[] = {
 	{ G_BRANCHED, "b", DOWN, "c", NULL,
 	  "Destination c is not a valid downgrade target" },
 	/* a merge point: m merges b and c */
-	{ G_MERGED, "", UP, "head", "a(+a) b(-a+b) c(+c) m(-b-c+m) n(-m+n)",
+	{ G_MERGED, "", UP, "head", "a(+a) c(-a+c) b(+b) m(-b-c+m) n(-m+n)",
 	  NULL },
 	{ G_MERGED, "b,c", UP, "m", "m(-b-c+m)", NULL },
 	{ G_MERGED, "b", UP, "m", "c(+c) m(-b-c+m)", NULL },
-	{ G_MERGED, "n", DOWN, "a", "n(-n+m) m(-m+b+c) c(-c) b(-b+a)", NULL },
+	{ G_MERGED, "n", DOWN, "a", "n(-n+m) m(-m+b+c) b(-b) c(-c+a)", NULL },
 	{ G_MERGED, "n", DOWN, "b", "n(-n+m) m(-m+b+c)", NULL },
 	{ G_MERGED, "n", DOWN, "-2", NULL,
 	  "Ambiguous walk: revision m is a merge point" },
 	/* two bases: downgrading one history leaves the other */
-	{ G_BASES, "", UP, "heads", "a(+a) b(-a+b) x(+x) y(-x+y)", NULL },
+	{ G_BASES, "", UP, "heads", "x(+x) y(-x+y) a(+a) b(-a+b)", NULL },
 	{ G_BASES, "b", UP, "other@head", "x(+x) y(-x+y)", NULL },
 	{ G_BASES, "b,y", DOWN, "a", "b(-b+a)", NULL },
 	{ G_BASES, "b,y", DOWN, "other@base", "y(-y+x) x(-x)", NULL },
 	{ G_BASES, "b,y", DOWN, "x", "y(-y+x)", NULL },
-	{ G_BASES, "b,y", DOWN, "base", "y(-y+x) x(-x) b(-b+a) a(-a)", NULL },
+	{ G_BASES, "b,y", DOWN, "base", "b(-b+a) a(-a) y(-y+x) x(-x)", NULL },
 	{ G_BASES, "b,y", DOWN, "nope@base", NULL,
 	  "Can't locate revision identified by 'nope'" },
 	/* x depends on b: a dependency keeps no row of its own */
@@ -861,9 +885,12 @@ static const struct plan_case plan_cases[] = {
 	{ G_DEPS, "a", UP, "x", "b(-a+b) x(-b+x)", NULL },
 	{ G_DEPS, "b", UP, "heads", "x(-b+x) y(-x+y)", NULL },
 	{ G_DEPS, "y", DOWN, "x", "y(-y+x)", NULL },
-	{ G_DEPS, "y", DOWN, "b", "y(-y+x) x(-x+b)", NULL },
+	/* b has no child: nothing grows from it, as Alembic reads it */
+	{ G_DEPS, "y", DOWN, "b", NULL,
+	  "Destination b is not a valid downgrade target" },
 	{ G_DEPS, "y", DOWN, "a", "y(-y+x) x(-x+b) b(-b+a)", NULL },
-	{ G_DEPS, "y", DOWN, "-2", "y(-y+x) x(-x+b) b(-b+a) a(-a)", NULL },
+	/* y-2 is base, narrowed to y's line: x's base */
+	{ G_DEPS, "y", DOWN, "-2", "y(-y+x) x(-x+b)", NULL },
 	{ G_DEPS, "y", DOWN, "base", "y(-y+x) x(-x+b) b(-b+a) a(-a)", NULL },
 };
 
@@ -917,6 +944,356 @@ START_TEST(test_plan_null_state)
 		  err);
 	ck_assert_uint_eq(plan.n, 0);
 	plan_release(&plan);
+	revmap_free(map);
+}
+END_TEST
+
+/* ---- real heads, effective heads and branch labels ---- */
+
+START_TEST(test_real_heads)
+{
+	struct revmap *map = build_graph(G_DEPS);
+	char buf[256];
+
+	/* b is a head by down_revision, but x depends on it */
+	ck_assert(revmap_is_head(map, find(map, "b")));
+	ck_assert(!revmap_is_real_head(map, find(map, "b")));
+	ck_assert(revmap_is_real_head(map, find(map, "y")));
+	ck_assert(!revmap_is_real_head(map, find(map, "x")));
+	ck_assert(!revmap_is_real_head(map, 99));
+	ck_assert_str_eq(ids(map, &map->real_heads, buf, sizeof(buf)), "y");
+	revmap_free(map);
+}
+END_TEST
+
+/* Where Alembic applies each revision's branch labels. */
+static const struct revision_meta labelled[] = {
+	REV("a", NULL),
+	REVX("b", "a", "lb", NULL),
+	REV("c", "b"),
+	REVX("d", "c", "ld", NULL),
+	REV("e", "d"),
+	REV("f", "a"),
+	REVX("g", "f", "lg", NULL),
+	REV("h", "g"),
+	REV("i", "g"),
+};
+
+struct label_case {
+	const char *rev;
+	const char *owners; /* the revisions whose labels apply */
+};
+
+static const struct label_case label_cases[] = {
+	/* a single line above b: lb spreads down to a, the branch point */
+	{ "a", "" },	{ "b", "b,d" }, { "c", "b,d" },
+	{ "d", "b,d" }, { "e", "b,d" }, { "f", "" },
+	{ "g", "g" },	{ "h", "g" },	{ "i", "g" },
+};
+
+START_TEST(test_label_revs)
+{
+	const struct label_case *c = &label_cases[_i];
+	struct revmap *map = build_ok(labelled, N(labelled));
+	char buf[256];
+
+	ck_assert_str_eq(ids(map, &map->revs[find(map, c->rev)].label_revs, buf,
+			     sizeof(buf)),
+			 c->owners);
+	revmap_free(map);
+}
+END_TEST
+
+/* ---- revmap_lookup ---- */
+
+struct lookup_case {
+	enum graph graph;
+	const char *symbol;
+	const char *want; /* or NULL for an error */
+	const char *msg;
+};
+
+static const struct lookup_case lookup_cases[] = {
+	{ G_LINEAR, "b3d8", "b3d8", NULL },
+	{ G_LINEAR, "b3", "b3d8", NULL },
+	{ G_LINEAR, "core", "a1f0", NULL },
+	{ G_LINEAR, "heads", "c4c7", NULL },
+	{ G_LINEAR, "base", "", NULL },
+	{ G_LINEAR, "-1", "b3d8", NULL },
+	{ G_LINEAR, "core@-2", "a2e9", NULL },
+	{ G_LINEAR, "-4", NULL, "'-4' walks past base" },
+	{ G_LINEAR, "b3d8+1", NULL, "Can't locate revision identified by" },
+	{ G_LINEAR, "zz", NULL, "Can't locate revision identified by 'zz'" },
+	{ G_BRANCHED, "heads", "c,d", NULL },
+	{ G_BRANCHED, "head", NULL, "Multiple head revisions" },
+	{ G_BRANCHED, "feat@head", "c", NULL },
+	{ G_BRANCHED, "main@heads", "d", NULL },
+	{ G_BRANCHED, "feat@d", NULL, "Revision d is not a member of branch" },
+	{ G_BRANCHED, "-1", "a,b", NULL },
+	{ G_DEPS, "heads", "y", NULL },
+	{ G_DEPS, "head", NULL, "Multiple head revisions" },
+	{ G_BASES, "other@base", "", NULL },
+	{ G_BASES, "nolabel@base", "", NULL },
+};
+
+START_TEST(test_lookup_table)
+{
+	const struct lookup_case *c = &lookup_cases[_i];
+	struct revmap *map = build_graph(c->graph);
+	struct revlist out = { (size_t *)1, 99 };
+	struct retort_error err;
+	char buf[256];
+	int rc;
+
+	error_clear(&err);
+	rc = revmap_lookup(map, c->symbol, &out, &err);
+	if (c->want != NULL) {
+		ck_assert_msg(rc == 0, "'%s' failed: %s", c->symbol, err.msg);
+		ck_assert_str_eq(ids(map, &out, buf, sizeof(buf)), c->want);
+	} else {
+		ck_assert_msg(rc == -1, "'%s' named %s", c->symbol,
+			      ids(map, &out, buf, sizeof(buf)));
+		assert_error(&err, c->msg, NULL);
+		ck_assert_ptr_null(out.items);
+	}
+	revlist_release(&out);
+	revmap_free(map);
+}
+END_TEST
+
+/* ---- revmap_current ---- */
+
+struct current_case {
+	enum graph graph;
+	const char *rows;
+	const char *want;
+};
+
+static const struct current_case current_cases[] = {
+	{ G_CHAIN, "", "" },
+	{ G_CHAIN, "c", "c" },
+	{ G_BRANCHED, "d,c", "c,d" },
+	/* b stays listed: x depends on it but is not its child */
+	{ G_DEPS, "y", "b,y" },
+	{ G_DEPS, "x", "b,x" },
+	{ G_MERGED, "n", "n" },
+};
+
+START_TEST(test_current_table)
+{
+	const struct current_case *c = &current_cases[_i];
+	struct revmap *map = build_graph(c->graph);
+	struct revstate st;
+	struct revlist out;
+	struct retort_error err;
+	char buf[256];
+
+	state_of(map, c->rows, &st);
+	error_clear(&err);
+	assert_ok(revmap_current(map, &st, &out, &err), err);
+	ck_assert_str_eq(ids(map, &out, buf, sizeof(buf)), c->want);
+	revlist_release(&out);
+	revstate_release(&st);
+	revmap_free(map);
+}
+END_TEST
+
+/* ---- revmap_history ---- */
+
+struct history_case {
+	enum graph graph;
+	const char *rows; /* NULL: the database was not read */
+	const char *range;
+	const char *want; /* or NULL for an error */
+	const char *msg;
+};
+
+static const struct history_case history_cases[] = {
+	{ G_CHAIN, NULL, NULL, "d,c,b,a", NULL },
+	{ G_CHAIN, NULL, "b:c", "c,b", NULL },
+	{ G_CHAIN, NULL, ":b", "b,a", NULL },
+	{ G_CHAIN, NULL, "c:", "d,c", NULL },
+	{ G_CHAIN, NULL, " b:heads ", "d,c,b", NULL },
+	{ G_CHAIN, NULL, "base:head", "d,c,b,a", NULL },
+	{ G_CHAIN, NULL, "b:+1", "c,b", NULL },
+	{ G_CHAIN, NULL, "-1:", "d,c", NULL },
+	{ G_CHAIN, NULL, "c:b", NULL,
+	  "Requested range c:b does not refer to ancestor/descendant revisions along the same branch" },
+	{ G_CHAIN, NULL, "b", NULL,
+	  "History range requires [start]:[end], [start]:, or :[end]" },
+	{ G_CHAIN, NULL, "a:b:c", NULL, "History range requires" },
+	{ G_CHAIN, NULL, "current:", NULL, "needs the database" },
+	{ G_CHAIN, "b", "current:", "d,c,b", NULL },
+	{ G_CHAIN, "b", ":current", "b,a", NULL },
+	/* an empty database: Alembic reads "current" as the open end */
+	{ G_CHAIN, "", ":current", "d,c,b,a", NULL },
+	{ G_CHAIN, NULL, "zz:", NULL, "Can't locate revision identified by" },
+	/* Alembic's order: each head's line in input order */
+	{ G_BRANCHED, NULL, NULL, "c,d,b,a", NULL },
+	{ G_BRANCHED, NULL, "b:", "d,b", NULL },
+	{ G_MERGED, NULL, NULL, "n,m,b,c,a", NULL },
+	{ G_BASES, NULL, NULL, "b,a,y,x", NULL },
+	{ G_BASES, NULL, "other@base:", "y,x", NULL },
+	{ G_DEPS, NULL, NULL, "y,x,b,a", NULL },
+};
+
+START_TEST(test_history_table)
+{
+	const struct history_case *c = &history_cases[_i];
+	struct revmap *map = build_graph(c->graph);
+	struct revstate st = { NULL, { NULL, 0 } };
+	struct revlist out = { (size_t *)1, 99 };
+	struct retort_error err;
+	char buf[256];
+	int rc;
+
+	if (c->rows != NULL)
+		state_of(map, c->rows, &st);
+	error_clear(&err);
+	rc = revmap_history(map, c->range, c->rows ? &st.rows : NULL, &out,
+			    &err);
+	if (c->want != NULL) {
+		ck_assert_msg(rc == 0, "'%s' failed: %s [%s]", c->range,
+			      err.msg, err.detail);
+		ck_assert_str_eq(ids(map, &out, buf, sizeof(buf)), c->want);
+	} else {
+		ck_assert_msg(rc == -1, "'%s' walked %s", c->range,
+			      ids(map, &out, buf, sizeof(buf)));
+		assert_error(&err, c->msg, NULL);
+		ck_assert_ptr_null(out.items);
+	}
+	revlist_release(&out);
+	revstate_release(&st);
+	revmap_free(map);
+}
+END_TEST
+
+START_TEST(test_range_needs_current)
+{
+	ck_assert(revmap_range_needs_current("current:"));
+	ck_assert(revmap_range_needs_current(" base:current "));
+	ck_assert(!revmap_range_needs_current("base:heads"));
+	ck_assert(!revmap_range_needs_current("currently:"));
+	ck_assert(!revmap_range_needs_current("current"));
+	ck_assert(!revmap_range_needs_current(NULL));
+}
+END_TEST
+
+START_TEST(test_history_not_ancestor_detail)
+{
+	struct revmap *map = build_graph(G_BRANCHED);
+	struct revlist out;
+	struct retort_error err;
+
+	error_clear(&err);
+	ck_assert_int_eq(revmap_history(map, "c:d", NULL, &out, &err), -1);
+	assert_error(&err, "Requested range c:d",
+		     "Revision c is not an ancestor of revision d");
+	revmap_free(map);
+}
+END_TEST
+
+/* ---- revmap_stamp ---- */
+
+struct stamp_case {
+	enum graph graph;
+	const char *rows;
+	const char *targets; /* comma-separated, "" for none */
+	const char *want;    /* "from>to" per step, then "| rows", or NULL */
+	const char *msg;
+};
+
+static const struct stamp_case stamp_cases[] = {
+	{ G_CHAIN, "", "c", ">c | c", NULL },
+	{ G_CHAIN, "c", "a", "c>a | a", NULL },
+	{ G_CHAIN, "a", "d", "a>d | d", NULL },
+	{ G_CHAIN, "b", "b", " | b", NULL },
+	{ G_CHAIN, "c", "base", "c> | ", NULL },
+	{ G_CHAIN, "c", "", "c> | ", NULL },
+	{ G_CHAIN, "c", "heads", "c>d | d", NULL },
+	/* both targets move the row a: the second finds it gone and adds
+	 * a branch, as Alembic's HeadMaintainer does */
+	{ G_BRANCHED, "a", "b,c", "a>b a>c | b,c", NULL },
+	/* the second target moves a row the first already moved away:
+	 * Alembic's HeadMaintainer fails, and so does retort */
+	{ G_CHAIN, "b", "c,a", NULL, "stamp targets conflict" },
+	{ G_BRANCHED, "", "b,c", ">b >c | b,c", NULL },
+	{ G_BRANCHED, "d", "feat@head", ">c | c,d", NULL },
+	{ G_BRANCHED, "d,c", "main@base", "d> | c", NULL },
+	{ G_BRANCHED, "d,c", "heads", " | c,d", NULL },
+	{ G_MERGED, "b,c", "n", "b,c>n | n", NULL },
+	{ G_MERGED, "n", "b", "n>b | b", NULL },
+	{ G_DEPS, "b", "x", "b>x | x", NULL },
+	{ G_DEPS, "", "zz", NULL, "Can't locate revision identified by 'zz'" },
+	{ G_LINEAR, "", "-4", NULL, "walks down to base" },
+};
+
+static const char *stamp_str(const struct revmap *map,
+			     const struct revstate *st,
+			     const struct stamp_plan *p, char *buf, size_t size)
+{
+	bool row[16] = { false };
+	size_t used = 0;
+	char ids_buf[64];
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < st->rows.n; k++)
+		row[st->rows.items[k]] = true;
+	for (size_t k = 0; k < p->n && used < size; k++) {
+		const struct stamp_step *s = &p->steps[k];
+
+		used += (size_t)snprintf(
+			buf + used, size - used, "%s%s>", k ? " " : "",
+			ids(map, &s->from, ids_buf, sizeof(ids_buf)));
+		used += (size_t)snprintf(
+			buf + used, size - used, "%s",
+			ids(map, &s->to, ids_buf, sizeof(ids_buf)));
+		for (size_t i = 0; i < s->remove.n; i++)
+			row[s->remove.items[i]] = false;
+		for (size_t i = 0; i < s->insert.n; i++)
+			row[s->insert.items[i]] = true;
+	}
+	if (used < size)
+		used += (size_t)snprintf(buf + used, size - used, " | ");
+	for (size_t r = 0, first = 1; r < map->n && used < size; r++)
+		if (row[r])
+			used += (size_t)snprintf(buf + used, size - used,
+						 "%s%s", first-- ? "" : ",",
+						 map->revs[r].meta->id);
+	return buf;
+}
+
+START_TEST(test_stamp_table)
+{
+	const struct stamp_case *c = &stamp_cases[_i];
+	struct revmap *map = build_graph(c->graph);
+	struct revstate st;
+	struct stamp_plan plan = { (struct stamp_step *)1, 99 };
+	struct retort_error err;
+	char copy[64], buf[256];
+	const char *tv[8];
+	size_t nt = 0;
+	int rc;
+
+	state_of(map, c->rows, &st);
+	snprintf(copy, sizeof(copy), "%s", c->targets);
+	for (char *t = strtok(copy, ","); t != NULL && nt < N(tv);
+	     t = strtok(NULL, ","))
+		tv[nt++] = t;
+	error_clear(&err);
+	rc = revmap_stamp(map, &st.rows, tv, nt, &plan, &err);
+	if (c->want != NULL) {
+		ck_assert_msg(rc == 0, "'%s' failed: %s", c->targets, err.msg);
+		ck_assert_str_eq(stamp_str(map, &st, &plan, buf, sizeof(buf)),
+				 c->want);
+	} else {
+		ck_assert_msg(rc == -1, "'%s' stamped", c->targets);
+		assert_error(&err, c->msg, NULL);
+		ck_assert_uint_eq(plan.n, 0);
+		ck_assert_ptr_null(plan.steps);
+	}
+	stamp_plan_release(&plan);
+	revstate_release(&st);
 	revmap_free(map);
 }
 END_TEST
@@ -1079,6 +1456,29 @@ static Suite *revmap_suite(void)
 	tc = tcase_create("revmap_plan");
 	tcase_add_loop_test(tc, test_plan_table, 0, N(plan_cases));
 	tcase_add_test(tc, test_plan_null_state);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("real_heads");
+	tcase_add_test(tc, test_real_heads);
+	tcase_add_loop_test(tc, test_label_revs, 0, N(label_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revmap_lookup");
+	tcase_add_loop_test(tc, test_lookup_table, 0, N(lookup_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revmap_current");
+	tcase_add_loop_test(tc, test_current_table, 0, N(current_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revmap_history");
+	tcase_add_loop_test(tc, test_history_table, 0, N(history_cases));
+	tcase_add_test(tc, test_range_needs_current);
+	tcase_add_test(tc, test_history_not_ancestor_detail);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revmap_stamp");
+	tcase_add_loop_test(tc, test_stamp_table, 0, N(stamp_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("scale");

@@ -1,0 +1,19 @@
+CREATE TABLE users (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    session_id varchar(255) NOT NULL,
+    connected_at timestamptz NOT NULL DEFAULT now(),
+    last_active_at timestamptz NOT NULL DEFAULT now(),
+    metadata_ jsonb
+);
+CREATE UNIQUE INDEX ix_users_session_id ON users (session_id);
+
+CREATE TABLE events (
+    id integer PRIMARY KEY,
+    kind text,
+    amount integer DEFAULT 0,
+    label varchar(10),
+    note varchar(40) NOT NULL DEFAULT 'n',
+    happened date,
+    payload text,
+    old_flag boolean
+);

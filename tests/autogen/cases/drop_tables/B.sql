@@ -1,0 +1,2 @@
+CREATE TABLE keeper (id integer PRIMARY KEY, parent_id integer);
+CREATE TABLE new_name (id integer PRIMARY KEY, v text);

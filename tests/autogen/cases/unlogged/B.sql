@@ -1,0 +1,3 @@
+CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text);
+CREATE TABLE scratch (k text);
+CREATE UNLOGGED TABLE fresh (k text);

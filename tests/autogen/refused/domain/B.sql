@@ -1,0 +1,1 @@
+CREATE DOMAIN posint AS integer CHECK (VALUE > 0);

@@ -1,0 +1,1 @@
+CREATE TABLE p (d date) PARTITION BY RANGE (d);

@@ -1,0 +1,467 @@
+/*
+ * Integration: `retort revision --autogenerate` and `retort check --schema`
+ * against a real PostgreSQL.
+ *
+ * Each schema pair cases/<name>/{A,B}.sql is round-tripped: load A, see
+ * that A against A is "No changes detected", declare B, generate, build
+ * (plain cc, no -Werror: the #warning lines must show), upgrade: the
+ * database then has B's schema by retort's catalog comparison and by
+ * pg_dump; downgrade: A's again.  cases/<name>/expect says what the
+ * sources must hold ("has TEXT", "lacks TEXT", "files N", "downgrade
+ * irreversible").  Each refused/<name> pair must fail loudly, naming the
+ * object.  The shadow database must be gone after success, failure and
+ * SIGINT/SIGTERM.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "roundtrip.h"
+
+#define MAX_CASES 64
+
+static char *case_names[MAX_CASES], *refused_names[MAX_CASES];
+static int ncases, nrefused;
+
+static const char *cases_dir(void)
+{
+	const char *d = getenv("RETORT_AUTOGEN_CASES");
+
+	return d ? d : "tests/autogen";
+}
+
+static const char *case_file(const char *kind, const char *name,
+			     const char *file)
+{
+	return harness_fmt("%s/%s/%s/%s", cases_dir(), kind, name, file);
+}
+
+/* ---- expectations ---- */
+
+struct expect {
+	int files; /* -1: any */
+	bool irreversible;
+};
+
+/*
+ * The sources with each statement's string literal pieces joined, so that
+ * expectations can name SQL whatever the line breaks.
+ */
+static const char *joined(const char *sources)
+{
+	static const char piece[] = "\"\n\t\t\t     \"";
+	char *s = strdup(sources), *p;
+	const char *out;
+
+	while ((p = strstr(s, piece)) != NULL)
+		memmove(p, p + strlen(piece), strlen(p + strlen(piece)) + 1);
+	out = harness_fmt("%s", s);
+	free(s);
+	return out;
+}
+
+static void expect_text(const char *sources, const char *needle, bool want)
+{
+	bool has = strstr(sources, needle) != NULL;
+
+	if (has != want)
+		fprintf(stderr, "# sources:\n%s\n", sources);
+	ck_assert_msg(has == want, "the sources %s \"%s\"",
+		      want ? "lack" : "hold", needle);
+}
+
+/* Check the sources against cases/<name>/expect; return its verdicts. */
+static struct expect check_expect(const char *name, const char *sources)
+{
+	const char *text = rt_read(case_file("cases", name, "expect"));
+	struct expect e = { -1, false };
+	char *copy = strdup(text ? text : ""), *save = NULL;
+
+	for (char *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(l, "has ", 4) == 0)
+			expect_text(sources, l + 4, true);
+		else if (strncmp(l, "lacks ", 6) == 0)
+			expect_text(sources, l + 6, false);
+		else if (strncmp(l, "files ", 6) == 0)
+			e.files = atoi(l + 6);
+		else if (strcmp(l, "downgrade irreversible") == 0)
+			e.irreversible = true;
+	}
+	free(copy);
+	return e;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* ---- the round trip ---- */
+
+static void assert_no_changes(const struct project *p)
+{
+	const struct harness_result *r = rt_retort(
+		p, "revision", "--autogenerate", "-m", "again", NULL);
+
+	assert_ok(r);
+	assert_str_eq(r->out, "No changes detected\n");
+	assert_ok(rt_retort(p, "check", "--schema", NULL));
+}
+
+/* Generate A -> B and check what was written. */
+static struct expect generate(const struct project *p, const char *name)
+{
+	const struct harness_result *r;
+	const char *sources, *log, *meson;
+	struct expect e;
+	int n;
+
+	r = rt_retort(p, "check", "--schema", NULL);
+	assert_exit(r, 1);
+	assert_contains(r->out, "The database differs from db/schema.sql:");
+	r = rt_retort(p, "revision", "--autogenerate", "-m", "to B", NULL);
+	assert_ok(r);
+	assert_contains(r->out, "Generating ");
+	rt_sources(p, &n);
+	sources = joined(rt_source_text(p));
+	e = check_expect(name, sources);
+	if (e.files >= 0)
+		ck_assert_int_eq(n, e.files);
+	meson = rt_read(harness_fmt("%s/versions/meson.build", p->dir));
+	ck_assert_int_eq(count_lines(meson), 2 + n);
+	log = rt_build(p);
+	/* Hazards show in the build, until a reviewer deletes them. */
+	if (strstr(sources, "\n#warning "))
+		ck_assert_msg(strstr(log, "#warning"), "no #warning in the build");
+	else
+		ck_assert_msg(!strstr(log, "#warning"), "a #warning in the build");
+	return e;
+}
+
+START_TEST(test_round_trip)
+{
+	const char *name = case_names[_i];
+	const char *a = rt_read(case_file("cases", name, "A.sql"));
+	const char *b = rt_read(case_file("cases", name, "B.sql"));
+	const struct harness_db *db = rt_db_with(name, a);
+	const struct harness_db *ref_a = rt_db_with("ref_a", a);
+	const struct harness_db *ref_b = rt_db_with("ref_b", b);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+	struct expect e;
+
+	rt_declare(&p, a);
+	assert_no_changes(&p);
+	rt_declare(&p, b);
+	e = generate(&p, name);
+	assert_ok(rt_retort(&p, "upgrade", "head", NULL));
+	rt_assert_same_schema(db, ref_b, "after upgrade");
+	assert_no_changes(&p);
+	r = rt_retort(&p, "downgrade", "base", NULL);
+	if (e.irreversible) {
+		assert_exit(r, 1);
+		assert_contains(r->err, "irreversible");
+		return;
+	}
+	assert_ok(r);
+	rt_assert_same_schema(db, ref_a, "after downgrade");
+}
+END_TEST
+
+/* ---- what autogenerate refuses ---- */
+
+START_TEST(test_refused)
+{
+	const char *name = refused_names[_i];
+	const char *a = rt_read(case_file("refused", name, "A.sql"));
+	const char *b = rt_read(case_file("refused", name, "B.sql"));
+	const char *what = rt_read(case_file("refused", name, "expect"));
+	const struct harness_db *db = rt_db_with(name, a);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+	int n;
+
+	what = harness_fmt("%.*s", (int)strcspn(what, "\n"), what);
+	rt_declare(&p, b);
+	r = rt_retort(&p, "revision", "--autogenerate", "-m", "refused", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "must be written by hand");
+	assert_contains(r->err, what);
+	rt_sources(&p, &n);
+	ck_assert_int_eq(n, 0);
+	r = rt_retort(&p, "check", "--schema", NULL);
+	assert_exit(r, 1);
+	assert_contains(r->out, what);
+}
+END_TEST
+
+/* ---- the repository's own declared schema ---- */
+
+START_TEST(test_repository_schema)
+{
+	const char *root = getenv("RETORT_SOURCE_ROOT");
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const char *rev = rt_read(
+		harness_fmt("%s/versions/001_create_users_table.c", root));
+	FILE *f;
+
+	ck_assert_ptr_nonnull(rev);
+	f = fopen(harness_fmt("%s/versions/001_create_users_table.c", p.dir),
+		  "w");
+	fputs(rev, f);
+	fclose(f);
+	rt_build(&p);
+	assert_ok(rt_retort(&p, "upgrade", "head", NULL));
+	rt_declare(&p, rt_read(harness_fmt("%s/db/schema.sql", root)));
+	assert_no_changes(&p);
+}
+END_TEST
+
+START_TEST(test_not_at_head)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+
+	harness_write_file("project/versions/001_base.c",
+			   "#include \"plugin_api.h\"\n"
+			   "RETORT_REVISION(.revision = \"001\", "
+			   ".down_revision = NULL, .message = \"base\", );\n"
+			   "int upgrade(retort_ctx *c) { (void)c; return 0; }\n"
+			   "int downgrade(retort_ctx *c) { (void)c; return 0; }\n");
+	rt_declare(&p, "CREATE TABLE t (id int);\n");
+	r = rt_retort(&p, "revision", "--autogenerate", "-m", "x", NULL);
+	assert_exit(r, 1);
+	assert_contains(r->err, "Target database is not up to date.");
+	assert_contains(r->err, "retort upgrade head");
+}
+END_TEST
+
+START_TEST(test_options)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+
+	rt_declare(&p, "CREATE TABLE t (id int);\n");
+	r = rt_retort(&p, "revision", "--autogenerate", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "a message is required");
+	r = rt_retort(&p, "revision", "--autogenerate", "-m", "x", "--splice",
+		      NULL);
+	assert_exit(r, 2);
+	r = rt_retort(&p, "revision", "--autogenerate", "-m", "first",
+		      "--rev-id", "first_one", NULL);
+	assert_ok(r);
+	assert_contains(r->out, "first_one_first.c");
+	unlink(harness_fmt("%s/db/schema.sql", p.dir));
+	r = rt_retort(&p, "check", "--schema", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "db/schema.sql");
+}
+END_TEST
+
+/* ---- the shadow database ---- */
+
+struct child {
+	pid_t pid;
+	const char *out, *err;
+};
+
+/* retort in the project, stdout and stderr to files; no PG* variables. */
+static struct child spawn(const struct project *p, const char *const *args)
+{
+	struct child c = { 0, harness_fmt("%s/out.txt", p->dir),
+			   harness_fmt("%s/err.txt", p->dir) };
+	const char *argv[24] = { getenv("RETORT_BIN"), "--url", p->db->url };
+	size_t n = 3;
+
+	for (; *args && n < 23; args++)
+		argv[n++] = *args;
+	fflush(NULL);
+	c.pid = fork();
+	ck_assert(c.pid >= 0);
+	if (c.pid == 0) {
+		static const char *const vars[] = { "DATABASE_URL", "PGHOST",
+						    "PGPORT", "PGUSER",
+						    "PGPASSWORD", "PGDATABASE" };
+
+		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+			unsetenv(vars[i]);
+		if (chdir(p->dir) != 0 ||
+		    !freopen(c.out, "w", stdout) || !freopen(c.err, "w", stderr))
+			_exit(127);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	return c;
+}
+
+static int wait_child(const struct child *c)
+{
+	int status;
+
+	while (waitpid(c->pid, &status, 0) < 0)
+		ck_assert_int_eq(errno, EINTR);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static const char *shadow_prefix(const struct child *c)
+{
+	return harness_fmt("retort_shadow_%ld_", (long)c->pid);
+}
+
+static const char *const autogen_args[] = { "revision", "--autogenerate",
+					    "-m", "shadow", NULL };
+
+START_TEST(test_shadow_dropped_after_success)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	struct child c;
+
+	rt_declare(&p, "CREATE TABLE t (id int);\n");
+	c = spawn(&p, autogen_args);
+	ck_assert_int_eq(wait_child(&c), 0);
+	ck_assert(!rt_database_exists(db, shadow_prefix(&c)));
+}
+END_TEST
+
+START_TEST(test_shadow_dropped_after_failure)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	struct child c;
+
+	rt_declare(&p, "CREATE TABLE t (id int);\n\nCREATE TABLE oops (;\n");
+	c = spawn(&p, autogen_args);
+	ck_assert_int_eq(wait_child(&c), 1);
+	assert_contains(rt_read(c.err), "db/schema.sql:3");
+	assert_contains(rt_read(c.err), "syntax error");
+	ck_assert(!rt_database_exists(db, shadow_prefix(&c)));
+}
+END_TEST
+
+/* Wait until the shadow's schema is loading (a pg_sleep in it). */
+static bool wait_loading(const struct harness_db *db, const struct child *c)
+{
+	const char *sql = harness_fmt(
+		"SELECT 1 FROM pg_stat_activity WHERE left(datname, %zu) = '%s'"
+		" AND state = 'active' AND query LIKE '%%pg_sleep%%'",
+		strlen(shadow_prefix(c)), shadow_prefix(c));
+
+	for (int i = 0; i < 200; i++) {
+		struct timespec t = { 0, 50 * 1000 * 1000 };
+
+		if (harness_count(db, sql) > 0)
+			return true;
+		nanosleep(&t, NULL);
+	}
+	return false;
+}
+
+START_TEST(test_shadow_dropped_after_signal)
+{
+	int sig = _i == 0 ? SIGINT : SIGTERM;
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	struct child c;
+
+	rt_declare(&p, "CREATE TABLE t (id int);\nSELECT pg_sleep(60);\n");
+	c = spawn(&p, autogen_args);
+	ck_assert_msg(wait_loading(db, &c), "the shadow never started loading");
+	ck_assert(rt_database_exists(db, shadow_prefix(&c)));
+	kill(c.pid, sig);
+	ck_assert_int_eq(wait_child(&c), 128 + sig);
+	assert_contains(rt_read(c.err), sig == SIGINT ? "interrupted by SIGINT"
+						     : "interrupted by SIGTERM");
+	assert_contains(rt_read(c.err), "was dropped");
+	ck_assert(!rt_database_exists(db, shadow_prefix(&c)));
+}
+END_TEST
+
+START_TEST(test_shadow_url)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_db *shadow = harness_db_fresh("shadow");
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+
+	rt_declare(&p, "CREATE TABLE t (id int);\n");
+	r = rt_retort(&p, "--shadow-url", shadow->url, "revision",
+		      "--autogenerate", "-m", "given shadow", NULL);
+	assert_ok(r);
+	/* Loaded in a transaction that was rolled back: still empty. */
+	ck_assert_int_eq(harness_count(shadow, "SELECT 1 FROM pg_class "
+					       "WHERE oid >= 16384"),
+			 0);
+	harness_exec(shadow, "CREATE TABLE junk (x int)");
+	r = rt_retort(&p, "--shadow-url", shadow->url, "check", "--schema",
+		      NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "the shadow database is not empty");
+}
+END_TEST
+
+/* ---- the suite ---- */
+
+static int list_cases(const char *kind, char **names)
+{
+	DIR *d = opendir(harness_fmt("%s/%s", cases_dir(), kind));
+	struct dirent *e;
+	int n = 0;
+
+	while (d && (e = readdir(d)) != NULL && n < MAX_CASES)
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static Suite *autogen_suite(void)
+{
+	Suite *s = suite_create("autogen");
+	TCase *tc;
+
+	ncases = list_cases("cases", case_names);
+	nrefused = list_cases("refused", refused_names);
+
+	tc = harness_tcase("round_trip");
+	tcase_add_loop_test(tc, test_round_trip, 0, ncases);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("refused");
+	tcase_add_loop_test(tc, test_refused, 0, nrefused);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("workflow");
+	tcase_add_test(tc, test_repository_schema);
+	tcase_add_test(tc, test_not_at_head);
+	tcase_add_test(tc, test_options);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("shadow");
+	tcase_add_test(tc, test_shadow_dropped_after_success);
+	tcase_add_test(tc, test_shadow_dropped_after_failure);
+	tcase_add_loop_test(tc, test_shadow_dropped_after_signal, 0, 2);
+	tcase_add_test(tc, test_shadow_url);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(autogen_suite(), HARNESS_NEEDS_DB);
+}

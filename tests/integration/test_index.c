@@ -1,0 +1,225 @@
+/*
+ * Integration: the metadata index (<versions>/.retort-index).  It is a
+ * cache: used while each plugin file is the very file an entry was made
+ * from, and never trusted otherwise.  Each test forges an entry's message
+ * and watches whether the runner believes it; a stale, missing, corrupt
+ * or unsafe index must give exactly the answers the plugins give.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define FORGED "forged message"
+
+static const char *copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[8192];
+	size_t n;
+
+	ck_assert_msg(in && out, "cannot copy %s to %s", from, to);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+	return to;
+}
+
+/* A private copy of a fixture's plugins, so tests can change them. */
+static const char *copy_fixture(const char *scenario)
+{
+	const char *from = harness_fixture(scenario);
+	const char *dir = harness_fmt("%s/versions", harness_tmpdir());
+	struct dirent *ent;
+	DIR *d = opendir(from);
+
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	while ((ent = readdir(d)) != NULL) {
+		size_t len = strlen(ent->d_name);
+
+		if (len > 3 && strcmp(ent->d_name + len - 3, ".so") == 0)
+			copy_file(harness_fmt("%s/%s", from, ent->d_name),
+				  harness_fmt("%s/%s", dir, ent->d_name));
+	}
+	closedir(d);
+	return dir;
+}
+
+static const char *index_of(const char *dir)
+{
+	return harness_fmt("%s/.retort-index", dir);
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text = calloc(1, 1 << 20);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(text);
+	fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	return text;
+}
+
+static void spit(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* Replace every entry's message with FORGED, keeping the stat fields. */
+static void forge_messages(const char *dir, mode_t mode)
+{
+	char *text = slurp(index_of(dir)), *out = calloc(1, 1 << 20);
+	char *line = text, *o = out;
+
+	ck_assert_ptr_nonnull(out);
+	while (*line) {
+		char *end = strchr(line, '\n');
+		int field = 0;
+
+		ck_assert_ptr_nonnull(end);
+		*end = '\0';
+		for (char *p = line; *p; p++) {
+			if (*p == '\t')
+				field++;
+			/* The message is the 13th field (after 12 tabs). */
+			if (field == 12 && *p == '\t') {
+				o += sprintf(o, "\t%s", FORGED);
+				while (p[1] && p[1] != '\t')
+					p++;
+				continue;
+			}
+			*o++ = *p;
+		}
+		*o++ = '\n';
+		line = end + 1;
+	}
+	spit(index_of(dir), out, mode);
+	free(text);
+	free(out);
+}
+
+static const struct harness_result *history(const char *dir)
+{
+	struct harness_run how = { .versions = dir };
+
+	return harness_retort(&how, "history", NULL);
+}
+
+static const char *const linear_history = "002 -> 003 (head), seed a\n"
+					  "001 -> 002, add table b\n"
+					  "<base> -> 001, create table a\n";
+
+START_TEST(test_index_written_and_used)
+{
+	const char *dir = copy_fixture("linear");
+
+	assert_ok(history(dir));
+	ck_assert_int_eq(access(index_of(dir), F_OK), 0);
+	ck_assert(
+		harness_starts_with(slurp(index_of(dir)), "retort-index 1\n"));
+	/* An entry matching its file is believed: the cache is used. */
+	forge_messages(dir, 0644);
+	ck_assert_ptr_nonnull(strstr(history(dir)->out, FORGED));
+}
+END_TEST
+
+START_TEST(test_index_edited_plugin_detected)
+{
+	const char *dir = copy_fixture("linear");
+	const char *plugin = harness_fmt("%s/003_seed_a.so", dir);
+	struct stat before;
+	struct timespec times[2];
+
+	assert_ok(history(dir));
+	forge_messages(dir, 0644);
+	/* Rewrite the plugin in place, then put its mtime back (cp -p):
+	 * the change time still tells. */
+	ck_assert_int_eq(stat(plugin, &before), 0);
+	copy_file(harness_fmt("%s/003_seed_a.so", harness_fixture("linear")),
+		  plugin);
+	times[0] = before.st_atim;
+	times[1] = before.st_mtim;
+	ck_assert_int_eq(utimensat(AT_FDCWD, plugin, times, 0), 0);
+	ck_assert_ptr_nonnull(strstr(history(dir)->out, "(head), seed a\n"));
+}
+END_TEST
+
+START_TEST(test_index_deleted_plugin_not_planned)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *dir = copy_fixture("linear");
+	struct harness_run how = { .url = db->url, .versions = dir };
+
+	assert_ok(history(dir));
+	ck_assert_int_eq(unlink(harness_fmt("%s/003_seed_a.so", dir)), 0);
+	assert_ok(harness_retort(&how, "upgrade", "head", NULL));
+	assert_str_eq(harness_versions(db, NULL), "002");
+	ck_assert(!harness_table_exists(db, "a") ||
+		  harness_count(db, "SELECT * FROM a") == 0);
+}
+END_TEST
+
+START_TEST(test_index_corrupt_ignored_and_rewritten)
+{
+	const char *dir = copy_fixture("linear");
+
+	spit(index_of(dir), "retort-index 1\nthis\tis\tnot\tan\tentry\n", 0644);
+	assert_str_eq(history(dir)->out, linear_history);
+	ck_assert(harness_starts_with(slurp(index_of(dir)),
+				      "retort-index 1\n001_create_a.so\t"));
+}
+END_TEST
+
+START_TEST(test_index_missing_rebuilt)
+{
+	const char *dir = copy_fixture("linear");
+
+	assert_ok(history(dir));
+	ck_assert_int_eq(unlink(index_of(dir)), 0);
+	assert_str_eq(history(dir)->out, linear_history);
+	ck_assert_int_eq(access(index_of(dir), F_OK), 0);
+}
+END_TEST
+
+START_TEST(test_index_writable_by_others_ignored)
+{
+	const char *dir = copy_fixture("linear");
+
+	assert_ok(history(dir));
+	forge_messages(dir, 0666);
+	assert_str_eq(history(dir)->out, linear_history);
+}
+END_TEST
+
+static Suite *index_suite(void)
+{
+	Suite *s = suite_create("index");
+	TCase *tc = harness_tcase("index");
+
+	tcase_add_test(tc, test_index_written_and_used);
+	tcase_add_test(tc, test_index_edited_plugin_detected);
+	tcase_add_test(tc, test_index_deleted_plugin_not_planned);
+	tcase_add_test(tc, test_index_corrupt_ignored_and_rewritten);
+	tcase_add_test(tc, test_index_missing_rebuilt);
+	tcase_add_test(tc, test_index_writable_by_others_ignored);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	return harness_main(index_suite(), HARNESS_NEEDS_DB);
+}
