@@ -116,7 +116,8 @@ static void describe(PGconn *conn, char *buf, size_t size)
 	snprintf(buf, size, "host %s port %s database %s user %s",
 		 PQhost(conn) ? PQhost(conn) : "(default)",
 		 PQport(conn) ? PQport(conn) : "(default)",
-		 PQdb(conn) ? PQdb(conn) : "?", PQuser(conn) ? PQuser(conn) : "?");
+		 PQdb(conn) ? PQdb(conn) : "?",
+		 PQuser(conn) ? PQuser(conn) : "?");
 }
 
 static void ignore_notice(void *arg, const PGresult *res)
@@ -142,7 +143,8 @@ static PGconn *connect_like(PGconn *admin, const char *dbname)
 	if (keys && vals) {
 		n = 0;
 		for (o = opts; o->keyword; o++)
-			if (o->val && o->val[0] && strcmp(o->keyword, "dbname")) {
+			if (o->val && o->val[0] &&
+			    strcmp(o->keyword, "dbname")) {
 				keys[n] = o->keyword;
 				vals[n++] = o->val;
 			}
@@ -259,17 +261,19 @@ static int load_failed(PGconn *conn, PGresult *res, const char *path,
 	else
 		error_prefix(err, "%s", path);
 	if (!err->hint[0])
-		error_hint(err, "Fix the declared schema so that it loads into an empty database, then run again.");
+		error_hint(
+			err,
+			"Fix the declared schema so that it loads into an empty database, then run again.");
 	return -1;
 }
 
 /* ---- the shadow database ---- */
 
 struct shadow {
-	PGconn *admin;	 /* the database's connection: creates and drops */
-	PGconn *conn;	 /* the shadow's */
-	char name[64];	 /* the temporary database, "" with --shadow-url */
-	bool created;	 /* CREATE DATABASE was sent: drop it */
+	PGconn *admin; /* the database's connection: creates and drops */
+	PGconn *conn;  /* the shadow's */
+	char name[64]; /* the temporary database, "" with --shadow-url */
+	bool created;  /* CREATE DATABASE was sent: drop it */
 };
 
 static int random_hex(char *out, size_t nbytes, struct retort_error *err)
@@ -384,9 +388,10 @@ static int close_shadow(struct shadow *s, int rc, struct retort_error *err)
 	if (rc == 0)
 		*err = drop;
 	else
-		error_detail(err,
-			     "and the shadow database %s could not be dropped: %s",
-			     s->name, drop.msg);
+		error_detail(
+			err,
+			"and the shadow database %s could not be dropped: %s",
+			s->name, drop.msg);
 	error_hint(err, "Drop it by hand: DROP DATABASE %s;", s->name);
 	return -1;
 }
@@ -442,8 +447,8 @@ static int runner_tables(struct app *app, struct exclusions *x,
 		if (schema == NULL)
 			return oom(err);
 	}
-	snprintf(x->history, sizeof(x->history), "%s%s%s",
-		 schema ? schema : "", schema ? "." : "", AUDIT_TABLE);
+	snprintf(x->history, sizeof(x->history), "%s%s%s", schema ? schema : "",
+		 schema ? "." : "", AUDIT_TABLE);
 	PQfreemem(schema);
 	x->names[1] = x->history;
 	return 0;
@@ -460,8 +465,8 @@ static int read_database(struct app *app, const struct exclusions *x,
 		return -1;
 	rc = catalog_read(conn, x->names, 2, app->db.schema, out, err);
 	if (rc == 0)
-		rc = pq_command(conn, "COMMIT", "cannot read the database's schema",
-				err);
+		rc = pq_command(conn, "COMMIT",
+				"cannot read the database's schema", err);
 	else
 		pq_command(conn, "ROLLBACK", "", &(struct retort_error){ 0 });
 	return rc;
@@ -490,8 +495,8 @@ static int read_declared(struct app *app, const struct exclusions *x,
 	if (rc == 0)
 		rc = check_stop(err);
 	if (rc == 0)
-		rc = load_and_read(&s, path, text, x->names, app->db.schema, out,
-				   err);
+		rc = load_and_read(&s, path, text, x->names, app->db.schema,
+				   out, err);
 	if (stop_signal)
 		rc = check_stop(err);
 	rc = close_shadow(&s, rc, err);
@@ -532,8 +537,7 @@ static const char *schema_path(const struct app *app)
 
 static void print_differences(struct app *app, const struct sd_plan *plan)
 {
-	fprintf(app->out, "The database differs from %s:\n",
-		schema_path(app));
+	fprintf(app->out, "The database differs from %s:\n", schema_path(app));
 	for (size_t i = 0; i < plan->up.n; i++)
 		fprintf(app->out, "  %s\n", plan->up.items[i].summary);
 	for (size_t i = 0; i < plan->nproblems; i++)
@@ -552,8 +556,8 @@ int autogen_check_schema(struct app *app, struct retort_error *err)
 		return 0;
 	}
 	print_differences(app, &plan);
-	error_set(err, RETORT_FAILED,
-		  "the database at head does not match %s", schema_path(app));
+	error_set(err, RETORT_FAILED, "the database at head does not match %s",
+		  schema_path(app));
 	error_detail(err, "%zu difference%s, listed above",
 		     plan.up.n + plan.nproblems,
 		     plan.up.n + plan.nproblems == 1 ? "" : "s");
@@ -574,16 +578,22 @@ static int check_args(const struct cmd_args *args, struct retort_error *err)
 	if (m == NULL || m[strspn(m, " \t\r\n\v\f")] == '\0') {
 		error_set(err, RETORT_USAGE, "%s",
 			  m ? "the message is empty" : "a message is required");
-		error_hint(err,
-			   "retort revision --autogenerate -m \"add portfolios table\"");
+		error_hint(
+			err,
+			"retort revision --autogenerate -m \"add portfolios table\"");
 		return -1;
 	}
 	if (args->head || args->splice || args->branch_label ||
 	    args->depends_on) {
-		error_set(err, RETORT_USAGE,
-			  "--autogenerate takes -m, --rev-id and --version-path only");
-		error_detail(err, "--head, --splice, --branch-label and --depends-on are for revisions written by hand");
-		error_hint(err, "Autogenerate builds on the single head the database is at.");
+		error_set(
+			err, RETORT_USAGE,
+			"--autogenerate takes -m, --rev-id and --version-path only");
+		error_detail(
+			err,
+			"--head, --splice, --branch-label and --depends-on are for revisions written by hand");
+		error_hint(
+			err,
+			"Autogenerate builds on the single head the database is at.");
 		return -1;
 	}
 	return 0;
@@ -597,8 +607,9 @@ static int source_head(const struct revmap *map, const char **head,
 		error_set(
 			err, RETORT_USAGE,
 			"Multiple heads are present; autogenerate needs the database at a single head");
-		error_hint(err,
-			   "Join them first with `retort merge -m MESSAGE heads`, upgrade, then autogenerate.");
+		error_hint(
+			err,
+			"Join them first with `retort merge -m MESSAGE heads`, upgrade, then autogenerate.");
 		return -1;
 	}
 	*head = map->heads.n ? map->revs[map->heads.items[0]].meta->id : NULL;
@@ -624,12 +635,15 @@ static int check_at_head(struct app *app, const char *head,
 		return -1;
 	at_head = head ? n == 1 && strcmp(rows[0], head) == 0 : n == 0;
 	if (!at_head) {
-		error_set(err, RETORT_FAILED, "Target database is not up to date.");
+		error_set(err, RETORT_FAILED,
+			  "Target database is not up to date.");
 		error_detail(err, "database at: %s", n ? rows[0] : "(base)");
 		if (n > 1)
 			error_detail(err, "and %zu more", n - 1);
 		error_detail(err, "head: %s", head ? head : "(no revisions)");
-		error_hint(err, "Run `retort upgrade head` first: autogenerate compares the declared schema with the database at head.");
+		error_hint(
+			err,
+			"Run `retort upgrade head` first: autogenerate compares the declared schema with the database at head.");
 	}
 	free_rows(rows, n);
 	return at_head ? 0 : -1;
@@ -654,15 +668,19 @@ static int check_rev_id(const struct revmap *map, const char *id,
 		ok = is_id_char(id[i]);
 	if (!ok) {
 		error_set(err, RETORT_USAGE, "invalid revision id \"%s\"", id);
-		error_hint(err,
-			   "An id is 1 to %d characters of A-Z, a-z, 0-9 and _, other than head, heads and base.",
-			   REVMAP_ID_MAX);
+		error_hint(
+			err,
+			"An id is 1 to %d characters of A-Z, a-z, 0-9 and _, other than head, heads and base.",
+			REVMAP_ID_MAX);
 		return -1;
 	}
 	if (revmap_find(map, id, &rev)) {
-		error_set(err, RETORT_USAGE, "revision \"%s\" already exists in %s",
-			  id, map->revs[rev].meta->path);
-		error_hint(err, "Pick another --rev-id, or leave it out for a random one.");
+		error_set(err, RETORT_USAGE,
+			  "revision \"%s\" already exists in %s", id,
+			  map->revs[rev].meta->path);
+		error_hint(
+			err,
+			"Pick another --rev-id, or leave it out for a random one.");
 		return -1;
 	}
 	return 0;
@@ -775,10 +793,14 @@ static int make_drafts(struct app *app, const struct cmd_args *args,
 			return oom(err);
 		x->name = scaffold_file_name(x->id, x->message);
 		rev = (struct codegen_revision){
-			x->id,	  *nd > 1 ? d[*nd - 2].id : head,
-			x->message, date,
-			schema_path(app), x->part,
-			&plan->up,	&plan->down,
+			x->id,
+			*nd > 1 ? d[*nd - 2].id : head,
+			x->message,
+			date,
+			schema_path(app),
+			x->part,
+			&plan->up,
+			&plan->down,
 		};
 		x->text = codegen_render(&rev);
 		if (x->name == NULL || x->text == NULL)
@@ -804,9 +826,8 @@ static unsigned count_warnings(const char *text)
 	return n;
 }
 
-static int write_drafts(struct app *app, const char *dir,
-			const struct draft *d, size_t n,
-			struct retort_error *err)
+static int write_drafts(struct app *app, const char *dir, const struct draft *d,
+			size_t n, struct retort_error *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		bool listed;
@@ -815,7 +836,10 @@ static int write_drafts(struct app *app, const char *dir,
 		if (scaffold_write_revision(dir, d[i].name, d[i].text, &listed,
 					    err) < 0) {
 			if (i > 0)
-				error_detail(err, "%s/%s was written already: remove it, or finish the set by hand", dir, d[0].name);
+				error_detail(
+					err,
+					"%s/%s was written already: remove it, or finish the set by hand",
+					dir, d[0].name);
 			return -1;
 		}
 		print_generated(app->out, dir, d[i].name);
@@ -840,15 +864,17 @@ static void print_detected(struct app *app, const struct sd_plan *plan)
 static int refuse(const struct sd_plan *plan, struct app *app,
 		  struct retort_error *err)
 {
-	error_set(err, RETORT_USAGE,
-		  "autogenerate cannot write %zu change%s: %s must be written by hand",
-		  plan->nproblems, plan->nproblems == 1 ? "" : "s",
-		  plan->nproblems == 1 ? "it" : "they");
+	error_set(
+		err, RETORT_USAGE,
+		"autogenerate cannot write %zu change%s: %s must be written by hand",
+		plan->nproblems, plan->nproblems == 1 ? "" : "s",
+		plan->nproblems == 1 ? "it" : "they");
 	for (size_t i = 0; i < plan->nproblems; i++)
 		error_detail(err, "%s", plan->problems[i]);
-	error_hint(err,
-		   "Write a revision by hand for these objects (retort revision -m ...), upgrade, then autogenerate again; %s must declare them as the database will have them.",
-		   schema_path(app));
+	error_hint(
+		err,
+		"Write a revision by hand for these objects (retort revision -m ...), upgrade, then autogenerate again; %s must declare them as the database will have them.",
+		schema_path(app));
 	return -1;
 }
 
@@ -868,8 +894,9 @@ static int generate(struct app *app, const struct cmd_args *args,
 	int rc = -1;
 
 	memset(drafts, 0, sizeof(drafts));
-	if (source_head(src->map, &head, err) < 0 || app_connect(app, err) < 0 ||
-	    check_at_head(app, head, err) < 0 || compare(app, &plan, err) < 0)
+	if (source_head(src->map, &head, err) < 0 ||
+	    app_connect(app, err) < 0 || check_at_head(app, head, err) < 0 ||
+	    compare(app, &plan, err) < 0)
 		return -1;
 	if (plan.nproblems) {
 		refuse(&plan, app, err);

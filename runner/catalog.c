@@ -155,9 +155,8 @@ static const char sql_enums[] =
 	"SELECT n.nspname, t.typname, e.enumlabel FROM pg_type t"
 	" JOIN pg_namespace n ON n.oid = t.typnamespace"
 	" LEFT JOIN pg_enum e ON e.enumtypid = t.oid"
-	" WHERE t.typtype = 'e' AND t.oid >= 16384 AND" NOT_EXT("pg_type",
-								"t.oid")
-	"ORDER BY 1, 2, e.enumsortorder";
+	" WHERE t.typtype = 'e' AND t.oid >= 16384 AND" NOT_EXT(
+		"pg_type", "t.oid") "ORDER BY 1, 2, e.enumsortorder";
 
 #define SEQ_COLUMNS                                                            \
 	" format_type(s.seqtypid, NULL), s.seqstart::text,"                    \
@@ -177,15 +176,16 @@ static const char sql_sequences[] =
 	" WHERE c.relkind = 'S' AND c.oid >= 16384 AND c.oid <> ALL ($1::oid[])"
 	" AND c.relpersistence <> 't' AND NOT EXISTS (SELECT 1 FROM pg_depend i"
 	" WHERE i.classid = 'pg_class'::regclass AND i.objid = c.oid"
-	" AND i.deptype = 'i') AND" NOT_EXT("pg_class", "c.oid") "ORDER BY 1, 2";
+	" AND i.deptype = 'i') AND" NOT_EXT("pg_class",
+					    "c.oid") "ORDER BY 1, 2";
 
 static const char sql_casts[] =
 	"SELECT format_type(castsource, NULL), format_type(casttarget, NULL),"
 	" castcontext, castmethod FROM pg_cast ORDER BY 1, 2";
 
-static const char sql_tables[] = TABLES_CTE
-	"SELECT t.nspname, t.relname, t.relpersistence = 'u' FROM t"
-	" ORDER BY 1, 2";
+static const char sql_tables[] =
+	TABLES_CTE "SELECT t.nspname, t.relname, t.relpersistence = 'u' FROM t"
+		   " ORDER BY 1, 2";
 
 static const char sql_columns[] = TABLES_CTE
 	"SELECT t.nspname, t.relname, a.attname,"
@@ -224,25 +224,29 @@ static const char sql_indexes[] = TABLES_CTE
 	" WHERE k.conindid = x.indexrelid AND k.conrelid = t.oid"
 	" AND k.contype IN ('p', 'u', 'x')) ORDER BY 1, 2, 3";
 
-/* An ACL as text without the owner's own entries, NULL when empty. */
-#define ACL(acl, owner)                                                        \
-	"(SELECT string_agg(CASE WHEN x.grantee = 0 THEN 'PUBLIC'"             \
-	" ELSE quote_ident(pg_get_userbyid(x.grantee)) END || ' '"             \
-	" || x.privilege_type || CASE WHEN x.is_grantable"                     \
-	" THEN ' WITH GRANT OPTION' ELSE '' END, ', ' ORDER BY 1)"             \
-	" FROM aclexplode(" acl ") x WHERE x.grantee <> " owner ")"
-
-/* Existence only: every user object of a catalog. */
-#define EXISTS_IN(catalog)                                                     \
-	" UNION ALL SELECT '" catalog "'::regclass, oid, 0, NULL, NULL"        \
-	" FROM " catalog " WHERE oid >= 16384"
-
 /*
  * Everything else a user can create, as (class, object, subobject, kind,
- * definition); kind NULL means pg_identify_object()'s type.
+ * definition); kind NULL means pg_identify_object()'s type.  A grant is
+ * its ACL as text without the owner's own entries (NULL when only those).
  */
 static const char sql_others[] =
-	"WITH o(classid, objid, objsubid, kind, def) AS ("
+	/* the ACLs of what can have one, and the owners */
+	"WITH g(classid, objid, objsubid, acl, owner) AS ("
+	"SELECT 'pg_class'::regclass, c.oid, 0, c.relacl, c.relowner"
+	" FROM pg_class c WHERE c.relacl IS NOT NULL AND c.oid >= 16384"
+	" AND c.oid <> ALL ($1::oid[])"
+	" UNION ALL SELECT 'pg_class'::regclass, c.oid, a.attnum, a.attacl,"
+	" c.relowner FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+	" WHERE a.attacl IS NOT NULL AND c.oid >= 16384"
+	" AND c.oid <> ALL ($1::oid[])"
+	" UNION ALL SELECT 'pg_namespace'::regclass, n.oid, 0, n.nspacl,"
+	" n.nspowner FROM pg_namespace n WHERE n.nspacl IS NOT NULL"
+	" AND (n.oid >= 16384 OR n.oid = 2200) AND n.nspname NOT LIKE 'pg\\_%'"
+	" UNION ALL SELECT 'pg_proc'::regclass, p.oid, 0, p.proacl, p.proowner"
+	" FROM pg_proc p WHERE p.proacl IS NOT NULL AND p.oid >= 16384"
+	" UNION ALL SELECT 'pg_type'::regclass, t.oid, 0, t.typacl, t.typowner"
+	" FROM pg_type t WHERE t.typacl IS NOT NULL AND t.oid >= 16384),"
+	" o(classid, objid, objsubid, kind, def) AS ("
 	/* relations other than plain tables and sequences */
 	"SELECT 'pg_class'::regclass, c.oid, 0, CASE WHEN c.relispartition"
 	" THEN 'partition' WHEN c.relkind = 'p' THEN 'partitioned table' END,"
@@ -309,14 +313,40 @@ static const char sql_others[] =
 	" AND t.typtype IN ('b', 'd', 'r', 'p') AND NOT EXISTS (SELECT 1"
 	" FROM pg_type e WHERE e.typarray = t.oid)"
 	/* the rest: that it exists is enough to stop */
-	EXISTS_IN("pg_operator") EXISTS_IN("pg_opclass")
-	EXISTS_IN("pg_opfamily") EXISTS_IN("pg_collation")
-	EXISTS_IN("pg_conversion") EXISTS_IN("pg_ts_config")
-	EXISTS_IN("pg_ts_dict") EXISTS_IN("pg_ts_parser")
-	EXISTS_IN("pg_ts_template") EXISTS_IN("pg_event_trigger")
-	EXISTS_IN("pg_cast") EXISTS_IN("pg_foreign_data_wrapper")
-	EXISTS_IN("pg_foreign_server") EXISTS_IN("pg_publication")
-	EXISTS_IN("pg_language") EXISTS_IN("pg_am") EXISTS_IN("pg_transform")
+	" UNION ALL SELECT 'pg_operator'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_operator WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_opclass'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_opclass WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_opfamily'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_opfamily WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_collation'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_collation WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_conversion'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_conversion WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_ts_config'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_ts_config WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_ts_dict'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_ts_dict WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_ts_parser'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_ts_parser WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_ts_template'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_ts_template WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_event_trigger'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_event_trigger WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_cast'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_cast WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_foreign_data_wrapper'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_foreign_data_wrapper WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_foreign_server'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_foreign_server WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_publication'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_publication WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_language'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_language WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_am'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_am WHERE oid >= 16384"
+	" UNION ALL SELECT 'pg_transform'::regclass, oid, 0, NULL, NULL"
+	" FROM pg_transform WHERE oid >= 16384"
 	" UNION ALL SELECT 'pg_statistic_ext'::regclass, s.oid, 0, NULL,"
 	" pg_get_statisticsobjdef(s.oid) FROM pg_statistic_ext s"
 	" WHERE s.oid >= 16384"
@@ -333,25 +363,13 @@ static const char sql_others[] =
 	" AND d.classoid <> 'pg_extension'::regclass"
 	" AND NOT (d.classoid = 'pg_class'::regclass"
 	" AND d.objoid = ANY ($1::oid[]))"
-	/* grants */
-	" UNION ALL SELECT 'pg_class'::regclass, c.oid, 0, 'privileges',"
-	ACL("c.relacl", "c.relowner") " FROM pg_class c"
-	" WHERE c.relacl IS NOT NULL AND c.oid >= 16384"
-	" AND c.oid <> ALL ($1::oid[])"
-	" UNION ALL SELECT 'pg_class'::regclass, c.oid, a.attnum, 'privileges',"
-	ACL("a.attacl", "c.relowner") " FROM pg_attribute a"
-	" JOIN pg_class c ON c.oid = a.attrelid WHERE a.attacl IS NOT NULL"
-	" AND c.oid >= 16384 AND c.oid <> ALL ($1::oid[])"
-	" UNION ALL SELECT 'pg_namespace'::regclass, n.oid, 0, 'privileges',"
-	ACL("n.nspacl", "n.nspowner") " FROM pg_namespace n"
-	" WHERE n.nspacl IS NOT NULL AND (n.oid >= 16384 OR n.oid = 2200)"
-	" AND n.nspname NOT LIKE 'pg\\_%'"
-	" UNION ALL SELECT 'pg_proc'::regclass, p.oid, 0, 'privileges',"
-	ACL("p.proacl", "p.proowner") " FROM pg_proc p"
-	" WHERE p.proacl IS NOT NULL AND p.oid >= 16384"
-	" UNION ALL SELECT 'pg_type'::regclass, t.oid, 0, 'privileges',"
-	ACL("t.typacl", "t.typowner") " FROM pg_type t"
-	" WHERE t.typacl IS NOT NULL AND t.oid >= 16384"
+	/* grants, from g */
+	" UNION ALL SELECT g.classid, g.objid, g.objsubid, 'privileges',"
+	" (SELECT string_agg(CASE WHEN x.grantee = 0 THEN 'PUBLIC'"
+	" ELSE quote_ident(pg_get_userbyid(x.grantee)) END || ' '"
+	" || x.privilege_type || CASE WHEN x.is_grantable"
+	" THEN ' WITH GRANT OPTION' ELSE '' END, ', ' ORDER BY 1)"
+	" FROM aclexplode(g.acl) x WHERE x.grantee <> g.owner) FROM g"
 	" UNION ALL SELECT 'pg_default_acl'::regclass, a.oid, 0, NULL,"
 	" a.defaclacl::text FROM pg_default_acl a)"
 	" SELECT CASE WHEN o.kind IN ('comment', 'privileges')"
@@ -542,9 +560,9 @@ static void group_by_table(struct rows *r,
 
 		while (end < n && same_object(r, i, end))
 			end++;
-		t = (struct cat_table *)catalog_table(
-			r->cat, PQgetvalue(r->res, i, 0),
-			PQgetvalue(r->res, i, 1));
+		t = (struct cat_table *)catalog_table(r->cat,
+						      PQgetvalue(r->res, i, 0),
+						      PQgetvalue(r->res, i, 1));
 		if (t != NULL)
 			fill(r, t, i, end - i);
 		i = end;
@@ -762,8 +780,7 @@ const struct cat_table *catalog_table(const struct catalog *cat,
 
 	if (cat->ntables == 0)
 		return NULL;
-	return bsearch(&key, cat->tables, cat->ntables, sizeof(key),
-		       cmp_table);
+	return bsearch(&key, cat->tables, cat->ntables, sizeof(key), cmp_table);
 }
 
 /* ---- the whole read ---- */
@@ -839,15 +856,14 @@ static int set_empty_search_path(PGconn *conn, struct retort_error *err)
 static int read_all(struct reader *rd)
 {
 	if (read_schemas(rd) < 0 || read_extensions(rd) < 0 ||
-	    read_enums(rd) < 0 || read_sequences(rd) < 0 ||
-	    read_tables(rd) < 0)
+	    read_enums(rd) < 0 || read_sequences(rd) < 0 || read_tables(rd) < 0)
 		return -1;
 	/* Tables are looked up by name from here on. */
 	qsort(rd->cat->tables, rd->cat->ntables, sizeof(*rd->cat->tables),
 	      cmp_table);
 	if (read_grouped(rd, sql_columns, "columns", fill_columns) < 0 ||
-	    read_grouped(rd, sql_constraints, "constraints",
-			 fill_constraints) < 0 ||
+	    read_grouped(rd, sql_constraints, "constraints", fill_constraints) <
+		    0 ||
 	    read_grouped(rd, sql_indexes, "indexes", fill_indexes) < 0 ||
 	    read_others(rd) < 0 || read_casts(rd) < 0)
 		return -1;

@@ -33,17 +33,17 @@ struct cat_column {
 	const char *type;      /* format_type() */
 	const char *collation; /* quoted, qualified; NULL: the type's own */
 	bool not_null;
-	const char *default_expr; /* pg_get_expr(); NULL: none */
-	char identity;		  /* 0, 'a' ALWAYS or 'd' BY DEFAULT */
+	const char *default_expr;	  /* pg_get_expr(); NULL: none */
+	char identity;			  /* 0, 'a' ALWAYS or 'd' BY DEFAULT */
 	struct cat_seqopts identity_opts; /* when identity */
 	const char *generated;		  /* STORED expression, or NULL */
 };
 
 struct cat_constraint {
 	const char *name;
-	char kind;	     /* 'p', 'u', 'c', 'f', 'x' (pg_constraint.contype) */
-	const char *def;     /* pg_get_constraintdef(), without " NOT VALID" */
-	bool validated;	     /* false: added NOT VALID, not validated since */
+	char kind;	 /* 'p', 'u', 'c', 'f', 'x' (pg_constraint.contype) */
+	const char *def; /* pg_get_constraintdef(), without " NOT VALID" */
+	bool validated;	 /* false: added NOT VALID, not validated since */
 	const char *ref_schema, *ref_table; /* 'f': the referenced table */
 };
 

@@ -9,6 +9,8 @@
  */
 #include "cmd.h"
 
+#include "autogen.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -248,7 +250,7 @@ int cmd_check(struct app *app, const struct cmd_args *args,
 	ok = at_heads(app->map, &state);
 	revstate_release(&state);
 	if (ok)
-		return 0;
+		return args->schema ? autogen_check_schema(app, err) : 0;
 	error_set(err, RETORT_FAILED, "Target database is not up to date.");
 	error_hint(err, "Run `retort upgrade heads`.");
 	return -1;

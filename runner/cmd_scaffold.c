@@ -9,6 +9,8 @@
  */
 #define _XOPEN_SOURCE 700 /* realpath() is XSI */
 #include "cmd.h"
+
+#include "autogen.h"
 #include "scaffold.h"
 
 #include <errno.h>
@@ -563,13 +565,8 @@ int cmd_revision(struct app *app, const struct cmd_args *args,
 			   .message = args->message };
 	int rc = -1;
 
-	if (args->autogenerate) {
-		error_set(err, RETORT_USAGE,
-			  "--autogenerate is not available yet");
-		error_hint(err,
-			   "Write upgrade() and downgrade() by hand for now.");
-		return -1;
-	}
+	if (args->autogenerate)
+		return autogen_revision(app, args, err);
 	if (check_message("revision", args, err) < 0 ||
 	    load_sources(&d, err) < 0 || choose_id(&d, args->rev_id, err) < 0)
 		goto out;

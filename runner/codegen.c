@@ -295,7 +295,8 @@ static void put_body(struct out *o, const char *name, const struct sd_list *l,
 	puts_(o, name);
 	puts_(o, "(retort_ctx *ctx)\n{\n");
 	if (irreversible) {
-		puts_(o, "\treturn retort_fail(ctx, \"irreversible: %s\",\n\t\t\t   ");
+		puts_(o,
+		      "\treturn retort_fail(ctx, \"irreversible: %s\",\n\t\t\t   ");
 		put_literal(o, irreversible, strlen(irreversible));
 		puts_(o, ");\n}\n");
 		free(irreversible);
@@ -320,9 +321,10 @@ static void put_header(struct out *o, const struct codegen_revision *rev)
 	puts_(o, "/*\n");
 	put_wrapped(o, " * ", rev->message);
 	puts_(o, " *\n");
-	snprintf(text, sizeof(text),
-		 "Written by `retort revision --autogenerate` from %s. Review every statement before it runs on real data. Each hazard has a HAZARD comment and a #warning: the build shows the warning (and fails with -Werror) until a person has read the statement, changed it if needed, and deleted the #warning line.",
-		 rev->schema_path);
+	snprintf(
+		text, sizeof(text),
+		"Written by `retort revision --autogenerate` from %s. Review every statement before it runs on real data. Each hazard has a HAZARD comment and a #warning: the build shows the warning (and fails with -Werror) until a person has read the statement, changed it if needed, and deleted the #warning line.",
+		rev->schema_path);
 	put_wrapped(o, " * ", text);
 	puts_(o, " */\n");
 }

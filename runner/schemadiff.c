@@ -118,30 +118,157 @@ static char *sb_finish(struct sb *b)
 
 /* Keywords quote_ident() quotes: every category but unreserved (PG 15). */
 static const char *const keywords[] = {
-	"all", "analyse", "analyze", "and", "any", "array", "as", "asc",
-	"asymmetric", "authorization", "between", "bigint", "binary", "bit",
-	"boolean", "both", "case", "cast", "char", "character", "check",
-	"coalesce", "collate", "collation", "column", "concurrently",
-	"constraint", "create", "cross", "current_catalog", "current_date",
-	"current_role", "current_schema", "current_time", "current_timestamp",
-	"current_user", "dec", "decimal", "default", "deferrable", "desc",
-	"distinct", "do", "else", "end", "except", "exists", "extract",
-	"false", "fetch", "float", "for", "foreign", "freeze", "from", "full",
-	"grant", "greatest", "group", "grouping", "having", "ilike", "in",
-	"initially", "inner", "inout", "int", "integer", "intersect",
-	"interval", "into", "is", "isnull", "join", "lateral", "leading",
-	"least", "left", "like", "limit", "localtime", "localtimestamp",
-	"national", "natural", "nchar", "none", "normalize", "not", "notnull",
-	"null", "nullif", "numeric", "offset", "on", "only", "or", "order",
-	"out", "outer", "overlaps", "overlay", "placing", "position",
-	"precision", "primary", "real", "references", "returning", "right",
-	"row", "select", "session_user", "setof", "similar", "smallint",
-	"some", "substring", "symmetric", "table", "tablesample", "then",
-	"time", "timestamp", "to", "trailing", "treat", "trim", "true",
-	"union", "unique", "user", "using", "values", "varchar", "variadic",
-	"verbose", "when", "where", "window", "with", "xmlattributes",
-	"xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces",
-	"xmlparse", "xmlpi", "xmlroot", "xmlserialize", "xmltable",
+	"all",
+	"analyse",
+	"analyze",
+	"and",
+	"any",
+	"array",
+	"as",
+	"asc",
+	"asymmetric",
+	"authorization",
+	"between",
+	"bigint",
+	"binary",
+	"bit",
+	"boolean",
+	"both",
+	"case",
+	"cast",
+	"char",
+	"character",
+	"check",
+	"coalesce",
+	"collate",
+	"collation",
+	"column",
+	"concurrently",
+	"constraint",
+	"create",
+	"cross",
+	"current_catalog",
+	"current_date",
+	"current_role",
+	"current_schema",
+	"current_time",
+	"current_timestamp",
+	"current_user",
+	"dec",
+	"decimal",
+	"default",
+	"deferrable",
+	"desc",
+	"distinct",
+	"do",
+	"else",
+	"end",
+	"except",
+	"exists",
+	"extract",
+	"false",
+	"fetch",
+	"float",
+	"for",
+	"foreign",
+	"freeze",
+	"from",
+	"full",
+	"grant",
+	"greatest",
+	"group",
+	"grouping",
+	"having",
+	"ilike",
+	"in",
+	"initially",
+	"inner",
+	"inout",
+	"int",
+	"integer",
+	"intersect",
+	"interval",
+	"into",
+	"is",
+	"isnull",
+	"join",
+	"lateral",
+	"leading",
+	"least",
+	"left",
+	"like",
+	"limit",
+	"localtime",
+	"localtimestamp",
+	"national",
+	"natural",
+	"nchar",
+	"none",
+	"normalize",
+	"not",
+	"notnull",
+	"null",
+	"nullif",
+	"numeric",
+	"offset",
+	"on",
+	"only",
+	"or",
+	"order",
+	"out",
+	"outer",
+	"overlaps",
+	"overlay",
+	"placing",
+	"position",
+	"precision",
+	"primary",
+	"real",
+	"references",
+	"returning",
+	"right",
+	"row",
+	"select",
+	"session_user",
+	"setof",
+	"similar",
+	"smallint",
+	"some",
+	"substring",
+	"symmetric",
+	"table",
+	"tablesample",
+	"then",
+	"time",
+	"timestamp",
+	"to",
+	"trailing",
+	"treat",
+	"trim",
+	"true",
+	"union",
+	"unique",
+	"user",
+	"using",
+	"values",
+	"varchar",
+	"variadic",
+	"verbose",
+	"when",
+	"where",
+	"window",
+	"with",
+	"xmlattributes",
+	"xmlconcat",
+	"xmlelement",
+	"xmlexists",
+	"xmlforest",
+	"xmlnamespaces",
+	"xmlparse",
+	"xmlpi",
+	"xmlroot",
+	"xmlserialize",
+	"xmltable",
 };
 
 static int cmp_keyword(const void *key, const void *item)
@@ -219,7 +346,7 @@ const char *sd_hazard_name(enum sd_hazard hazard)
 /* ---- the differ ---- */
 
 struct differ {
-	const struct catalog *from, *to; /* this direction */
+	const struct catalog *from, *to;  /* this direction */
 	const struct catalog *old, *new_; /* the upgrade's sides */
 	bool down;
 	struct sd_list *out;
@@ -404,10 +531,10 @@ static void diff_schemas(struct differ *d)
 	size_t i = 0, j = 0;
 
 	while (i < f->nschemas || j < t->nschemas) {
-		int c = i == f->nschemas   ? 1
-			: j == t->nschemas ? -1
-					   : cmp_names(f->schemas[i],
-						       t->schemas[j]);
+		int c = i == f->nschemas ? 1
+			: j == t->nschemas
+				? -1
+				: cmp_names(f->schemas[i], t->schemas[j]);
 		const char *name = c < 0 ? f->schemas[i] : t->schemas[j];
 
 		if (c < 0)
@@ -429,10 +556,10 @@ static void diff_extensions(struct differ *d)
 	size_t i = 0, j = 0;
 
 	while (i < f->nexts || j < t->nexts) {
-		int c = i == f->nexts	? 1
-			: j == t->nexts ? -1
-					: cmp_names(f->exts[i].name,
-						    t->exts[j].name);
+		int c = i == f->nexts ? 1
+			: j == t->nexts
+				? -1
+				: cmp_names(f->exts[i].name, t->exts[j].name);
 		const struct cat_extension *a = c <= 0 ? &f->exts[i] : NULL;
 		const struct cat_extension *b = c >= 0 ? &t->exts[j] : NULL;
 
@@ -441,11 +568,11 @@ static void diff_extensions(struct differ *d)
 				   fmt(d, "drop extension %s", qi(d, a->name)),
 				   fmt(d, "DROP EXTENSION %s", qi(d, a->name)));
 		else if (a == NULL)
-			emit_plain(d, PH_EXTENSION,
-				   fmt(d, "create extension %s",
-				       qi(d, b->name)),
-				   fmt(d, "CREATE EXTENSION %s WITH SCHEMA %s",
-				       qi(d, b->name), qi(d, b->schema)));
+			emit_plain(
+				d, PH_EXTENSION,
+				fmt(d, "create extension %s", qi(d, b->name)),
+				fmt(d, "CREATE EXTENSION %s WITH SCHEMA %s",
+				    qi(d, b->name), qi(d, b->schema)));
 		else if (!eq(a->schema, b->schema))
 			emit_plain(d, PH_EXTENSION,
 				   fmt(d, "move extension %s to schema %s",
@@ -528,14 +655,14 @@ static void add_enum_values(struct differ *d, const struct cat_enum *a,
 				if (has_label(a, b->labels[k]))
 					next = b->labels[k];
 		}
-		emit(d, (struct stmt){
-				PH_ENUM_VALUE, SD_PART_PRE, 0,
-				fmt(d, "ALTER TYPE %s ADD VALUE %s%s%s", name,
-				    ql(d, label), next ? where : "",
-				    next ? ql(d, next) : ""),
-				fmt(d, "add value %s to enum type %s",
-				    ql(d, label), name),
-				NULL });
+		emit(d,
+		     (struct stmt){ PH_ENUM_VALUE, SD_PART_PRE, 0,
+				    fmt(d, "ALTER TYPE %s ADD VALUE %s%s%s",
+					name, ql(d, label), next ? where : "",
+					next ? ql(d, next) : ""),
+				    fmt(d, "add value %s to enum type %s",
+					ql(d, label), name),
+				    NULL });
 	}
 }
 
@@ -546,12 +673,13 @@ static void enum_refused(struct differ *d, const struct cat_enum *a,
 	char *was = label_list(d, a), *now = label_list(d, b);
 
 	if (d->down) {
-		emit(d, (struct stmt){
-				PH_ENUM_VALUE, SD_PART_PRE, 0, NULL,
-				fmt(d, "remove values from enum type %s", name),
-				fmt(d,
-				    "enum type %s cannot go back from (%s) to (%s): PostgreSQL cannot remove a value from an enum type",
-				    name, was ? was : "", now ? now : "") });
+		emit(d,
+		     (struct stmt){
+			     PH_ENUM_VALUE, SD_PART_PRE, 0, NULL,
+			     fmt(d, "remove values from enum type %s", name),
+			     fmt(d,
+				 "enum type %s cannot go back from (%s) to (%s): PostgreSQL cannot remove a value from an enum type",
+				 name, was ? was : "", now ? now : "") });
 	} else {
 		add_problem(
 			d,
@@ -571,13 +699,12 @@ static void diff_enums(struct differ *d)
 	size_t i = 0, j = 0;
 
 	while (i < f->nenums || j < t->nenums) {
-		int c = i == f->nenums ? 1
-			: j == t->nenums
-				? -1
-				: cmp_qualified(f->enums[i].schema,
-						f->enums[i].name,
-						t->enums[j].schema,
-						t->enums[j].name);
+		int c = i == f->nenums	 ? 1
+			: j == t->nenums ? -1
+					 : cmp_qualified(f->enums[i].schema,
+							 f->enums[i].name,
+							 t->enums[j].schema,
+							 t->enums[j].name);
 		const struct cat_enum *a = c <= 0 ? &f->enums[i] : NULL;
 		const struct cat_enum *b = c >= 0 ? &t->enums[j] : NULL;
 
@@ -730,13 +857,15 @@ static void alter_sequence(struct differ *d, const struct cat_sequence *a,
 
 	sb_printf(&b, "ALTER SEQUENCE %s ", name);
 	seq_options(&b, &s->opts, "", true, true);
-	emit(d, (struct stmt){
-			PH_SEQUENCE, SD_PART_MAIN, narrower ? SD_ROWS : 0,
-			sb_finish(&b), fmt(d, "alter sequence %s", name),
-			narrower ? fmt(d,
-				       "fails if the current value of %s is outside the new range: add RESTART WITH a value inside it if so (never one already used)",
-				       name)
-				 : NULL });
+	emit(d,
+	     (struct stmt){
+		     PH_SEQUENCE, SD_PART_MAIN, narrower ? SD_ROWS : 0,
+		     sb_finish(&b), fmt(d, "alter sequence %s", name),
+		     narrower
+			     ? fmt(d,
+				   "fails if the current value of %s is outside the new range: add RESTART WITH a value inside it if so (never one already used)",
+				   name)
+			     : NULL });
 }
 
 static bool has_column(const struct cat_table *t, const char *name);
@@ -758,11 +887,11 @@ static void drop_sequence(struct differ *d, const struct cat_sequence *s)
 
 	if (dropped_with_owner(d, s))
 		return;
-	emit(d, (struct stmt){
-			PH_DROP_SEQUENCE, SD_PART_MAIN, SD_DATA_LOSS,
-			fmt(d, "DROP SEQUENCE %s", name),
-			fmt(d, "drop sequence %s", name),
-			fmt(d, "drops sequence %s and its current value", name) });
+	emit(d, (struct stmt){ PH_DROP_SEQUENCE, SD_PART_MAIN, SD_DATA_LOSS,
+			       fmt(d, "DROP SEQUENCE %s", name),
+			       fmt(d, "drop sequence %s", name),
+			       fmt(d, "drops sequence %s and its current value",
+				   name) });
 }
 
 static void diff_sequences(struct differ *d)
@@ -852,7 +981,7 @@ static char *column_def(struct differ *d, const struct cat_column *c)
 static bool is_volatile_default(const char *expr)
 {
 	static const char *const volatile_calls[] = {
-		"nextval(",	    "random(",	      "gen_random_uuid(",
+		"nextval(",	   "random(",	       "gen_random_uuid(",
 		"uuid_generate_v", "clock_timestamp(", "timeofday(",
 		"txid_current(",   "setseed(",
 	};
@@ -894,23 +1023,27 @@ static void add_column(struct differ *d, const struct cat_table *t,
 	const char *why = NULL;
 	char *def = column_def(d, c);
 
-	if (c->generated || c->identity || is_volatile_default(c->default_expr)) {
+	if (c->generated || c->identity ||
+	    is_volatile_default(c->default_expr)) {
 		hazards |= SD_REWRITE | SD_LOCK;
-		why = keep(d, fmt(d,
-				  "fills every existing row of %s: rewrites the table under an ACCESS EXCLUSIVE lock, reads and writes wait until it ends",
-				  tname(d, t)));
+		why = keep(
+			d,
+			fmt(d,
+			    "fills every existing row of %s: rewrites the table under an ACCESS EXCLUSIVE lock, reads and writes wait until it ends",
+			    tname(d, t)));
 	} else if (c->not_null && c->default_expr == NULL) {
 		hazards |= SD_ROWS;
-		why = keep(d, fmt(d,
-				  "NOT NULL without a default fails if %s has rows: give the column a default, or add it nullable, backfill, then SET NOT NULL",
-				  tname(d, t)));
+		why = keep(
+			d,
+			fmt(d,
+			    "NOT NULL without a default fails if %s has rows: give the column a default, or add it nullable, backfill, then SET NOT NULL",
+			    tname(d, t)));
 	}
-	emit(d, (struct stmt){
-			PH_COLUMN, SD_PART_MAIN, hazards,
-			fmt(d, "ALTER TABLE %s ADD COLUMN %s", tname(d, t),
-			    def ? def : ""),
-			fmt(d, "add column %s", cname(d, t, c->name)),
-			join_notes(d, rename, why) });
+	emit(d, (struct stmt){ PH_COLUMN, SD_PART_MAIN, hazards,
+			       fmt(d, "ALTER TABLE %s ADD COLUMN %s",
+				   tname(d, t), def ? def : ""),
+			       fmt(d, "add column %s", cname(d, t, c->name)),
+			       join_notes(d, rename, why) });
 	if (def == NULL)
 		d->oom = true;
 	free(def);
@@ -922,13 +1055,12 @@ static void drop_column(struct differ *d, const struct cat_table *t,
 	char *loss = fmt(d, "drops column %s and the data in it",
 			 cname(d, t, c->name));
 
-	emit(d, (struct stmt){
-			PH_DROP_COLUMN, SD_PART_MAIN,
-			SD_DATA_LOSS | (rename ? SD_RENAME : 0),
-			fmt(d, "ALTER TABLE %s DROP COLUMN %s", tname(d, t),
-			    qi(d, c->name)),
-			fmt(d, "drop column %s", cname(d, t, c->name)),
-			join_notes(d, loss, rename) });
+	emit(d, (struct stmt){ PH_DROP_COLUMN, SD_PART_MAIN,
+			       SD_DATA_LOSS | (rename ? SD_RENAME : 0),
+			       fmt(d, "ALTER TABLE %s DROP COLUMN %s",
+				   tname(d, t), qi(d, c->name)),
+			       fmt(d, "drop column %s", cname(d, t, c->name)),
+			       join_notes(d, loss, rename) });
 	free(loss);
 }
 
@@ -1043,21 +1175,27 @@ static void alter_type(struct differ *d, const struct cat_table *t,
 	parse_type(b->type, &tb);
 	if (needs_using(d, &ta, &tb)) {
 		hazards |= SD_USING;
-		using = keep(d, fmt(d, " USING %s::%s", qi(d, b->name),
-				    b->type));
-		why_using = keep(d, fmt(d,
-					"no implicit cast from %s to %s: check that USING converts every existing value as meant (the upgrade fails on a value it cannot convert)",
-					a->type, b->type));
+		using = keep(d,
+			     fmt(d, " USING %s::%s", qi(d, b->name), b->type));
+		why_using = keep(
+			d,
+			fmt(d,
+			    "no implicit cast from %s to %s: check that USING converts every existing value as meant (the upgrade fails on a value it cannot convert)",
+			    a->type, b->type));
 	}
 	if (type_change_rewrites(d, &ta, &tb)) {
 		hazards |= SD_REWRITE;
-		why_lock = keep(d, fmt(d,
-				       "rewrites %s and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it ends",
-				       tname(d, t)));
+		why_lock = keep(
+			d,
+			fmt(d,
+			    "rewrites %s and its indexes under an ACCESS EXCLUSIVE lock: reads and writes wait until it ends",
+			    tname(d, t)));
 	} else {
-		why_lock = keep(d, fmt(d,
-				       "takes an ACCESS EXCLUSIVE lock on %s (no rewrite: the types are binary compatible)",
-				       tname(d, t)));
+		why_lock = keep(
+			d,
+			fmt(d,
+			    "takes an ACCESS EXCLUSIVE lock on %s (no rewrite: the types are binary compatible)",
+			    tname(d, t)));
 	}
 	emit(d, (struct stmt){
 			PH_COLUMN, SD_PART_MAIN, hazards,
@@ -1084,15 +1222,16 @@ static void alter_plain(struct differ *d, const struct cat_table *t,
 static void set_not_null(struct differ *d, const struct cat_table *t,
 			 const struct cat_column *b)
 {
-	emit(d, (struct stmt){
-			PH_COLUMN, SD_PART_MAIN, SD_LOCK | SD_ROWS,
-			fmt(d, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
-			    tname(d, t), qi(d, b->name)),
-			fmt(d, "alter column %s: set not null",
-			    cname(d, t, b->name)),
-			fmt(d,
-			    "scans %s under an ACCESS EXCLUSIVE lock, and fails if a row holds NULL: backfill first",
-			    tname(d, t)) });
+	emit(d,
+	     (struct stmt){
+		     PH_COLUMN, SD_PART_MAIN, SD_LOCK | SD_ROWS,
+		     fmt(d, "ALTER TABLE %s ALTER COLUMN %s SET NOT NULL",
+			 tname(d, t), qi(d, b->name)),
+		     fmt(d, "alter column %s: set not null",
+			 cname(d, t, b->name)),
+		     fmt(d,
+			 "scans %s under an ACCESS EXCLUSIVE lock, and fails if a row holds NULL: backfill first",
+			 tname(d, t)) });
 }
 
 static void add_identity(struct differ *d, const struct cat_table *t,
@@ -1103,16 +1242,16 @@ static void add_identity(struct differ *d, const struct cat_table *t,
 
 	identity_clause(d, &b2, b);
 	clause = sb_finish(&b2);
-	emit(d, (struct stmt){
-			PH_COLUMN, SD_PART_MAIN, SD_ROWS,
-			fmt(d, "ALTER TABLE %s ALTER COLUMN %s ADD%s",
-			    tname(d, t), qi(d, b->name),
-			    clause ? clause : ""),
-			fmt(d, "alter column %s: add identity",
-			    cname(d, t, b->name)),
-			fmt(d,
-			    "the new identity starts at its START WITH value: on a table with rows, restart it above the column's largest value (ALTER TABLE %s ALTER COLUMN %s RESTART WITH ...)",
-			    tname(d, t), qi(d, b->name)) });
+	emit(d,
+	     (struct stmt){
+		     PH_COLUMN, SD_PART_MAIN, SD_ROWS,
+		     fmt(d, "ALTER TABLE %s ALTER COLUMN %s ADD%s", tname(d, t),
+			 qi(d, b->name), clause ? clause : ""),
+		     fmt(d, "alter column %s: add identity",
+			 cname(d, t, b->name)),
+		     fmt(d,
+			 "the new identity starts at its START WITH value: on a table with rows, restart it above the column's largest value (ALTER TABLE %s ALTER COLUMN %s RESTART WITH ...)",
+			 tname(d, t), qi(d, b->name)) });
 	if (clause == NULL)
 		d->oom = true;
 	free(clause);
@@ -1153,29 +1292,30 @@ static void replace_column(struct differ *d, const struct cat_table *t,
 	char *def = column_def(d, b);
 	const char *col = cname(d, t, b->name);
 
-	emit(d, (struct stmt){
-			PH_COLUMN, SD_PART_MAIN, SD_DATA_LOSS,
-			fmt(d, "ALTER TABLE %s DROP COLUMN %s", tname(d, t),
-			    qi(d, a->name)),
-			fmt(d, "drop column %s (to add it generated)", col),
-			fmt(d,
-			    "drops column %s and the data in it, to add it again as a generated column",
-			    col) });
-	emit(d, (struct stmt){
-			PH_COLUMN, SD_PART_MAIN, SD_REWRITE | SD_LOCK,
-			fmt(d, "ALTER TABLE %s ADD COLUMN %s", tname(d, t),
-			    def ? def : ""),
-			fmt(d, "add column %s (generated)", col),
-			fmt(d,
-			    "computes the column for every row of %s: rewrites the table under an ACCESS EXCLUSIVE lock",
-			    tname(d, t)) });
+	emit(d,
+	     (struct stmt){
+		     PH_COLUMN, SD_PART_MAIN, SD_DATA_LOSS,
+		     fmt(d, "ALTER TABLE %s DROP COLUMN %s", tname(d, t),
+			 qi(d, a->name)),
+		     fmt(d, "drop column %s (to add it generated)", col),
+		     fmt(d,
+			 "drops column %s and the data in it, to add it again as a generated column",
+			 col) });
+	emit(d,
+	     (struct stmt){
+		     PH_COLUMN, SD_PART_MAIN, SD_REWRITE | SD_LOCK,
+		     fmt(d, "ALTER TABLE %s ADD COLUMN %s", tname(d, t),
+			 def ? def : ""),
+		     fmt(d, "add column %s (generated)", col),
+		     fmt(d,
+			 "computes the column for every row of %s: rewrites the table under an ACCESS EXCLUSIVE lock",
+			 tname(d, t)) });
 	if (def == NULL)
 		d->oom = true;
 	free(def);
 }
 
-static bool type_changes(const struct cat_column *a,
-			 const struct cat_column *b)
+static bool type_changes(const struct cat_column *a, const struct cat_column *b)
 {
 	return !eq(a->type, b->type) || !eq(a->collation, b->collation);
 }
@@ -1268,11 +1408,13 @@ static const char *column_rename(struct differ *d, const struct cat_table *b,
 {
 	if (dropped == NULL || added == NULL)
 		return NULL;
-	return keep(d, fmt(d,
-			   "if column %s became %s, replace this DROP COLUMN and the ADD COLUMN of %s with ALTER TABLE %s RENAME COLUMN %s TO %s, which keeps the data",
-			   qi(d, dropped->name), qi(d, added->name),
-			   qi(d, added->name), tname(d, b),
-			   qi(d, dropped->name), qi(d, added->name)));
+	return keep(
+		d,
+		fmt(d,
+		    "if column %s became %s, replace this DROP COLUMN and the ADD COLUMN of %s with ALTER TABLE %s RENAME COLUMN %s TO %s, which keeps the data",
+		    qi(d, dropped->name), qi(d, added->name),
+		    qi(d, added->name), tname(d, b), qi(d, dropped->name),
+		    qi(d, added->name)));
 }
 
 /*
@@ -1328,8 +1470,7 @@ static const struct cat_index *find_index(const struct cat_table *t,
  * unique indexes) lose or change one: a foreign key that references the
  * table must then be dropped first and added again after.
  */
-static bool keys_change(struct differ *d, const char *schema,
-			const char *name)
+static bool keys_change(struct differ *d, const char *schema, const char *name)
 {
 	const struct cat_table *a = catalog_table(d->from, schema, name);
 	const struct cat_table *b = catalog_table(d->to, schema, name);
@@ -1372,23 +1513,23 @@ static bool constraint_kept(struct differ *d, const struct cat_table *a,
 static void drop_constraint(struct differ *d, const struct cat_table *t,
 			    const struct cat_constraint *k)
 {
-	emit_plain(d, k->kind == 'f' ? PH_DROP_FK : PH_DROP_CONSTRAINT,
-		   fmt(d, "drop constraint %s on %s", qi(d, k->name),
-		       tname(d, t)),
-		   fmt(d, "ALTER TABLE %s DROP CONSTRAINT %s", tname(d, t),
-		       qi(d, k->name)));
+	emit_plain(
+		d, k->kind == 'f' ? PH_DROP_FK : PH_DROP_CONSTRAINT,
+		fmt(d, "drop constraint %s on %s", qi(d, k->name), tname(d, t)),
+		fmt(d, "ALTER TABLE %s DROP CONSTRAINT %s", tname(d, t),
+		    qi(d, k->name)));
 }
 
 static void validate_constraint(struct differ *d, const struct cat_table *t,
 				const struct cat_constraint *k)
 {
-	emit(d, (struct stmt){
-			PH_VALIDATE, d->down ? SD_PART_MAIN : SD_PART_POST, 0,
-			fmt(d, "ALTER TABLE %s VALIDATE CONSTRAINT %s",
-			    tname(d, t), qi(d, k->name)),
-			fmt(d, "validate constraint %s on %s", qi(d, k->name),
-			    tname(d, t)),
-			NULL });
+	emit(d, (struct stmt){ PH_VALIDATE,
+			       d->down ? SD_PART_MAIN : SD_PART_POST, 0,
+			       fmt(d, "ALTER TABLE %s VALIDATE CONSTRAINT %s",
+				   tname(d, t), qi(d, k->name)),
+			       fmt(d, "validate constraint %s on %s",
+				   qi(d, k->name), tname(d, t)),
+			       NULL });
 }
 
 /*
@@ -1407,18 +1548,18 @@ static void add_constraint(struct differ *d, const struct cat_table *t,
 	char *note = NULL;
 
 	if (hazards)
-		note = fmt(d,
-			   "builds an index for %s under an ACCESS EXCLUSIVE lock on %s: reads and writes wait until it ends (for a large table, CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX)",
-			   qi(d, k->name), tname(d, t));
-	emit(d, (struct stmt){
-			k->kind == 'f' ? PH_FK : PH_CONSTRAINT, SD_PART_MAIN,
-			hazards,
-			fmt(d, "ALTER TABLE %s ADD CONSTRAINT %s %s%s",
-			    tname(d, t), qi(d, k->name), k->def,
-			    split || !k->validated ? " NOT VALID" : ""),
-			fmt(d, "add constraint %s on %s", qi(d, k->name),
-			    tname(d, t)),
-			note });
+		note = fmt(
+			d,
+			"builds an index for %s under an ACCESS EXCLUSIVE lock on %s: reads and writes wait until it ends (for a large table, CREATE UNIQUE INDEX CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX)",
+			qi(d, k->name), tname(d, t));
+	emit(d, (struct stmt){ k->kind == 'f' ? PH_FK : PH_CONSTRAINT,
+			       SD_PART_MAIN, hazards,
+			       fmt(d, "ALTER TABLE %s ADD CONSTRAINT %s %s%s",
+				   tname(d, t), qi(d, k->name), k->def,
+				   split || !k->validated ? " NOT VALID" : ""),
+			       fmt(d, "add constraint %s on %s", qi(d, k->name),
+				   tname(d, t)),
+			       note });
 	if (split)
 		validate_constraint(d, t, k);
 }
@@ -1502,25 +1643,26 @@ static void create_index(struct differ *d, const struct cat_table *t,
 	if (existed && !d->down && index_deferred(d, t, x)) {
 		/* Re-runnable: a failed concurrent build leaves an INVALID
 		 * index of this name behind, which goes first. */
-		emit_guarded(d,
-			     (struct stmt){
-				     PH_INDEX, SD_PART_POST, 0,
-				     concurrent_def(d, x->def),
-				     fmt(d, "create index %s on %s concurrently",
-					 name, tname(d, t)),
-				     NULL },
-			     fmt(d, "DROP INDEX CONCURRENTLY IF EXISTS %s",
-				 name));
+		emit_guarded(
+			d,
+			(struct stmt){ PH_INDEX, SD_PART_POST, 0,
+				       concurrent_def(d, x->def),
+				       fmt(d,
+					   "create index %s on %s concurrently",
+					   name, tname(d, t)),
+				       NULL },
+			fmt(d, "DROP INDEX CONCURRENTLY IF EXISTS %s", name));
 		return;
 	}
-	emit(d, (struct stmt){
-			PH_INDEX, SD_PART_MAIN, existed ? SD_BLOCKS_WRITES : 0,
-			fmt(d, "%s", x->def),
-			fmt(d, "create index %s on %s", name, tname(d, t)),
-			existed ? fmt(d,
-				      "builds the index while writes to %s wait (CREATE INDEX CONCURRENTLY in a RETORT_NO_TRANSACTION revision lets them through)",
-				      tname(d, t))
-				: NULL });
+	emit(d,
+	     (struct stmt){
+		     PH_INDEX, SD_PART_MAIN, existed ? SD_BLOCKS_WRITES : 0,
+		     fmt(d, "%s", x->def),
+		     fmt(d, "create index %s on %s", name, tname(d, t)),
+		     existed ? fmt(d,
+				   "builds the index while writes to %s wait (CREATE INDEX CONCURRENTLY in a RETORT_NO_TRANSACTION revision lets them through)",
+				   tname(d, t))
+			     : NULL });
 }
 
 static void drop_index(struct differ *d, const struct cat_table *t,
@@ -1594,10 +1736,12 @@ static const char *table_rename(struct differ *d, const struct cat_table *old,
 {
 	if (old == NULL || new_ == NULL)
 		return NULL;
-	return keep(d, fmt(d,
-			   "if table %s became %s, replace its DROP TABLE and CREATE TABLE with ALTER TABLE %s RENAME TO %s, which keeps the data",
-			   tname(d, old), tname(d, new_), tname(d, old),
-			   qi(d, new_->name)));
+	return keep(
+		d,
+		fmt(d,
+		    "if table %s became %s, replace its DROP TABLE and CREATE TABLE with ALTER TABLE %s RENAME TO %s, which keeps the data",
+		    tname(d, old), tname(d, new_), tname(d, old),
+		    qi(d, new_->name)));
 }
 
 static void create_table(struct differ *d, const struct cat_table *t)
@@ -1635,12 +1779,11 @@ static void drop_table(struct differ *d, const struct cat_table *t)
 	for (size_t i = 0; i < t->ncons; i++)
 		if (t->cons[i].kind == 'f')
 			drop_constraint(d, t, &t->cons[i]);
-	emit(d, (struct stmt){
-			PH_DROP_TABLE, SD_PART_MAIN,
-			SD_DATA_LOSS | (rename ? SD_RENAME : 0),
-			fmt(d, "DROP TABLE %s", tname(d, t)),
-			fmt(d, "drop table %s", tname(d, t)),
-			join_notes(d, loss, rename) });
+	emit(d, (struct stmt){ PH_DROP_TABLE, SD_PART_MAIN,
+			       SD_DATA_LOSS | (rename ? SD_RENAME : 0),
+			       fmt(d, "DROP TABLE %s", tname(d, t)),
+			       fmt(d, "drop table %s", tname(d, t)),
+			       join_notes(d, loss, rename) });
 	free(loss);
 }
 
@@ -1678,15 +1821,16 @@ static void alter_table(struct differ *d, const struct cat_table *a,
 			const struct cat_table *b)
 {
 	if (a->unlogged != b->unlogged)
-		emit(d, (struct stmt){
-				PH_COLUMN, SD_PART_MAIN, SD_REWRITE | SD_LOCK,
-				fmt(d, "ALTER TABLE %s SET %s", tname(d, b),
-				    b->unlogged ? "UNLOGGED" : "LOGGED"),
-				fmt(d, "set table %s %s", tname(d, b),
-				    b->unlogged ? "unlogged" : "logged"),
-				fmt(d,
-				    "rewrites %s under an ACCESS EXCLUSIVE lock",
-				    tname(d, b)) });
+		emit(d,
+		     (struct stmt){
+			     PH_COLUMN, SD_PART_MAIN, SD_REWRITE | SD_LOCK,
+			     fmt(d, "ALTER TABLE %s SET %s", tname(d, b),
+				 b->unlogged ? "UNLOGGED" : "LOGGED"),
+			     fmt(d, "set table %s %s", tname(d, b),
+				 b->unlogged ? "unlogged" : "logged"),
+			     fmt(d,
+				 "rewrites %s under an ACCESS EXCLUSIVE lock",
+				 tname(d, b)) });
 	diff_columns(d, a, b);
 	diff_constraints(d, a, b);
 	diff_indexes(d, a, b);
@@ -1698,13 +1842,12 @@ static void diff_tables(struct differ *d)
 	size_t i = 0, j = 0;
 
 	while (i < f->ntables || j < t->ntables) {
-		int c = i == f->ntables ? 1
-			: j == t->ntables
-				? -1
-				: cmp_qualified(f->tables[i].schema,
-						f->tables[i].name,
-						t->tables[j].schema,
-						t->tables[j].name);
+		int c = i == f->ntables	  ? 1
+			: j == t->ntables ? -1
+					  : cmp_qualified(f->tables[i].schema,
+							  f->tables[i].name,
+							  t->tables[j].schema,
+							  t->tables[j].name);
 
 		if (c < 0)
 			drop_table(d, &f->tables[i]);
@@ -1729,8 +1872,11 @@ static int cmp_other(const struct cat_other *a, const struct cat_other *b)
 static void refuse_other(struct differ *d, const struct cat_other *o,
 			 const char *how)
 {
-	add_problem(d, fmt(d, "%s %s %s; autogenerate does not write %ss: write this change by hand",
-			   o->kind, o->identity, how, o->kind));
+	add_problem(
+		d,
+		fmt(d,
+		    "%s %s %s; autogenerate does not write %ss: write this change by hand",
+		    o->kind, o->identity, how, o->kind));
 }
 
 static void diff_others(struct differ *d)
@@ -1739,20 +1885,23 @@ static void diff_others(struct differ *d)
 	size_t i = 0, j = 0;
 
 	while (i < f->nothers || j < t->nothers) {
-		int c = i == f->nothers	  ? 1
-			: j == t->nothers ? -1
-					  : cmp_other(&f->others[i],
-						      &t->others[j]);
+		int c = i == f->nothers ? 1
+			: j == t->nothers
+				? -1
+				: cmp_other(&f->others[i], &t->others[j]);
 
 		if (c < 0)
-			refuse_other(d, &f->others[i],
-				     "is in the database but not in the declared schema");
+			refuse_other(
+				d, &f->others[i],
+				"is in the database but not in the declared schema");
 		else if (c > 0)
-			refuse_other(d, &t->others[j],
-				     "is in the declared schema but not in the database");
+			refuse_other(
+				d, &t->others[j],
+				"is in the declared schema but not in the database");
 		else if (!eq(f->others[i].def, t->others[j].def))
-			refuse_other(d, &t->others[j],
-				     "differs between the database and the declared schema");
+			refuse_other(
+				d, &t->others[j],
+				"differs between the database and the declared schema");
 		i += c <= 0;
 		j += c >= 0;
 	}
@@ -1793,10 +1942,18 @@ static void run_differ(struct differ *d)
 int schemadiff_plan(const struct catalog *old, const struct catalog *new_,
 		    struct sd_plan *out, struct retort_error *err)
 {
-	struct differ up = { .from = old, .to = new_, .old = old,
-			     .new_ = new_, .out = &out->up, .plan = out };
-	struct differ down = { .from = new_, .to = old, .old = old,
-			       .new_ = new_, .down = true, .out = &out->down,
+	struct differ up = { .from = old,
+			     .to = new_,
+			     .old = old,
+			     .new_ = new_,
+			     .out = &out->up,
+			     .plan = out };
+	struct differ down = { .from = new_,
+			       .to = old,
+			       .old = old,
+			       .new_ = new_,
+			       .down = true,
+			       .out = &out->down,
 			       .plan = out };
 
 	memset(out, 0, sizeof(*out));

@@ -18,12 +18,12 @@
 
 /* What a reviewer must look at before a statement runs on real data. */
 enum sd_hazard {
-	SD_DATA_LOSS = 1 << 0,	  /* drops data */
-	SD_LOCK = 1 << 1,	  /* ACCESS EXCLUSIVE while it scans or rewrites */
-	SD_REWRITE = 1 << 2,	  /* rewrites the table */
-	SD_USING = 1 << 3,	  /* a type change through USING */
-	SD_RENAME = 1 << 4,	  /* a drop and an add that may be a rename */
-	SD_ROWS = 1 << 5,	  /* may fail or misbehave on existing rows */
+	SD_DATA_LOSS = 1 << 0, /* drops data */
+	SD_LOCK = 1 << 1,      /* ACCESS EXCLUSIVE while it scans or rewrites */
+	SD_REWRITE = 1 << 2,   /* rewrites the table */
+	SD_USING = 1 << 3,     /* a type change through USING */
+	SD_RENAME = 1 << 4,    /* a drop and an add that may be a rename */
+	SD_ROWS = 1 << 5,      /* may fail or misbehave on existing rows */
 	SD_BLOCKS_WRITES = 1 << 6 /* builds an index while writes wait */
 };
 

@@ -60,8 +60,8 @@ static void write_text(const char *path, const char *text)
 
 struct project rt_project(const char *name, const struct harness_db *db)
 {
-	struct project p = { harness_fmt("%s/%s", harness_tmpdir(), name),
-			     db };
+	struct project p = { harness_fmt("%s/%s", harness_tmpdir(), name), db,
+			     NULL };
 
 	make_dir(p.dir);
 	make_dir(harness_fmt("%s/versions", p.dir));
@@ -87,6 +87,10 @@ const struct harness_result *rt_retort(const struct project *p, ...)
 	size_t k = 0;
 	va_list ap;
 
+	if (p->shadow) {
+		args[k++] = "--shadow-url";
+		args[k++] = p->shadow->url;
+	}
 	va_start(ap, p);
 	while ((args[k] = va_arg(ap, const char *)) != NULL)
 		ck_assert(++k < MAX_ARGS);
@@ -163,9 +167,9 @@ static void build_one(const struct project *p, const char *src)
 			  env_or("RETORT_SOURCE_ROOT", "."),
 			  env_or("RETORT_LIBPQ_CFLAGS", ""), base, src);
 	rc = system(cmd);
-	ck_assert_msg(rc == 0, "cannot build %s: %s", src,
-		      harness_oneline(rt_read(
-			      harness_fmt("%s/cc.log", p->dir))));
+	ck_assert_msg(
+		rc == 0, "cannot build %s: %s", src,
+		harness_oneline(rt_read(harness_fmt("%s/cc.log", p->dir))));
 }
 
 const char *rt_build(const struct project *p)
@@ -192,6 +196,15 @@ const struct harness_db *rt_db_with(const char *label, const char *sql)
 	return db;
 }
 
+void rt_reset(const struct harness_db *db)
+{
+	harness_exec(db, "DO $$DECLARE r record; BEGIN FOR r IN SELECT "
+			 "format('%I.%I', schemaname, tablename) AS t FROM "
+			 "pg_tables WHERE schemaname = 'public' LOOP EXECUTE "
+			 "'DROP TABLE IF EXISTS ' || r.t || ' CASCADE'; "
+			 "END LOOP; END$$");
+}
+
 /* ---- retort's own comparison ---- */
 
 static void read_catalog(const struct harness_db *db, struct catalog *out)
@@ -216,8 +229,7 @@ static void assert_same_catalog(const struct harness_db *db,
 
 	read_catalog(ref, &a);
 	read_catalog(db, &b);
-	ck_assert_msg(schemadiff_plan(&a, &b, &plan, &err) == 0, "%s",
-		      err.msg);
+	ck_assert_msg(schemadiff_plan(&a, &b, &plan, &err) == 0, "%s", err.msg);
 	for (size_t i = 0; i < plan.up.n; i++)
 		diff = harness_fmt("%s; %s", diff, plan.up.items[i].summary);
 	for (size_t i = 0; i < plan.nproblems; i++)
@@ -234,8 +246,8 @@ static void assert_same_catalog(const struct harness_db *db,
 
 static const char *run_pg_dump(const struct harness_db *db)
 {
-	const char *out = harness_fmt("%s/dump.%s.sql", harness_tmpdir(),
-				      db->name);
+	const char *out =
+		harness_fmt("%s/dump.%s.sql", harness_tmpdir(), db->name);
 	const char *cmd = harness_fmt(
 		"'%s' --schema-only -T alembic_version -T retort_history "
 		"-T retort_history_id_seq -d '%s' -f '%s' 2>'%s.err'",
@@ -249,8 +261,8 @@ static const char *run_pg_dump(const struct harness_db *db)
 static bool noise(const char *line)
 {
 	static const char *const prefixes[] = {
-		"--", "SET ", "SELECT pg_catalog.set_config", "\\restrict",
-		"\\unrestrict",
+		"--",	      "SET ",	      "SELECT pg_catalog.set_config",
+		"\\restrict", "\\unrestrict",
 	};
 
 	if (line[0] == '\0')
@@ -337,15 +349,15 @@ static void assert_same_dump(const struct harness_db *db,
 		i++;
 	while (i > 0 && a[i - 1] != '\n')
 		i--;
-	ck_assert_msg(strcmp(a, b) == 0,
-		      "%s: pg_dump differs from the reference's at: \"%s\" vs \"%s\"",
-		      what, harness_oneline(harness_fmt("%.300s", a + i)),
-		      harness_oneline(harness_fmt("%.300s", b + i)));
+	ck_assert_msg(
+		strcmp(a, b) == 0,
+		"%s: pg_dump differs from the reference's at: \"%s\" vs \"%s\"",
+		what, harness_oneline(harness_fmt("%.300s", a + i)),
+		harness_oneline(harness_fmt("%.300s", b + i)));
 }
 
 void rt_assert_same_schema(const struct harness_db *db,
-			   const struct harness_db *reference,
-			   const char *what)
+			   const struct harness_db *reference, const char *what)
 {
 	assert_same_catalog(db, reference, what);
 	assert_same_dump(db, reference, what);

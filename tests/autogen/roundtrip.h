@@ -16,10 +16,16 @@
 
 #include "harness.h"
 
-/* A project directory: retort.ini, versions/, build/, db/schema.sql. */
+/*
+ * A project directory: retort.ini, versions/, build/, db/schema.sql.
+ * With shadow set, retort runs with --shadow-url: an empty database that
+ * serves every run (each loads the schema in a transaction it rolls back)
+ * instead of a CREATE DATABASE per run.
+ */
 struct project {
 	const char *dir;
 	const struct harness_db *db;
+	const struct harness_db *shadow;
 };
 
 /* Read a whole file into harness-owned memory; NULL if it is absent. */
@@ -32,8 +38,8 @@ struct project rt_project(const char *name, const struct harness_db *db);
 void rt_declare(const struct project *p, const char *sql);
 
 /* Run retort in the project with --url db and the arguments. */
-const struct harness_result *rt_retort(const struct project *p, ...)
-	HARNESS_SENTINEL;
+const struct harness_result *rt_retort(const struct project *p,
+				       ...) HARNESS_SENTINEL;
 
 /* The generated sources, newest last, "\n"-joined names; count in *n. */
 const char *rt_sources(const struct project *p, int *n);
@@ -50,6 +56,9 @@ const char *rt_build(const struct project *p);
 
 /* A fresh database loaded with sql. */
 const struct harness_db *rt_db_with(const char *label, const char *sql);
+
+/* Drop every table of db's public schema (the property test's objects). */
+void rt_reset(const struct harness_db *db);
 
 /*
  * Fail the test unless db has the schema of reference: retort's catalogs

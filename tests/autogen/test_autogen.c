@@ -110,8 +110,8 @@ static int count_lines(const char *s)
 
 static void assert_no_changes(const struct project *p)
 {
-	const struct harness_result *r = rt_retort(
-		p, "revision", "--autogenerate", "-m", "again", NULL);
+	const struct harness_result *r =
+		rt_retort(p, "revision", "--autogenerate", "-m", "again", NULL);
 
 	assert_ok(r);
 	assert_str_eq(r->out, "No changes detected\n");
@@ -142,9 +142,11 @@ static struct expect generate(const struct project *p, const char *name)
 	log = rt_build(p);
 	/* Hazards show in the build, until a reviewer deletes them. */
 	if (strstr(sources, "\n#warning "))
-		ck_assert_msg(strstr(log, "#warning"), "no #warning in the build");
+		ck_assert_msg(strstr(log, "#warning"),
+			      "no #warning in the build");
 	else
-		ck_assert_msg(!strstr(log, "#warning"), "a #warning in the build");
+		ck_assert_msg(!strstr(log, "#warning"),
+			      "a #warning in the build");
 	return e;
 }
 
@@ -160,6 +162,7 @@ START_TEST(test_round_trip)
 	const struct harness_result *r;
 	struct expect e;
 
+	p.shadow = harness_db_fresh("shadow");
 	rt_declare(&p, a);
 	assert_no_changes(&p);
 	rt_declare(&p, b);
@@ -234,12 +237,13 @@ START_TEST(test_not_at_head)
 	struct project p = rt_project("project", db);
 	const struct harness_result *r;
 
-	harness_write_file("project/versions/001_base.c",
-			   "#include \"plugin_api.h\"\n"
-			   "RETORT_REVISION(.revision = \"001\", "
-			   ".down_revision = NULL, .message = \"base\", );\n"
-			   "int upgrade(retort_ctx *c) { (void)c; return 0; }\n"
-			   "int downgrade(retort_ctx *c) { (void)c; return 0; }\n");
+	harness_write_file(
+		"project/versions/001_base.c",
+		"#include \"plugin_api.h\"\n"
+		"RETORT_REVISION(.revision = \"001\", "
+		".down_revision = NULL, .message = \"base\", );\n"
+		"int upgrade(retort_ctx *c) { (void)c; return 0; }\n"
+		"int downgrade(retort_ctx *c) { (void)c; return 0; }\n");
 	rt_declare(&p, "CREATE TABLE t (id int);\n");
 	r = rt_retort(&p, "revision", "--autogenerate", "-m", "x", NULL);
 	assert_exit(r, 1);
@@ -293,14 +297,15 @@ static struct child spawn(const struct project *p, const char *const *args)
 	c.pid = fork();
 	ck_assert(c.pid >= 0);
 	if (c.pid == 0) {
-		static const char *const vars[] = { "DATABASE_URL", "PGHOST",
-						    "PGPORT", "PGUSER",
-						    "PGPASSWORD", "PGDATABASE" };
+		static const char *const vars[] = {
+			"DATABASE_URL", "PGHOST",     "PGPORT",
+			"PGUSER",	"PGPASSWORD", "PGDATABASE"
+		};
 
 		for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 			unsetenv(vars[i]);
-		if (chdir(p->dir) != 0 ||
-		    !freopen(c.out, "w", stdout) || !freopen(c.err, "w", stderr))
+		if (chdir(p->dir) != 0 || !freopen(c.out, "w", stdout) ||
+		    !freopen(c.err, "w", stderr))
 			_exit(127);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
@@ -322,8 +327,8 @@ static const char *shadow_prefix(const struct child *c)
 	return harness_fmt("retort_shadow_%ld_", (long)c->pid);
 }
 
-static const char *const autogen_args[] = { "revision", "--autogenerate",
-					    "-m", "shadow", NULL };
+static const char *const autogen_args[] = { "revision", "--autogenerate", "-m",
+					    "shadow", NULL };
 
 START_TEST(test_shadow_dropped_after_success)
 {
@@ -384,8 +389,9 @@ START_TEST(test_shadow_dropped_after_signal)
 	ck_assert(rt_database_exists(db, shadow_prefix(&c)));
 	kill(c.pid, sig);
 	ck_assert_int_eq(wait_child(&c), 128 + sig);
-	assert_contains(rt_read(c.err), sig == SIGINT ? "interrupted by SIGINT"
-						     : "interrupted by SIGTERM");
+	assert_contains(rt_read(c.err), sig == SIGINT
+						? "interrupted by SIGINT"
+						: "interrupted by SIGTERM");
 	assert_contains(rt_read(c.err), "was dropped");
 	ck_assert(!rt_database_exists(db, shadow_prefix(&c)));
 }

@@ -23,6 +23,7 @@
 #   inputs          wrong password, unknown database, refused connection,
 #                   bad URLs, unreadable or broken retort.ini, junk in .env
 #   names           hostile version table names are quoted, never executed
+#                   (4 names and a hostile schema; --full: 10 names)
 #
 # Counts: CI's by default (1 round of 8 runners, 5 kills, 2 signals, 1
 # restart); --full is scripts/chaos's (3 rounds, 20 kills, 8 signals, 3
@@ -623,6 +624,8 @@ scenario_concurrent() {
 		check "round $r: stderr holds only lock-wait lines" \
 			is "$(grep -v '^retort: waiting for the migration lock on "alembic_version", held by pid [0-9]* (' <<<"$err" | grep -c .)" 0
 		lines=$(grep -c '^Running upgrade' <<<"$out")
+		check "round $r: the runs overlapped (a runner waited for the lock)" \
+			err_has "retort: waiting for the migration lock"
 		check "round $r: $((head - start_at)) revisions announced in all" \
 			is "$lines" "$((head - start_at))"
 		check "round $r: no revision announced twice" \
@@ -1209,11 +1212,13 @@ scenario_names() {
 	new_db names
 	sql "$url" "CREATE TABLE chaos_victim (id int);
 		CREATE SCHEMA \"we\"\"ird sch;ema\"" >/dev/null
+	local -a names=('alembic"; DROP TABLE chaos_victim; --'
+		"v'); DROP TABLE chaos_victim;--" 'my version table'
+		'semi;colon;DROP TABLE chaos_victim')
 	# shellcheck disable=SC2016 # '$1' is a name, not an expansion
-	for name in 'alembic"; DROP TABLE chaos_victim; --' \
-		"v'); DROP TABLE chaos_victim;--" 'my version table' \
-		'semi;colon;DROP TABLE chaos_victim' '%s%n%x%p' 'back\slash' \
-		'$1' '"quoted"' 'ünïcödé' "$long59"; do
+	[[ $full -eq 0 ]] ||
+		names+=('%s%n%x%p' 'back\slash' '$1' '"quoted"' 'ünïcödé' "$long59")
+	for name in "${names[@]}"; do
 		hostile_name "$name" ""
 	done
 	hostile_name 'v"t' 'we"ird sch;ema'

@@ -35,16 +35,18 @@ int upgrade(retort_ctx *ctx)
 
 #ifdef CHAOS_FIRST
 	/* No unique key: a second application must show, not fail. */
-	if (retort_exec(ctx, "CREATE TABLE chaos_log (rev text NOT NULL,"
-			     " pid int NOT NULL DEFAULT pg_backend_pid(),"
-			     " at timestamptz NOT NULL DEFAULT clock_timestamp())") != 0)
+	if (retort_exec(
+		    ctx,
+		    "CREATE TABLE chaos_log (rev text NOT NULL,"
+		    " pid int NOT NULL DEFAULT pg_backend_pid(),"
+		    " at timestamptz NOT NULL DEFAULT clock_timestamp())") != 0)
 		return -1;
 #endif
 	if (retort_exec(ctx, "CREATE TABLE " CHAOS_TABLE " (id int)") != 0 ||
 	    pause_a_moment(ctx) != 0)
 		return -1;
-	return retort_exec_params(ctx, "INSERT INTO chaos_log (rev) VALUES ($1)",
-				  1, params);
+	return retort_exec_params(
+		ctx, "INSERT INTO chaos_log (rev) VALUES ($1)", 1, params);
 }
 
 int downgrade(retort_ctx *ctx)

@@ -15,16 +15,25 @@
 
 /* An array literal and its length, for the two fields they fill. */
 #define LIST(type, ...)                                                        \
-	(type[]){ __VA_ARGS__ },                                               \
-		sizeof((type[]){ __VA_ARGS__ }) / sizeof(type)
+	(type[]){ __VA_ARGS__ }, sizeof((type[]){ __VA_ARGS__ }) / sizeof(type)
 #define COLS(...) LIST(struct cat_column, __VA_ARGS__)
 #define CONS(...) LIST(struct cat_constraint, __VA_ARGS__)
 #define IDXS(...) LIST(struct cat_index, __VA_ARGS__)
 #define NONE NULL, 0
 
-#define INT_COL(n) { .name = n, .type = "integer" }
-#define TEXT_COL(n) { .name = n, .type = "text" }
-#define PKEY(t) { .name = t "_pkey", .kind = 'p', .def = "PRIMARY KEY (id)", .validated = true }
+#define INT_COL(n)                                                             \
+	{                                                                      \
+		.name = n, .type = "integer"                                   \
+	}
+#define TEXT_COL(n)                                                            \
+	{                                                                      \
+		.name = n, .type = "text"                                      \
+	}
+#define PKEY(t)                                                                \
+	{                                                                      \
+		.name = t "_pkey", .kind = 'p', .def = "PRIMARY KEY (id)",     \
+		.validated = true                                              \
+	}
 
 #define assert_ok(call, err)                                                   \
 	ck_assert_msg((call) == 0, "%s failed: %s [%s]", #call, (err).msg,     \
@@ -68,8 +77,8 @@ static struct sd_plan plan_of(const struct catalog *old,
 static const struct sd_change *find(const struct sd_list *l, const char *s)
 {
 	for (size_t i = 0; i < l->n; i++) {
-		const char *text = l->items[i].sql ? l->items[i].sql
-						   : l->items[i].note;
+		const char *text =
+			l->items[i].sql ? l->items[i].sql : l->items[i].note;
 
 		if (strstr(text, s))
 			return &l->items[i];
@@ -85,8 +94,7 @@ static size_t position(const struct sd_list *l, const char *s)
 	return (size_t)(c - l->items);
 }
 
-static const struct sd_change *must_find(const struct sd_list *l,
-					 const char *s)
+static const struct sd_change *must_find(const struct sd_list *l, const char *s)
 {
 	const struct sd_change *c = find(l, s);
 
@@ -152,18 +160,26 @@ END_TEST
 START_TEST(test_create_table)
 {
 	struct cat_table t[] = { {
-		"public", "My Table", false,
-		COLS({ .name = "id", .type = "bigint", .not_null = true,
+		"public",
+		"My Table",
+		false,
+		COLS({ .name = "id",
+		       .type = "bigint",
+		       .not_null = true,
 		       .identity = 'a',
 		       .identity_opts = { "bigint", "1", "1", "1",
 					  "9223372036854775807", "1", false } },
-		     { .name = "total", .type = "numeric(10,2)",
+		     { .name = "total",
+		       .type = "numeric(10,2)",
 		       .generated = "(id * 2)" },
-		     { .name = "note", .type = "text",
+		     { .name = "note",
+		       .type = "text",
 		       .collation = "pg_catalog.\"C\"",
 		       .default_expr = "'x'::text" }),
 		CONS(PKEY("My Table")),
-		IDXS({ "ix_note", "CREATE INDEX ix_note ON public.\"My Table\" USING btree (note)", false, true }),
+		IDXS({ "ix_note",
+		       "CREATE INDEX ix_note ON public.\"My Table\" USING btree (note)",
+		       false, true }),
 	} };
 	struct catalog a = tables(NULL, 0), b = tables(t, 1);
 	struct sd_plan p = plan_of(&a, &b);
@@ -196,13 +212,15 @@ START_TEST(test_add_and_drop_columns)
 	struct cat_table t1[] = { { "public", "t", false,
 				    COLS(INT_COL("id"), TEXT_COL("old")), NONE,
 				    NONE } };
-	struct cat_table t2[] = { {
-		"public", "t", false,
-		COLS(INT_COL("id"), TEXT_COL("new"),
-		     { .name = "req", .type = "integer", .not_null = true },
-		     { .name = "uid", .type = "uuid",
-		       .default_expr = "gen_random_uuid()" }),
-		NONE, NONE } };
+	struct cat_table t2[] = {
+		{ "public", "t", false,
+		  COLS(INT_COL("id"), TEXT_COL("new"),
+		       { .name = "req", .type = "integer", .not_null = true },
+		       { .name = "uid",
+			 .type = "uuid",
+			 .default_expr = "gen_random_uuid()" }),
+		  NONE, NONE }
+	};
 	struct catalog a = tables(t1, 1), b = tables(t2, 1);
 	struct sd_plan p = plan_of(&a, &b);
 	const struct sd_change *c;
@@ -230,22 +248,24 @@ END_TEST
 
 START_TEST(test_alter_column)
 {
-	struct cat_table t1[] = { {
-		"public", "t", false,
-		COLS({ .name = "a", .type = "integer", .default_expr = "0" },
-		     { .name = "b", .type = "text" },
-		     { .name = "c", .type = "character varying(10)" },
-		     { .name = "d", .type = "character varying(20)" },
-		     { .name = "e", .type = "text" }),
-		NONE, NONE } };
-	struct cat_table t2[] = { {
-		"public", "t", false,
-		COLS({ .name = "a", .type = "bigint", .default_expr = "1" },
-		     { .name = "b", .type = "integer" },
-		     { .name = "c", .type = "character varying(20)" },
-		     { .name = "d", .type = "character varying(10)" },
-		     { .name = "e", .type = "text", .not_null = true }),
-		NONE, NONE } };
+	struct cat_table t1[] = {
+		{ "public", "t", false,
+		  COLS({ .name = "a", .type = "integer", .default_expr = "0" },
+		       { .name = "b", .type = "text" },
+		       { .name = "c", .type = "character varying(10)" },
+		       { .name = "d", .type = "character varying(20)" },
+		       { .name = "e", .type = "text" }),
+		  NONE, NONE }
+	};
+	struct cat_table t2[] = {
+		{ "public", "t", false,
+		  COLS({ .name = "a", .type = "bigint", .default_expr = "1" },
+		       { .name = "b", .type = "integer" },
+		       { .name = "c", .type = "character varying(20)" },
+		       { .name = "d", .type = "character varying(10)" },
+		       { .name = "e", .type = "text", .not_null = true }),
+		  NONE, NONE }
+	};
 	struct catalog a = tables(t1, 1), b = tables(t2, 1);
 	struct sd_plan p = plan_of(&a, &b);
 	const struct sd_change *c;
@@ -277,36 +297,47 @@ END_TEST
 
 START_TEST(test_identity_changes)
 {
-	struct cat_seqopts def = { "integer", "1",	    "1",
-				   "1",	      "2147483647", "1",
-				   false };
+	struct cat_seqopts def = { "integer",	 "1", "1",  "1",
+				   "2147483647", "1", false };
 	struct cat_seqopts by10 = def;
-	struct cat_table t1[] = { {
-		"public", "t", false,
-		COLS({ .name = "a", .type = "integer", .default_expr = "7" },
-		     { .name = "b", .type = "integer", .not_null = true,
-		       .identity = 'd', .identity_opts = def }),
-		NONE, NONE } };
+	struct cat_table t1[] = {
+		{ "public", "t", false,
+		  COLS({ .name = "a", .type = "integer", .default_expr = "7" },
+		       { .name = "b",
+			 .type = "integer",
+			 .not_null = true,
+			 .identity = 'd',
+			 .identity_opts = def }),
+		  NONE, NONE }
+	};
 	struct cat_table t2[1];
 	struct catalog a, b;
 	struct sd_plan p;
 
 	by10.increment = "10";
-	t2[0] = (struct cat_table){
-		"public", "t", false,
-		COLS({ .name = "a", .type = "integer", .not_null = true,
-		       .identity = 'a', .identity_opts = def },
-		     { .name = "b", .type = "integer", .not_null = true,
-		       .identity = 'a', .identity_opts = by10 }),
-		NONE, NONE
-	};
+	t2[0] = (struct cat_table){ "public",
+				    "t",
+				    false,
+				    COLS({ .name = "a",
+					   .type = "integer",
+					   .not_null = true,
+					   .identity = 'a',
+					   .identity_opts = def },
+					 { .name = "b",
+					   .type = "integer",
+					   .not_null = true,
+					   .identity = 'a',
+					   .identity_opts = by10 }),
+				    NONE,
+				    NONE };
 	a = tables(t1, 1);
 	b = tables(t2, 1);
 	p = plan_of(&a, &b);
 	ck_assert(position(&p.up, "ALTER COLUMN a DROP DEFAULT") <
 		  position(&p.up, "ALTER COLUMN a SET NOT NULL"));
 	ck_assert(position(&p.up, "ALTER COLUMN a SET NOT NULL") <
-		  position(&p.up, "ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY"));
+		  position(&p.up,
+			   "ALTER COLUMN a ADD GENERATED ALWAYS AS IDENTITY"));
 	must_find(&p.up, "ALTER COLUMN b SET GENERATED ALWAYS");
 	must_find(&p.up, "ALTER COLUMN b SET INCREMENT BY 10 SET MINVALUE 1");
 	must_find(&p.down, "ALTER COLUMN a DROP IDENTITY");
@@ -323,16 +354,20 @@ START_TEST(test_new_index_is_concurrent)
 	struct cat_table t1[] = { { "public", "t", false,
 				    COLS(INT_COL("id"), TEXT_COL("x")), NONE,
 				    NONE } };
-	struct cat_table t2[] = { {
-		"public", "t", false, COLS(INT_COL("id"), TEXT_COL("x")), NONE,
-		IDXS({ "t_x", "CREATE INDEX t_x ON public.t USING btree (x)", false, true }) } };
+	struct cat_table t2[] = {
+		{ "public", "t", false, COLS(INT_COL("id"), TEXT_COL("x")),
+		  NONE,
+		  IDXS({ "t_x", "CREATE INDEX t_x ON public.t USING btree (x)",
+			 false, true }) }
+	};
 	struct catalog a = tables(t1, 1), b = tables(t2, 1);
 	struct sd_plan p = plan_of(&a, &b);
 	const struct sd_change *c;
 
 	c = must_find(&p.up, "CREATE INDEX CONCURRENTLY t_x ON public.t");
 	ck_assert_int_eq(c->part, SD_PART_POST);
-	ck_assert_str_eq(c->guard, "DROP INDEX CONCURRENTLY IF EXISTS public.t_x");
+	ck_assert_str_eq(c->guard,
+			 "DROP INDEX CONCURRENTLY IF EXISTS public.t_x");
 	ck_assert(!sd_list_has_part(&p.up, SD_PART_MAIN));
 	c = must_find(&p.down, "DROP INDEX CONCURRENTLY IF EXISTS public.t_x");
 	ck_assert_int_eq(c->part, SD_PART_POST);
@@ -342,12 +377,16 @@ END_TEST
 
 START_TEST(test_changed_index_is_rebuilt)
 {
-	struct cat_table t1[] = { {
-		"public", "t", false, COLS(TEXT_COL("x")), NONE,
-		IDXS({ "t_x", "CREATE INDEX t_x ON public.t USING btree (x)", false, true }) } };
-	struct cat_table t2[] = { {
-		"public", "t", false, COLS(TEXT_COL("x")), NONE,
-		IDXS({ "t_x", "CREATE INDEX t_x ON public.t USING hash (x)", false, true }) } };
+	struct cat_table t1[] = {
+		{ "public", "t", false, COLS(TEXT_COL("x")), NONE,
+		  IDXS({ "t_x", "CREATE INDEX t_x ON public.t USING btree (x)",
+			 false, true }) }
+	};
+	struct cat_table t2[] = {
+		{ "public", "t", false, COLS(TEXT_COL("x")), NONE,
+		  IDXS({ "t_x", "CREATE INDEX t_x ON public.t USING hash (x)",
+			 false, true }) }
+	};
 	struct catalog a = tables(t1, 1), b = tables(t2, 1);
 	struct sd_plan p = plan_of(&a, &b);
 	const struct sd_change *c;
@@ -371,7 +410,9 @@ START_TEST(test_new_keys_not_valid_then_validate)
 	};
 	struct cat_table t2[] = {
 		{ "public", "a", false, COLS(INT_COL("id"), INT_COL("b_id")),
-		  CONS({ "a_b_fk", 'f', "FOREIGN KEY (b_id) REFERENCES public.b(id)", true, "public", "b" },
+		  CONS({ "a_b_fk", 'f',
+			 "FOREIGN KEY (b_id) REFERENCES public.b(id)", true,
+			 "public", "b" },
 		       { "a_ck", 'c', "CHECK ((b_id > 0))", true, NULL, NULL },
 		       PKEY("a")),
 		  NONE },
@@ -382,7 +423,9 @@ START_TEST(test_new_keys_not_valid_then_validate)
 	struct sd_plan p = plan_of(&a, &b);
 	const struct sd_change *c;
 
-	c = must_find(&p.up, "ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES public.b(id) NOT VALID");
+	c = must_find(
+		&p.up,
+		"ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES public.b(id) NOT VALID");
 	ck_assert_int_eq(c->part, SD_PART_MAIN);
 	c = must_find(&p.up, "VALIDATE CONSTRAINT a_b_fk");
 	ck_assert_int_eq(c->part, SD_PART_POST);
@@ -398,7 +441,9 @@ START_TEST(test_key_change_rebuilds_foreign_keys)
 {
 	struct cat_table t1[] = {
 		{ "public", "a", false, COLS(INT_COL("b_id")),
-		  CONS({ "a_fk", 'f', "FOREIGN KEY (b_id) REFERENCES public.b(id)", true, "public", "b" }),
+		  CONS({ "a_fk", 'f',
+			 "FOREIGN KEY (b_id) REFERENCES public.b(id)", true,
+			 "public", "b" }),
 		  NONE },
 		{ "public", "b", false, COLS(INT_COL("id"), INT_COL("k")),
 		  CONS({ "b_pkey", 'p', "PRIMARY KEY (id)", true, NULL, NULL }),
@@ -406,10 +451,13 @@ START_TEST(test_key_change_rebuilds_foreign_keys)
 	};
 	struct cat_table t2[] = {
 		{ "public", "a", false, COLS(INT_COL("b_id")),
-		  CONS({ "a_fk", 'f', "FOREIGN KEY (b_id) REFERENCES public.b(id)", true, "public", "b" }),
+		  CONS({ "a_fk", 'f',
+			 "FOREIGN KEY (b_id) REFERENCES public.b(id)", true,
+			 "public", "b" }),
 		  NONE },
 		{ "public", "b", false, COLS(INT_COL("id"), INT_COL("k")),
-		  CONS({ "b_pkey", 'p', "PRIMARY KEY (id) DEFERRABLE", true, NULL, NULL }),
+		  CONS({ "b_pkey", 'p', "PRIMARY KEY (id) DEFERRABLE", true,
+			 NULL, NULL }),
 		  NONE },
 	};
 	struct catalog a = tables(t1, 2), b = tables(t2, 2);
@@ -434,10 +482,14 @@ START_TEST(test_unique_index_for_new_key_stays_in_main)
 	};
 	struct cat_table t2[] = {
 		{ "public", "a", false, COLS(INT_COL("b_k")),
-		  CONS({ "a_fk", 'f', "FOREIGN KEY (b_k) REFERENCES public.b(k)", true, "public", "b" }),
+		  CONS({ "a_fk", 'f',
+			 "FOREIGN KEY (b_k) REFERENCES public.b(k)", true,
+			 "public", "b" }),
 		  NONE },
 		{ "public", "b", false, COLS(INT_COL("k")), NONE,
-		  IDXS({ "b_k", "CREATE UNIQUE INDEX b_k ON public.b USING btree (k)", true, true }) },
+		  IDXS({ "b_k",
+			 "CREATE UNIQUE INDEX b_k ON public.b USING btree (k)",
+			 true, true }) },
 	};
 	struct catalog a = tables(t1, 2), b = tables(t2, 2);
 	struct sd_plan p = plan_of(&a, &b);
@@ -496,7 +548,8 @@ START_TEST(test_enum_values_removed_or_reordered)
 
 	ck_assert_uint_eq(p.nproblems, 1);
 	ck_assert_ptr_nonnull(strstr(p.problems[0], "public.mood"));
-	ck_assert_ptr_nonnull(strstr(p.problems[0], "cannot remove or reorder"));
+	ck_assert_ptr_nonnull(
+		strstr(p.problems[0], "cannot remove or reorder"));
 	sd_plan_release(&p);
 	p = plan_of(&a, &c);
 	ck_assert_uint_eq(p.nproblems, 1);
@@ -513,23 +566,37 @@ START_TEST(test_dependency_order)
 	const char *labels[] = { "x" };
 	struct cat_enum e = { "old", "kind", labels, 1 };
 	struct cat_extension ext = { "citext", "public" };
-	struct cat_sequence seq = { "New Schema", "s",
+	struct cat_sequence seq = { "New Schema",
+				    "s",
 				    { "bigint", "1", "1", "1",
 				      "9223372036854775807", "1", false },
-				    NULL, NULL };
+				    NULL,
+				    NULL };
 	struct cat_table ta[] = { { "old", "t", false,
 				    COLS({ .name = "k", .type = "old.kind" }),
 				    NONE, NONE } };
-	struct cat_table tb[] = { { "New Schema", "t", false,
-				    COLS({ .name = "n", .type = "bigint",
-					   .default_expr = "nextval('\"New Schema\".s'::regclass)" }),
-				    NONE, NONE } };
-	struct catalog a = with_casts((struct catalog){
-		.schemas = schemas_a, .nschemas = 2, .enums = &e, .nenums = 1,
-		.tables = ta, .ntables = 1 });
-	struct catalog b = with_casts((struct catalog){
-		.schemas = schemas_b, .nschemas = 2, .exts = &ext, .nexts = 1,
-		.seqs = &seq, .nseqs = 1, .tables = tb, .ntables = 1 });
+	struct cat_table tb[] = {
+		{ "New Schema", "t", false,
+		  COLS({ .name = "n",
+			 .type = "bigint",
+			 .default_expr =
+				 "nextval('\"New Schema\".s'::regclass)" }),
+		  NONE, NONE }
+	};
+	struct catalog a = with_casts((struct catalog){ .schemas = schemas_a,
+							.nschemas = 2,
+							.enums = &e,
+							.nenums = 1,
+							.tables = ta,
+							.ntables = 1 });
+	struct catalog b = with_casts((struct catalog){ .schemas = schemas_b,
+							.nschemas = 2,
+							.exts = &ext,
+							.nexts = 1,
+							.seqs = &seq,
+							.nseqs = 1,
+							.tables = tb,
+							.ntables = 1 });
 	struct sd_plan p = plan_of(&a, &b);
 	const char *order[] = {
 		"CREATE SCHEMA \"New Schema\"",
@@ -544,8 +611,8 @@ START_TEST(test_dependency_order)
 	for (size_t i = 1; i < N(order); i++)
 		ck_assert_msg(position(&p.up, order[i - 1]) <
 				      position(&p.up, order[i]),
-			      "\"%s\" should come before \"%s\"",
-			      order[i - 1], order[i]);
+			      "\"%s\" should come before \"%s\"", order[i - 1],
+			      order[i]);
 	ck_assert_ptr_nonnull(find(&p.up, "CREATE SEQUENCE \"New Schema\".s"));
 	ck_assert_str_eq(must_find(&p.up, "CREATE SEQUENCE")->sql,
 			 "CREATE SEQUENCE \"New Schema\".s");
@@ -557,15 +624,21 @@ END_TEST
 
 START_TEST(test_owned_sequence_goes_with_table)
 {
-	struct cat_sequence seq = { "public", "t_id_seq",
+	struct cat_sequence seq = { "public",
+				    "t_id_seq",
 				    { "integer", "1", "1", "1", "2147483647",
 				      "1", false },
-				    "t", "id" };
-	struct cat_table t[] = { { "public", "t", false,
-				   COLS({ .name = "id", .type = "integer",
-					  .not_null = true,
-					  .default_expr = "nextval('public.t_id_seq'::regclass)" }),
-				   NONE, NONE } };
+				    "t",
+				    "id" };
+	struct cat_table t[] = {
+		{ "public", "t", false,
+		  COLS({ .name = "id",
+			 .type = "integer",
+			 .not_null = true,
+			 .default_expr =
+				 "nextval('public.t_id_seq'::regclass)" }),
+		  NONE, NONE }
+	};
 	struct catalog a = tables(NULL, 0);
 	struct catalog b = tables(t, 1);
 	struct sd_plan p;
@@ -625,9 +698,10 @@ static char *render(enum sd_part part, struct sd_change *up, size_t nup,
 		    struct sd_change *down, size_t ndown, const char *message)
 {
 	struct sd_list u = { up, nup, nup }, d = { down, ndown, ndown };
-	struct codegen_revision rev = { "abc123", "001", message,
-					"2026-11-25 10:00:00+00",
-					"db/schema.sql", part, &u, &d };
+	struct codegen_revision rev = {
+		"abc123",	 "001", message, "2026-11-25 10:00:00+00",
+		"db/schema.sql", part,	&u,	 &d
+	};
 
 	return codegen_render(&rev);
 }
@@ -644,8 +718,8 @@ static void free_changes(struct sd_change *c, size_t n)
 
 START_TEST(test_codegen_escapes)
 {
-	struct sd_change up[] = { change(SD_PART_MAIN, 0,
-					 "SELECT '\"x\\y?\?/' -- \t\001", NULL) };
+	struct sd_change up[] = { change(
+		SD_PART_MAIN, 0, "SELECT '\"x\\y?\?/' -- \t\001", NULL) };
 	char *src = render(SD_PART_MAIN, up, 1, NULL, 0,
 			   "tricky */ message \"quoted\" ?\?=");
 
@@ -653,8 +727,8 @@ START_TEST(test_codegen_escapes)
 	ck_assert_ptr_nonnull(
 		strstr(src, "\"SELECT '\\\"x\\\\y?\\?/' -- \\t\\001\""));
 	ck_assert_ptr_nonnull(strstr(src, " * tricky * / message"));
-	ck_assert_ptr_nonnull(
-		strstr(src, ".message = \"tricky */ message \\\"quoted\\\" ?\\?=\""));
+	ck_assert_ptr_nonnull(strstr(
+		src, ".message = \"tricky */ message \\\"quoted\\\" ?\\?=\""));
 	ck_assert_ptr_null(strstr(src, "RETORT_NO_TRANSACTION"));
 	ck_assert_ptr_nonnull(strstr(src, "int downgrade(retort_ctx *ctx)\n{\n"
 					  "\t(void)ctx;\n\treturn 0;\n}\n"));
@@ -665,8 +739,7 @@ END_TEST
 
 START_TEST(test_codegen_hazard_warning)
 {
-	struct sd_change up[] = { change(SD_PART_MAIN,
-					 SD_DATA_LOSS | SD_RENAME,
+	struct sd_change up[] = { change(SD_PART_MAIN, SD_DATA_LOSS | SD_RENAME,
 					 "ALTER TABLE t DROP COLUMN c",
 					 "drops column t.c") },
 			 down[] = { change(SD_PART_MAIN, 0,
@@ -675,10 +748,11 @@ START_TEST(test_codegen_hazard_warning)
 	char *src = render(SD_PART_MAIN, up, 1, down, 1, "m");
 
 	ck_assert_ptr_nonnull(strstr(
-		src, "#warning \"retort HAZARD (data loss, rename): review, then delete this line\"\n"
-		     "\t/* HAZARD (data loss, rename): drops column t.c */\n"
-		     "\tif (retort_exec(ctx, \"ALTER TABLE t DROP COLUMN c\") < 0)\n"
-		     "\t\treturn -1;\n"));
+		src,
+		"#warning \"retort HAZARD (data loss, rename): review, then delete this line\"\n"
+		"\t/* HAZARD (data loss, rename): drops column t.c */\n"
+		"\tif (retort_exec(ctx, \"ALTER TABLE t DROP COLUMN c\") < 0)\n"
+		"\t\treturn -1;\n"));
 	free(src);
 	free_changes(up, 1);
 	free_changes(down, 1);
@@ -702,10 +776,12 @@ START_TEST(test_codegen_parts)
 
 	ck_assert_ptr_nonnull(strstr(pre, "ADD VALUE"));
 	ck_assert_ptr_null(strstr(pre, "CONCURRENTLY"));
-	ck_assert_ptr_nonnull(strstr(pre, "return retort_fail(ctx, \"irreversible: %s\",\n"
-					  "\t\t\t   \"cannot remove 'x'\");"));
+	ck_assert_ptr_nonnull(
+		strstr(pre, "return retort_fail(ctx, \"irreversible: %s\",\n"
+			    "\t\t\t   \"cannot remove 'x'\");"));
 	ck_assert_ptr_nonnull(strstr(post, ".flags = RETORT_NO_TRANSACTION"));
-	ck_assert_ptr_nonnull(strstr(post, "DROP INDEX CONCURRENTLY IF EXISTS i"));
+	ck_assert_ptr_nonnull(
+		strstr(post, "DROP INDEX CONCURRENTLY IF EXISTS i"));
 	ck_assert_ptr_null(strstr(post, "irreversible"));
 	free(pre);
 	free(post);
@@ -732,7 +808,8 @@ START_TEST(test_codegen_long_statement_lines)
 		for (char *c = line; c < (end ? end : line + strlen(line)); c++)
 			cols += *c == '\t' ? 8 - cols % 8 : 1;
 		ck_assert_msg(cols <= 80, "line too long: %.*s",
-			      (int)(end ? end - line : (long)strlen(line)), line);
+			      (int)(end ? end - line : (long)strlen(line)),
+			      line);
 		line = end ? end + 1 : NULL;
 	}
 	free(src);
