@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.realpath(__file__)))
 import gen  # noqa: E402
 
@@ -523,7 +524,13 @@ class Bench:
                 cap = alembic_cap(self.a, n, work)
                 if cap:
                     warmup, runs = cap
+                elif kind == "read" and n >= 1000:
+                    runs = min(runs, 5)  # seconds each
             cmds.append(Cmd(tool, argv, prep, warmup, runs))
+        if kind == "read":
+            # The cost of starting any libpq program, in the same rounds:
+            # what a read cannot go below on this machine.
+            cmds.append(Cmd("baseline", [self.a.noop], None, *p[kind]))
         return cmds
 
     def run_cluster(self, cl, n, first):
@@ -559,13 +566,15 @@ class Bench:
             alem_txt = fmt_spread(alem) if alem else (
                 "—" if work == "history_touched" or not a.alembic_python
                 else "skipped")
+            base = med.get("baseline")
+            above = fmt_t(st["retort"] - base) if base is not None else "—"
             cpu_r = statistics.median(cpu["retort"])
             cpu_f = statistics.median(cpu["f1"]) if cpu.get("f1") else None
             cpu_txt = fmt_t(cpu_r) + (f" / {fmt_t(cpu_f)}" if cpu_f else "")
             rows.append([label, fmt_spread(times["retort"]),
                          fmt_spread(times.get("f1")), fmt_ratio(st["ratio_f1"]),
                          alem_txt, fmt_ratio(st["ratio_alembic"]),
-                         tg[0] if tg else "—", met_text(ok), cpu_txt])
+                         tg[0] if tg else "—", met_text(ok), cpu_txt, above])
             say(f"{cl.kind} N={n} {work}: retort {fmt_t(st['retort'])}, "
                 f"F1 {fmt_t(st['f1'])}, Alembic {fmt_t(st['alembic'])} "
                 f"({time.monotonic() - t0:.0f} s)")
@@ -575,7 +584,7 @@ class Bench:
         title = f"N={n:,}, {cl.kind} cluster ({fs})"
         header = ["work", "retort median ±σ", "F1 (psql)", "retort/F1",
                   "Alembic", "retort/Alembic", "target", "met?",
-                  "client CPU retort / F1"]
+                  "client CPU retort / F1", "retort − no-op program"]
         self.sections.append((title, md_table(header, rows)))
         print(f"\n### {title}\n\n{md_table(header, rows)}\n", flush=True)
 
@@ -626,7 +635,7 @@ class Bench:
         return ["peak RSS (the largest; of which command)",
                 m("retort"), m("f1"), fmt_ratio(ratio(r[0], peaks["f1"][0])),
                 m("alembic"), fmt_ratio(ratio(r[0], al[0]) if al else None),
-                f"<= {lim} MiB" if lim else "—", met_text(ok), ""]
+                f"<= {lim} MiB" if lim else "—", met_text(ok), "", ""]
 
     # -- start-up, once
     def startup(self):
@@ -787,6 +796,10 @@ METHOD = """\
   F1 for current and no-op is psql reading `alembic_version` (connect and
   one query, the least either can do); history has no F1.
   "every plugin touched" bumps the mtime of every plugin before each run.
+  The reads' rounds also time `bench/noop.c` (a no-op program linked with
+  libpq); "retort − no-op program" is what retort spends beyond starting a
+  process, the part of a read that does not depend on the machine's cost
+  of exec and page faults.
 - Interleaving: each round is one hyperfine call (`-N`, no shell) that runs
   retort, F1 and Alembic one after another, once each for upgrade and
   downgrade, five times each for the reads; rounds repeat until every tool
