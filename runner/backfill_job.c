@@ -547,6 +547,13 @@ static int build_queries(struct backfill_job *j, struct retort_error *err)
 	set_local(&b, j->hc->db->conn, "lock_timeout", j->k.lock_timeout);
 	set_local(&b, j->hc->db->conn, "statement_timeout",
 		  j->k.statement_timeout);
+	/*
+	 * A batch need not wait for its WAL to reach disk: a server crash can
+	 * lose only the last batches, each with its checkpoint row (WAL is
+	 * replayed in order), so the next run redoes exactly those.  The
+	 * version row's COMMIT is synchronous and flushes them all.
+	 */
+	set_local(&b, j->hc->db->conn, "synchronous_commit", "off");
 	j->begin_sql = sb_take(&b);
 	check_minmax(j);
 	j->first_sql = bounds_sql(j, false);

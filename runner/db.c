@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /*
  * libpq's parse errors quote the connection text, which may hold a
@@ -621,7 +622,8 @@ bool db_prelude_pending(const struct db *db)
 }
 
 /* Read every result of the query in flight; keep the first error. */
-static int drain(struct db *db, PGresult **last, struct retort_error *err)
+static int drain(struct db *db, PGresult **last, bool track,
+		 struct retort_error *err)
 {
 	PGresult *res;
 	int rc = 0;
@@ -630,6 +632,12 @@ static int drain(struct db *db, PGresult **last, struct retort_error *err)
 		*last = NULL;
 	while ((res = PQgetResult(db->conn)) != NULL) {
 		ExecStatusType st = PQresultStatus(res);
+
+		/* A revision's own COMMIT or ROLLBACK ends the step's
+		 * transaction: remember it, to tell what stays applied. */
+		if (track && (strcmp(PQcmdStatus(res), "COMMIT") == 0 ||
+			      strcmp(PQcmdStatus(res), "ROLLBACK") == 0))
+			db->ended_by_revision = true;
 
 		if (st == PGRES_FATAL_ERROR && rc == 0) {
 			db_error_from_result(err, db->conn, res);
@@ -654,7 +662,7 @@ int db_collect(struct db *db, struct retort_error *err)
 	if (!db->in_flight)
 		return 0;
 	db->in_flight = false;
-	return drain(db, NULL, err);
+	return drain(db, NULL, false, err);
 }
 
 static int send_query(struct db *db, const char *sql, struct retort_error *err)
@@ -696,7 +704,7 @@ PGresult *db_exec_batch(struct db *db, const char *sql,
 		return NULL;
 	rc = send_query(db, text, err);
 	free(text);
-	if (rc < 0 || drain(db, &last, err) < 0)
+	if (rc < 0 || drain(db, &last, true, err) < 0)
 		return NULL;
 	if (!last)
 		last = PQmakeEmptyPGresult(db->conn, PGRES_EMPTY_QUERY);
@@ -853,13 +861,47 @@ static int prelude_setting(struct db *db, const char *name, const char *value,
 	return db_prelude(db, sql, err);
 }
 
+/*
+ * A mark that lives exactly as long as the step's transaction: SET LOCAL
+ * ends with it.  If a revision COMMITs and BEGINs again on its own, the
+ * mark is gone by the time the runner would commit, and db_step_mark_check
+ * fails instead of committing the rest as if nothing had happened.
+ */
+static void step_mark(char *buf, size_t size)
+{
+	static unsigned long steps;
+
+	snprintf(buf, size, "%ld.%lu", (long)getpid(), ++steps);
+}
+
 int db_prelude_begin(struct db *db, const char *lock_timeout,
 		     const char *statement_timeout, struct retort_error *err)
 {
+	step_mark(db->mark, sizeof(db->mark));
+	db->ended_by_revision = false;
 	if (db_prelude(db, "BEGIN", err) < 0 ||
 	    prelude_setting(db, "lock_timeout", lock_timeout, err) < 0 ||
 	    prelude_setting(db, "statement_timeout", statement_timeout, err) <
-		    0)
+		    0 ||
+	    prelude_setting(db, "retort.step", db->mark, err) < 0)
 		return -1;
+	return 0;
+}
+
+int db_step_mark_check_sql(struct db *db, char **out, struct retort_error *err)
+{
+	static const char fmt[] =
+		"DO $retort$BEGIN IF current_setting('retort.step', true)"
+		" IS DISTINCT FROM '%s' THEN RAISE EXCEPTION USING ERRCODE = '" DB_STEP_ENDED
+		"', MESSAGE = 'the revision ended the runner''s"
+		" transaction itself (a COMMIT or ROLLBACK of its own)'; END IF;"
+		" END$retort$";
+	size_t len = sizeof(fmt) + strlen(db->mark);
+
+	/* The mark is digits and a dot: safe inside the literal. */
+	*out = malloc(len);
+	if (!*out)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	snprintf(*out, len, fmt, db->mark);
 	return 0;
 }

@@ -26,6 +26,8 @@ struct db {
 	PGcancel *cancel; /* cancels the running statement from a signal */
 	char *prelude;	  /* statements sent ahead of the next query, or NULL */
 	bool in_flight;	  /* a db_send_async() batch awaits db_collect() */
+	char mark[48]; /* this step\'s transaction-local mark (retort.step) */
+	bool ended_by_revision; /* its own COMMIT/ROLLBACK was seen */
 };
 
 /*
@@ -116,6 +118,15 @@ int db_version_change_sql(struct db *db, const char *const *remove,
 			  size_t nremove, const char *const *insert,
 			  size_t ninsert, char **out, struct retort_error *err);
 bool db_is_version_mismatch(const struct retort_error *err);
+
+/* The SQLSTATE db_step_mark_check_sql() raises. */
+#define DB_STEP_ENDED "RTX01"
+
+/*
+ * A statement that fails with DB_STEP_ENDED unless the transaction is
+ * still the one db_prelude_begin() opened: sent before COMMIT.
+ */
+int db_step_mark_check_sql(struct db *db, char **out, struct retort_error *err);
 
 int db_begin(struct db *db, struct retort_error *err);
 int db_commit(struct db *db, struct retort_error *err);

@@ -21,11 +21,12 @@ struct host_ctx {
 	FILE *out;		   /* retort_log lines; NULL = quiet */
 	struct retort_error error; /* the first failure the revision met */
 	bool failed;
-	bool sent;    /* the revision reached the server */
-	bool batched; /* autocommit: retort_backfill() commits per batch */
+	bool sent;	 /* the revision reached the server */
+	bool batched;	 /* autocommit: retort_backfill() commits per batch */
+	bool autocommit; /* RETORT_NO_TRANSACTION or batched: no step mark */
 	bool sample; /* upgrade --sample: one batch per backfill, rolled back */
 	const char *revision; /* the running revision's id, for checkpoints */
-	struct timespec started;      /* when the step began, for the audit */
+	struct timespec started; /* when the step began, for the audit */
 	struct timespec started_mono;
 };
 

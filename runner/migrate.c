@@ -98,11 +98,11 @@ static char *join_statements(const char *const *parts, size_t n)
  */
 static int closing_sql(struct db *db, const struct revmap *map,
 		       const struct plan_step *step, const char *batched,
-		       const struct audit_step *audit, char **out,
-		       struct retort_error *err)
+		       bool autocommit, const struct audit_step *audit,
+		       char **out, struct retort_error *err)
 {
 	const char **remove = NULL, **insert = NULL;
-	char *change = NULL, *cleanup = NULL, *history = NULL;
+	char *change = NULL, *cleanup = NULL, *history = NULL, *mark = NULL;
 	int rc = -1;
 
 	*out = NULL;
@@ -111,16 +111,20 @@ static int closing_sql(struct db *db, const struct revmap *map,
 	    db_version_change_sql(db, remove, step->remove.n, insert,
 				  step->insert.n, &change, err) < 0 ||
 	    (batched && backfill_cleanup_sql(db, batched, &cleanup, err) < 0) ||
-	    audit_record_sql(db, audit, &history, err) < 0)
+	    audit_record_sql(db, audit, &history, err) < 0 ||
+	    (!batched && !autocommit &&
+	     db_step_mark_check_sql(db, &mark, err) < 0))
 		goto out;
-	*out = join_statements(
-		(const char *const[]){ change, cleanup, history, "COMMIT" }, 4);
+	*out = join_statements((const char *const[]){ mark, change, cleanup,
+						      history, "COMMIT" },
+			       5);
 	if (!*out) {
 		error_set(err, RETORT_FAILED, "out of memory");
 		goto out;
 	}
 	rc = 0;
 out:
+	free(mark);
 	free(history);
 	free(cleanup);
 	free(change);
@@ -149,7 +153,8 @@ static int send_commit(struct db *db, const struct revmap *map,
 	audit.started_mono = hc->started_mono;
 	if (hc->batched && db_prelude(db, "BEGIN", err) < 0)
 		return -1;
-	if (closing_sql(db, map, step, batched, &audit, &sql, err) < 0)
+	if (closing_sql(db, map, step, batched, hc->autocommit, &audit, &sql,
+			err) < 0)
 		return -1;
 	rc = db_send_async(db, sql, err);
 	free(sql);
@@ -233,6 +238,13 @@ static void explain_failure(const struct host_ctx *hc, bool autocommit,
 		error_hint(
 			err,
 			"Check what the revision left (for CREATE INDEX CONCURRENTLY, an INVALID index to drop) before running it again.");
+	} else if (hc->db->ended_by_revision) {
+		error_detail(
+			err,
+			"the revision ran a COMMIT or ROLLBACK of its own: what it ran before that stays applied; the rest, and its version-table update, were rolled back");
+		error_hint(
+			err,
+			"Do not COMMIT or ROLLBACK in a revision (flag it RETORT_NO_TRANSACTION to run in autocommit); check what it left before running again.");
 	} else {
 		error_detail(
 			err,
@@ -261,6 +273,19 @@ static int run_in_transaction(struct db *db, const struct revmap *map,
 	return 0;
 }
 
+/* An autocommit revision must not leave a transaction of its own open. */
+static int check_left_idle(struct db *db, struct retort_error *err)
+{
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return 0;
+	error_set(err, RETORT_FAILED,
+		  "the revision left a transaction of its own open");
+	error_detail(
+		err,
+		"that transaction was rolled back, not committed with the version row");
+	return -1;
+}
+
 /*
  * Autocommit: PostgreSQL refuses some statements inside a transaction
  * block, and a batched backfill commits batch by batch.  Nothing can roll
@@ -280,6 +305,8 @@ static int run_autocommit(struct db *db, const struct revmap *map,
 				     cfg->statement_timeout, false, err);
 	if (rc == 0)
 		rc = call_revision(code, step, hc, err);
+	if (rc == 0)
+		rc = check_left_idle(db, err);
 	if (!hc->batched)
 		db_reset_timeouts(db);
 	if (rc < 0) {
@@ -302,6 +329,19 @@ static int run_autocommit(struct db *db, const struct revmap *map,
 static int commit_failed(struct db *db, const struct revision_meta *meta,
 			 struct retort_error *err)
 {
+	if (strcmp(err->sqlstate, DB_STEP_ENDED) == 0) {
+		db_rollback(db);
+		err->detail[0] = '\0';
+		error_prefix(err, "revision %s (%s) failed", meta->id,
+			     meta->path);
+		error_detail(
+			err,
+			"what it ran before its own COMMIT stays applied; what came after, and its version-table update, were rolled back");
+		error_hint(
+			err,
+			"Do not COMMIT or ROLLBACK in a revision (flag it RETORT_NO_TRANSACTION to run in autocommit); check what it left before running again.");
+		return -1;
+	}
 	if (db_is_version_mismatch(err)) {
 		error_set(err, RETORT_FAILED,
 			  "the version table %s changed during the run",
@@ -354,6 +394,8 @@ static int run_step(struct db *db, const struct revmap *map,
 	clock_gettime(CLOCK_MONOTONIC, &hc.started_mono);
 	hc.revision = meta->id;
 	hc.batched = (meta->flags & RETORT_BATCHED) != 0;
+	hc.autocommit =
+		(meta->flags & (RETORT_NO_TRANSACTION | RETORT_BATCHED)) != 0;
 	hc.sample = opts->sample;
 	if (meta->flags & (RETORT_NO_TRANSACTION | RETORT_BATCHED))
 		rc = run_autocommit(db, map, &code, step, &hc, err);
