@@ -270,10 +270,11 @@ static int load_failed(PGconn *conn, PGresult *res, const char *path,
 /* ---- the shadow database ---- */
 
 struct shadow {
-	PGconn *admin; /* the database's connection: creates and drops */
-	PGconn *conn;  /* the shadow's */
-	char name[64]; /* the temporary database, "" with --shadow-url */
-	bool created;  /* CREATE DATABASE was sent: drop it */
+	PGconn *admin;	  /* the database's connection: creates and drops */
+	PGconn *conn;	  /* the shadow's */
+	PGcancel *cancel; /* its cancel handle, for the signal handler */
+	char name[64];	  /* the temporary database, "" with --shadow-url */
+	bool created;	  /* CREATE DATABASE was sent: drop it */
 };
 
 static int random_hex(char *out, size_t nbytes, struct retort_error *err)
@@ -372,6 +373,8 @@ static int close_shadow(struct shadow *s, int rc, struct retort_error *err)
 	char sql[128];
 
 	traps_quiet();
+	PQfreeCancel(s->cancel);
+	s->cancel = NULL;
 	PQfinish(s->conn);
 	s->conn = NULL;
 	if (!s->created)
@@ -405,7 +408,8 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 	ExecStatusType st;
 	int rc;
 
-	stop_cancel[1] = PQgetCancel(s->conn);
+	s->cancel = PQgetCancel(s->conn);
+	stop_cancel[1] = s->cancel;
 	if (pq_command(s->conn, "BEGIN", "cannot use the shadow database",
 		       err) < 0 ||
 	    check_stop(err) < 0)

@@ -742,15 +742,23 @@ static int cmp_other(const void *a, const void *b)
 	return c ? c : cmp_str(x->identity, y->identity);
 }
 
+/* qsort(), which must not be given NULL even for no items. */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static void sort_catalog(struct catalog *cat)
 {
-	qsort(cat->schemas, cat->nschemas, sizeof(*cat->schemas), cmp_schema);
-	qsort(cat->exts, cat->nexts, sizeof(*cat->exts), cmp_ext);
-	qsort(cat->enums, cat->nenums, sizeof(*cat->enums), cmp_enum);
-	qsort(cat->seqs, cat->nseqs, sizeof(*cat->seqs), cmp_seq);
-	qsort(cat->tables, cat->ntables, sizeof(*cat->tables), cmp_table);
-	qsort(cat->others, cat->nothers, sizeof(*cat->others), cmp_other);
-	qsort(cat->casts, cat->ncasts, sizeof(*cat->casts), cmp_cast);
+	sort(cat->schemas, cat->nschemas, sizeof(*cat->schemas), cmp_schema);
+	sort(cat->exts, cat->nexts, sizeof(*cat->exts), cmp_ext);
+	sort(cat->enums, cat->nenums, sizeof(*cat->enums), cmp_enum);
+	sort(cat->seqs, cat->nseqs, sizeof(*cat->seqs), cmp_seq);
+	sort(cat->tables, cat->ntables, sizeof(*cat->tables), cmp_table);
+	sort(cat->others, cat->nothers, sizeof(*cat->others), cmp_other);
+	sort(cat->casts, cat->ncasts, sizeof(*cat->casts), cmp_cast);
 }
 
 const struct cat_cast *catalog_cast(const struct catalog *cat,
@@ -768,8 +776,8 @@ static void sort_table_parts(struct catalog *cat)
 	for (size_t i = 0; i < cat->ntables; i++) {
 		struct cat_table *t = &cat->tables[i];
 
-		qsort(t->cons, t->ncons, sizeof(*t->cons), cmp_con);
-		qsort(t->idx, t->nidx, sizeof(*t->idx), cmp_idx);
+		sort(t->cons, t->ncons, sizeof(*t->cons), cmp_con);
+		sort(t->idx, t->nidx, sizeof(*t->idx), cmp_idx);
 	}
 }
 
@@ -859,8 +867,8 @@ static int read_all(struct reader *rd)
 	    read_enums(rd) < 0 || read_sequences(rd) < 0 || read_tables(rd) < 0)
 		return -1;
 	/* Tables are looked up by name from here on. */
-	qsort(rd->cat->tables, rd->cat->ntables, sizeof(*rd->cat->tables),
-	      cmp_table);
+	sort(rd->cat->tables, rd->cat->ntables, sizeof(*rd->cat->tables),
+	     cmp_table);
 	if (read_grouped(rd, sql_columns, "columns", fill_columns) < 0 ||
 	    read_grouped(rd, sql_constraints, "constraints", fill_constraints) <
 		    0 ||
