@@ -161,6 +161,19 @@ struct audit_row {
 	char version_table[QUALIFIED_MAX];
 };
 
+/* The machine's name, asked once: it does not change during a run. */
+static const char *host_name(void)
+{
+	static char name[256];
+	static bool known;
+
+	if (!known && gethostname(name, sizeof(name)) < 0)
+		name[0] = '\0';
+	name[sizeof(name) - 1] = '\0';
+	known = true;
+	return name;
+}
+
 static void fill_row(struct db *db, const struct audit_step *s,
 		     struct audit_row *row)
 {
@@ -175,9 +188,7 @@ static void fill_row(struct db *db, const struct audit_step *s,
 	snprintf(row->duration, sizeof(row->duration), "%.3f",
 		 ms < 0 ? 0.0 : ms);
 	audit_checksum_text(s->meta, row->checksum, sizeof(row->checksum));
-	if (gethostname(row->host, sizeof(row->host)) < 0)
-		row->host[0] = '\0';
-	row->host[sizeof(row->host) - 1] = '\0';
+	snprintf(row->host, sizeof(row->host), "%s", host_name());
 	unquote(db->version_table, row->version_table,
 		sizeof(row->version_table));
 }

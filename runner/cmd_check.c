@@ -116,14 +116,11 @@ static int read_applied(struct app *app, struct revstate *state,
 	return rc;
 }
 
-static void check_one_source(const struct revision_meta *m, struct findings *f)
+static void found_stale(const struct revision_meta *m, const char *now,
+			void *findings)
 {
-	char now[CHECKSUM_HEX_SIZE];
-
-	if (plugin_check_source(m, now) != PLUGIN_SOURCE_CHANGED)
-		return;
 	finding_add(
-		f, m->path,
+		findings, m->path,
 		"revision %s was built from source checksum %s; \"%s\" is now %s",
 		m->id, m->checksum, m->source_path, now);
 }
@@ -133,8 +130,7 @@ static int check_stale(struct app *app, struct retort_error *err)
 {
 	struct findings f = { 0 };
 
-	for (size_t i = 0; i < app->map->n; i++)
-		check_one_source(app->map->revs[i].meta, &f);
+	plugin_find_stale(&app->plugins, app->cfg.versions, found_stale, &f);
 	if (f.n == 0)
 		return 0;
 	if (f.n == 1)

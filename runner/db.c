@@ -870,8 +870,12 @@ static int prelude_setting(struct db *db, const char *name, const char *value,
 static void step_mark(char *buf, size_t size)
 {
 	static unsigned long steps;
+	static long pid;
 
-	snprintf(buf, size, "%ld.%lu", (long)getpid(), ++steps);
+	/* A worker is forked before its first step: ask once per process. */
+	if (steps == 0)
+		pid = (long)getpid();
+	snprintf(buf, size, "%ld.%lu", pid, ++steps);
 }
 
 int db_prelude_begin(struct db *db, const char *lock_timeout,

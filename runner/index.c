@@ -15,8 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define INDEX_HEADER "retort-index 1\n"
-#define INDEX_FIELDS 18
+#define INDEX_HEADER "retort-index 2\n"
+#define INDEX_FIELDS 25
+/* Fields before the strings: name, two stamps, flags, of_binary. */
+#define INDEX_STRINGS_AT 17
 #define INDEX_MAX_BYTES (256L * 1024 * 1024)
 
 /* Only a file this user (or root) owns and no one else can write. */
@@ -93,15 +95,21 @@ static bool number(const char *s, long long *out)
 	return errno == 0 && *end == '\0';
 }
 
+static bool parse_stamp(char **f, struct file_stamp *st)
+{
+	return number(f[0], &st->size) && number(f[1], &st->mtime_s) &&
+	       number(f[2], &st->mtime_ns) && number(f[3], &st->ctime_s) &&
+	       number(f[4], &st->ctime_ns) && number(f[5], &st->ino) &&
+	       number(f[6], &st->dev);
+}
+
 static bool parse_numbers(char **f, struct index_entry *e)
 {
 	long long flags, of_binary;
 
-	if (!number(f[1], &e->size) || !number(f[2], &e->mtime_s) ||
-	    !number(f[3], &e->mtime_ns) || !number(f[4], &e->ctime_s) ||
-	    !number(f[5], &e->ctime_ns) || !number(f[6], &e->ino) ||
-	    !number(f[7], &e->dev) || !number(f[8], &flags) ||
-	    !number(f[9], &of_binary))
+	if (!parse_stamp(f + 1, &e->stamp) ||
+	    !parse_stamp(f + 8, &e->source_seen) || !number(f[15], &flags) ||
+	    !number(f[16], &of_binary))
 		return false;
 	e->flags = (unsigned)flags;
 	e->of_binary = of_binary != 0;
@@ -112,7 +120,7 @@ static bool parse_numbers(char **f, struct index_entry *e)
 static bool parse_line(char *line, struct index_entry *e)
 {
 	char *f[INDEX_FIELDS];
-	const char *s[INDEX_FIELDS];
+	const char *s[INDEX_FIELDS - INDEX_STRINGS_AT];
 	bool ok = true;
 	size_t n = 0;
 
@@ -125,17 +133,17 @@ static bool parse_line(char *line, struct index_entry *e)
 	}
 	if (n != INDEX_FIELDS - 1 || !parse_numbers(f, e))
 		return false;
-	for (size_t i = 0; i < INDEX_FIELDS; i++)
-		s[i] = unescape(f[i], &ok);
-	e->name = s[0];
-	e->id = s[10];
-	e->down_revision = s[11];
-	e->message = s[12];
-	e->create_date = s[13];
-	e->branch_labels = s[14];
-	e->depends_on = s[15];
-	e->checksum = s[16];
-	e->source_path = s[17];
+	e->name = unescape(f[0], &ok);
+	for (size_t i = 0; i < INDEX_FIELDS - INDEX_STRINGS_AT; i++)
+		s[i] = unescape(f[INDEX_STRINGS_AT + i], &ok);
+	e->id = s[0];
+	e->down_revision = s[1];
+	e->message = s[2];
+	e->create_date = s[3];
+	e->branch_labels = s[4];
+	e->depends_on = s[5];
+	e->checksum = s[6];
+	e->source_path = s[7];
 	return ok && e->name && e->id;
 }
 
@@ -197,15 +205,23 @@ void index_release(struct plugin_index *idx)
 	memset(idx, 0, sizeof(*idx));
 }
 
-void index_entry_set_stat(struct index_entry *e, const struct stat *st)
+struct file_stamp file_stamp_of(const struct stat *st)
 {
-	e->size = (long long)st->st_size;
-	e->mtime_s = (long long)st->st_mtim.tv_sec;
-	e->mtime_ns = (long long)st->st_mtim.tv_nsec;
-	e->ctime_s = (long long)st->st_ctim.tv_sec;
-	e->ctime_ns = (long long)st->st_ctim.tv_nsec;
-	e->ino = (long long)st->st_ino;
-	e->dev = (long long)st->st_dev;
+	return (struct file_stamp){ .size = (long long)st->st_size,
+				    .mtime_s = (long long)st->st_mtim.tv_sec,
+				    .mtime_ns = (long long)st->st_mtim.tv_nsec,
+				    .ctime_s = (long long)st->st_ctim.tv_sec,
+				    .ctime_ns = (long long)st->st_ctim.tv_nsec,
+				    .ino = (long long)st->st_ino,
+				    .dev = (long long)st->st_dev };
+}
+
+bool file_stamp_equal(const struct file_stamp *a, const struct file_stamp *b)
+{
+	return a->size == b->size && a->mtime_s == b->mtime_s &&
+	       a->mtime_ns == b->mtime_ns && a->ctime_s == b->ctime_s &&
+	       a->ctime_ns == b->ctime_ns && a->ino == b->ino &&
+	       a->dev == b->dev;
 }
 
 static int compare_entry(const void *key, const void *entry)
@@ -217,18 +233,12 @@ const struct index_entry *index_lookup(const struct plugin_index *idx,
 				       const char *name, const struct stat *st)
 {
 	const struct index_entry *e;
-	struct index_entry now;
+	struct file_stamp now = file_stamp_of(st);
 
 	if (idx->n == 0)
 		return NULL;
 	e = bsearch(name, idx->entries, idx->n, sizeof(*e), compare_entry);
-	if (!e)
-		return NULL;
-	index_entry_set_stat(&now, st);
-	if (e->size != now.size || e->mtime_s != now.mtime_s ||
-	    e->mtime_ns != now.mtime_ns || e->ctime_s != now.ctime_s ||
-	    e->ctime_ns != now.ctime_ns || e->ino != now.ino ||
-	    e->dev != now.dev)
+	if (!e || !file_stamp_equal(&e->stamp, &now))
 		return NULL;
 	return e;
 }
@@ -252,12 +262,19 @@ static void put_field(FILE *f, const char *s, bool last)
 	fputc(last ? '\n' : '\t', f);
 }
 
+static void put_stamp(FILE *f, const struct file_stamp *st)
+{
+	fprintf(f, "%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t", st->size,
+		st->mtime_s, st->mtime_ns, st->ctime_s, st->ctime_ns, st->ino,
+		st->dev);
+}
+
 static void put_entry(FILE *f, const struct index_entry *e)
 {
 	put_field(f, e->name, false);
-	fprintf(f, "%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\t%u\t%d\t",
-		e->size, e->mtime_s, e->mtime_ns, e->ctime_s, e->ctime_ns,
-		e->ino, e->dev, e->flags, e->of_binary ? 1 : 0);
+	put_stamp(f, &e->stamp);
+	put_stamp(f, &e->source_seen);
+	fprintf(f, "%u\t%d\t", e->flags, e->of_binary ? 1 : 0);
 	put_field(f, e->id, false);
 	put_field(f, e->down_revision, false);
 	put_field(f, e->message, false);

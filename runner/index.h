@@ -3,7 +3,10 @@
  * <versions>/.retort-index, so the graph can be known without dlopen.
  *
  * An entry is used only while its plugin file is the very file it was made
- * from: same size, modification time, change time, inode and device.  A
+ * from: same size, modification time, change time, inode and device.  It
+ * also remembers the stamp of the plugin's source when the source was last
+ * found to be what the plugin was built from, so that checking for a stale
+ * build costs a stat, not a read and a SHA-256, per revision.  A
  * missing, unreadable, corrupt, foreign-owned or writable-by-others index
  * is ignored, never trusted; it is rewritten after a scan that changed
  * anything, when the directory allows.
@@ -17,10 +20,20 @@
 
 #define INDEX_FILE ".retort-index"
 
+/* A file's identity: when it is unchanged, so is what was learnt of it. */
+struct file_stamp {
+	long long size, mtime_s, mtime_ns, ctime_s, ctime_ns, ino, dev;
+};
+
 /* One plugin as the index remembers it; strings point into the index. */
 struct index_entry {
-	const char *name; /* file name within the versions directory */
-	long long size, mtime_s, mtime_ns, ctime_s, ctime_ns, ino, dev;
+	const char *name;	 /* file name within the versions directory */
+	struct file_stamp stamp; /* the plugin file's */
+	/*
+	 * The source file's stamp when it last hashed to checksum (all zero:
+	 * never): while the source keeps it, it needs no reading again.
+	 */
+	struct file_stamp source_seen;
 	unsigned flags;
 	bool of_binary; /* checksum is of the plugin file, not its source */
 	const char *id, *down_revision, *message, *create_date;
@@ -41,8 +54,9 @@ void index_release(struct plugin_index *idx);
 const struct index_entry *index_lookup(const struct plugin_index *idx,
 				       const char *name, const struct stat *st);
 
-/* Record st (the plugin file's stat) in an entry. */
-void index_entry_set_stat(struct index_entry *e, const struct stat *st);
+/* The stamp of the file st describes. */
+struct file_stamp file_stamp_of(const struct stat *st);
+bool file_stamp_equal(const struct file_stamp *a, const struct file_stamp *b);
 
 /*
  * Write entries (sorted by name) as dir's index, atomically; failure

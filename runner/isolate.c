@@ -2,12 +2,17 @@
  * isolate.c - a worker process per run, so that revision code that crashes
  * or exits cannot silence the runner.
  *
- * The worker writes fixed-size records to a pipe: a note naming what runs
- * now, and at the end its result.  Records are smaller than PIPE_BUF, so
- * each write is atomic.  The parent relays SIGINT/SIGTERM and, if the
- * worker does not stop within a grace period, kills it: the server then
- * rolls the open transaction back.  Never prints.
+ * The worker keeps a note naming what runs now in memory it shares with
+ * the parent (a note per revision costs no system call), and writes its
+ * result to a pipe at the end, in one record smaller than PIPE_BUF, so the
+ * write is atomic.  The parent reads the note only once the worker is
+ * gone.  The parent relays SIGINT/SIGTERM and, if the worker does not stop
+ * within a grace period, kills it: the server then rolls the open
+ * transaction back.  Never prints.
  */
+
+/* MAP_ANONYMOUS is not in POSIX.1-2008. */
+#define _DEFAULT_SOURCE
 
 #include "isolate.h"
 
@@ -18,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,12 +38,11 @@
 /* How long a worker may take to roll back after a signal before SIGKILL. */
 #define GRACE_SECONDS 10
 
-enum record_kind { RECORD_NOTE = 'N', RECORD_END = 'E' };
+#define NOTE_SIZE 512
 
+/* The worker's result, the one record it writes to the pipe. */
 struct record {
-	char kind;
 	int rc;
-	char note[512];
 	struct retort_error err;
 };
 
@@ -45,7 +50,9 @@ _Static_assert(sizeof(struct record) <= PIPE_BUF,
 	       "a record must be written atomically");
 
 static bool isolation_enabled = true;
-static int note_fd = -1;
+static int result_fd = -1;
+/* Shared with the parent: what the worker runs now ("" for nothing). */
+static char *shared_note;
 static volatile sig_atomic_t stop_signal;
 static PGcancel *volatile cancel_handle;
 static volatile pid_t worker_pid;
@@ -69,20 +76,21 @@ static void write_record(const struct record *rec)
 {
 	ssize_t n;
 
-	if (note_fd < 0)
+	if (result_fd < 0)
 		return;
 	do
-		n = write(note_fd, rec, sizeof(*rec));
+		n = write(result_fd, rec, sizeof(*rec));
 	while (n < 0 && errno == EINTR);
 }
 
 void isolate_note(const char *what)
 {
-	struct record rec = { .kind = RECORD_NOTE };
-
+	if (!shared_note)
+		return;
+	/* The terminator first: a crash mid-copy leaves a shorter note. */
+	shared_note[0] = '\0';
 	if (what)
-		snprintf(rec.note, sizeof(rec.note), "%s", what);
-	write_record(&rec);
+		snprintf(shared_note, NOTE_SIZE, "%s", what);
 }
 
 /* In the worker (or in-process): cancel the running statement. */
@@ -167,9 +175,9 @@ static void stop_with_parent(pid_t parent)
 static void worker_main(int fd, pid_t parent,
 			int (*fn)(void *, struct retort_error *), void *arg)
 {
-	struct record rec = { .kind = RECORD_END };
+	struct record rec = { 0 };
 
-	note_fd = fd;
+	result_fd = fd;
 	catch_signals(on_stop_signal);
 	stop_with_parent(parent);
 	rec.rc = fn(arg, &rec.err);
@@ -180,23 +188,13 @@ static void worker_main(int fd, pid_t parent,
 	_exit(0);
 }
 
-/* Read records until the worker closes the pipe; keep the last note. */
+/* What the parent learns of the worker. */
 struct outcome {
 	bool ended;
 	struct record end;
-	char note[512];
-	bool killed; /* by us, after the grace period */
+	char note[NOTE_SIZE]; /* the note it left, read once it is gone */
+	bool killed;	      /* by us, after the grace period */
 };
-
-static void take_record(struct outcome *o, const struct record *rec)
-{
-	if (rec->kind == RECORD_NOTE)
-		memcpy(o->note, rec->note, sizeof(o->note));
-	else if (rec->kind == RECORD_END) {
-		o->ended = true;
-		o->end = *rec;
-	}
-}
 
 static void escalate(struct outcome *o, time_t *signalled_at)
 {
@@ -228,7 +226,8 @@ static void collect(int fd, struct outcome *o)
 			continue;
 		if (n != (ssize_t)sizeof(rec))
 			return;
-		take_record(o, &rec);
+		o->ended = true;
+		o->end = rec;
 	}
 }
 
@@ -277,6 +276,31 @@ static int worker_died(const struct outcome *o, int status,
 	return -1;
 }
 
+/* The note's page, shared with the worker; NULL (and err) on failure. */
+static char *map_note(struct retort_error *err)
+{
+	void *page = mmap(NULL, NOTE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	if (page != MAP_FAILED)
+		return page;
+	error_set(err, RETORT_FAILED, "cannot map memory for the worker: %s",
+		  strerror(errno));
+	return NULL;
+}
+
+static int start_failed(int fds[2], const char *what, struct retort_error *err)
+{
+	int saved = errno;
+
+	if (fds) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+	return error_set(err, RETORT_FAILED, "cannot %s: %s", what,
+			 strerror(saved));
+}
+
 static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 			struct retort_error *err)
 {
@@ -286,17 +310,14 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 
 	fflush(stdout);
 	fflush(stderr);
+	if (!shared_note && !(shared_note = map_note(err)))
+		return -1;
+	shared_note[0] = '\0';
 	if (pipe(fds) < 0)
-		return error_set(err, RETORT_FAILED, "cannot create a pipe: %s",
-				 strerror(errno));
+		return start_failed(NULL, "create a pipe", err);
 	pid = fork();
-	if (pid < 0) {
-		close(fds[0]);
-		close(fds[1]);
-		return error_set(err, RETORT_FAILED,
-				 "cannot start a worker process: %s",
-				 strerror(errno));
-	}
+	if (pid < 0)
+		return start_failed(fds, "start a worker process", err);
 	if (pid == 0) {
 		close(fds[0]);
 		worker_main(fds[1], parent, fn, arg);
@@ -308,6 +329,8 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	close(fds[0]);
 	wait_worker(pid, &status);
 	worker_pid = 0;
+	/* The worker is gone: its last note is all written. */
+	snprintf(o.note, sizeof(o.note), "%s", shared_note);
 	catch_signals(SIG_DFL);
 	if (!o.ended)
 		return worker_died(&o, status, err);

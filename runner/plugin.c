@@ -492,29 +492,43 @@ static int read_cached(const struct index_entry *e, const char *path,
 	return 0;
 }
 
-/* An index entry for a plugin just read; strings borrowed from meta. */
-static void remember(struct index_entry *e, const char *name,
-		     const struct stat *st, const struct revision_meta *m)
+/* The file name within the versions directory: the tail of path. */
+static const char *base_name(const char *path)
 {
-	*e = (struct index_entry){ .name = name,
-				   .flags = m->flags,
-				   .of_binary = m->checksum_of_binary,
-				   .id = m->id,
-				   .down_revision = m->down_revision,
-				   .message = m->message,
-				   .create_date = m->create_date,
-				   .branch_labels = m->branch_labels,
-				   .depends_on = m->depends_on,
-				   .checksum = m->checksum,
-				   .source_path = m->source_path };
-	index_entry_set_stat(e, st);
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* The index entry for a plugin just read; strings borrowed from its meta. */
+static void remember(struct plugin_info *info, const struct stat *st,
+		     const struct index_entry *cached)
+{
+	const struct revision_meta *m = &info->meta;
+
+	info->entry = (struct index_entry){
+		.name = base_name(m->path),
+		.stamp = file_stamp_of(st),
+		.flags = m->flags,
+		.of_binary = m->checksum_of_binary,
+		.id = m->id,
+		.down_revision = m->down_revision,
+		.message = m->message,
+		.create_date = m->create_date,
+		.branch_labels = m->branch_labels,
+		.depends_on = m->depends_on,
+		.checksum = m->checksum,
+		.source_path = m->source_path,
+	};
+	/* What was learnt of the source holds for the same plugin only. */
+	if (cached)
+		info->entry.source_seen = cached->source_seen;
 }
 
 /* One plugin: from the index when its file is unchanged, else by dlopen. */
 static int read_one(const char *dir, const char *name, unsigned flags,
 		    const struct plugin_index *idx, struct plugin_info *info,
-		    struct index_entry *fresh, bool *missed,
-		    struct retort_error *err)
+		    bool *missed, struct retort_error *err)
 {
 	const struct index_entry *cached;
 	char *path = join_path(dir, name);
@@ -531,39 +545,51 @@ static int read_one(const char *dir, const char *name, unsigned flags,
 		rc = read_plugin(path, info, err);
 	free(path);
 	if (rc == 0)
-		remember(fresh, name, &st, &info->meta);
+		remember(info, &st, cached);
 	*missed = *missed || !cached;
 	return rc;
+}
+
+/* Rewrite dir's index from the set; silent on failure (only a cache). */
+static void write_index(const char *dir, const struct plugin_set *set)
+{
+	struct index_entry *entries =
+		calloc(set->n ? set->n : 1, sizeof(*entries));
+
+	if (!entries)
+		return;
+	for (size_t i = 0; i < set->n; i++)
+		entries[i] = set->items[i].entry;
+	index_write(dir, entries, set->n);
+	free(entries);
 }
 
 static int read_all(const char *dir, char **names, size_t n, unsigned flags,
 		    struct plugin_set *set, struct retort_error *err)
 {
 	struct plugin_index idx;
-	struct index_entry *fresh = calloc(n ? n : 1, sizeof(*fresh));
 	bool missed = false;
 	int rc = -1;
 
 	index_read(dir, &idx);
 	set->items = calloc(n ? n : 1, sizeof(*set->items));
 	set->metas = calloc(n ? n : 1, sizeof(*set->metas));
-	if (!fresh || !set->items || !set->metas) {
+	if (!set->items || !set->metas) {
 		error_set(err, RETORT_FAILED, "out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (read_one(dir, names[i], flags, &idx, &set->items[i],
-			     &fresh[i], &missed, err) < 0)
+			     &missed, err) < 0)
 			goto out;
 		set->n++;
 		set->metas[i] = set->items[i].meta;
 	}
 	if (missed || idx.n != n)
-		index_write(dir, fresh, n);
+		write_index(dir, set);
 	rc = 0;
 out:
 	index_release(&idx);
-	free(fresh);
 	return rc;
 }
 
@@ -590,21 +616,56 @@ int plugin_discover(const char *dir, struct plugin_set *out,
 	return plugin_discover_with(dir, 0, out, err);
 }
 
-enum plugin_source plugin_check_source(const struct revision_meta *meta,
-				       char current[CHECKSUM_HEX_SIZE])
+/*
+ * Is the plugin's source still what it was built from?  A source whose
+ * stamp is the one it had when it last matched is not read again.
+ */
+static enum plugin_source check_source(struct plugin_info *info,
+				       char current[CHECKSUM_HEX_SIZE],
+				       bool *learnt)
 {
+	const struct revision_meta *meta = &info->meta;
 	struct retort_error ignored;
+	struct file_stamp now;
+	struct stat st;
 
 	current[0] = '\0';
 	if (meta->checksum_of_binary || !meta->checksum || !meta->source_path)
 		return PLUGIN_SOURCE_UNKNOWN;
 	/* Sources need not be deployed with the plugins: absent is unknown. */
+	if (stat(meta->source_path, &st) < 0)
+		return PLUGIN_SOURCE_UNKNOWN;
+	now = file_stamp_of(&st);
+	if (file_stamp_equal(&now, &info->entry.source_seen))
+		return PLUGIN_SOURCE_CURRENT;
 	if (checksum_file(meta->source_path, current, &ignored) < 0) {
 		current[0] = '\0';
 		return PLUGIN_SOURCE_UNKNOWN;
 	}
-	return strcmp(current, meta->checksum) == 0 ? PLUGIN_SOURCE_CURRENT
-						    : PLUGIN_SOURCE_CHANGED;
+	if (strcmp(current, meta->checksum) != 0)
+		return PLUGIN_SOURCE_CHANGED;
+	info->entry.source_seen = now;
+	*learnt = true;
+	return PLUGIN_SOURCE_CURRENT;
+}
+
+size_t plugin_find_stale(struct plugin_set *set, const char *dir,
+			 plugin_stale_fn *stale, void *arg)
+{
+	char current[CHECKSUM_HEX_SIZE];
+	bool learnt = false;
+	size_t n = 0;
+
+	for (size_t i = 0; i < set->n; i++) {
+		if (check_source(&set->items[i], current, &learnt) !=
+		    PLUGIN_SOURCE_CHANGED)
+			continue;
+		n++;
+		stale(&set->items[i].meta, current, arg);
+	}
+	if (learnt)
+		write_index(dir, set);
+	return n;
 }
 
 void plugin_set_release(struct plugin_set *set)

@@ -15,12 +15,15 @@
 #include "../plugin_api.h"
 #include "checksum.h"
 #include "error.h"
+#include "index.h"
 #include "revmap.h"
 
 /* Owned copies of one plugin's metadata; meta's strings point into it. */
 struct plugin_info {
 	struct revision_meta meta;
 	char *strings; /* one allocation holding every string of meta */
+	struct index_entry
+		entry; /* its line in the index; strings are meta's */
 };
 
 struct plugin_set {
@@ -67,12 +70,20 @@ enum plugin_source {
 	PLUGIN_SOURCE_CHANGED, /* the source changed since: a stale build */
 };
 
+/* Told of a stale plugin: its meta and its source's checksum now. */
+typedef void plugin_stale_fn(const struct revision_meta *meta,
+			     const char *current, void *arg);
+
 /*
- * Compare meta's embedded checksum with its source file's current one,
- * which lands in current ("" when unknown).  Reads the source; never fails.
+ * Compare each plugin's embedded source checksum with its source file as
+ * it is now, calling stale() for each that changed; returns how many did.
+ * Sources need not be deployed: an absent one is not stale.  A source is
+ * read and hashed only when its stamp (size, times, inode) differs from
+ * the one recorded in dir's index when it last matched; new matches are
+ * recorded there.  Never fails.
  */
-enum plugin_source plugin_check_source(const struct revision_meta *meta,
-				       char current[CHECKSUM_HEX_SIZE]);
+size_t plugin_find_stale(struct plugin_set *set, const char *dir,
+			 plugin_stale_fn *stale, void *arg);
 
 /* One plugin's code, loaded to run. */
 struct plugin_code {

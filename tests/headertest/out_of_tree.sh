@@ -66,11 +66,28 @@ build() {
 		$(pkg-config --cflags libpq) "$1" -o "${1%.c}.so"
 }
 
+# build_as_meson SOURCE: embed the source's SHA-256 and path, as the build
+# does (scripts/source-checksum), so the runner can tell a stale build.
+build_as_meson() {
+	local sum
+	sum=$(sha256sum <"$1")
+	sum=${sum%% *}
+	# shellcheck disable=SC2046 # pkg-config's flags are several words
+	"$cc" -std=c11 -Wall -Wextra -Werror -shared -fPIC -I"$SRC_ROOT" \
+		$(pkg-config --cflags libpq) -DRETORT_SOURCE_SHA256="\"$sum\"" \
+		-DRETORT_SOURCE_PATH="\"$1\"" "$1" -o "${1%.c}.so"
+}
+
+# The source stamp (size first) the index remembers for a plugin; 0: none.
+source_seen_size() {
+	awk -F'\t' -v so="$1" '$1 == so { print $9 }' "$work/versions/.retort-index"
+}
+
 scalar() {
 	"$TESTDB" scalar "$dbname" "$1"
 }
 
-echo "1..8"
+echo "1..14"
 
 mkdir "$work/versions"
 cp "$SRC_ROOT/versions/001_create_users_table.c" "$work/versions/"
@@ -120,5 +137,39 @@ check "the row holds the -x value" \
 	test "$(scalar "SELECT string_agg(session_id, ',') FROM users")" = alice
 check "alembic_version is at 002" \
 	test "$(scalar "SELECT string_agg(version_num, ',') FROM alembic_version")" = 002
+
+# A stale build is caught although sources are not re-read on every run:
+# the index remembers each source's stamp from when it last matched.
+src3=$work/versions/003_note.c
+cat >"$src3" <<'REV'
+#include "plugin_api.h"
+
+RETORT_REVISION(.revision = "003", .down_revision = "002",
+		.message = "a note", .create_date = "2026-11-25 10:00:00+00", );
+
+int upgrade(retort_ctx *ctx)
+{
+	return retort_exec(ctx, "COMMENT ON TABLE users IS 'note'");
+}
+
+int downgrade(retort_ctx *ctx)
+{
+	return retort_exec(ctx, "COMMENT ON TABLE users IS NULL");
+}
+REV
+check "a revision with its source's checksum builds" build_as_meson "$src3"
+run --url "$url" --versions "$work/versions" upgrade head
+check "it upgrades, the source matching its build" test "$status" -eq 0
+check "the index remembers the matching source's stamp" \
+	test "$(source_seen_size 003_note.so)" = "$(stat -c %s "$src3")"
+touch "$src3"
+run --url "$url" --versions "$work/versions" check
+check "a touched but unchanged source is read again and still matches" \
+	test "$status" -eq 0
+printf '/* edited after the build */\n' >>"$src3"
+run --url "$url" --versions "$work/versions" check
+check "an edited source is caught: exit 2" test "$status" -eq 2
+check "the error names the stale plugin" \
+	grep -q '003_note.so" is older than its source' "$work/err"
 
 [[ $failed -eq 0 ]]
