@@ -119,9 +119,11 @@ int cmd_check(struct app *app, const struct cmd_args *args,
  * from an older source than the one beside it (stale build), an applied
  * revision whose checksum differs from the one its last upgrade recorded
  * in retort_history (edited after it ran; allowed with allow_changed).
- * Needs the revisions loaded and a connection; changes nothing.
+ * Needs the revisions loaded and a connection; changes nothing.  The
+ * database's state, read on the way, lands in state (the caller releases
+ * it) when they agree.
  */
-int check_integrity(struct app *app, bool allow_changed,
+int check_integrity(struct app *app, bool allow_changed, struct revstate *state,
 		    struct retort_error *err);
 int cmd_revision(struct app *app, const struct cmd_args *args,
 		 struct retort_error *err);

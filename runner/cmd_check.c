@@ -206,18 +206,18 @@ static int check_changed(struct app *app, const struct revstate *state,
 		err);
 }
 
-int check_integrity(struct app *app, bool allow_changed,
+int check_integrity(struct app *app, bool allow_changed, struct revstate *state,
 		    struct retort_error *err)
 {
-	struct revstate state = { 0 };
 	int rc;
 
-	if (read_applied(app, &state, err) < 0)
+	if (read_applied(app, state, err) < 0)
 		return -1;
 	rc = check_stale(app, err);
 	if (rc == 0 && !allow_changed)
-		rc = check_changed(app, &state, err);
-	revstate_release(&state);
+		rc = check_changed(app, state, err);
+	if (rc < 0)
+		revstate_release(state);
 	return rc;
 }
 
@@ -240,8 +240,7 @@ int cmd_check(struct app *app, const struct cmd_args *args,
 	bool ok;
 	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
 
-	if (check_integrity(app, allow_changed, err) < 0 ||
-	    app_read_state(app, &state, err) < 0)
+	if (check_integrity(app, allow_changed, &state, err) < 0)
 		return -1;
 	ok = at_heads(app->map, &state);
 	revstate_release(&state);

@@ -19,9 +19,9 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 
 	/* Lock, then read: a runner that waited sees what the other did. */
 	if (db_lock(&app->db, app->cfg.lock_timeout, app->progress, err) < 0 ||
-	    (direction == PLAN_UPGRADE &&
-	     check_integrity(app, app->cfg.allow_changed, err) < 0) ||
-	    app_read_state(app, &state, err) < 0 ||
+	    (direction == PLAN_UPGRADE
+		     ? check_integrity(app, app->cfg.allow_changed, &state, err)
+		     : app_read_state(app, &state, err)) < 0 ||
 	    revmap_plan(app->map, &state, direction, target, &plan, err) < 0)
 		goto out;
 	/* A half-done backfill above the target is undone first. */

@@ -154,6 +154,7 @@ int db_connect(struct db *db, const char *url, const char *version_table,
 	const char *values[] = { url, "retort", NULL };
 
 	memset(db, 0, sizeof(*db));
+	db->version_table_known = -1;
 	if (url && check_url(url, err) < 0)
 		return -1;
 	/* expand_dbname lets "dbname" carry a whole URL or keyword string. */
@@ -253,9 +254,14 @@ static int version_table_exists(struct db *db, bool *exists,
 				struct retort_error *err)
 {
 	const char *params[] = { db->version_table };
-	PGresult *res =
-		run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+	PGresult *res;
 
+	/* Learnt in the lock's round trip, and nobody else changes it since. */
+	if (db->version_table_known >= 0) {
+		*exists = db->version_table_known == 1;
+		return 0;
+	}
+	res = run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
 	if (!res) {
 		error_prefix(err, "cannot look for the version table %s",
 			     db->version_table);
@@ -338,6 +344,7 @@ static int create_version_table(struct db *db, struct retort_error *err)
 			     db->version_table);
 		return -1;
 	}
+	db->version_table_known = -1; /* until the transaction commits */
 	return 0;
 }
 
@@ -448,16 +455,24 @@ void db_rollback(struct db *db)
 #define LOCK_CLASS "1380275282"
 #define LOCK_KEY "hashtext(coalesce($1, current_schema()) || '.' || $2)"
 
-static int try_lock(struct db *db, const char *const *params, bool *got,
-		    struct retort_error *err)
+/*
+ * Try the lock and, in the same round trip, look for the version table:
+ * once the lock is held, no other runner creates it.
+ */
+static int try_lock(struct db *db, bool *got, struct retort_error *err)
 {
-	PGresult *res = run(
-		db, "SELECT pg_try_advisory_lock(" LOCK_CLASS ", " LOCK_KEY ")",
-		2, params, err);
+	const char *params[] = { db->schema, db->table, db->version_table };
+	PGresult *res = run(db,
+			    "SELECT pg_try_advisory_lock(" LOCK_CLASS
+			    ", " LOCK_KEY "), to_regclass($3) IS NOT NULL",
+			    3, params, err);
 
 	if (!res)
 		return -1;
 	*got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	if (*got)
+		db->version_table_known =
+			strcmp(PQgetvalue(res, 0, 1), "t") == 0;
 	PQclear(res);
 	return 0;
 }
@@ -541,7 +556,7 @@ int db_lock(struct db *db, const char *timeout, FILE *progress,
 	char holder[256];
 	bool got = false;
 
-	if (try_lock(db, params, &got, err) < 0) {
+	if (try_lock(db, &got, err) < 0) {
 		error_prefix(err, "cannot take the migration lock on %s",
 			     db->version_table);
 		return -1;

@@ -27,6 +27,9 @@ struct db {
 	char *prelude;	  /* statements sent ahead of the next query, or NULL */
 	bool in_flight;	  /* a db_send_async() batch awaits db_collect() */
 	char mark[48]; /* this step\'s transaction-local mark (retort.step) */
+	/* Whether the version table exists, as learnt with the lock: 1 yes,
+	 * 0 no, -1 not known (ask). */
+	int version_table_known;
 	bool ended_by_revision; /* its own COMMIT/ROLLBACK was seen */
 };
 

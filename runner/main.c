@@ -59,8 +59,7 @@ static const struct command commands[] = {
 	  CMD_MAX_POSITIONAL, "stamp [--purge] TARGET...",
 	  "Set the version table to TARGET without running any revision." },
 	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB,
-	  OPT_SCHEMA | OPT_ALLOW_CHANGED, 0, 0,
-	  "check [--schema]",
+	  OPT_SCHEMA | OPT_ALLOW_CHANGED, 0, 0, "check [--schema]",
 	  "Exit non-zero unless the database is at head with every applied revision's plugin present and unchanged." },
 	{ "revision", cmd_revision, 0,
 	  OPT_MESSAGE | OPT_REV_ID | OPT_HEAD | OPT_SPLICE | OPT_BRANCH_LABEL |
