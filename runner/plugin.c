@@ -500,15 +500,25 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* The index entry for a plugin just read; strings borrowed from its meta. */
+/* What the index keeps of a plugin just read. */
 static void remember(struct plugin_info *info, const struct stat *st,
 		     const struct index_entry *cached)
 {
+	info->stamp = file_stamp_of(st);
+	/* What was learnt of the source holds for the same plugin only. */
+	if (cached)
+		info->source_seen = cached->source_seen;
+}
+
+/* A plugin's index entry; its strings are borrowed from its meta. */
+static struct index_entry entry_of(const struct plugin_info *info)
+{
 	const struct revision_meta *m = &info->meta;
 
-	info->entry = (struct index_entry){
+	return (struct index_entry){
 		.name = base_name(m->path),
-		.stamp = file_stamp_of(st),
+		.stamp = info->stamp,
+		.source_seen = info->source_seen,
 		.flags = m->flags,
 		.of_binary = m->checksum_of_binary,
 		.id = m->id,
@@ -520,9 +530,6 @@ static void remember(struct plugin_info *info, const struct stat *st,
 		.checksum = m->checksum,
 		.source_path = m->source_path,
 	};
-	/* What was learnt of the source holds for the same plugin only. */
-	if (cached)
-		info->entry.source_seen = cached->source_seen;
 }
 
 /* One plugin: from the index when its file is unchanged, else by dlopen. */
@@ -559,7 +566,7 @@ static void write_index(const char *dir, const struct plugin_set *set)
 	if (!entries)
 		return;
 	for (size_t i = 0; i < set->n; i++)
-		entries[i] = set->items[i].entry;
+		entries[i] = entry_of(&set->items[i]);
 	index_write(dir, entries, set->n);
 	free(entries);
 }
@@ -573,8 +580,7 @@ static int read_all(const char *dir, char **names, size_t n, unsigned flags,
 
 	index_read(dir, &idx);
 	set->items = calloc(n ? n : 1, sizeof(*set->items));
-	set->metas = calloc(n ? n : 1, sizeof(*set->metas));
-	if (!set->items || !set->metas) {
+	if (!set->items) {
 		error_set(err, RETORT_FAILED, "out of memory");
 		goto out;
 	}
@@ -583,7 +589,6 @@ static int read_all(const char *dir, char **names, size_t n, unsigned flags,
 			     &missed, err) < 0)
 			goto out;
 		set->n++;
-		set->metas[i] = set->items[i].meta;
 	}
 	if (missed || idx.n != n)
 		write_index(dir, set);
@@ -591,6 +596,18 @@ static int read_all(const char *dir, char **names, size_t n, unsigned flags,
 out:
 	index_release(&idx);
 	return rc;
+}
+
+/* The metas side by side for the graph; after the index is gone, so the
+ * peak of memory holds only one of the two. */
+static int gather_metas(struct plugin_set *set, struct retort_error *err)
+{
+	set->metas = calloc(set->n ? set->n : 1, sizeof(*set->metas));
+	if (!set->metas)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	for (size_t i = 0; i < set->n; i++)
+		set->metas[i] = set->items[i].meta;
+	return 0;
 }
 
 int plugin_discover_with(const char *dir, unsigned flags,
@@ -605,6 +622,8 @@ int plugin_discover_with(const char *dir, unsigned flags,
 		return -1;
 	rc = read_all(dir, names, n, flags, out, err);
 	free_names(names, n);
+	if (rc == 0)
+		rc = gather_metas(out, err);
 	if (rc < 0)
 		plugin_set_release(out);
 	return rc;
@@ -636,7 +655,7 @@ static enum plugin_source check_source(struct plugin_info *info,
 	if (stat(meta->source_path, &st) < 0)
 		return PLUGIN_SOURCE_UNKNOWN;
 	now = file_stamp_of(&st);
-	if (file_stamp_equal(&now, &info->entry.source_seen))
+	if (file_stamp_equal(&now, &info->source_seen))
 		return PLUGIN_SOURCE_CURRENT;
 	if (checksum_file(meta->source_path, current, &ignored) < 0) {
 		current[0] = '\0';
@@ -644,7 +663,7 @@ static enum plugin_source check_source(struct plugin_info *info,
 	}
 	if (strcmp(current, meta->checksum) != 0)
 		return PLUGIN_SOURCE_CHANGED;
-	info->entry.source_seen = now;
+	info->source_seen = now;
 	*learnt = true;
 	return PLUGIN_SOURCE_CURRENT;
 }

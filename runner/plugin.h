@@ -22,8 +22,8 @@
 struct plugin_info {
 	struct revision_meta meta;
 	char *strings; /* one allocation holding every string of meta */
-	struct index_entry
-		entry; /* its line in the index; strings are meta's */
+	struct file_stamp stamp;       /* the plugin file's, when it was read */
+	struct file_stamp source_seen; /* its source's, when last it matched */
 };
 
 struct plugin_set {
