@@ -264,29 +264,56 @@ static const char *why_retry(const struct retort_error *e)
 	return "statement timeout";
 }
 
-/* The facts of a batch that stopped the backfill, and how to go on. */
+/*
+ * "after key 7 (up to 9)", "from the start (up to 9)", or without the
+ * "up to" when the batch failed before its bounds were known.
+ */
+static void batch_range(const struct backfill_job *j, const struct batch *b,
+			char *buf, size_t size)
+{
+	char key[200];
+	size_t used;
+
+	if (j->ck.last) {
+		backfill_job_format_key(j, (const char *const *)j->ck.last, key,
+					sizeof(key));
+		used = (size_t)snprintf(buf, size, "after key %s", key);
+	} else {
+		used = (size_t)snprintf(buf, size, "from the start");
+	}
+	if (!b->keys || used >= size)
+		return;
+	backfill_job_format_key(j, b->keys + j->nkeys, key, sizeof(key));
+	snprintf(buf + used, size - used, " (up to %s)", key);
+}
+
+/*
+ * The facts of a batch that stopped the backfill, and how to go on.  A
+ * retryable failure stops the run only once the batch is at the smallest
+ * size (next_attempt); an interrupt or any other error stops it at once.
+ */
 static int stopped(struct backfill_job *j, const struct batch *b, int attempts,
 		   struct retort_error *err)
 {
-	char from[200], to[200];
+	bool smallest =
+		(retryable(err) || too_slow(err)) && !isolate_interrupted();
+	char range[440];
 
-	backfill_job_format_key(j, (const char *const *)j->ck.last, from,
-				sizeof(from));
-	if (b->keys)
-		backfill_job_format_key(j, b->keys + j->nkeys, to, sizeof(to));
-	else
-		snprintf(to, sizeof(to), "?");
+	batch_range(j, b, range, sizeof(range));
 	error_prefix(err, "backfill of %s stopped", j->label);
-	if (attempts > 1)
+	if (smallest && attempts > 1)
 		error_detail(
 			err,
-			"the batch of %ld rows after key %s (up to %s) failed %d times, the last at the smallest batch size (%ld)",
-			b->size, from, to, attempts, j->k.min_batch);
+			"the batch of %ld rows %s failed %d times, the last at the smallest batch size (%ld)",
+			b->size, range, attempts, j->k.min_batch);
+	else if (smallest)
+		error_detail(
+			err,
+			"the batch of %ld rows %s failed at the smallest batch size (%ld)",
+			b->size, range, j->k.min_batch);
 	else
-		error_detail(
-			err,
-			"the batch of %ld rows after key %s (up to %s) failed",
-			b->size, from, to);
+		error_detail(err, "the batch of %ld rows %s failed", b->size,
+			     range);
 	error_detail(
 		err,
 		"%lld rows in %lld batches are done and committed with their checkpoint; nothing of the failed batch was kept",

@@ -11,7 +11,9 @@ million), made two ways on identical copies of the table:
 While each runs, a concurrent client (updater.c) updates single random rows
 of t one after another and records its worst wait.  The backfill runs under
 GNU time for its peak RSS, and once more at RSS_ROWS rows (default one
-million) to show that the RSS does not grow with the table.
+million) to show that the RSS does not grow with the table.  Each round's
+times are printed too, with how often autovacuum ran on t during each
+backfill.
 
 Targets (the issue's): backfill time <= 1.2 x single; the client's worst
 wait during the backfill <= 1 s; peak RSS flat in the table size.
@@ -124,10 +126,16 @@ def fresh_copy(srv):
 
 
 def check(srv):
+    """Every row right; returns how often autovacuum ran on t in the run
+    (the copy is a new database, so its statistics start at zero)."""
+    autovacuums = int(srv.psql(WORK, "SELECT autovacuum_count FROM"
+                               " pg_stat_user_tables WHERE relname = 't'")
+                      or 0)
     wrong = srv.psql(WORK, f"SELECT count(*) FROM t WHERE b IS DISTINCT FROM"
                      f" {F_OF_A}")
     if wrong != "0":
         raise B.BenchError(f"{wrong} rows of t are wrong after the run")
+    return autovacuums
 
 
 class Client:
@@ -161,8 +169,7 @@ def run_single(srv, updater, rows):
     took, _ = timed(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d",
                      srv.url(WORK), "-c", f"UPDATE t SET b = {F_OF_A}"])
     wait = client.finish()
-    check(srv)
-    return {"seconds": took, "client": wait}
+    return {"seconds": took, "client": wait, "autovacuums": check(srv)}
 
 
 def retort_argv(a, srv, versions):
@@ -183,9 +190,8 @@ def run_backfill(a, srv, updater, versions, rows, with_client=True):
     wait = client.finish() if client else None
     with open(os.path.join(a.work, "rss")) as f:
         rss = int(f.read().strip().splitlines()[-1])
-    check(srv)
     return {"seconds": took, "client": wait, "rss_kib": rss,
-            "summary": summary_of(r.stdout)}
+            "summary": summary_of(r.stdout), "autovacuums": check(srv)}
 
 
 def report(res, a):
@@ -213,6 +219,12 @@ def report(res, a):
           f"{worst_backfill / 1000:.2f} s | {rss_big / 1024:.1f} MiB "
           f"({rss_small / 1024:.1f} MiB at {a.rss_rows:,} rows) |")
     print(f"backfill: {res['backfill'][-1]['summary']}")
+    print("per round (s): one UPDATE " +
+          ", ".join(f"{r['seconds']:.1f}" for r in res["single"]) +
+          "; backfill " +
+          ", ".join(f"{r['seconds']:.1f}" for r in res["backfill"]) +
+          "; autovacuum runs on t during the backfills: " +
+          ", ".join(str(r["autovacuums"]) for r in res["backfill"]))
     print(f"targets: time <= 1.2x {yes[met['time']]}; worst wait <= 1 s "
           f"{yes[met['wait']]}; RSS flat {yes[met['rss']]}")
 

@@ -360,7 +360,9 @@ START_TEST(test_split_then_stop)
 				  " due to lock timeout");
 	assert_contains(res->err, "SQLSTATE 55P03");
 	assert_contains(res->err, "the batch of 1 rows after key 1499 (up to"
-				  " 1500) failed");
+				  " 1500) failed ");
+	assert_contains(res->err, " times, the last at the smallest batch size"
+				  " (1)\n");
 	assert_contains(res->err, "rows in ");
 	assert_contains(res->err, "retort: hint: Fix the cause and run the"
 				  " upgrade again");
@@ -374,6 +376,123 @@ START_TEST(test_split_then_stop)
 	PQfinish(other);
 	assert_ok(at(db, "counter", "upgrade", "head", NULL));
 	assert_all_counted(db);
+}
+END_TEST
+
+/*
+ * The table locked for good between two batches: the next batch fails
+ * before its bounds are known, so the detail has no "up to".
+ */
+START_TEST(test_stop_before_bounds)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *const args[] = { "-x",
+				     "rows=3000",
+				     FIXED(20),
+				     "-x",
+				     "backfill.pause_ms=4",
+				     "-x",
+				     "backfill.lock_timeout=50ms",
+				     "-x",
+				     "backfill.max_retries=1",
+				     "upgrade",
+				     "head",
+				     NULL };
+	const char *err, *last;
+	PGconn *other;
+	struct run r;
+	int code;
+
+	assert_ok(at(db, "counter", "-x", "rows=3000", "upgrade", "001", NULL));
+	r = spawn(db, "counter", args);
+	ck_assert(wait_rows(db, &r, 600, &code));
+	other = PQconnectdb(db->conninfo);
+	PQclear(PQexec(other, "BEGIN"));
+	PQclear(PQexec(other, "LOCK TABLE t IN ACCESS EXCLUSIVE MODE"));
+	ck_assert_int_eq(reap(&r), 1);
+	PQclear(PQexec(other, "ROLLBACK"));
+	PQfinish(other);
+	err = slurp(r.err);
+	last = harness_scalar(db, "SELECT last_key[1] FROM retort_backfill");
+	assert_contains(err, "backfill of t stopped: canceling statement due"
+			     " to lock timeout");
+	assert_contains(
+		err, harness_fmt("the batch of 20 rows after key %s failed 2"
+				 " times, the last at the smallest batch size"
+				 " (20)\n",
+				 last));
+	assert_not_contains(err, "up to");
+	assert_consistent(db);
+
+	assert_ok(at(db, "counter", FIXED(20), "upgrade", "head", NULL));
+	assert_all_counted(db);
+}
+END_TEST
+
+/* Ctrl-C while a batch waits for its retry: no claim of the smallest size. */
+START_TEST(test_interrupt_during_retry)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *const args[] = { FIXED(50),
+				     "-x",
+				     "backfill.lock_timeout=50ms",
+				     "-x",
+				     "backfill.max_retries=30",
+				     "upgrade",
+				     "head",
+				     NULL };
+	long deadline = now_ms() + 60000;
+	PGconn *other;
+	struct run r;
+
+	assert_ok(at(db, "counter", "upgrade", "001", NULL));
+	other = PQconnectdb(db->conninfo);
+	PQclear(PQexec(other, "BEGIN"));
+	PQclear(PQexec(other, "SELECT * FROM t WHERE id = 1500 FOR UPDATE"));
+	r = spawn(db, "counter", args);
+	while (!strstr(slurp(r.out), "retry 2 of 30") && now_ms() < deadline)
+		sleep_ms(3);
+	kill(-r.pid, SIGINT);
+	ck_assert_int_eq(reap(&r), 130);
+	PQclear(PQexec(other, "ROLLBACK"));
+	PQfinish(other);
+	assert_contains(slurp(r.out), "retry 2 of 30");
+	assert_contains(slurp(r.err), "the batch of 50 rows after key ");
+	assert_not_contains(slurp(r.err), "smallest batch size");
+	assert_consistent(db);
+}
+END_TEST
+
+/*
+ * A retried lock timeout, then an error that is not retried: the detail
+ * does not claim the batch reached the smallest size.
+ */
+START_TEST(test_stop_after_retry)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *res;
+
+	assert_ok(at(db, "counter", "upgrade", "001", NULL));
+	harness_exec(db, "CREATE SEQUENCE calls;"
+			 " CREATE FUNCTION refuse() RETURNS trigger"
+			 " LANGUAGE plpgsql AS $$ BEGIN"
+			 " IF nextval('calls') = 1 THEN RAISE EXCEPTION 'busy'"
+			 "  USING ERRCODE = 'lock_not_available'; END IF;"
+			 " RAISE EXCEPTION 'row % refused', NEW.id; END $$;"
+			 " CREATE TRIGGER refuse BEFORE UPDATE ON t"
+			 " FOR EACH ROW EXECUTE FUNCTION refuse()");
+	res = at(db, "counter", FIXED(20), "upgrade", "head", NULL);
+	assert_exit(res, 1);
+	assert_contains(res->out,
+			"lock timeout (SQLSTATE 55P03), retry 1 of 5");
+	assert_contains(res->err, "backfill of t stopped: row 1 refused");
+	assert_contains(res->err, "the batch of 20 rows from the start (up to"
+				  " 22) failed\n");
+	assert_not_contains(res->err, " times");
+	assert_not_contains(res->err, "smallest batch size");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM t WHERE b <> 0"),
+		      "0");
 }
 END_TEST
 
@@ -727,6 +846,9 @@ static Suite *backfill_suite(void)
 	tcase_add_test(tc, test_interrupt_current_resume);
 	tcase_add_test(tc, test_retry_on_held_lock);
 	tcase_add_test(tc, test_split_then_stop);
+	tcase_add_test(tc, test_stop_before_bounds);
+	tcase_add_test(tc, test_interrupt_during_retry);
+	tcase_add_test(tc, test_stop_after_retry);
 	tcase_add_test(tc, test_composite_keys);
 	tcase_add_test(tc, test_empty_table);
 	tcase_add_test(tc, test_keys_with_gaps);
