@@ -18,6 +18,13 @@
 
 /* PostgreSQL truncates longer identifiers (NAMEDATALEN - 1) with a NOTICE. */
 #define IDENTIFIER_MAX 63
+/*
+ * The version table's primary key is "<version_table>_pkc", as Alembic names
+ * it, and must fit in IDENTIFIER_MAX too: cut short, a 63-byte table's key
+ * would take the table's own name.
+ */
+#define PKEY_SUFFIX "_pkc"
+#define VERSION_TABLE_MAX (IDENTIFIER_MAX - (int)(sizeof(PKEY_SUFFIX) - 1))
 
 static const char ORIGIN_CLI[] = "--url";
 static const char ORIGIN_ENV[] = "DATABASE_URL";
@@ -132,6 +139,7 @@ void config_release(struct config *cfg)
 	free(cfg->ini_backfill);
 	free(cfg->url);
 	free(cfg->ini_url);
+	free(cfg->ini_url_at);
 	free(cfg->version_table_schema);
 	free(cfg->lock_timeout);
 	free(cfg->ddl_lock_timeout);
@@ -342,10 +350,31 @@ static int ini_check_path(struct ini_read *r, int key)
 	return -1;
 }
 
+static int ini_too_long(struct ini_read *r, int key, size_t len, int max)
+{
+	const char *name = ini_key_names[key];
+
+	error_set(r->err, RETORT_USAGE, "%s:%d: %s is longer than %d bytes",
+		  r->path, r->lineno, name, max);
+	if (key == KEY_VERSION_TABLE)
+		error_detail(
+			r->err,
+			"%s is %zu bytes; its primary key is named after it with \"%s\" appended (as Alembic names it), and PostgreSQL truncates identifiers to %d bytes, so the key's name would be cut short or collide with the table's",
+			name, len, PKEY_SUFFIX, IDENTIFIER_MAX);
+	else
+		error_detail(
+			r->err,
+			"%s is %zu bytes; PostgreSQL truncates identifiers to %d",
+			name, len, IDENTIFIER_MAX);
+	error_hint(r->err, "Choose a name of at most %d bytes.", max);
+	return -1;
+}
+
 static int ini_check_identifier(struct ini_read *r, int key, bool optional)
 {
 	const char *name = ini_key_names[key];
 	size_t len = strlen(r->values[key]);
+	int max = key == KEY_VERSION_TABLE ? VERSION_TABLE_MAX : IDENTIFIER_MAX;
 
 	if (len == 0 && !optional && ini_first_error(r)) {
 		error_set(r->err, RETORT_USAGE, "%s:%d: %s is empty", r->path,
@@ -355,15 +384,9 @@ static int ini_check_identifier(struct ini_read *r, int key, bool optional)
 			"Name a table, or remove the line to use \"alembic_version\".");
 		return -1;
 	}
-	if (len <= IDENTIFIER_MAX || !ini_first_error(r))
+	if (len <= (size_t)max || !ini_first_error(r))
 		return 0;
-	error_set(r->err, RETORT_USAGE, "%s:%d: %s is longer than %d bytes",
-		  r->path, r->lineno, name, IDENTIFIER_MAX);
-	error_detail(r->err,
-		     "%s is %zu bytes; PostgreSQL truncates identifiers to %d",
-		     name, len, IDENTIFIER_MAX);
-	error_hint(r->err, "Choose a shorter name.");
-	return -1;
+	return ini_too_long(r, key, len, max);
 }
 
 /* Values that cannot work are refused here, where the line is known. */
@@ -481,7 +504,25 @@ static int ini_result(struct ini_read *r, int rc)
 	return -1;
 }
 
-/* A value left empty for an optional key means "unset". */
+/* "path:line" of the ini's url, for an error about its value. */
+static int ini_url_at(struct config *cfg, struct ini_read *r)
+{
+	int n = snprintf(NULL, 0, "%s:%d", r->path, r->lines[KEY_URL]);
+	char *at = n < 0 ? NULL : malloc((size_t)n + 1);
+
+	if (at == NULL)
+		return out_of_memory(r->err);
+	snprintf(at, (size_t)n + 1, "%s:%d", r->path, r->lines[KEY_URL]);
+	free(cfg->ini_url_at);
+	cfg->ini_url_at = at;
+	return 0;
+}
+
+/*
+ * A value left empty for an optional key means "unset", except url: it
+ * stays "", because an empty URL, when it is the one chosen, is an error
+ * (config_resolve_url), not a licence for libpq's defaults.
+ */
 static void ini_commit(struct config *cfg, struct ini_read *r)
 {
 	char **fields[KEY_COUNT] = {
@@ -499,7 +540,7 @@ static void ini_commit(struct config *cfg, struct ini_read *r)
 		free(*fields[i]);
 		*fields[i] = r->values[i];
 		r->values[i] = NULL;
-		if ((*fields[i])[0] == '\0') {
+		if ((*fields[i])[0] == '\0' && i != KEY_URL) {
 			free(*fields[i]);
 			*fields[i] = NULL;
 		}
@@ -549,6 +590,8 @@ int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
 	/* Our own reader (not ini_parse) so that errors can name lines. */
 	rc = ini_parse_stream(ini_read_line, &r, ini_handle, &r);
 	if (ini_result(&r, rc) < 0)
+		goto out;
+	if (r.values[KEY_URL] != NULL && ini_url_at(cfg, &r) < 0)
 		goto out;
 	ini_commit(cfg, &r);
 	ini_take_backfill(cfg, &r);
@@ -1033,6 +1076,45 @@ int config_normalize_url(const char *in, char **out, struct retort_error *err)
 	return url_rewrite(scheme, in + scheme_len + 3, out, err);
 }
 
+/*
+ * A source given but empty would leave libpq to its defaults (PG* variables,
+ * the local socket): a database other than the one meant.
+ */
+static int url_empty(const char *origin, const char *where,
+		     struct retort_error *err)
+{
+	if (origin == ORIGIN_CLI) {
+		error_set(err, RETORT_USAGE,
+			  "the database URL given with --url is empty");
+		error_hint(
+			err,
+			"Give --url a postgresql:// URL or a keyword/value string such as \"host=localhost dbname=app\", or leave --url out to use DATABASE_URL, .env or retort.ini.");
+	} else if (origin == ORIGIN_ENV) {
+		error_set(
+			err, RETORT_USAGE,
+			"the database URL in the DATABASE_URL environment variable is empty");
+		error_hint(
+			err,
+			"Set DATABASE_URL to a postgresql:// URL, or unset it (unset DATABASE_URL) to use .env or retort.ini.");
+	} else if (origin == ORIGIN_DOTENV) {
+		error_set(err, RETORT_USAGE, "%s: DATABASE_URL is empty",
+			  where);
+		error_hint(
+			err,
+			"Set DATABASE_URL in the file to a postgresql:// URL, or remove the line to use retort.ini's url.");
+	} else {
+		error_set(err, RETORT_USAGE, "%s: url is empty",
+			  where ? where : "the ini file");
+		error_hint(
+			err,
+			"Set url to a postgresql:// URL, or remove the line to let libpq's PG* variables choose the database.");
+	}
+	error_detail(
+		err,
+		"an empty database URL does not fall back to the next source (--url, DATABASE_URL, .env, the ini's url) nor to libpq's defaults");
+	return -1;
+}
+
 int config_resolve_url(struct config *cfg, const char *cli_url,
 		       const char *env_url, const char *dotenv_path,
 		       struct retort_error *err)
@@ -1045,10 +1127,10 @@ int config_resolve_url(struct config *cfg, const char *cli_url,
 	free(cfg->url);
 	cfg->url = NULL;
 	cfg->url_origin = NULL;
-	if (is_set(cli_url)) {
+	if (cli_url != NULL) {
 		chosen = cli_url;
 		origin = ORIGIN_CLI;
-	} else if (is_set(env_url)) {
+	} else if (env_url != NULL) {
 		chosen = env_url;
 		origin = ORIGIN_ENV;
 	} else {
@@ -1057,12 +1139,20 @@ int config_resolve_url(struct config *cfg, const char *cli_url,
 		    config_read_dotenv(dotenv_path, "DATABASE_URL", &dotenv_url,
 				       err) < 0)
 			goto out;
-		chosen = is_set(dotenv_url) ? dotenv_url : cfg->ini_url;
-		origin = is_set(dotenv_url) ? ORIGIN_DOTENV : ORIGIN_INI;
+		chosen = dotenv_url != NULL ? dotenv_url : cfg->ini_url;
+		origin = dotenv_url != NULL ? ORIGIN_DOTENV : ORIGIN_INI;
 	}
 	ret = 0;
-	if (!is_set(chosen))
+	if (chosen == NULL)
 		goto out;
+	/* Blanks alone are empty too: libpq reads them as no settings. */
+	if (chosen[strspn(chosen, " \t\r\n")] == '\0') {
+		ret = url_empty(origin,
+				origin == ORIGIN_DOTENV ? dotenv_path
+							: cfg->ini_url_at,
+				err);
+		goto out;
+	}
 	ret = config_normalize_url(chosen, &cfg->url, err);
 	if (ret == 0)
 		cfg->url_origin = origin;

@@ -24,8 +24,9 @@ struct config {
 	char *version_table; /* default "alembic_version" */
 	char *version_table_schema; /* NULL: unqualified (search_path decides)
 				     */
-	char *ini_url;		    /* the ini's url, NULL if unset */
-	char *url;		    /* resolved and normalised, NULL if none */
+	char *ini_url;	  /* the ini's url, "" if set empty, NULL if unset */
+	char *ini_url_at; /* "FILE:LINE" where the ini sets url, or NULL */
+	char *url;	  /* resolved and normalised, NULL if none */
 	/* one of "--url", "DATABASE_URL", ".env", "the ini file's url"; or NULL
 	 */
 	const char *url_origin; /* static text naming where url came from */
@@ -76,7 +77,9 @@ int config_read_dotenv(const char *path, const char *key, char **out,
  * Choose the URL, first to last: cli_url (--url), env_url (DATABASE_URL),
  * the .env file at dotenv_path, the ini's url; any may be NULL.  Sets
  * cfg->url (normalised) and cfg->url_origin; leaves them NULL when none
- * is given, so libpq's PG* variables and defaults apply.
+ * is given, so libpq's PG* variables and defaults apply.  The first source
+ * given decides: given but empty, it is an error (RETORT_USAGE) naming the
+ * source, never a fall-back to the next one or to libpq's defaults.
  */
 int config_resolve_url(struct config *cfg, const char *cli_url,
 		       const char *env_url, const char *dotenv_path,

@@ -206,7 +206,6 @@ int db_error_from_result(struct retort_error *err, PGconn *conn,
 {
 	const char *primary = NULL, *detail = NULL, *hint = NULL;
 	const char *state = NULL, *context = NULL;
-	char fallback[256];
 
 	if (res) {
 		primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
@@ -215,13 +214,12 @@ int db_error_from_result(struct retort_error *err, PGconn *conn,
 		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 		context = PQresultErrorField(res, PG_DIAG_CONTEXT);
 	}
-	if (!primary) {
-		snprintf(fallback, sizeof(fallback), "%s",
-			 conn ? PQerrorMessage(conn) : "unknown error");
-		strip_newline(fallback);
-		primary = fallback;
-	}
-	error_set(err, RETORT_FAILED, "%s", primary);
+	/* libpq's own messages (a lost connection) have no fields and span
+	 * several lines: "server closed the connection unexpectedly\n\tThis
+	 * probably means ...". */
+	if (!primary)
+		primary = conn ? PQerrorMessage(conn) : "unknown error";
+	error_set_text(err, RETORT_FAILED, primary);
 	if (detail)
 		error_detail(err, "%s", detail);
 	if (context)

@@ -25,6 +25,23 @@ int error_set(struct retort_error *err, enum retort_status status,
 	return -1;
 }
 
+int error_set_text(struct retort_error *err, enum retort_status status,
+		   const char *text)
+{
+	size_t len = strcspn(text, "\r\n");
+	const char *rest = text + len;
+
+	error_set(err, status, "%.*s", (int)len, text);
+	while (*rest != '\0') {
+		rest += strspn(rest, "\r\n \t");
+		len = strcspn(rest, "\r\n");
+		if (len > 0)
+			error_detail(err, "%.*s", (int)len, rest);
+		rest += len;
+	}
+	return -1;
+}
+
 void error_detail(struct retort_error *err, const char *fmt, ...)
 {
 	size_t used = strlen(err->detail);

@@ -44,6 +44,15 @@ void error_clear(struct retort_error *err);
 int error_set(struct retort_error *err, enum retort_status status,
 	      const char *fmt, ...) ERROR_PRINTF(3, 4);
 
+/*
+ * Replace the error with text that may span lines, as libpq's and the
+ * server's messages do: the first line becomes the message, the others
+ * (without their indentation) go to the detail, so that each printed line
+ * carries its "retort: ...:" prefix.  Always returns -1.
+ */
+int error_set_text(struct retort_error *err, enum retort_status status,
+		   const char *text);
+
 /* Append one line to the detail. */
 void error_detail(struct retort_error *err, const char *fmt, ...)
 	ERROR_PRINTF(2, 3);

@@ -125,7 +125,7 @@ static int host_vfail(retort_ctx *ctx, const char *fmt, va_list ap)
 	if (hc->failed) {
 		error_detail(&hc->error, "the revision said: %s", text);
 	} else {
-		error_set(&hc->error, RETORT_FAILED, "%s", text);
+		error_set_text(&hc->error, RETORT_FAILED, text);
 		hc->failed = true;
 	}
 	return -1;

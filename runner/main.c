@@ -126,24 +126,35 @@ static void print_command_usage(const struct command *cmd, FILE *out)
 	}
 }
 
+/*
+ * Each line of text as "retort: <tag>: <line>", so that no line of a
+ * message that slipped in with several (a revision's retort_fail text, a
+ * server's hint) reaches stderr without the prefix.
+ */
+static void print_lines(const char *tag, const char *text)
+{
+	size_t len;
+
+	while (*text) {
+		/* libpq indents its continuation lines with a tab. */
+		text += strspn(text, " \t");
+		len = strcspn(text, "\r\n");
+		if (len > 0)
+			fprintf(stderr, "retort: %s: %.*s\n", tag, (int)len,
+				text);
+		text += len;
+		text += strspn(text, "\r\n");
+	}
+}
+
 static void print_error(const struct retort_error *err)
 {
-	const char *line = err->detail;
+	size_t len = strcspn(err->msg, "\r\n");
 
-	fprintf(stderr, "retort: error: %s\n", err->msg);
-	while (*line) {
-		const char *end;
-		int len;
-
-		/* libpq indents its continuation lines with a tab. */
-		line += strspn(line, " \t");
-		end = strchr(line, '\n');
-		len = end ? (int)(end - line) : (int)strlen(line);
-		fprintf(stderr, "retort: detail: %.*s\n", len, line);
-		line += len + (end ? 1 : 0);
-	}
-	if (err->hint[0])
-		fprintf(stderr, "retort: hint: %s\n", err->hint);
+	fprintf(stderr, "retort: error: %.*s\n", (int)len, err->msg);
+	print_lines("detail", err->msg + len);
+	print_lines("detail", err->detail);
+	print_lines("hint", err->hint);
 }
 
 struct global_opts {

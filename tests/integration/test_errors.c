@@ -76,6 +76,66 @@ START_TEST(test_fail_return_rolls_back)
 }
 END_TEST
 
+/* Every line of stderr carries the "retort: " prefix. */
+static void assert_lines_prefixed(const char *err)
+{
+	const char *line = err;
+
+	while (*line) {
+		ck_assert_msg(
+			harness_starts_with(line, "retort: "),
+			"stderr line without the retort: prefix in \"%s\"",
+			harness_oneline(err));
+		line = strchr(line, '\n');
+		if (line == NULL)
+			break;
+		line++;
+	}
+}
+
+/*
+ * The connection lost in the middle of a revision: libpq says so over
+ * several lines, the first kept as the message, the others as details.
+ */
+START_TEST(test_lost_connection_lines_prefixed)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(
+		db, "crash", "-x", "fault=disconnect", "upgrade", "head", NULL);
+
+	assert_exit(r, 1);
+	assert_error_format(r);
+	assert_lines_prefixed(r->err);
+	assert_contains(r->err, "retort: error: revision 002 (");
+	assert_contains(r->err,
+			"failed: server closed the connection unexpectedly\n"
+			"retort: detail: This probably means the server "
+			"terminated abnormally\n"
+			"retort: detail: before or while processing the "
+			"request.\n");
+	assert_contains(r->err, "rolled back");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	ck_assert(!harness_table_exists(db, "crash_b"));
+}
+END_TEST
+
+/* retort_fail() text of several lines: the first is the message. */
+START_TEST(test_fail_lines_prefixed)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r = at(
+		db, "crash", "-x", "fault=fail_lines", "upgrade", "head", NULL);
+
+	assert_exit(r, 1);
+	assert_lines_prefixed(r->err);
+	assert_contains(r->err, "retort: error: revision 002");
+	assert_contains(r->err, "failed: refusing: the first line\n"
+				"retort: detail: the second line\n"
+				"retort: detail: the third line\n");
+	assert_str_eq(harness_versions(db, NULL), "001");
+}
+END_TEST
+
 /*
  * A revision set that cannot be used: each must all appear in stderr, and
  * at least one of any when it is given.
@@ -277,6 +337,8 @@ static Suite *errors_suite(void)
 	tcase_add_test(tc, test_failing_revision_rolls_back);
 	tcase_add_test(tc, test_failing_revision_retried);
 	tcase_add_test(tc, test_fail_return_rolls_back);
+	tcase_add_test(tc, test_lost_connection_lines_prefixed);
+	tcase_add_test(tc, test_fail_lines_prefixed);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("bad_revision_sets");

@@ -71,6 +71,48 @@ START_TEST(test_url_precedence)
 }
 END_TEST
 
+/* What each source says when it is given but empty. */
+static const char *const empty_msg[SRC_COUNT] = {
+	"retort: error: the database URL given with --url is empty\n",
+	"retort: error: the database URL in the DATABASE_URL environment "
+	"variable is empty\n",
+	"retort: error: .env: DATABASE_URL is empty\n",
+	"retort: error: retort.ini:2: url is empty\n",
+};
+
+/*
+ * A source given but empty is a usage error, even though every source
+ * after it, and libpq's PG* variables, name a database that would work.
+ */
+START_TEST(test_empty_url)
+{
+	enum source level = (enum source)_i;
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct harness_run how = { .cwd = harness_tmpdir(),
+				   .versions = "linear",
+				   .env = harness_pg_env(db->name) };
+	const char *url[SRC_COUNT];
+	const struct harness_result *r;
+	int s;
+
+	for (s = SRC_FLAG; s < SRC_COUNT; s++)
+		url[s] = s < (int)level ? NULL : s == (int)level ? "" : db->url;
+	how.url = url[SRC_FLAG];
+	how.database_url = url[SRC_ENV];
+	put_file(".env", "DATABASE_URL=", url[SRC_DOTENV]);
+	put_file("retort.ini", "[retort]\nurl = ", url[SRC_INI]);
+	r = harness_retort(&how, "upgrade", "head", NULL);
+	assert_exit(r, 2);
+	assert_starts_with(r->err, "retort: error: ");
+	assert_contains(r->err, empty_msg[level]);
+	assert_contains(r->err, "retort: detail: an empty database URL does "
+				"not fall back");
+	assert_contains(r->err, "retort: hint: ");
+	assert_str_eq(r->out, "");
+	ck_assert_ptr_null(harness_versions(db, NULL));
+}
+END_TEST
+
 /* With no URL at all, libpq's PG* variables still reach the database. */
 START_TEST(test_libpq_environment)
 {
@@ -189,12 +231,55 @@ START_TEST(test_version_table_renamed)
 }
 END_TEST
 
+/*
+ * The primary key is "<version_table>_pkc", as Alembic names it, and must
+ * fit PostgreSQL's 63 bytes: 59 works, 60 is refused before connecting.
+ */
+START_TEST(test_version_table_longest)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct harness_run how = { .cwd = harness_tmpdir(),
+				   .url = db->url,
+				   .versions = "linear" };
+	const char *name59 = harness_fmt("v%058d", 0);
+	const char *name60 = harness_fmt("v%059d", 0);
+	const struct harness_result *r;
+
+	harness_write_file("retort.ini", "[retort]\nversion_table = %s\n",
+			   name60);
+	r = harness_retort(&how, "upgrade", "head", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "retort: error: ");
+	assert_contains(
+		r->err,
+		"retort.ini:2: version_table is longer than 59 bytes\n");
+	assert_contains(r->err, "retort: detail: version_table is 60 bytes; ");
+	assert_contains(r->err, "\"_pkc\"");
+	assert_contains(r->err,
+			"retort: hint: Choose a name of at most 59 bytes.\n");
+	ck_assert_ptr_null(harness_versions(db, name60));
+
+	harness_write_file("retort.ini", "[retort]\nversion_table = %s\n",
+			   name59);
+	assert_ok(harness_retort(&how, "upgrade", "head", NULL));
+	assert_str_eq(harness_versions(db, name59), "003");
+	assert_str_eq(
+		harness_scalar(db,
+			       harness_fmt("SELECT conname FROM pg_constraint"
+					   " WHERE conname = '%s_pkc'",
+					   name59)),
+		harness_fmt("%s_pkc", name59));
+	assert_ok(harness_retort(&how, "downgrade", "base", NULL));
+}
+END_TEST
+
 static Suite *sources_suite(void)
 {
 	Suite *s = suite_create("sources");
 	TCase *tc = harness_tcase("url");
 
 	tcase_add_loop_test(tc, test_url_precedence, SRC_FLAG, SRC_COUNT);
+	tcase_add_loop_test(tc, test_empty_url, SRC_FLAG, SRC_COUNT);
 	tcase_add_test(tc, test_libpq_environment);
 	tcase_add_test(tc, test_ini_url_alone);
 	tcase_add_test(tc, test_config_flag);
@@ -206,6 +291,7 @@ static Suite *sources_suite(void)
 	tc = harness_tcase("version_table");
 	tcase_add_test(tc, test_version_table_in_schema);
 	tcase_add_test(tc, test_version_table_renamed);
+	tcase_add_test(tc, test_version_table_longest);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -208,7 +208,9 @@ START_TEST(test_ini_empty_optional_values_unset)
 	read_ini_text(&cfg, "[retort]\nversion_table_schema =\nurl =\n", path,
 		      sizeof(path), &err, 0);
 	ck_assert_ptr_null(cfg.version_table_schema);
-	ck_assert_ptr_null(cfg.ini_url);
+	/* url stays "" (set, empty): config_resolve_url refuses it. */
+	ck_assert_str_eq(cfg.ini_url, "");
+	ck_assert_ptr_nonnull(strstr(cfg.ini_url_at, "retort.ini:3"));
 	config_release(&cfg);
 }
 END_TEST
@@ -431,8 +433,9 @@ START_TEST(test_ini_identifier_length)
 	char text[256];
 	char name[65];
 
-	memset(name, 'v', 63);
-	name[63] = '\0';
+	/* The version table: 59 bytes, so that "<name>_pkc" fits in 63. */
+	memset(name, 'v', 59);
+	name[59] = '\0';
 	snprintf(text, sizeof(text), "[retort]\nversion_table = %s\n", name);
 	read_ini_text(&cfg, text, path, sizeof(path), &err, 0);
 	ck_assert_str_eq(cfg.version_table, name);
@@ -442,9 +445,21 @@ START_TEST(test_ini_identifier_length)
 	snprintf(text, sizeof(text), "[retort]\nversion_table = %s\n", name);
 	read_ini_text(&cfg, text, path, sizeof(path), &err, -1);
 	assert_error(&err,
-		     "retort.ini:2: version_table is longer than 63 bytes");
+		     "retort.ini:2: version_table is longer than 59 bytes");
+	ck_assert_ptr_nonnull(strstr(err.detail, "_pkc"));
+	ck_assert_ptr_nonnull(strstr(err.hint, "59 bytes"));
 	config_release(&cfg);
 
+	/* The schema: PostgreSQL's 63. */
+	memset(name, 'v', 63);
+	name[63] = '\0';
+	snprintf(text, sizeof(text), "[retort]\nversion_table_schema = %s\n",
+		 name);
+	read_ini_text(&cfg, text, path, sizeof(path), &err, 0);
+	ck_assert_str_eq(cfg.version_table_schema, name);
+	config_release(&cfg);
+
+	strcat(name, "v");
 	snprintf(text, sizeof(text), "[retort]\nversion_table_schema = %s\n",
 		 name);
 	read_ini_text(&cfg, text, path, sizeof(path), &err, -1);
@@ -673,13 +688,13 @@ static const struct resolve_case resolve_cases[] = {
 	  "DATABASE_URL" },
 	{ "postgres://cli", NULL, "DATABASE_URL=postgres://dotenv", NULL,
 	  "postgres://cli", "--url" },
-	/* Empty counts as unset, at every level. */
-	{ "", "postgres://env", NULL, NULL, "postgres://env", "DATABASE_URL" },
-	{ "", "", "DATABASE_URL=postgres://dotenv", NULL, "postgres://dotenv",
+	/* An empty source below the one chosen is never looked at. */
+	{ "postgres://cli", "", "DATABASE_URL=\n", "", "postgres://cli",
+	  "--url" },
+	{ NULL, "postgres://env", "DATABASE_URL=\n", "", "postgres://env",
+	  "DATABASE_URL" },
+	{ NULL, NULL, "DATABASE_URL=postgres://dotenv", "", "postgres://dotenv",
 	  ".env" },
-	{ NULL, "", "DATABASE_URL=\n", "postgres://ini", "postgres://ini",
-	  ORIGIN_INI },
-	{ "", "", "DATABASE_URL=", NULL, NULL, NULL },
 	{ NULL, NULL, "OTHER=postgres://x\n", "postgres://ini",
 	  "postgres://ini", ORIGIN_INI },
 	/* --url wins without reading a broken .env. */
@@ -695,22 +710,93 @@ static const struct resolve_case resolve_cases[] = {
 	  ORIGIN_INI },
 };
 
+/* config_resolve_url() with a .env of that text (NULL: none) and ini url. */
+static int resolve(struct config *cfg, const char *cli, const char *env,
+		   const char *dotenv, const char *ini,
+		   struct retort_error *err)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/.env", tmpdir);
+	if (dotenv != NULL)
+		write_file(path, sizeof(path), ".env", dotenv);
+	assert_ok(config_init(cfg, err), *err);
+	if (ini != NULL)
+		cfg->ini_url = strdup(ini);
+	return config_resolve_url(cfg, cli, env, path, err);
+}
+
 START_TEST(test_resolve_table)
 {
 	const struct resolve_case *c = &resolve_cases[_i];
 	struct retort_error err = { 0 };
-	char path[4096];
 	struct config cfg;
 
-	snprintf(path, sizeof(path), "%s/.env", tmpdir);
-	if (c->dotenv != NULL)
-		write_file(path, sizeof(path), ".env", c->dotenv);
-	assert_ok(config_init(&cfg, &err), err);
-	if (c->ini != NULL)
-		cfg.ini_url = strdup(c->ini);
-	assert_ok(config_resolve_url(&cfg, c->cli, c->env, path, &err), err);
+	assert_ok(resolve(&cfg, c->cli, c->env, c->dotenv, c->ini, &err), err);
 	assert_str_or_null(cfg.url, c->want);
 	assert_str_or_null(cfg.url_origin, c->origin);
+	config_release(&cfg);
+}
+END_TEST
+
+/* A source given but empty is an error, not the next source or libpq's. */
+struct empty_case {
+	const char *cli;
+	const char *env;
+	const char *dotenv;
+	const char *ini;
+	const char *msg;  /* in the error's message */
+	const char *hint; /* in its hint */
+};
+
+static const struct empty_case empty_cases[] = {
+	{ "", "postgres://env", "DATABASE_URL=postgres://dotenv",
+	  "postgres://ini", "given with --url is empty", "leave --url out" },
+	{ " \t", NULL, NULL, NULL, "given with --url is empty", "--url" },
+	{ NULL, "", "DATABASE_URL=postgres://dotenv", "postgres://ini",
+	  "DATABASE_URL environment variable is empty", "unset DATABASE_URL" },
+	{ NULL, "", NULL, NULL, "DATABASE_URL environment variable is empty",
+	  "unset DATABASE_URL" },
+	{ NULL, NULL, "DATABASE_URL=\n", "postgres://ini",
+	  ".env: DATABASE_URL is empty", "remove the line" },
+	{ NULL, NULL, "DATABASE_URL= # only a comment\n", NULL,
+	  ".env: DATABASE_URL is empty", "remove the line" },
+	{ NULL, NULL, "DATABASE_URL=''\n", NULL, ".env: DATABASE_URL is empty",
+	  "remove the line" },
+	{ NULL, NULL, NULL, "", "the ini file: url is empty", "Set url" },
+};
+
+START_TEST(test_resolve_empty)
+{
+	const struct empty_case *c = &empty_cases[_i];
+	struct retort_error err = { 0 };
+	struct config cfg;
+
+	ck_assert_int_eq(resolve(&cfg, c->cli, c->env, c->dotenv, c->ini, &err),
+			 -1);
+	assert_error(&err, c->msg);
+	ck_assert_msg(strstr(err.hint, c->hint) != NULL,
+		      "hint \"%s\" lacks \"%s\"", err.hint, c->hint);
+	ck_assert_ptr_nonnull(strstr(err.detail, "libpq's defaults"));
+	ck_assert_ptr_null(cfg.url);
+	ck_assert_ptr_null(cfg.url_origin);
+	config_release(&cfg);
+}
+END_TEST
+
+/* An empty url in the ini file is named by its file and line. */
+START_TEST(test_resolve_empty_ini_url)
+{
+	struct retort_error err = { 0 };
+	struct config cfg;
+	char path[4096];
+
+	read_ini_text(&cfg, "[retort]\n\nurl =\n", path, sizeof(path), &err, 0);
+	ck_assert_int_eq(config_resolve_url(&cfg, NULL, NULL, NULL, &err), -1);
+	assert_error(&err, "retort.ini:3: url is empty");
+	/* Given a URL elsewhere, the empty ini url is not looked at. */
+	assert_ok(config_resolve_url(&cfg, NULL, "host=env", NULL, &err), err);
+	ck_assert_str_eq(cfg.url, "host=env");
 	config_release(&cfg);
 }
 END_TEST
@@ -744,7 +830,7 @@ START_TEST(test_resolve_broken_dotenv)
 
 	write_file(path, sizeof(path), ".env", "A=1\n" SECRET "\n");
 	assert_ok(config_init(&cfg, &err), err);
-	ck_assert_int_eq(config_resolve_url(&cfg, NULL, "", path, &err), -1);
+	ck_assert_int_eq(config_resolve_url(&cfg, NULL, NULL, path, &err), -1);
 	assert_error(&err, ".env:2: malformed line");
 	ck_assert_ptr_null(cfg.url);
 	config_release(&cfg);
@@ -983,6 +1069,8 @@ static Suite *config_suite(void)
 
 	tc = tcase("config_resolve_url");
 	tcase_add_loop_test(tc, test_resolve_table, 0, N(resolve_cases));
+	tcase_add_loop_test(tc, test_resolve_empty, 0, N(empty_cases));
+	tcase_add_test(tc, test_resolve_empty_ini_url);
 	tcase_add_test(tc, test_resolve_from_ini_file);
 	tcase_add_test(tc, test_resolve_broken_dotenv);
 	tcase_add_test(tc, test_resolve_bad_scheme_names_origin);
