@@ -8,9 +8,9 @@
  * database then has B's schema by retort's catalog comparison and by
  * pg_dump; downgrade: A's again.  cases/<name>/expect says what the
  * sources must hold ("has TEXT", "lacks TEXT", "files N", "downgrade
- * irreversible").  Each refused/<name> pair must fail loudly, naming the
- * object.  The shadow database must be gone after success, failure and
- * SIGINT/SIGTERM.
+ * irreversible", and "downgrade says TEXT": its error, in full).  Each
+ * refused/<name> pair must fail loudly, naming the object.  The shadow database
+ * must be gone after success, failure and SIGINT/SIGTERM.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -46,6 +46,7 @@ static const char *case_file(const char *kind, const char *name,
 struct expect {
 	int files; /* -1: any */
 	bool irreversible;
+	const char *says; /* what the failed downgrade's error holds */
 };
 
 /*
@@ -79,7 +80,7 @@ static void expect_text(const char *sources, const char *needle, bool want)
 static struct expect check_expect(const char *name, const char *sources)
 {
 	const char *text = rt_read(case_file("cases", name, "expect"));
-	struct expect e = { -1, false };
+	struct expect e = { -1, false, NULL };
 	char *copy = strdup(text ? text : ""), *save = NULL;
 
 	for (char *l = strtok_r(copy, "\n", &save); l;
@@ -92,6 +93,8 @@ static struct expect check_expect(const char *name, const char *sources)
 			e.files = atoi(l + 6);
 		else if (strcmp(l, "downgrade irreversible") == 0)
 			e.irreversible = true;
+		else if (strncmp(l, "downgrade says ", 15) == 0)
+			e.says = harness_fmt("%s", l + 15);
 	}
 	free(copy);
 	return e;
@@ -174,6 +177,8 @@ START_TEST(test_round_trip)
 	if (e.irreversible) {
 		assert_exit(r, 1);
 		assert_contains(r->err, "irreversible");
+		if (e.says)
+			assert_contains(r->err, e.says);
 		return;
 	}
 	assert_ok(r);
