@@ -236,6 +236,46 @@ START_TEST(test_repository_schema)
 }
 END_TEST
 
+/*
+ * The runner's own tables are no part of the schema: the version table,
+ * retort_history, and retort_backfill, which stays once a backfill ran.
+ */
+START_TEST(test_runner_tables)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const char *table = "CREATE TABLE t (id int PRIMARY KEY, v int)";
+
+	harness_write_file(
+		"project/versions/001_table.c",
+		"#include \"plugin_api.h\"\n"
+		"RETORT_REVISION(.revision = \"001\", "
+		".down_revision = NULL, .message = \"table\", );\n"
+		"int upgrade(retort_ctx *c)\n"
+		"{\n\treturn retort_exec(c, \"%s; INSERT INTO t "
+		"SELECT g, NULL FROM generate_series(1, 10) g\");\n}\n"
+		"int downgrade(retort_ctx *c)\n"
+		"{\n\treturn retort_exec(c, \"DROP TABLE t\");\n}\n",
+		table);
+	harness_write_file("project/versions/002_backfill.c",
+			   "#include \"plugin_api.h\"\n"
+			   "RETORT_REVISION(.revision = \"002\", "
+			   ".down_revision = \"001\", .message = \"backfill\", "
+			   ".flags = RETORT_BATCHED, );\n"
+			   "int upgrade(retort_ctx *c)\n"
+			   "{\n\treturn retort_backfill(c, &RETORT_BACKFILL("
+			   ".table = \"t\", .sql = \"UPDATE t SET v = id "
+			   "WHERE id BETWEEN $1 AND $2\"));\n}\n"
+			   "int downgrade(retort_ctx *c)\n{\n\t(void)c;\n"
+			   "\treturn 0;\n}\n");
+	rt_build(&p);
+	assert_ok(rt_retort(&p, "upgrade", "head", NULL));
+	ck_assert(harness_table_exists(db, "retort_backfill"));
+	rt_declare(&p, harness_fmt("%s;\n", table));
+	assert_no_changes(&p);
+}
+END_TEST
+
 START_TEST(test_not_at_head)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
@@ -459,6 +499,7 @@ static Suite *autogen_suite(void)
 
 	tc = harness_tcase("workflow");
 	tcase_add_test(tc, test_repository_schema);
+	tcase_add_test(tc, test_runner_tables);
 	tcase_add_test(tc, test_not_at_head);
 	tcase_add_test(tc, test_options);
 	suite_add_tcase(s, tc);
