@@ -23,9 +23,13 @@
 
 #include "audit.h"
 #include "catalog.h"
+#include "checkpoint.h"
 #include "codegen.h"
 #include "scaffold.h"
 #include "schemadiff.h"
+
+/* The runner's own tables, left out of both sides (struct exclusions). */
+#define NEXCLUDED 3
 
 static int oom(struct retort_error *err)
 {
@@ -425,7 +429,8 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 	PQclear(res);
 	if (check_stop(err) < 0)
 		return -1;
-	rc = catalog_read(s->conn, exclude, 2, exclude_schema, out, err);
+	rc = catalog_read(s->conn, exclude, NEXCLUDED, exclude_schema, out,
+			  err);
 	pq_command(s->conn, "ROLLBACK", "cannot roll back the shadow database",
 		   rc < 0 ? &(struct retort_error){ 0 } : err);
 	return rc;
@@ -433,28 +438,37 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 
 /* ---- both sides ---- */
 
-/* What the runner owns: the version table and retort_history. */
+/*
+ * What the runner owns: the version table, retort_history and
+ * retort_backfill (which stays once a backfill has run), the last two
+ * beside the version table.
+ */
 struct exclusions {
-	const char *names[2];
-	char history[300];
+	const char *names[NEXCLUDED];
+	char history[300], backfill[300];
 };
 
 static int runner_tables(struct app *app, struct exclusions *x,
 			 struct retort_error *err)
 {
 	char *schema = NULL;
+	const char *dot = "";
 
-	x->names[0] = app->db.version_table;
 	if (app->db.schema) {
 		schema = PQescapeIdentifier(app->db.conn, app->db.schema,
 					    strlen(app->db.schema));
 		if (schema == NULL)
 			return oom(err);
+		dot = ".";
 	}
 	snprintf(x->history, sizeof(x->history), "%s%s%s", schema ? schema : "",
-		 schema ? "." : "", AUDIT_TABLE);
+		 dot, AUDIT_TABLE);
+	snprintf(x->backfill, sizeof(x->backfill), "%s%s%s",
+		 schema ? schema : "", dot, CHECKPOINT_TABLE);
 	PQfreemem(schema);
+	x->names[0] = app->db.version_table;
 	x->names[1] = x->history;
+	x->names[2] = x->backfill;
 	return 0;
 }
 
@@ -467,7 +481,7 @@ static int read_database(struct app *app, const struct exclusions *x,
 	if (pq_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
 		       "cannot read the database's schema", err) < 0)
 		return -1;
-	rc = catalog_read(conn, x->names, 2, app->db.schema, out, err);
+	rc = catalog_read(conn, x->names, NEXCLUDED, app->db.schema, out, err);
 	if (rc == 0)
 		rc = pq_command(conn, "COMMIT",
 				"cannot read the database's schema", err);

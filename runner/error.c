@@ -66,18 +66,44 @@ void error_hint(struct retort_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Put line before the detail's other lines, cutting short what follows. */
+static void detail_first(struct retort_error *err, const char *line)
+{
+	size_t cap = sizeof(err->detail) - 1;
+	size_t n = strlen(line), rest = strlen(err->detail);
+	size_t sep = rest > 0;
+
+	if (n + sep > cap)
+		n = cap - sep;
+	if (n + sep + rest > cap)
+		rest = cap - n - sep;
+	memmove(err->detail + n + sep, err->detail, rest);
+	memcpy(err->detail, line, n);
+	if (sep)
+		err->detail[n] = '\n';
+	err->detail[n + sep + rest] = '\0';
+}
+
 void error_prefix(struct retort_error *err, const char *fmt, ...)
 {
 	char prefix[sizeof(err->msg)];
 	char old[sizeof(err->msg)];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
 	vsnprintf(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	/* Truncation keeps the front: the context and the start of the cause.
-	 */
-	if (snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old) < 0)
+	n = snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	if (n < 0) {
 		err->msg[0] = '\0';
+	} else if ((size_t)n >= sizeof(err->msg)) {
+		/* The message keeps the context and the start of the cause;
+		 * the first detail line keeps the whole cause, unless it was
+		 * cut short already (a second prefix). */
+		memcpy(err->msg + sizeof(err->msg) - 4, "...", 4);
+		if (strlen(old) + 1 < sizeof(old))
+			detail_first(err, old);
+	}
 }

@@ -61,7 +61,11 @@ void error_detail(struct retort_error *err, const char *fmt, ...)
 void error_hint(struct retort_error *err, const char *fmt, ...)
 	ERROR_PRINTF(2, 3);
 
-/* Put context in front of the message: "<prefix>: <msg>". */
+/*
+ * Put context in front of the message: "<prefix>: <msg>".  When that does
+ * not fit, the message ends in "..." and the whole <msg> becomes the first
+ * detail line.
+ */
 void error_prefix(struct retort_error *err, const char *fmt, ...)
 	ERROR_PRINTF(2, 3);
 

@@ -17,6 +17,12 @@
 
 #define MAX_ARGS 32
 
+/* The project's warnings (meson.build, warning_level=2), no -Werror. */
+#define REVISION_CFLAGS                                                        \
+	"-std=c11 -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes "     \
+	"-Wstrict-prototypes -Wvla -Wwrite-strings -Wundef "                   \
+	"-Wimplicit-fallthrough"
+
 static const char *env_or(const char *name, const char *fallback)
 {
 	const char *v = getenv(name);
@@ -161,15 +167,29 @@ static void build_one(const struct project *p, const char *src)
 
 	if (access(so, F_OK) == 0)
 		return;
-	cmd = harness_fmt("cd '%s' && %s -shared -fPIC -I'%s' %s "
+	cmd = harness_fmt("cd '%s' && %s %s -shared -fPIC -I'%s' %s "
 			  "-o 'build/%s.so' 'versions/%s' >>cc.log 2>&1",
-			  p->dir, env_or("RETORT_CC", "cc"),
+			  p->dir, env_or("RETORT_CC", "cc"), REVISION_CFLAGS,
 			  env_or("RETORT_SOURCE_ROOT", "."),
 			  env_or("RETORT_LIBPQ_CFLAGS", ""), base, src);
 	rc = system(cmd);
 	ck_assert_msg(
 		rc == 0, "cannot build %s: %s", src,
 		harness_oneline(rt_read(harness_fmt("%s/cc.log", p->dir))));
+}
+
+/* Fail the test on a compiler warning that is not a hazard's #warning. */
+static void assert_only_hazards(const char *log)
+{
+	char *copy = strdup(log), *save = NULL;
+
+	ck_assert_ptr_nonnull(copy);
+	for (char *l = strtok_r(copy, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
+		ck_assert_msg(!strstr(l, "warning:") ||
+				      strstr(l, "\"retort HAZARD ("),
+			      "a generated revision has a warning: %s", l);
+	free(copy);
 }
 
 const char *rt_build(const struct project *p)
@@ -184,7 +204,9 @@ const char *rt_build(const struct project *p)
 	}
 	free(names);
 	log = rt_read(harness_fmt("%s/cc.log", p->dir));
-	return log ? log : "";
+	log = log ? log : "";
+	assert_only_hazards(log);
+	return log;
 }
 
 const struct harness_db *rt_db_with(const char *label, const char *sql)

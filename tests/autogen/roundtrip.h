@@ -49,8 +49,9 @@ const char *rt_source_text(const struct project *p);
 
 /*
  * Build every source in versions/ that has no plugin yet into build/,
- * without -Werror; fails the test if one does not compile.  Returns the
- * compiler's output (its warnings).
+ * with -std=c11 -Wall -Wextra and the project's other warnings but
+ * without -Werror; fails the test if one does not compile or warns about
+ * anything but a hazard's #warning.  Returns the compiler's output.
  */
 const char *rt_build(const struct project *p);
 

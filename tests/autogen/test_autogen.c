@@ -8,9 +8,9 @@
  * database then has B's schema by retort's catalog comparison and by
  * pg_dump; downgrade: A's again.  cases/<name>/expect says what the
  * sources must hold ("has TEXT", "lacks TEXT", "files N", "downgrade
- * irreversible").  Each refused/<name> pair must fail loudly, naming the
- * object.  The shadow database must be gone after success, failure and
- * SIGINT/SIGTERM.
+ * irreversible", and "downgrade says TEXT": its error, in full).  Each
+ * refused/<name> pair must fail loudly, naming the object.  The shadow database
+ * must be gone after success, failure and SIGINT/SIGTERM.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -46,6 +46,7 @@ static const char *case_file(const char *kind, const char *name,
 struct expect {
 	int files; /* -1: any */
 	bool irreversible;
+	const char *says; /* what the failed downgrade's error holds */
 };
 
 /*
@@ -79,7 +80,7 @@ static void expect_text(const char *sources, const char *needle, bool want)
 static struct expect check_expect(const char *name, const char *sources)
 {
 	const char *text = rt_read(case_file("cases", name, "expect"));
-	struct expect e = { -1, false };
+	struct expect e = { -1, false, NULL };
 	char *copy = strdup(text ? text : ""), *save = NULL;
 
 	for (char *l = strtok_r(copy, "\n", &save); l;
@@ -92,6 +93,8 @@ static struct expect check_expect(const char *name, const char *sources)
 			e.files = atoi(l + 6);
 		else if (strcmp(l, "downgrade irreversible") == 0)
 			e.irreversible = true;
+		else if (strncmp(l, "downgrade says ", 15) == 0)
+			e.says = harness_fmt("%s", l + 15);
 	}
 	free(copy);
 	return e;
@@ -174,6 +177,8 @@ START_TEST(test_round_trip)
 	if (e.irreversible) {
 		assert_exit(r, 1);
 		assert_contains(r->err, "irreversible");
+		if (e.says)
+			assert_contains(r->err, e.says);
 		return;
 	}
 	assert_ok(r);
@@ -227,6 +232,46 @@ START_TEST(test_repository_schema)
 	rt_build(&p);
 	assert_ok(rt_retort(&p, "upgrade", "head", NULL));
 	rt_declare(&p, rt_read(harness_fmt("%s/db/schema.sql", root)));
+	assert_no_changes(&p);
+}
+END_TEST
+
+/*
+ * The runner's own tables are no part of the schema: the version table,
+ * retort_history, and retort_backfill, which stays once a backfill ran.
+ */
+START_TEST(test_runner_tables)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const char *table = "CREATE TABLE t (id int PRIMARY KEY, v int)";
+
+	harness_write_file(
+		"project/versions/001_table.c",
+		"#include \"plugin_api.h\"\n"
+		"RETORT_REVISION(.revision = \"001\", "
+		".down_revision = NULL, .message = \"table\", );\n"
+		"int upgrade(retort_ctx *c)\n"
+		"{\n\treturn retort_exec(c, \"%s; INSERT INTO t "
+		"SELECT g, NULL FROM generate_series(1, 10) g\");\n}\n"
+		"int downgrade(retort_ctx *c)\n"
+		"{\n\treturn retort_exec(c, \"DROP TABLE t\");\n}\n",
+		table);
+	harness_write_file("project/versions/002_backfill.c",
+			   "#include \"plugin_api.h\"\n"
+			   "RETORT_REVISION(.revision = \"002\", "
+			   ".down_revision = \"001\", .message = \"backfill\", "
+			   ".flags = RETORT_BATCHED, );\n"
+			   "int upgrade(retort_ctx *c)\n"
+			   "{\n\treturn retort_backfill(c, &RETORT_BACKFILL("
+			   ".table = \"t\", .sql = \"UPDATE t SET v = id "
+			   "WHERE id BETWEEN $1 AND $2\"));\n}\n"
+			   "int downgrade(retort_ctx *c)\n{\n\t(void)c;\n"
+			   "\treturn 0;\n}\n");
+	rt_build(&p);
+	assert_ok(rt_retort(&p, "upgrade", "head", NULL));
+	ck_assert(harness_table_exists(db, "retort_backfill"));
+	rt_declare(&p, harness_fmt("%s;\n", table));
 	assert_no_changes(&p);
 }
 END_TEST
@@ -454,6 +499,7 @@ static Suite *autogen_suite(void)
 
 	tc = harness_tcase("workflow");
 	tcase_add_test(tc, test_repository_schema);
+	tcase_add_test(tc, test_runner_tables);
 	tcase_add_test(tc, test_not_at_head);
 	tcase_add_test(tc, test_options);
 	suite_add_tcase(s, tc);
