@@ -618,6 +618,8 @@ class Bench:
                 if best is None or kib > best[0]:
                     best = (kib, work)
             peaks[tool] = best
+        base = min(peak_rss([self.a.noop]) for _ in range(3))
+        peaks["baseline"] = (base, "no-op program")
         record["peak_rss_kib"] = peaks
         r = peaks["retort"]
         lim = rss_target(n)
@@ -635,7 +637,9 @@ class Bench:
         return ["peak RSS (the largest; of which command)",
                 m("retort"), m("f1"), fmt_ratio(ratio(r[0], peaks["f1"][0])),
                 m("alembic"), fmt_ratio(ratio(r[0], al[0]) if al else None),
-                f"<= {lim} MiB" if lim else "—", met_text(ok), "", ""]
+                f"<= {lim} MiB" if lim else "—", met_text(ok), "",
+                f"{(r[0] - base) / MiB:.1f} MiB (no-op program: "
+                f"{base / MiB:.1f} MiB)"]
 
     # -- start-up, once
     def startup(self):
