@@ -7,14 +7,13 @@
 #include <stdlib.h>
 
 #include "isolate.h"
+#include "migrate.h"
 
 int app_load_revisions(struct app *app, struct retort_error *err)
 {
 	if (app->map)
 		return 0;
-	if (plugin_discover_with(app->cfg.versions,
-				 app->cfg.unsafe_plugins ? PLUGIN_ALLOW_UNSAFE
-							 : 0,
+	if (plugin_discover_with(app->cfg.versions, plugin_flags(&app->cfg),
 				 &app->plugins, err) < 0)
 		return -1;
 	return revmap_build(app->plugins.metas, app->plugins.n, &app->map, err);

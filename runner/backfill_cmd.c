@@ -118,6 +118,7 @@ static int call(const struct plugin_code *code, bool up, struct host_ctx *hc,
 
 /* Load the plugin, run fn, unload; errors name the revision. */
 static int with_plugin(const struct revision_meta *m,
+		       const struct migrate_opts *opts,
 		       int (*fn)(const struct plugin_code *code, void *arg,
 				 struct retort_error *err),
 		       void *arg, struct retort_error *err)
@@ -126,7 +127,7 @@ static int with_plugin(const struct revision_meta *m,
 	char note[600];
 	int rc;
 
-	if (plugin_load(m->path, &code, err) < 0)
+	if (plugin_load(m, plugin_flags(opts->cfg), &code, err) < 0)
 		return -1;
 	snprintf(note, sizeof(note), "revision %s (%s)", m->id, m->path);
 	isolate_note(note);
@@ -244,7 +245,7 @@ static int undo_one(struct db *db, const struct revmap *map, size_t idx,
 	struct undo u = { db, map->revs[idx].meta, opts };
 
 	announce(map, idx, false, " (half-done backfill)", opts->out);
-	return with_plugin(u.meta, undo_run, &u, err);
+	return with_plugin(u.meta, opts, undo_run, &u, err);
 }
 
 int backfill_cmd_undo(struct db *db, const struct revmap *map,
@@ -346,7 +347,7 @@ static int sample_step(struct sample *s, const struct revmap *map, size_t idx,
 	}
 	if (savepoint(s->db, "SAVEPOINT retort_step", err) < 0)
 		return -1;
-	if (with_plugin(s->meta, sample_run, s, err) < 0)
+	if (with_plugin(s->meta, s->opts, sample_run, s, err) < 0)
 		return sample_failed(s, err);
 	return 0;
 }

@@ -125,6 +125,18 @@ int cmd_check(struct app *app, const struct cmd_args *args,
  */
 int check_integrity(struct app *app, bool allow_changed, struct revstate *state,
 		    struct retort_error *err);
+/*
+ * check_integrity() in two halves, for upgrade: the database's state
+ * (failing on applied revisions without a plugin), then, once the plan is
+ * known, the stale check for the revisions the plan runs (every revision
+ * when plan is NULL) and the check for applied revisions changed after
+ * they ran.  An upgrade runs only the plan's plugins, so only theirs can
+ * run yesterday's code; `check` looks at all.
+ */
+int check_read_state(struct app *app, struct revstate *state,
+		     struct retort_error *err);
+int check_intact(struct app *app, bool allow_changed, const struct plan *plan,
+		 const struct revstate *state, struct retort_error *err);
 int cmd_revision(struct app *app, const struct cmd_args *args,
 		 struct retort_error *err);
 int cmd_merge(struct app *app, const struct cmd_args *args,

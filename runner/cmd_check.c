@@ -98,9 +98,8 @@ static int check_rows_known(struct app *app, char **rows, size_t n,
 		err);
 }
 
-/* The database's state, after saying which applied plugins are missing. */
-static int read_applied(struct app *app, struct revstate *state,
-			struct retort_error *err)
+int check_read_state(struct app *app, struct revstate *state,
+		     struct retort_error *err)
 {
 	char **rows = NULL;
 	size_t n = 0;
@@ -126,11 +125,13 @@ static void found_stale(const struct revision_meta *m, const char *now,
 }
 
 /* Plugins older than their sources: running one runs yesterday's code. */
-static int check_stale(struct app *app, struct retort_error *err)
+static int check_stale(struct app *app, const bool *only,
+		       struct retort_error *err)
 {
 	struct findings f = { 0 };
 
-	plugin_find_stale(&app->plugins, app->cfg.versions, found_stale, &f);
+	plugin_find_stale(&app->plugins, app->cfg.versions, only, found_stale,
+			  &f);
 	if (f.n == 0)
 		return 0;
 	if (f.n == 1)
@@ -206,19 +207,42 @@ static int check_changed(struct app *app, const struct revstate *state,
 		err);
 }
 
+/* Which revisions the plan runs, indexed like the plugins. */
+static int plan_marks(const struct revmap *map, const struct plan *plan,
+		      bool **out, struct retort_error *err)
+{
+	*out = calloc(map->n ? map->n : 1, sizeof(**out));
+	if (!*out)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	for (size_t i = 0; i < plan->n; i++)
+		(*out)[plan->steps[i].rev] = true;
+	return 0;
+}
+
+int check_intact(struct app *app, bool allow_changed, const struct plan *plan,
+		 const struct revstate *state, struct retort_error *err)
+{
+	bool *only = NULL;
+	int rc;
+
+	if (plan && plan_marks(app->map, plan, &only, err) < 0)
+		return -1;
+	rc = check_stale(app, only, err);
+	free(only);
+	if (rc == 0 && !allow_changed)
+		rc = check_changed(app, state, err);
+	return rc;
+}
+
 int check_integrity(struct app *app, bool allow_changed, struct revstate *state,
 		    struct retort_error *err)
 {
-	int rc;
-
-	if (read_applied(app, state, err) < 0)
+	if (check_read_state(app, state, err) < 0)
 		return -1;
-	rc = check_stale(app, err);
-	if (rc == 0 && !allow_changed)
-		rc = check_changed(app, state, err);
-	if (rc < 0)
-		revstate_release(state);
-	return rc;
+	if (check_intact(app, allow_changed, NULL, state, err) == 0)
+		return 0;
+	revstate_release(state);
+	return -1;
 }
 
 /*

@@ -20,9 +20,12 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 	/* Lock, then read: a runner that waited sees what the other did. */
 	if (db_lock(&app->db, app->cfg.lock_timeout, app->progress, err) < 0 ||
 	    (direction == PLAN_UPGRADE
-		     ? check_integrity(app, app->cfg.allow_changed, &state, err)
+		     ? check_read_state(app, &state, err)
 		     : app_read_state(app, &state, err)) < 0 ||
 	    revmap_plan(app->map, &state, direction, target, &plan, err) < 0)
+		goto out;
+	if (direction == PLAN_UPGRADE &&
+	    check_intact(app, app->cfg.allow_changed, &plan, &state, err) < 0)
 		goto out;
 	/* A half-done backfill above the target is undone first. */
 	if (direction == PLAN_DOWNGRADE &&

@@ -13,9 +13,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#define INDEX_HEADER "retort-index 2\n"
+#define INDEX_HEADER "retort-index 3\n"
+/* "dir" and six fixed-width numbers: rewritable in place, same length. */
+#define DIR_LINE_FORMAT "dir %020lld %020lld %020lld %020lld %020lld %020lld\n"
+#define DIR_LINE_SIZE (4 + 6 * 21)
+/*
+ * A directory changed more recently than this may change again within the
+ * same tick of the file system's clock, keeping its stamp: a few clock
+ * ticks where times have nanoseconds, more than a second where they have
+ * whole seconds only.
+ */
+#define RACY_NS (100LL * 1000 * 1000)
+#define RACY_COARSE_NS (3LL * 1000 * 1000 * 1000)
 #define INDEX_FIELDS 25
 /* Fields before the strings: name, two stamps, flags, of_binary. */
 #define INDEX_STRINGS_AT 17
@@ -40,7 +52,7 @@ static char *index_path(const char *dir, const char *suffix)
 	return path;
 }
 
-static char *slurp(const char *path)
+static char *slurp(const char *path, struct stat *out)
 {
 	struct stat st;
 	char *text = NULL;
@@ -52,6 +64,7 @@ static char *slurp(const char *path)
 		text = malloc((size_t)st.st_size + 1);
 	if (text && read(fd, text, (size_t)st.st_size) == st.st_size) {
 		text[st.st_size] = '\0';
+		*out = st;
 	} else {
 		free(text);
 		text = NULL;
@@ -156,10 +169,47 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
+static void dir_line(char *buf, const struct file_stamp *st)
+{
+	snprintf(buf, DIR_LINE_SIZE + 1, DIR_LINE_FORMAT, st->mtime_s,
+		 st->mtime_ns, st->ctime_s, st->ctime_ns, st->ino, st->dev);
+}
+
+/* The directory's stamp line; all zero when none was recorded. */
+static bool parse_dir_line(const char *line, struct plugin_index *idx)
+{
+	long long v[6];
+	const char *p = line + 4;
+	char *end;
+
+	if (strncmp(line, "dir ", 4) != 0 || strlen(line) < DIR_LINE_SIZE ||
+	    line[DIR_LINE_SIZE - 1] != '\n')
+		return false;
+	for (size_t i = 0; i < 6; i++, p = end + 1) {
+		errno = 0;
+		v[i] = strtoll(p, &end, 10);
+		if (errno || end != p + 20 || *end != (i < 5 ? ' ' : '\n'))
+			return false;
+	}
+	idx->dir = (struct file_stamp){ .mtime_s = v[0],
+					.mtime_ns = v[1],
+					.ctime_s = v[2],
+					.ctime_ns = v[3],
+					.ino = v[4],
+					.dev = v[5] };
+	idx->has_dir = v[0] || v[1] || v[2] || v[3] || v[4] || v[5];
+	return true;
+}
+
 static bool parse_index(struct plugin_index *idx)
 {
 	char *line = idx->text + strlen(INDEX_HEADER);
-	size_t cap = count_lines(line);
+	size_t cap;
+
+	if (!parse_dir_line(line, idx))
+		return false;
+	line += DIR_LINE_SIZE;
+	cap = count_lines(line);
 
 	idx->entries = calloc(cap ? cap : 1, sizeof(*idx->entries));
 	if (!idx->entries)
@@ -186,14 +236,19 @@ void index_read(const char *dir, struct plugin_index *out)
 {
 	char *path = index_path(dir, "");
 
+	struct stat st;
+
 	memset(out, 0, sizeof(*out));
-	out->text = path ? slurp(path) : NULL;
+	out->text = path ? slurp(path, &st) : NULL;
 	free(path);
 	if (!out->text)
 		return;
 	if (strncmp(out->text, INDEX_HEADER, strlen(INDEX_HEADER)) != 0 ||
-	    !parse_index(out))
+	    !parse_index(out)) {
 		index_release(out);
+		return;
+	}
+	out->itself = file_stamp_of(&st);
 }
 
 void index_release(struct plugin_index *idx)
@@ -304,7 +359,11 @@ void index_write(const char *dir, const struct index_entry *entries, size_t n)
 	if (fd >= 0 && !f)
 		close(fd);
 	if (f) {
+		char none[DIR_LINE_SIZE + 1];
+
+		dir_line(none, &(struct file_stamp){ 0 });
 		fputs(INDEX_HEADER, f);
+		fputs(none, f);
 		for (size_t i = 0; i < n; i++)
 			put_entry(f, &entries[i]);
 		ok = fflush(f) == 0 && !ferror(f);
@@ -317,4 +376,87 @@ void index_write(const char *dir, const struct index_entry *entries, size_t n)
 		unlink(tmp);
 	free(tmp);
 	free(path);
+}
+
+bool index_dir_current(const struct plugin_index *idx, const struct stat *st)
+{
+	struct file_stamp now = file_stamp_of(st);
+
+	now.size = 0;
+	return idx->has_dir && file_stamp_equal(&idx->dir, &now);
+}
+
+static long long ns_of(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + t->tv_nsec;
+}
+
+/* Changed within the racy margin of now, or later (a clock step). */
+static bool is_racy(const struct stat *st)
+{
+	struct timespec now;
+	long long margin = st->st_mtim.tv_nsec || st->st_ctim.tv_nsec
+				   ? RACY_NS
+				   : RACY_COARSE_NS;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0)
+		return true;
+	return ns_of(&st->st_mtim) > ns_of(&now) - margin ||
+	       ns_of(&st->st_ctim) > ns_of(&now) - margin;
+}
+
+/* The index file fd still the one read (expect), and of this format. */
+static bool still_expected(int fd, const struct file_stamp *expect)
+{
+	char head[sizeof(INDEX_HEADER) - 1];
+	struct file_stamp now;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !trustworthy(&st))
+		return false;
+	now = file_stamp_of(&st);
+	if (expect && !file_stamp_equal(expect, &now))
+		return false;
+	return pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+	       memcmp(head, INDEX_HEADER, sizeof(head)) == 0;
+}
+
+/*
+ * Overwrite the stamp line of dir's index in place (expect: the index file
+ * must still be that one; NULL: any).  A short write leaves a line that no
+ * longer parses: the index is then ignored and rewritten, never misread.
+ */
+static void rewrite_dir_line(const char *dir, const struct file_stamp *expect,
+			     const struct file_stamp *stamp)
+{
+	char *path = index_path(dir, "");
+	char line[DIR_LINE_SIZE + 1];
+	int fd = path ? open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW) : -1;
+	ssize_t written = 0;
+
+	free(path);
+	if (fd < 0)
+		return;
+	dir_line(line, stamp);
+	if (still_expected(fd, expect))
+		written = pwrite(fd, line, DIR_LINE_SIZE, strlen(INDEX_HEADER));
+	(void)written; /* only a cache */
+	close(fd);
+}
+
+void index_record_dir(const char *dir, const struct plugin_index *idx,
+		      const struct stat *dir_st)
+{
+	struct file_stamp stamp = file_stamp_of(dir_st);
+
+	stamp.size = 0;
+	if (!idx->text || is_racy(dir_st) ||
+	    (idx->has_dir && file_stamp_equal(&idx->dir, &stamp)))
+		return;
+	rewrite_dir_line(dir, &idx->itself, &stamp);
+}
+
+void index_forget_dir(const char *dir)
+{
+	rewrite_dir_line(dir, NULL, &(struct file_stamp){ 0 });
 }

@@ -10,6 +10,15 @@
  * missing, unreadable, corrupt, foreign-owned or writable-by-others index
  * is ignored, never trusted; it is rewritten after a scan that changed
  * anything, when the directory allows.
+ *
+ * It may also hold the versions directory's own stamp (modification and
+ * change times, inode, device), recorded by a scan that found every entry
+ * current.  While the directory keeps that stamp, no plugin was added,
+ * removed or renamed, and the entries are used without listing the
+ * directory or stat()ing each plugin: at 10,000 revisions those system
+ * calls are most of what a read-only command costs.  A plugin overwritten
+ * in place escapes the directory's stamp, so a plugin is checked against
+ * its entry again when it is loaded to run (plugin_load()).
  */
 #ifndef RETORT_INDEX_H
 #define RETORT_INDEX_H
@@ -41,7 +50,10 @@ struct index_entry {
 };
 
 struct plugin_index {
-	char *text; /* the file's contents, unescaped in place */
+	char *text;		  /* the file's contents, unescaped in place */
+	bool has_dir;		  /* dir holds a recorded directory stamp */
+	struct file_stamp dir;	  /* the directory's (size unused) */
+	struct file_stamp itself; /* the index file's own, when read */
 	struct index_entry *entries; /* sorted by name */
 	size_t n;
 };
@@ -59,9 +71,28 @@ struct file_stamp file_stamp_of(const struct stat *st);
 bool file_stamp_equal(const struct file_stamp *a, const struct file_stamp *b);
 
 /*
- * Write entries (sorted by name) as dir's index, atomically; failure
- * (a read-only directory, say) is silent: the index is only a cache.
+ * Write entries (sorted by name) as dir's index, atomically, with no
+ * directory stamp (the rename that installs it changes the directory);
+ * failure (a read-only directory, say) is silent: the index is only a
+ * cache.
  */
 void index_write(const char *dir, const struct index_entry *entries, size_t n);
+
+/* Whether the directory st describes still has the stamp idx recorded. */
+bool index_dir_current(const struct plugin_index *idx, const struct stat *st);
+
+/*
+ * Record dir_st, the directory's stat() from before the scan that found
+ * every entry of idx current, in the index file in place (the directory
+ * does not change).  Skipped when the index file is no longer the one read,
+ * or when the directory changed so recently that a change in the same
+ * clock tick could keep its stamp ("racy", as git calls it).  Silent.
+ */
+void index_record_dir(const char *dir, const struct plugin_index *idx,
+		      const struct stat *dir_st);
+
+/* Drop dir's recorded directory stamp, so the next scan checks every
+ * plugin: one was found changed in place.  Silent. */
+void index_forget_dir(const char *dir);
 
 #endif

@@ -369,6 +369,11 @@ static int confirm_previous(struct db *db, const struct revmap *map,
 	return commit_failed(db, map->revs[plan->steps[i - 1].rev].meta, err);
 }
 
+unsigned plugin_flags(const struct config *cfg)
+{
+	return cfg->unsafe_plugins ? PLUGIN_ALLOW_UNSAFE : 0;
+}
+
 static int run_step(struct db *db, const struct revmap *map,
 		    const struct plan *plan, size_t i,
 		    const struct migrate_opts *opts, struct retort_error *err)
@@ -381,7 +386,7 @@ static int run_step(struct db *db, const struct revmap *map,
 	int rc;
 
 	announce(map, step, opts->out);
-	if (plugin_load(meta->path, &code, err) < 0)
+	if (plugin_load(meta, plugin_flags(opts->cfg), &code, err) < 0)
 		return -1;
 	if (confirm_previous(db, map, plan, i, err) < 0) {
 		plugin_unload(&code);

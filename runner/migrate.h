@@ -15,7 +15,7 @@
 
 struct migrate_opts {
 	FILE *out; /* "Running upgrade ..." lines; NULL = quiet */
-	const struct config *cfg; /* -x arguments */
+	const struct config *cfg; /* -x arguments, --unsafe-plugins, ... */
 	bool sample;		  /* upgrade --sample */
 };
 
@@ -26,5 +26,8 @@ struct migrate_opts {
 int migrate_run(struct db *db, const struct revmap *map,
 		const struct plan *plan, const struct migrate_opts *opts,
 		struct retort_error *err);
+
+/* The plugin_load() flags the configuration asks for. */
+unsigned plugin_flags(const struct config *cfg);
 
 #endif

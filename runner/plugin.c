@@ -192,7 +192,7 @@ static int check_safe(const char *what, const char *path, const struct stat *st,
 }
 
 static int check_dir_safe(DIR *d, const char *dir, unsigned flags,
-			  struct retort_error *err)
+			  struct stat *out, struct retort_error *err)
 {
 	struct stat st;
 
@@ -202,6 +202,7 @@ static int check_dir_safe(DIR *d, const char *dir, unsigned flags,
 		error_detail(err, "%s", strerror(errno));
 		return -1;
 	}
+	*out = st;
 	return check_safe("versions directory", dir, &st, flags, err);
 }
 
@@ -229,31 +230,22 @@ static int check_plugin_safe(const char *path, unsigned flags, struct stat *out,
 	return check_safe("revision plugin", path, &st, flags, err);
 }
 
-/* The sorted names of the "*.so" files in dir; other entries are ignored. */
-static int list_plugins(const char *dir, unsigned flags, char ***out,
-			size_t *nout, struct retort_error *err)
+/* The sorted names of the "*.so" files in d; other entries are ignored. */
+static int list_plugins(DIR *d, char ***out, size_t *nout,
+			struct retort_error *err)
 {
-	DIR *d = NULL;
 	struct dirent *ent;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 
-	if (open_versions_dir(dir, &d, err) < 0)
-		return -1;
-	if (check_dir_safe(d, dir, flags, err) < 0) {
-		closedir(d);
-		return -1;
-	}
 	while ((ent = readdir(d)) != NULL) {
 		if (!has_suffix(ent->d_name, ".so"))
 			continue;
 		if (append_name(&names, &n, &cap, ent->d_name) < 0) {
-			closedir(d);
 			free_names(names, n);
 			return error_set(err, RETORT_FAILED, "out of memory");
 		}
 	}
-	closedir(d);
 	if (n > 0)
 		qsort(names, n, sizeof(*names), compare_names);
 	*out = names;
@@ -571,31 +563,77 @@ static void write_index(const char *dir, const struct plugin_set *set)
 	free(entries);
 }
 
-static int read_all(const char *dir, char **names, size_t n, unsigned flags,
-		    struct plugin_set *set, struct retort_error *err)
+/* Every plugin in names, each from idx where its entry is current. */
+static int read_listed(const char *dir, char **names, size_t n, unsigned flags,
+		       const struct plugin_index *idx, struct plugin_set *set,
+		       bool *missed, struct retort_error *err)
 {
-	struct plugin_index idx;
-	bool missed = false;
-	int rc = -1;
-
-	index_read(dir, &idx);
 	set->items = calloc(n ? n : 1, sizeof(*set->items));
-	if (!set->items) {
-		error_set(err, RETORT_FAILED, "out of memory");
-		goto out;
-	}
+	if (!set->items)
+		return error_set(err, RETORT_FAILED, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (read_one(dir, names[i], flags, &idx, &set->items[i],
-			     &missed, err) < 0)
-			goto out;
+		if (read_one(dir, names[i], flags, idx, &set->items[i], missed,
+			     err) < 0)
+			return -1;
 		set->n++;
 	}
-	if (missed || idx.n != n)
+	return 0;
+}
+
+/*
+ * The directory as listed: each plugin stat()ed and checked, read from
+ * the index while its entry is current, else by dlopen.  A scan that
+ * changed nothing records the directory's stamp (from before the listing)
+ * for the next scan; one that changed anything rewrites the index.
+ */
+static int read_scanned(const char *dir, DIR *d, const struct stat *dir_st,
+			unsigned flags, const struct plugin_index *idx,
+			struct plugin_set *set, struct retort_error *err)
+{
+	char **names = NULL;
+	size_t n = 0;
+	bool missed = false;
+	int rc;
+
+	if (list_plugins(d, &names, &n, err) < 0)
+		return -1;
+	rc = read_listed(dir, names, n, flags, idx, set, &missed, err);
+	free_names(names, n);
+	if (rc < 0)
+		return -1;
+	if (missed || idx->n != n)
 		write_index(dir, set);
-	rc = 0;
-out:
-	index_release(&idx);
-	return rc;
+	else
+		index_record_dir(dir, idx, dir_st);
+	return 0;
+}
+
+/*
+ * The directory unchanged since the index recorded its stamp: no plugin
+ * added, removed or renamed, so the entries are the plugins.  Safety and
+ * the file itself are checked when a plugin is loaded to run.
+ */
+static int read_indexed(const char *dir, const struct plugin_index *idx,
+			struct plugin_set *set, struct retort_error *err)
+{
+	set->items = calloc(idx->n ? idx->n : 1, sizeof(*set->items));
+	if (!set->items)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct index_entry *e = &idx->entries[i];
+		struct plugin_info *info = &set->items[i];
+		char *path = join_path(dir, e->name);
+		int rc = path ? read_cached(e, path, info, err)
+			      : error_set(err, RETORT_FAILED, "out of memory");
+
+		free(path);
+		if (rc < 0)
+			return -1;
+		info->stamp = e->stamp;
+		info->source_seen = e->source_seen;
+		set->n++;
+	}
+	return 0;
 }
 
 /* The metas side by side for the graph; after the index is gone, so the
@@ -613,17 +651,26 @@ static int gather_metas(struct plugin_set *set, struct retort_error *err)
 int plugin_discover_with(const char *dir, unsigned flags,
 			 struct plugin_set *out, struct retort_error *err)
 {
-	char **names = NULL;
-	size_t n = 0;
-	int rc;
+	struct plugin_index idx = { 0 };
+	struct stat dir_st;
+	DIR *d = NULL;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (list_plugins(dir, flags, &names, &n, err) < 0)
+	if (open_versions_dir(dir, &d, err) < 0)
 		return -1;
-	rc = read_all(dir, names, n, flags, out, err);
-	free_names(names, n);
+	if (check_dir_safe(d, dir, flags, &dir_st, err) < 0)
+		goto out;
+	index_read(dir, &idx);
+	if (index_dir_current(&idx, &dir_st))
+		rc = read_indexed(dir, &idx, out, err);
+	else
+		rc = read_scanned(dir, d, &dir_st, flags, &idx, out, err);
+	index_release(&idx);
 	if (rc == 0)
 		rc = gather_metas(out, err);
+out:
+	closedir(d);
 	if (rc < 0)
 		plugin_set_release(out);
 	return rc;
@@ -669,13 +716,15 @@ static enum plugin_source check_source(struct plugin_info *info,
 }
 
 size_t plugin_find_stale(struct plugin_set *set, const char *dir,
-			 plugin_stale_fn *stale, void *arg)
+			 const bool *only, plugin_stale_fn *stale, void *arg)
 {
 	char current[CHECKSUM_HEX_SIZE];
 	bool learnt = false;
 	size_t n = 0;
 
 	for (size_t i = 0; i < set->n; i++) {
+		if (only && !only[i])
+			continue;
 		if (check_source(&set->items[i], current, &learnt) !=
 		    PLUGIN_SOURCE_CHANGED)
 			continue;
@@ -698,12 +747,88 @@ void plugin_set_release(struct plugin_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-int plugin_load(const char *path, struct plugin_code *out,
-		struct retort_error *err)
+static bool same_text(const char *a, const char *b)
 {
-	memset(out, 0, sizeof(*out));
-	if (open_plugin(path, &out->handle, err) < 0)
+	return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* The plugin's checksum now, as discovery would compute it. */
+static bool same_checksum(const struct retort_revision *rev,
+			  const struct revision_meta *meta)
+{
+	char hex[CHECKSUM_HEX_SIZE];
+	struct retort_error ignored;
+	bool of_binary;
+
+	if (plugin_checksum(rev, meta->path, hex, &of_binary, &ignored) < 0)
+		return false;
+	return of_binary == meta->checksum_of_binary &&
+	       same_text(hex, meta->checksum);
+}
+
+/* Whether the loaded plugin is still the one meta was read from. */
+static bool matches(const struct retort_revision *rev,
+		    const struct revision_meta *meta)
+{
+	return same_text(rev->revision, meta->id) &&
+	       same_text(rev->down_revision, meta->down_revision) &&
+	       same_text(rev->message, meta->message) &&
+	       same_text(rev->create_date, meta->create_date) &&
+	       same_text(rev->branch_labels, meta->branch_labels) &&
+	       same_text(rev->depends_on, meta->depends_on) &&
+	       same_text(embedded_source(rev), meta->source_path) &&
+	       rev->flags == meta->flags && same_checksum(rev, meta);
+}
+
+static int changed_since_read(const struct revision_meta *meta,
+			      struct retort_error *err)
+{
+	char *dir = strdup(meta->path), *slash = dir ? strrchr(dir, '/') : NULL;
+
+	/* The index vouched for it: the next scan checks every plugin. */
+	if (slash) {
+		*slash = '\0';
+		index_forget_dir(dir);
+	}
+	free(dir);
+	error_set(err, RETORT_USAGE,
+		  "revision plugin \"%s\" changed since its metadata was read",
+		  meta->path);
+	error_detail(
+		err,
+		"revision %s: the file was rebuilt or replaced while retort ran, or overwritten in place after the index was written; nothing of it ran",
+		meta->id);
+	error_hint(err, "Run the command again: it reads every plugin afresh.");
+	return -1;
+}
+
+/* The metadata and symbols of the plugin just opened, checked. */
+static int check_loaded(void *handle, const struct revision_meta *meta,
+			struct retort_error *err)
+{
+	const struct retort_revision *rev;
+
+	if (find_metadata(handle, meta->path, &rev, err) < 0 ||
+	    check_abi(rev, meta->path, err) < 0)
 		return -1;
+	if (!matches(rev, meta))
+		return changed_since_read(meta, err);
+	return 0;
+}
+
+int plugin_load(const struct revision_meta *meta, unsigned flags,
+		struct plugin_code *out, struct retort_error *err)
+{
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
+	if (check_plugin_safe(meta->path, flags, &st, err) < 0 ||
+	    open_plugin(meta->path, &out->handle, err) < 0)
+		return -1;
+	if (check_loaded(out->handle, meta, err) < 0) {
+		plugin_unload(out);
+		return -1;
+	}
 	/* POSIX guarantees a data pointer from dlsym converts to a function. */
 	out->upgrade = (int (*)(retort_ctx *))dlsym(out->handle, "upgrade");
 	out->downgrade = (int (*)(retort_ctx *))dlsym(out->handle, "downgrade");
@@ -712,7 +837,7 @@ int plugin_load(const char *path, struct plugin_code *out,
 		error_set(
 			err, RETORT_USAGE,
 			"revision plugin \"%s\" lost its upgrade() or downgrade() since it was read",
-			path);
+			meta->path);
 		error_hint(
 			err,
 			"Do not rebuild the revisions while retort runs; run it again.");

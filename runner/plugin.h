@@ -80,10 +80,11 @@ typedef void plugin_stale_fn(const struct revision_meta *meta,
  * Sources need not be deployed: an absent one is not stale.  A source is
  * read and hashed only when its stamp (size, times, inode) differs from
  * the one recorded in dir's index when it last matched; new matches are
- * recorded there.  Never fails.
+ * recorded there.  With only (indexed like set->items), just the plugins
+ * it marks.  Never fails.
  */
 size_t plugin_find_stale(struct plugin_set *set, const char *dir,
-			 plugin_stale_fn *stale, void *arg);
+			 const bool *only, plugin_stale_fn *stale, void *arg);
 
 /* One plugin's code, loaded to run. */
 struct plugin_code {
@@ -92,8 +93,14 @@ struct plugin_code {
 	int (*downgrade)(retort_ctx *ctx);
 };
 
-int plugin_load(const char *path, struct plugin_code *out,
-		struct retort_error *err);
+/*
+ * Load meta's plugin to run it: checked for safety as discovery checks it
+ * (flags: enum plugin_discover_flags), and refused (RETORT_USAGE, before
+ * any of its code runs) unless its metadata and checksum are still the
+ * ones meta holds, since meta may come from the index.
+ */
+int plugin_load(const struct revision_meta *meta, unsigned flags,
+		struct plugin_code *out, struct retort_error *err);
 /* Unload; accepts a zeroed struct. */
 void plugin_unload(struct plugin_code *code);
 

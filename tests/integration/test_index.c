@@ -1,8 +1,10 @@
 /*
  * Integration: the metadata index (<versions>/.retort-index).  It is a
  * cache: used while each plugin file is the very file an entry was made
- * from, and never trusted otherwise.  Each test forges an entry's message
- * and watches whether the runner believes it; a stale, missing, corrupt
+ * from, or, once a scan found every entry current and recorded the
+ * directory's stamp, while the directory keeps that stamp; a plugin run
+ * is checked against its entry when loaded.  Each test forges an entry's
+ * message and watches whether the runner believes it; a stale, missing, corrupt
  * or unsafe index must give exactly the answers the plugins give.
  */
 #include <dirent.h>
@@ -10,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -123,14 +126,27 @@ static const char *const linear_history = "002 -> 003 (head), seed a\n"
 					  "001 -> 002, add table b\n"
 					  "<base> -> 001, create table a\n";
 
+/* Overwrite a plugin in place, keeping its modification time. */
+static void overwrite_in_place(const char *from, const char *plugin)
+{
+	struct stat before;
+	struct timespec times[2];
+
+	ck_assert_int_eq(stat(plugin, &before), 0);
+	copy_file(from, plugin);
+	times[0] = before.st_atim;
+	times[1] = before.st_mtim;
+	ck_assert_int_eq(utimensat(AT_FDCWD, plugin, times, 0), 0);
+}
+
 START_TEST(test_index_written_and_used)
 {
 	const char *dir = copy_fixture("linear");
 
 	assert_ok(history(dir));
 	ck_assert_int_eq(access(index_of(dir), F_OK), 0);
-	ck_assert(
-		harness_starts_with(slurp(index_of(dir)), "retort-index 2\n"));
+	ck_assert(harness_starts_with(slurp(index_of(dir)),
+				      "retort-index 3\ndir "));
 	/* An entry matching its file is believed: the cache is used. */
 	forge_messages(dir, 0644);
 	ck_assert_ptr_nonnull(strstr(history(dir)->out, FORGED));
@@ -140,20 +156,14 @@ END_TEST
 START_TEST(test_index_edited_plugin_detected)
 {
 	const char *dir = copy_fixture("linear");
-	const char *plugin = harness_fmt("%s/003_seed_a.so", dir);
-	struct stat before;
-	struct timespec times[2];
 
 	assert_ok(history(dir));
 	forge_messages(dir, 0644);
 	/* Rewrite the plugin in place, then put its mtime back (cp -p):
 	 * the change time still tells. */
-	ck_assert_int_eq(stat(plugin, &before), 0);
-	copy_file(harness_fmt("%s/003_seed_a.so", harness_fixture("linear")),
-		  plugin);
-	times[0] = before.st_atim;
-	times[1] = before.st_mtim;
-	ck_assert_int_eq(utimensat(AT_FDCWD, plugin, times, 0), 0);
+	overwrite_in_place(
+		harness_fmt("%s/003_seed_a.so", harness_fixture("linear")),
+		harness_fmt("%s/003_seed_a.so", dir));
 	ck_assert_ptr_nonnull(strstr(history(dir)->out, "(head), seed a\n"));
 }
 END_TEST
@@ -177,10 +187,12 @@ START_TEST(test_index_corrupt_ignored_and_rewritten)
 {
 	const char *dir = copy_fixture("linear");
 
-	spit(index_of(dir), "retort-index 2\nthis\tis\tnot\tan\tentry\n", 0644);
+	spit(index_of(dir), "retort-index 3\nthis\tis\tnot\tan\tentry\n", 0644);
 	assert_str_eq(history(dir)->out, linear_history);
 	ck_assert(harness_starts_with(slurp(index_of(dir)),
-				      "retort-index 2\n001_create_a.so\t"));
+				      "retort-index 3\ndir 0000"));
+	ck_assert_ptr_nonnull(
+		strstr(slurp(index_of(dir)), "\n001_create_a.so\t"));
 }
 END_TEST
 
@@ -205,6 +217,97 @@ START_TEST(test_index_writable_by_others_ignored)
 }
 END_TEST
 
+static const char *const unrecorded =
+	"retort-index 3\ndir 00000000000000000000 00000000000000000000 "
+	"00000000000000000000 00000000000000000000 00000000000000000000 "
+	"00000000000000000000\n";
+
+/*
+ * Let the directory settle: the scan after the one that wrote the index
+ * finds every entry current and, the directory's last change being older
+ * than the racy margin (0.1 s where times have nanoseconds), records the
+ * directory's stamp.  From then on the fast path lists nothing.
+ */
+static void settle(const char *dir)
+{
+	const struct timespec pause = { 0, 300 * 1000 * 1000 };
+
+	assert_ok(history(dir));
+	nanosleep(&pause, NULL);
+	assert_ok(history(dir));
+	ck_assert_msg(!harness_starts_with(slurp(index_of(dir)), unrecorded),
+		      "no directory stamp recorded in %s", index_of(dir));
+}
+
+START_TEST(test_index_dir_stamp_used)
+{
+	const char *dir = copy_fixture("linear");
+
+	settle(dir);
+	/* The forged entries are believed without a stat of any plugin. */
+	forge_messages(dir, 0644);
+	ck_assert_ptr_nonnull(strstr(history(dir)->out, FORGED));
+}
+END_TEST
+
+START_TEST(test_index_dir_stamp_added_plugin_seen)
+{
+	const char *dir = copy_fixture("linear");
+	const char *plugin = harness_fmt("%s/003_seed_a.so", dir);
+
+	ck_assert_int_eq(unlink(plugin), 0);
+	settle(dir);
+	forge_messages(dir, 0644);
+	copy_file(harness_fmt("%s/003_seed_a.so", harness_fixture("linear")),
+		  plugin);
+	/* The new file changed the directory: every plugin is stat()ed,
+	 * and the one no entry describes is read. */
+	ck_assert_ptr_nonnull(
+		strstr(history(dir)->out, "002 -> 003 (head), seed a\n"));
+}
+END_TEST
+
+START_TEST(test_index_dir_stamp_removed_plugin_seen)
+{
+	const char *dir = copy_fixture("linear");
+
+	settle(dir);
+	ck_assert_int_eq(unlink(harness_fmt("%s/003_seed_a.so", dir)), 0);
+	assert_str_eq(history(dir)->out, "001 -> 002 (head), add table b\n"
+					 "<base> -> 001, create table a\n");
+}
+END_TEST
+
+/*
+ * A plugin overwritten in place leaves the directory's stamp alone, so the
+ * graph may still come from its old entry; the plugin itself is checked
+ * when it is loaded, and none of its code runs.  The next run reads every
+ * plugin afresh.
+ */
+START_TEST(test_index_dir_stamp_overwritten_plugin_refused)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *dir = copy_fixture("integrity_v1");
+	struct harness_run how = { .url = db->url, .versions = dir };
+	const struct harness_result *r;
+
+	assert_ok(harness_retort(&how, "upgrade", "001", NULL));
+	settle(dir);
+	overwrite_in_place(harness_fmt("%s/002_edited.so",
+				       harness_fixture("integrity_v2")),
+			   harness_fmt("%s/002_edited.so", dir));
+	r = harness_retort(&how, "upgrade", "head", NULL);
+	ck_assert_int_eq(r->exit_code, 2);
+	ck_assert_ptr_nonnull(strstr(
+		r->err, "002_edited.so\" changed since its metadata was read"));
+	ck_assert_ptr_nonnull(strstr(r->err, "Run the command again"));
+	assert_str_eq(harness_versions(db, NULL), "001");
+	/* Nothing stays trusted: the next run reads the plugin as it is. */
+	assert_ok(harness_retort(&how, "upgrade", "head", NULL));
+	assert_str_eq(harness_versions(db, NULL), "003");
+}
+END_TEST
+
 static Suite *index_suite(void)
 {
 	Suite *s = suite_create("index");
@@ -216,6 +319,10 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, test_index_corrupt_ignored_and_rewritten);
 	tcase_add_test(tc, test_index_missing_rebuilt);
 	tcase_add_test(tc, test_index_writable_by_others_ignored);
+	tcase_add_test(tc, test_index_dir_stamp_used);
+	tcase_add_test(tc, test_index_dir_stamp_added_plugin_seen);
+	tcase_add_test(tc, test_index_dir_stamp_removed_plugin_seen);
+	tcase_add_test(tc, test_index_dir_stamp_overwritten_plugin_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
