@@ -9,6 +9,7 @@
 #include "index.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,9 +77,11 @@ static char *slurp(const char *path, struct stat *out)
 /* Unescape a field in place; NULL for \N, and *ok = false if malformed. */
 static const char *unescape(char *s, bool *ok)
 {
-	char *src = s, *dst = s;
+	char *src = strchr(s, '\\'), *dst = src;
 
-	if (strcmp(s, "\\N") == 0)
+	if (!src)
+		return s;
+	if (src == s && strcmp(s, "\\N") == 0)
 		return NULL;
 	while (*src) {
 		if (*src != '\\') {
@@ -97,15 +100,26 @@ static const char *unescape(char *s, bool *ok)
 	return s;
 }
 
+/* A decimal integer, the whole of s; strtoll's locale and base handling
+ * cost more than the rest of a 10,000-line index together. */
 static bool number(const char *s, long long *out)
 {
-	char *end;
+	bool negative = *s == '-';
+	unsigned long long v = 0;
+	const char *p = s + negative;
 
-	if (!s || !*s)
+	if (!*p)
 		return false;
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno == 0 && *end == '\0';
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9' ||
+		    v > (unsigned long long)LLONG_MAX / 10)
+			return false;
+		v = v * 10 + (unsigned long long)(*p - '0');
+	}
+	if (v > (unsigned long long)LLONG_MAX)
+		return false;
+	*out = negative ? -(long long)v : (long long)v;
+	return true;
 }
 
 static bool parse_stamp(char **f, struct file_stamp *st)
@@ -164,8 +178,10 @@ static size_t count_lines(const char *s)
 {
 	size_t n = 0;
 
-	for (; *s; s++)
-		n += *s == '\n';
+	while ((s = strchr(s, '\n')) != NULL) {
+		n++;
+		s++;
+	}
 	return n;
 }
 
@@ -201,41 +217,40 @@ static bool parse_dir_line(const char *line, struct plugin_index *idx)
 	return true;
 }
 
-static bool parse_index(struct plugin_index *idx)
+/*
+ * Parse the entry lines, in place, calling fn for each in order; false if
+ * any is malformed or out of order.  Lines are counted first, so that
+ * fn's caller can size its array once.
+ */
+static bool parse_entries(struct plugin_index *idx, index_entry_fn *fn,
+			  void *arg)
 {
-	char *line = idx->text + strlen(INDEX_HEADER);
-	size_t cap;
+	char *line = idx->lines, *prev = NULL;
+	size_t i = 0;
 
-	if (!parse_dir_line(line, idx))
-		return false;
-	line += DIR_LINE_SIZE;
-	cap = count_lines(line);
-
-	idx->entries = calloc(cap ? cap : 1, sizeof(*idx->entries));
-	if (!idx->entries)
-		return false;
 	while (*line) {
 		char *end = strchr(line, '\n');
+		struct index_entry e;
 
-		if (!end || idx->n == cap)
+		if (!end || i == idx->n)
 			return false;
 		*end = '\0';
-		if (!parse_line(line, &idx->entries[idx->n]))
+		if (!parse_line(line, &e))
 			return false;
 		/* Sorted and unique, or lookups would lie. */
-		if (idx->n > 0 && strcmp(idx->entries[idx->n - 1].name,
-					 idx->entries[idx->n].name) >= 0)
+		if (prev && strcmp(prev, e.name) >= 0)
 			return false;
-		idx->n++;
+		if (!fn(&e, i++, arg))
+			return false;
+		prev = (char *)e.name;
 		line = end + 1;
 	}
-	return true;
+	return i == idx->n;
 }
 
 void index_read(const char *dir, struct plugin_index *out)
 {
 	char *path = index_path(dir, "");
-
 	struct stat st;
 
 	memset(out, 0, sizeof(*out));
@@ -243,12 +258,40 @@ void index_read(const char *dir, struct plugin_index *out)
 	free(path);
 	if (!out->text)
 		return;
+	out->lines = out->text + strlen(INDEX_HEADER);
 	if (strncmp(out->text, INDEX_HEADER, strlen(INDEX_HEADER)) != 0 ||
-	    !parse_index(out)) {
+	    !parse_dir_line(out->lines, out)) {
 		index_release(out);
 		return;
 	}
+	out->lines += DIR_LINE_SIZE;
+	out->n = count_lines(out->lines);
 	out->itself = file_stamp_of(&st);
+}
+
+bool index_each(struct plugin_index *idx, index_entry_fn *fn, void *arg)
+{
+	bool ok = idx->lines && parse_entries(idx, fn, arg);
+
+	idx->lines = NULL;
+	if (!ok)
+		index_release(idx);
+	return ok;
+}
+
+static bool keep_entry(const struct index_entry *e, size_t i, void *idx)
+{
+	((struct plugin_index *)idx)->entries[i] = *e;
+	return true;
+}
+
+void index_parse(struct plugin_index *idx)
+{
+	if (!idx->lines)
+		return;
+	idx->entries = calloc(idx->n ? idx->n : 1, sizeof(*idx->entries));
+	if (!idx->entries || !index_each(idx, keep_entry, idx))
+		index_release(idx);
 }
 
 void index_release(struct plugin_index *idx)
@@ -290,7 +333,7 @@ const struct index_entry *index_lookup(const struct plugin_index *idx,
 	const struct index_entry *e;
 	struct file_stamp now = file_stamp_of(st);
 
-	if (idx->n == 0)
+	if (!idx->entries)
 		return NULL;
 	e = bsearch(name, idx->entries, idx->n, sizeof(*e), compare_entry);
 	if (!e || !file_stamp_equal(&e->stamp, &now))

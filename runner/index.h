@@ -51,15 +51,31 @@ struct index_entry {
 
 struct plugin_index {
 	char *text;		  /* the file's contents, unescaped in place */
+	char *lines;		  /* its entry lines, until they are parsed */
 	bool has_dir;		  /* dir holds a recorded directory stamp */
 	struct file_stamp dir;	  /* the directory's (size unused) */
 	struct file_stamp itself; /* the index file's own, when read */
-	struct index_entry *entries; /* sorted by name */
-	size_t n;
+	struct index_entry *entries; /* sorted by name; after index_parse() */
+	size_t n;		     /* how many entries */
 };
 
-/* Read dir's index; any problem leaves out empty (never an error). */
+/*
+ * Read dir's index up to its entries; any problem leaves out empty (never
+ * an error).  The entries are then parsed once, by one of the two below.
+ */
 void index_read(const char *dir, struct plugin_index *out);
+
+/* Parse every entry into idx->entries, for index_lookup(); a malformed
+ * entry empties idx. */
+void index_parse(struct plugin_index *idx);
+
+/*
+ * Parse the entries one by one, handing each to fn with its position,
+ * without keeping them: their strings stay in idx->text.  Returns false,
+ * and empties idx, when an entry is malformed or fn returns false.
+ */
+typedef bool index_entry_fn(const struct index_entry *e, size_t i, void *arg);
+bool index_each(struct plugin_index *idx, index_entry_fn *fn, void *arg);
 void index_release(struct plugin_index *idx);
 
 /* The entry for name if it describes the file st describes, else NULL. */

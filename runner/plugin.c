@@ -608,31 +608,69 @@ static int read_scanned(const char *dir, DIR *d, const struct stat *dir_st,
 	return 0;
 }
 
+/* Where the fast path puts each entry it parses. */
+struct taking {
+	struct plugin_set *set;
+	const char *dir;
+	size_t dir_len;
+	char *path; /* the next path's place in set->paths */
+};
+
+static bool take_entry(const struct index_entry *e, size_t i, void *arg)
+{
+	struct taking *t = arg;
+	struct plugin_info *info = &t->set->items[i];
+	size_t name_len = strlen(e->name);
+
+	info->meta = (struct revision_meta){
+		.id = e->id,
+		.down_revision = e->down_revision,
+		.message = e->message,
+		.create_date = e->create_date,
+		.branch_labels = e->branch_labels,
+		.depends_on = e->depends_on,
+		.path = t->path,
+		.flags = e->flags,
+		.checksum = e->checksum,
+		.checksum_of_binary = e->of_binary,
+		.source_path = e->source_path,
+	};
+	memcpy(t->path, t->dir, t->dir_len);
+	t->path[t->dir_len] = '/';
+	memcpy(t->path + t->dir_len + 1, e->name, name_len + 1);
+	t->path += t->dir_len + name_len + 2;
+	info->stamp = e->stamp;
+	info->source_seen = e->source_seen;
+	t->set->n = i + 1;
+	return true;
+}
+
 /*
  * The directory unchanged since the index recorded its stamp: no plugin
- * added, removed or renamed, so the entries are the plugins.  Safety and
- * the file itself are checked when a plugin is loaded to run.
+ * added, removed or renamed, so the entries are the plugins, parsed
+ * straight into the set, their strings used where they lie in the index's
+ * text.  Safety and the file itself are checked when a plugin is loaded
+ * to run.  Returns 1 when the index turns out malformed (idx is then
+ * empty, and the set too).
  */
-static int read_indexed(const char *dir, const struct plugin_index *idx,
+static int read_indexed(const char *dir, struct plugin_index *idx,
 			struct plugin_set *set, struct retort_error *err)
 {
-	set->items = calloc(idx->n ? idx->n : 1, sizeof(*set->items));
-	if (!set->items)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	for (size_t i = 0; i < idx->n; i++) {
-		const struct index_entry *e = &idx->entries[i];
-		struct plugin_info *info = &set->items[i];
-		char *path = join_path(dir, e->name);
-		int rc = path ? read_cached(e, path, info, err)
-			      : error_set(err, RETORT_FAILED, "out of memory");
+	struct taking t = { set, dir, strlen(dir), NULL };
 
-		free(path);
-		if (rc < 0)
-			return -1;
-		info->stamp = e->stamp;
-		info->source_seen = e->source_seen;
-		set->n++;
+	set->items = calloc(idx->n ? idx->n : 1, sizeof(*set->items));
+	/* Each name is shorter than its line: room enough, and what is
+	 * never written is never touched. */
+	set->paths = malloc(idx->n * (t.dir_len + 2) + strlen(idx->lines) + 1);
+	if (!set->items || !set->paths)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	t.path = set->paths;
+	if (!index_each(idx, take_entry, &t)) {
+		plugin_set_release(set);
+		return 1;
 	}
+	set->index_text = idx->text;
+	idx->text = NULL;
 	return 0;
 }
 
@@ -662,10 +700,13 @@ int plugin_discover_with(const char *dir, unsigned flags,
 	if (check_dir_safe(d, dir, flags, &dir_st, err) < 0)
 		goto out;
 	index_read(dir, &idx);
-	if (index_dir_current(&idx, &dir_st))
-		rc = read_indexed(dir, &idx, out, err);
-	else
+	rc = index_dir_current(&idx, &dir_st)
+		     ? read_indexed(dir, &idx, out, err)
+		     : 1;
+	if (rc == 1) {
+		index_parse(&idx);
 		rc = read_scanned(dir, d, &dir_st, flags, &idx, out, err);
+	}
 	index_release(&idx);
 	if (rc == 0)
 		rc = gather_metas(out, err);
@@ -744,6 +785,8 @@ void plugin_set_release(struct plugin_set *set)
 		free(set->items[i].strings);
 	free(set->items);
 	free(set->metas);
+	free(set->index_text);
+	free(set->paths);
 	memset(set, 0, sizeof(*set));
 }
 

@@ -30,6 +30,9 @@ struct plugin_set {
 	struct plugin_info *items; /* sorted by file name */
 	size_t n;
 	struct revision_meta *metas; /* items[i].meta, contiguous, for revmap */
+	/* Read from the index unchanged: the metas' strings point into its
+	 * text and into paths, not into each item's own strings. */
+	char *index_text, *paths;
 };
 
 /*
