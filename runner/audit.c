@@ -269,9 +269,26 @@ static int append(char **buf, size_t *used, size_t *cap, const char *text)
 	return 0;
 }
 
+/* The literal, or the step's guard around it for the first value. */
+static int append_value(struct db *db, char **sql, size_t *used, size_t *cap,
+			const char *lit, bool guard)
+{
+	struct retort_error ignored;
+	char *guarded = NULL;
+	int rc;
+
+	if (!guard)
+		return append(sql, used, cap, lit);
+	if (db_step_guard_sql(db, lit, &guarded, &ignored) < 0)
+		return -1;
+	rc = append(sql, used, cap, guarded);
+	free(guarded);
+	return rc;
+}
+
 /* "(v1, v2, ...)" with each value quoted by libpq. */
 static int append_values(struct db *db, char **sql, size_t *used, size_t *cap,
-			 const char *const *values, size_t n)
+			 const char *const *values, size_t n, bool guarded)
 {
 	for (size_t i = 0; i < n; i++) {
 		char *lit = literal(db, values[i]);
@@ -281,7 +298,9 @@ static int append_values(struct db *db, char **sql, size_t *used, size_t *cap,
 			return -1;
 		rc = append(sql, used, cap, i ? ", " : "(");
 		if (rc == 0)
-			rc = append(sql, used, cap, lit ? lit : "NULL");
+			rc = append_value(db, sql, used, cap,
+					  lit ? lit : "NULL",
+					  guarded && i == 0);
 		PQfreemem(lit);
 		if (rc < 0)
 			return -1;
@@ -304,7 +323,8 @@ int audit_record_sql(struct db *db, const struct audit_step *s, char **out,
 	row_values(s, &row, values);
 	insert_head(head, sizeof(head), table);
 	if (append(out, &used, &cap, head) < 0 ||
-	    append_values(db, out, &used, &cap, values, AUDIT_COLUMNS) < 0) {
+	    append_values(db, out, &used, &cap, values, AUDIT_COLUMNS,
+			  s->guarded) < 0) {
 		free(*out);
 		*out = NULL;
 		return error_set(err, RETORT_FAILED, "out of memory");

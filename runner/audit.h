@@ -27,6 +27,7 @@ struct audit_step {
 	enum plan_direction direction;
 	struct timespec started;      /* wall clock, for started_at */
 	struct timespec started_mono; /* monotonic, for duration_ms */
+	bool guarded; /* the row's revision passes db_step_guard_sql() */
 };
 
 /* Start the step's clocks; call just before the revision runs. */

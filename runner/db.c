@@ -877,8 +877,9 @@ static int prelude_setting(struct db *db, const char *name, const char *value,
 /*
  * A mark that lives exactly as long as the step's transaction: SET LOCAL
  * ends with it.  If a revision COMMITs and BEGINs again on its own, the
- * mark is gone by the time the runner would commit, and db_step_mark_check
- * fails instead of committing the rest as if nothing had happened.
+ * mark is gone by the time the runner would commit, and the step's guard
+ * (db_step_guard_sql) fails instead of committing the rest as if nothing
+ * had happened.
  */
 static void step_mark(char *buf, size_t size)
 {
@@ -905,20 +906,27 @@ int db_prelude_begin(struct db *db, const char *lock_timeout,
 	return 0;
 }
 
-int db_step_mark_check_sql(struct db *db, char **out, struct retort_error *err)
+int db_step_guard_sql(struct db *db, const char *literal, char **out,
+		      struct retort_error *err)
 {
+	/* current_setting() is stable, so the planner leaves the ELSE arm
+	 * alone: it is evaluated, and fails, only when the mark is gone. */
 	static const char fmt[] =
-		"DO $retort$BEGIN IF current_setting('retort.step', true)"
-		" IS DISTINCT FROM '%s' THEN RAISE EXCEPTION USING ERRCODE = '" DB_STEP_ENDED
-		"', MESSAGE = 'the revision ended the runner''s"
-		" transaction itself (a COMMIT or ROLLBACK of its own)'; END IF;"
-		" END$retort$";
-	size_t len = sizeof(fmt) + strlen(db->mark);
+		"CASE WHEN pg_catalog.current_setting('retort.step', true) = '%s'"
+		" THEN %s ELSE pg_catalog.current_setting('" DB_STEP_ENDED_SETTING
+		"') END";
+	size_t len = sizeof(fmt) + strlen(db->mark) + strlen(literal);
 
 	/* The mark is digits and a dot: safe inside the literal. */
 	*out = malloc(len);
 	if (!*out)
 		return error_set(err, RETORT_FAILED, "out of memory");
-	snprintf(*out, len, fmt, db->mark);
+	snprintf(*out, len, fmt, db->mark, literal);
 	return 0;
+}
+
+bool db_is_step_ended(const struct retort_error *err)
+{
+	return strcmp(err->sqlstate, "42704") == 0 &&
+	       strstr(err->msg, DB_STEP_ENDED_SETTING) != NULL;
 }

@@ -122,14 +122,19 @@ int db_version_change_sql(struct db *db, const char *const *remove,
 			  size_t ninsert, char **out, struct retort_error *err);
 bool db_is_version_mismatch(const struct retort_error *err);
 
-/* The SQLSTATE db_step_mark_check_sql() raises. */
-#define DB_STEP_ENDED "RTX01"
-
 /*
- * A statement that fails with DB_STEP_ENDED unless the transaction is
- * still the one db_prelude_begin() opened: sent before COMMIT.
+ * An expression that is literal (an SQL literal) while the transaction is
+ * still the one db_prelude_begin() opened, and fails otherwise: a value of
+ * a row the step writes before COMMIT, so that a revision which committed
+ * and began again on its own cannot have the rest committed as if nothing
+ * had happened.  Plain SQL, no PL/pgSQL block to compile per step; it
+ * fails by reading a setting that does not exist, which
+ * db_is_step_ended() recognises.
  */
-int db_step_mark_check_sql(struct db *db, char **out, struct retort_error *err);
+int db_step_guard_sql(struct db *db, const char *literal, char **out,
+		      struct retort_error *err);
+#define DB_STEP_ENDED_SETTING "retort.step_ended_by_the_revision"
+bool db_is_step_ended(const struct retort_error *err);
 
 int db_begin(struct db *db, struct retort_error *err);
 int db_commit(struct db *db, struct retort_error *err);

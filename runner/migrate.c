@@ -98,11 +98,11 @@ static char *join_statements(const char *const *parts, size_t n)
  */
 static int closing_sql(struct db *db, const struct revmap *map,
 		       const struct plan_step *step, const char *batched,
-		       bool autocommit, const struct audit_step *audit,
-		       char **out, struct retort_error *err)
+		       const struct audit_step *audit, char **out,
+		       struct retort_error *err)
 {
 	const char **remove = NULL, **insert = NULL;
-	char *change = NULL, *cleanup = NULL, *history = NULL, *mark = NULL;
+	char *change = NULL, *cleanup = NULL, *history = NULL;
 	int rc = -1;
 
 	*out = NULL;
@@ -111,20 +111,16 @@ static int closing_sql(struct db *db, const struct revmap *map,
 	    db_version_change_sql(db, remove, step->remove.n, insert,
 				  step->insert.n, &change, err) < 0 ||
 	    (batched && backfill_cleanup_sql(db, batched, &cleanup, err) < 0) ||
-	    audit_record_sql(db, audit, &history, err) < 0 ||
-	    (!batched && !autocommit &&
-	     db_step_mark_check_sql(db, &mark, err) < 0))
+	    audit_record_sql(db, audit, &history, err) < 0)
 		goto out;
-	*out = join_statements((const char *const[]){ mark, change, cleanup,
-						      history, "COMMIT" },
-			       5);
+	*out = join_statements(
+		(const char *const[]){ change, cleanup, history, "COMMIT" }, 4);
 	if (!*out) {
 		error_set(err, RETORT_FAILED, "out of memory");
 		goto out;
 	}
 	rc = 0;
 out:
-	free(mark);
 	free(history);
 	free(cleanup);
 	free(change);
@@ -151,10 +147,12 @@ static int send_commit(struct db *db, const struct revmap *map,
 	audit_step_begin(&audit, map->revs[step->rev].meta, step->direction);
 	audit.started = hc->started;
 	audit.started_mono = hc->started_mono;
+	/* A batched or autocommit step has no transaction of the runner's
+	 * to guard: it commits as it goes. */
+	audit.guarded = !hc->batched && !hc->autocommit;
 	if (hc->batched && db_prelude(db, "BEGIN", err) < 0)
 		return -1;
-	if (closing_sql(db, map, step, batched, hc->autocommit, &audit, &sql,
-			err) < 0)
+	if (closing_sql(db, map, step, batched, &audit, &sql, err) < 0)
 		return -1;
 	rc = db_send_async(db, sql, err);
 	free(sql);
@@ -329,9 +327,11 @@ static int run_autocommit(struct db *db, const struct revmap *map,
 static int commit_failed(struct db *db, const struct revision_meta *meta,
 			 struct retort_error *err)
 {
-	if (strcmp(err->sqlstate, DB_STEP_ENDED) == 0) {
+	if (db_is_step_ended(err)) {
 		db_rollback(db);
-		err->detail[0] = '\0';
+		error_set(
+			err, RETORT_FAILED,
+			"the revision ended the runner's transaction itself (a COMMIT or ROLLBACK of its own)");
 		error_prefix(err, "revision %s (%s) failed", meta->id,
 			     meta->path);
 		error_detail(
