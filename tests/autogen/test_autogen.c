@@ -273,6 +273,13 @@ START_TEST(test_runner_tables)
 	ck_assert(harness_table_exists(db, "retort_backfill"));
 	rt_declare(&p, harness_fmt("%s;\n", table));
 	assert_no_changes(&p);
+	/* pg_dump's output holds them, after emptying the search_path. */
+	if (rt_have_pg_dump()) {
+		rt_declare(&p, rt_dump_declared(db));
+		assert_no_changes(&p);
+		p.shadow = harness_db_fresh("shadow");
+		assert_no_changes(&p);
+	}
 }
 END_TEST
 
