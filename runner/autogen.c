@@ -403,6 +403,55 @@ static int close_shadow(struct shadow *s, int rc, struct retort_error *err)
 	return -1;
 }
 
+/* The single value sql returns, into buf. */
+static int pq_value(PGconn *conn, const char *sql, char *buf, size_t size,
+		    struct retort_error *err)
+{
+	PGresult *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		db_error_from_result(err, conn, res);
+		PQclear(res);
+		error_prefix(err, "cannot use the shadow database");
+		return -1;
+	}
+	snprintf(buf, size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * A COMMIT, ROLLBACK or END in the declared schema ends retort's
+ * transaction (PostgreSQL only warns about a BEGIN inside it): what ran
+ * before it is committed, into the --shadow-url database too, or undone.
+ * The transaction's id tells: another one, or none, after the script.
+ */
+static int check_same_transaction(struct shadow *s, const char *path,
+				  const char *xid, struct retort_error *err)
+{
+	char now[32];
+
+	if (pq_value(s->conn,
+		     "SELECT pg_catalog.pg_current_xact_id_if_assigned()", now,
+		     sizeof(now), err) < 0)
+		return -1;
+	if (strcmp(now, xid) == 0)
+		return 0;
+	error_set(
+		err, RETORT_USAGE,
+		"%s ends the transaction it is loaded in (COMMIT, ROLLBACK or END)",
+		path);
+	if (!s->created)
+		error_detail(
+			err,
+			"anything it committed stays in the shadow database %s: empty it before the next run",
+			PQdb(s->conn));
+	error_hint(
+		err,
+		"Remove the transaction control statements from the declared schema: retort loads it in one transaction of its own.");
+	return -1;
+}
+
 /* The declared schema, loaded in a transaction that is rolled back. */
 static int load_and_read(struct shadow *s, const char *path, const char *text,
 			 const char *const *exclude, const char *exclude_schema,
@@ -410,12 +459,13 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 {
 	PGresult *res;
 	ExecStatusType st;
+	char xid[32];
 	int rc;
 
 	s->cancel = PQgetCancel(s->conn);
 	stop_cancel[1] = s->cancel;
-	if (pq_command(s->conn, "BEGIN", "cannot use the shadow database",
-		       err) < 0 ||
+	if (pq_value(s->conn, "BEGIN; SELECT pg_catalog.pg_current_xact_id()",
+		     xid, sizeof(xid), err) < 0 ||
 	    check_stop(err) < 0)
 		return -1;
 	res = PQexec(s->conn, text);
@@ -427,7 +477,8 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 		return -1;
 	}
 	PQclear(res);
-	if (check_stop(err) < 0)
+	if (check_stop(err) < 0 ||
+	    check_same_transaction(s, path, xid, err) < 0)
 		return -1;
 	rc = catalog_read(s->conn, exclude, NEXCLUDED, exclude_schema, out,
 			  err);

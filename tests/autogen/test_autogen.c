@@ -283,6 +283,40 @@ START_TEST(test_runner_tables)
 }
 END_TEST
 
+/*
+ * A COMMIT or ROLLBACK in the declared schema would end the transaction
+ * it is loaded in: with --shadow-url, what ran before would stay.
+ */
+static const char *const transaction_control[] = {
+	"BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n",
+	"CREATE TABLE t (id int);\nROLLBACK;\n",
+	"CREATE TABLE t (id int);\nEND;\nBEGIN;\nCREATE TABLE u (id int);\n",
+};
+
+START_TEST(test_transaction_control)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+	int n;
+
+	rt_declare(&p, transaction_control[_i]);
+	r = rt_retort(&p, "revision", "--autogenerate", "-m", "x", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "db/schema.sql ends the transaction it is "
+				"loaded in");
+	assert_contains(r->err, "Remove the transaction control statements");
+	rt_sources(&p, &n);
+	ck_assert_int_eq(n, 0);
+	p.shadow = harness_db_fresh("shadow");
+	r = rt_retort(&p, "check", "--schema", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "ends the transaction it is loaded in");
+	assert_contains(r->err, harness_fmt("stays in the shadow database %s",
+					    p.shadow->name));
+}
+END_TEST
+
 START_TEST(test_not_at_head)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
@@ -507,6 +541,9 @@ static Suite *autogen_suite(void)
 	tc = harness_tcase("workflow");
 	tcase_add_test(tc, test_repository_schema);
 	tcase_add_test(tc, test_runner_tables);
+	tcase_add_loop_test(tc, test_transaction_control, 0,
+			    sizeof(transaction_control) /
+				    sizeof(transaction_control[0]));
 	tcase_add_test(tc, test_not_at_head);
 	tcase_add_test(tc, test_options);
 	suite_add_tcase(s, tc);
