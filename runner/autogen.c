@@ -403,6 +403,55 @@ static int close_shadow(struct shadow *s, int rc, struct retort_error *err)
 	return -1;
 }
 
+/* The single value sql returns, into buf. */
+static int pq_value(PGconn *conn, const char *sql, char *buf, size_t size,
+		    struct retort_error *err)
+{
+	PGresult *res = PQexec(conn, sql);
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		db_error_from_result(err, conn, res);
+		PQclear(res);
+		error_prefix(err, "cannot use the shadow database");
+		return -1;
+	}
+	snprintf(buf, size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * A COMMIT, ROLLBACK or END in the declared schema ends retort's
+ * transaction (PostgreSQL only warns about a BEGIN inside it): what ran
+ * before it is committed, into the --shadow-url database too, or undone.
+ * The transaction's id tells: another one, or none, after the script.
+ */
+static int check_same_transaction(struct shadow *s, const char *path,
+				  const char *xid, struct retort_error *err)
+{
+	char now[32];
+
+	if (pq_value(s->conn,
+		     "SELECT pg_catalog.pg_current_xact_id_if_assigned()", now,
+		     sizeof(now), err) < 0)
+		return -1;
+	if (strcmp(now, xid) == 0)
+		return 0;
+	error_set(
+		err, RETORT_USAGE,
+		"%s ends the transaction it is loaded in (COMMIT, ROLLBACK or END)",
+		path);
+	if (!s->created)
+		error_detail(
+			err,
+			"anything it committed stays in the shadow database %s: empty it before the next run",
+			PQdb(s->conn));
+	error_hint(
+		err,
+		"Remove the transaction control statements from the declared schema: retort loads it in one transaction of its own.");
+	return -1;
+}
+
 /* The declared schema, loaded in a transaction that is rolled back. */
 static int load_and_read(struct shadow *s, const char *path, const char *text,
 			 const char *const *exclude, const char *exclude_schema,
@@ -410,12 +459,13 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 {
 	PGresult *res;
 	ExecStatusType st;
+	char xid[32];
 	int rc;
 
 	s->cancel = PQgetCancel(s->conn);
 	stop_cancel[1] = s->cancel;
-	if (pq_command(s->conn, "BEGIN", "cannot use the shadow database",
-		       err) < 0 ||
+	if (pq_value(s->conn, "BEGIN; SELECT pg_catalog.pg_current_xact_id()",
+		     xid, sizeof(xid), err) < 0 ||
 	    check_stop(err) < 0)
 		return -1;
 	res = PQexec(s->conn, text);
@@ -427,7 +477,8 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 		return -1;
 	}
 	PQclear(res);
-	if (check_stop(err) < 0)
+	if (check_stop(err) < 0 ||
+	    check_same_transaction(s, path, xid, err) < 0)
 		return -1;
 	rc = catalog_read(s->conn, exclude, NEXCLUDED, exclude_schema, out,
 			  err);
@@ -441,35 +492,88 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 /*
  * What the runner owns: the version table, retort_history and
  * retort_backfill (which stays once a backfill has run), the last two
- * beside the version table.
+ * beside the version table.  Named with their schema on both sides: the
+ * declared schema may set a search_path of its own (pg_dump's output
+ * empties it), so the shadow cannot resolve bare names as the database does.
  */
 struct exclusions {
 	const char *names[NEXCLUDED];
-	char history[300], backfill[300];
+	char version[300], history[300], backfill[300];
 };
+
+/*
+ * The version table's schema: as configured, else the one the database's
+ * search_path finds it in (or would create it in); NULL when there is none.
+ */
+static int runner_schema(struct app *app, char **out, struct retort_error *err)
+{
+	static const char sql[] =
+		"SELECT COALESCE((SELECT n.nspname FROM pg_catalog.pg_class c"
+		" JOIN pg_catalog.pg_namespace n"
+		" ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
+		" WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)),"
+		" pg_catalog.current_schema())";
+	const char *params[1] = { app->db.version_table };
+	PGresult *res;
+	int rc = 0;
+
+	*out = NULL;
+	if (app->db.schema) {
+		*out = strdup(app->db.schema);
+		return *out ? 0 : oom(err);
+	}
+	res = PQexecParams(app->db.conn, sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		db_error_from_result(err, app->db.conn, res);
+		error_prefix(err, "cannot find the version table's schema");
+		rc = -1;
+	} else if (!PQgetisnull(res, 0, 0)) {
+		*out = strdup(PQgetvalue(res, 0, 0));
+		rc = *out ? 0 : oom(err);
+	}
+	PQclear(res);
+	return rc;
+}
 
 static int runner_tables(struct app *app, struct exclusions *x,
 			 struct retort_error *err)
 {
-	char *schema = NULL;
+	char *schema = NULL, *quoted = NULL;
+	char *table = PQescapeIdentifier(app->db.conn, app->db.table,
+					 strlen(app->db.table));
 	const char *dot = "";
+	int rc = -1;
 
-	if (app->db.schema) {
-		schema = PQescapeIdentifier(app->db.conn, app->db.schema,
-					    strlen(app->db.schema));
-		if (schema == NULL)
-			return oom(err);
+	if (table == NULL) {
+		oom(err);
+		goto out;
+	}
+	if (runner_schema(app, &schema, err) < 0)
+		goto out;
+	if (schema) {
+		quoted = PQescapeIdentifier(app->db.conn, schema,
+					    strlen(schema));
+		if (quoted == NULL) {
+			oom(err);
+			goto out;
+		}
 		dot = ".";
 	}
-	snprintf(x->history, sizeof(x->history), "%s%s%s", schema ? schema : "",
+	snprintf(x->version, sizeof(x->version), "%s%s%s", quoted ? quoted : "",
+		 dot, table);
+	snprintf(x->history, sizeof(x->history), "%s%s%s", quoted ? quoted : "",
 		 dot, AUDIT_TABLE);
 	snprintf(x->backfill, sizeof(x->backfill), "%s%s%s",
-		 schema ? schema : "", dot, CHECKPOINT_TABLE);
-	PQfreemem(schema);
-	x->names[0] = app->db.version_table;
+		 quoted ? quoted : "", dot, CHECKPOINT_TABLE);
+	x->names[0] = x->version;
 	x->names[1] = x->history;
 	x->names[2] = x->backfill;
-	return 0;
+	rc = 0;
+out:
+	PQfreemem(quoted);
+	free(schema);
+	PQfreemem(table);
+	return rc;
 }
 
 static int read_database(struct app *app, const struct exclusions *x,

@@ -266,18 +266,39 @@ static void assert_same_catalog(const struct harness_db *db,
 
 /* ---- pg_dump's ---- */
 
-static const char *run_pg_dump(const struct harness_db *db)
+/* pg_dump --schema-only of db, with more options (already quoted). */
+static const char *run_pg_dump(const struct harness_db *db, const char *more)
 {
 	const char *out =
 		harness_fmt("%s/dump.%s.sql", harness_tmpdir(), db->name);
 	const char *cmd = harness_fmt(
-		"'%s' --schema-only -T alembic_version -T retort_history "
-		"-T retort_history_id_seq -d '%s' -f '%s' 2>'%s.err'",
-		getenv("RETORT_PG_DUMP"), db->conninfo, out, out);
+		"'%s' --schema-only %s -d '%s' -f '%s' 2>'%s.err'",
+		getenv("RETORT_PG_DUMP"), more, db->conninfo, out, out);
 
 	ck_assert_msg(system(cmd) == 0, "pg_dump failed: %s",
 		      harness_oneline(rt_read(harness_fmt("%s.err", out))));
 	return rt_read(out);
+}
+
+bool rt_have_pg_dump(void)
+{
+	const char *pg_dump = getenv("RETORT_PG_DUMP");
+
+	return pg_dump && *pg_dump;
+}
+
+const char *rt_dump_declared(const struct harness_db *db)
+{
+	const char *dump = run_pg_dump(db, ""), *out = "";
+
+	for (const char *l = dump; *l;) {
+		size_t len = strcspn(l, "\n");
+
+		if (l[0] != '\\')
+			out = harness_fmt("%s%.*s\n", out, (int)len, l);
+		l += len + (l[len] == '\n');
+	}
+	return out;
 }
 
 static bool noise(const char *line)
@@ -363,10 +384,13 @@ static void assert_same_dump(const struct harness_db *db,
 	const char *a, *b;
 	size_t i = 0;
 
-	if (!getenv("RETORT_PG_DUMP") || !*getenv("RETORT_PG_DUMP"))
+	static const char runner_tables[] =
+		"-T alembic_version -T retort_history -T retort_history_id_seq";
+
+	if (!rt_have_pg_dump())
 		return;
-	a = normalize_dump(run_pg_dump(ref));
-	b = normalize_dump(run_pg_dump(db));
+	a = normalize_dump(run_pg_dump(ref, runner_tables));
+	b = normalize_dump(run_pg_dump(db, runner_tables));
 	while (a[i] && a[i] == b[i])
 		i++;
 	while (i > 0 && a[i - 1] != '\n')

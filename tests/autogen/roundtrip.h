@@ -71,6 +71,15 @@ void rt_assert_same_schema(const struct harness_db *db,
 			   const struct harness_db *reference,
 			   const char *what);
 
+/* Whether RETORT_PG_DUMP names a pg_dump. */
+bool rt_have_pg_dump(void);
+
+/*
+ * pg_dump --schema-only of db as a user pastes it into db/schema.sql:
+ * everything, the runner's tables too, without psql's \restrict lines.
+ */
+const char *rt_dump_declared(const struct harness_db *db);
+
 /* Whether a database named prefix... exists on db's server. */
 bool rt_database_exists(const struct harness_db *db, const char *prefix);
 

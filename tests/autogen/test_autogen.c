@@ -9,8 +9,10 @@
  * pg_dump; downgrade: A's again.  cases/<name>/expect says what the
  * sources must hold ("has TEXT", "lacks TEXT", "files N", "downgrade
  * irreversible", and "downgrade says TEXT": its error, in full).  Each
- * refused/<name> pair must fail loudly, naming the object.  The shadow database
- * must be gone after success, failure and SIGINT/SIGTERM.
+ * refused/<name> pair must fail loudly, naming the object, while A against
+ * A and B against B are "No changes detected".  README.md's walkthrough
+ * runs with its own schema and output.  The shadow database must be gone
+ * after success, failure, refusal and SIGINT/SIGTERM.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -200,6 +202,9 @@ START_TEST(test_refused)
 	int n;
 
 	what = harness_fmt("%.*s", (int)strcspn(what, "\n"), what);
+	/* Objects of a refused kind are fine where both sides agree. */
+	rt_declare(&p, a);
+	assert_no_changes(&p);
 	rt_declare(&p, b);
 	r = rt_retort(&p, "revision", "--autogenerate", "-m", "refused", NULL);
 	assert_exit(r, 2);
@@ -210,29 +215,117 @@ START_TEST(test_refused)
 	r = rt_retort(&p, "check", "--schema", NULL);
 	assert_exit(r, 1);
 	assert_contains(r->out, what);
+	p = rt_project("project_b", rt_db_with("b", b));
+	rt_declare(&p, b);
+	assert_no_changes(&p);
 }
 END_TEST
 
 /* ---- the repository's own declared schema ---- */
 
-START_TEST(test_repository_schema)
+/* The repository's own first revision, built into the project. */
+static void add_repository_revision(const struct project *p)
 {
 	const char *root = getenv("RETORT_SOURCE_ROOT");
-	const struct harness_db *db = harness_db_fresh(__func__);
-	struct project p = rt_project("project", db);
 	const char *rev = rt_read(
 		harness_fmt("%s/versions/001_create_users_table.c", root));
 	FILE *f;
 
 	ck_assert_ptr_nonnull(rev);
-	f = fopen(harness_fmt("%s/versions/001_create_users_table.c", p.dir),
+	f = fopen(harness_fmt("%s/versions/001_create_users_table.c", p->dir),
 		  "w");
+	ck_assert_ptr_nonnull(f);
 	fputs(rev, f);
-	fclose(f);
-	rt_build(&p);
+	ck_assert_int_eq(fclose(f), 0);
+	rt_build(p);
+}
+
+static const char *repository_file(const char *name)
+{
+	const char *text = rt_read(
+		harness_fmt("%s/%s", getenv("RETORT_SOURCE_ROOT"), name));
+
+	ck_assert_msg(text != NULL, "cannot read %s", name);
+	return text;
+}
+
+START_TEST(test_repository_schema)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+
+	add_repository_revision(&p);
 	assert_ok(rt_retort(&p, "upgrade", "head", NULL));
-	rt_declare(&p, rt_read(harness_fmt("%s/db/schema.sql", root)));
+	rt_declare(&p, repository_file("db/schema.sql"));
 	assert_no_changes(&p);
+}
+END_TEST
+
+/* The text of the first ``` block after the line that starts with intro. */
+static const char *readme_block(const char *readme, const char *intro)
+{
+	const char *p = strstr(readme, harness_fmt("\n%s", intro));
+	const char *start = p ? strstr(p, "\n```") : NULL;
+	const char *end;
+
+	ck_assert_msg(start != NULL, "README.md has no block after \"%s\"",
+		      intro);
+	start = strchr(start + 1, '\n') + 1;
+	end = strstr(start, "\n```");
+	ck_assert_ptr_nonnull(end);
+	return harness_fmt("%.*s", (int)(end - start + 1), start);
+}
+
+/*
+ * Each line the README shows is printed: in full, or from what follows an
+ * <id> placeholder ("Generating /.../versions/<id>_add_orders.c ...").
+ */
+static void assert_shown(const char *shown, const char *out)
+{
+	for (const char *l = shown; *l;) {
+		size_t len = strcspn(l, "\n");
+		const char *line = harness_fmt("%.*s", (int)len, l);
+		const char *id = strstr(line, "<id");
+
+		if (strcmp(line, "...") != 0)
+			assert_contains(out, id ? strchr(id, '>') + 1
+						: harness_fmt("%s\n", line));
+		l += len + (l[len] == '\n');
+	}
+}
+
+/* README.md's autogenerate walkthrough, with its own schema and output. */
+START_TEST(test_readme_walkthrough)
+{
+	const char *readme = repository_file("README.md");
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+	int n;
+
+	add_repository_revision(&p);
+	assert_ok(rt_retort(&p, "upgrade", "head", NULL));
+	rt_declare(&p, repository_file("db/schema.sql"));
+	assert_ok(rt_retort(&p, "check", "--schema", NULL));
+	rt_declare(&p,
+		   harness_fmt("%s\n%s", repository_file("db/schema.sql"),
+			       readme_block(readme, "The lines to append")));
+	assert_exit(rt_retort(&p, "check", "--schema", NULL), 1);
+	r = rt_retort(&p, "revision", "--autogenerate", "-m", "add orders",
+		      NULL);
+	assert_ok(r);
+	assert_shown(readme_block(readme, "`revision --autogenerate` lists"),
+		     r->out);
+	rt_sources(&p, &n);
+	ck_assert_int_eq(n, 3);
+	ck_assert_msg(strstr(rt_build(&p), "#warning"), "no #warning shown");
+	r = rt_retort(&p, "upgrade", "head", NULL);
+	assert_ok(r);
+	assert_contains(r->out, "Running upgrade 001 -> ");
+	assert_contains(r->out, ", add orders\n");
+	assert_ok(rt_retort(&p, "check", "--schema", NULL));
+	assert_ok(rt_retort(&p, "downgrade", "001", NULL));
+	assert_str_eq(harness_versions(db, NULL), "001");
 }
 END_TEST
 
@@ -273,6 +366,47 @@ START_TEST(test_runner_tables)
 	ck_assert(harness_table_exists(db, "retort_backfill"));
 	rt_declare(&p, harness_fmt("%s;\n", table));
 	assert_no_changes(&p);
+	/* pg_dump's output holds them, after emptying the search_path. */
+	if (rt_have_pg_dump()) {
+		rt_declare(&p, rt_dump_declared(db));
+		assert_no_changes(&p);
+		p.shadow = harness_db_fresh("shadow");
+		assert_no_changes(&p);
+	}
+}
+END_TEST
+
+/*
+ * A COMMIT or ROLLBACK in the declared schema would end the transaction
+ * it is loaded in: with --shadow-url, what ran before would stay.
+ */
+static const char *const transaction_control[] = {
+	"BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n",
+	"CREATE TABLE t (id int);\nROLLBACK;\n",
+	"CREATE TABLE t (id int);\nEND;\nBEGIN;\nCREATE TABLE u (id int);\n",
+};
+
+START_TEST(test_transaction_control)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+	int n;
+
+	rt_declare(&p, transaction_control[_i]);
+	r = rt_retort(&p, "revision", "--autogenerate", "-m", "x", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "db/schema.sql ends the transaction it is "
+				"loaded in");
+	assert_contains(r->err, "Remove the transaction control statements");
+	rt_sources(&p, &n);
+	ck_assert_int_eq(n, 0);
+	p.shadow = harness_db_fresh("shadow");
+	r = rt_retort(&p, "check", "--schema", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "ends the transaction it is loaded in");
+	assert_contains(r->err, harness_fmt("stays in the shadow database %s",
+					    p.shadow->name));
 }
 END_TEST
 
@@ -375,30 +509,40 @@ static const char *shadow_prefix(const struct child *c)
 static const char *const autogen_args[] = { "revision", "--autogenerate", "-m",
 					    "shadow", NULL };
 
-START_TEST(test_shadow_dropped_after_success)
+/* Ways a run ends; the shadow database is gone after each. */
+static const struct ending {
+	const char *schema;
+	int exit;
+	const char *says[2];
+} endings[] = {
+	{ "CREATE TABLE t (id int);\n", 0, { NULL, NULL } },
+	/* The schema does not load. */
+	{ "CREATE TABLE t (id int);\n\nCREATE TABLE oops (;\n",
+	  1,
+	  { "db/schema.sql:3", "syntax error" } },
+	/* It loads, but ends the transaction it is loaded in. */
+	{ "BEGIN;\nCREATE TABLE t (id int);\nCOMMIT;\n",
+	  2,
+	  { "ends the transaction", NULL } },
+	/* It loads, but holds what autogenerate refuses. */
+	{ "CREATE VIEW v AS SELECT 1 AS one;\n",
+	  2,
+	  { "view public.v", "must be written by hand" } },
+};
+
+START_TEST(test_shadow_dropped_after_exit)
 {
+	const struct ending *e = &endings[_i];
 	const struct harness_db *db = harness_db_fresh(__func__);
 	struct project p = rt_project("project", db);
 	struct child c;
 
-	rt_declare(&p, "CREATE TABLE t (id int);\n");
+	rt_declare(&p, e->schema);
 	c = spawn(&p, autogen_args);
-	ck_assert_int_eq(wait_child(&c), 0);
-	ck_assert(!rt_database_exists(db, shadow_prefix(&c)));
-}
-END_TEST
-
-START_TEST(test_shadow_dropped_after_failure)
-{
-	const struct harness_db *db = harness_db_fresh(__func__);
-	struct project p = rt_project("project", db);
-	struct child c;
-
-	rt_declare(&p, "CREATE TABLE t (id int);\n\nCREATE TABLE oops (;\n");
-	c = spawn(&p, autogen_args);
-	ck_assert_int_eq(wait_child(&c), 1);
-	assert_contains(rt_read(c.err), "db/schema.sql:3");
-	assert_contains(rt_read(c.err), "syntax error");
+	ck_assert_int_eq(wait_child(&c), e->exit);
+	for (int i = 0; i < 2; i++)
+		if (e->says[i])
+			assert_contains(rt_read(c.err), e->says[i]);
 	ck_assert(!rt_database_exists(db, shadow_prefix(&c)));
 }
 END_TEST
@@ -499,14 +643,18 @@ static Suite *autogen_suite(void)
 
 	tc = harness_tcase("workflow");
 	tcase_add_test(tc, test_repository_schema);
+	tcase_add_test(tc, test_readme_walkthrough);
 	tcase_add_test(tc, test_runner_tables);
+	tcase_add_loop_test(tc, test_transaction_control, 0,
+			    sizeof(transaction_control) /
+				    sizeof(transaction_control[0]));
 	tcase_add_test(tc, test_not_at_head);
 	tcase_add_test(tc, test_options);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("shadow");
-	tcase_add_test(tc, test_shadow_dropped_after_success);
-	tcase_add_test(tc, test_shadow_dropped_after_failure);
+	tcase_add_loop_test(tc, test_shadow_dropped_after_exit, 0,
+			    sizeof(endings) / sizeof(endings[0]));
 	tcase_add_loop_test(tc, test_shadow_dropped_after_signal, 0, 2);
 	tcase_add_test(tc, test_shadow_url);
 	suite_add_tcase(s, tc);
