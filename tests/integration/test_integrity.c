@@ -675,6 +675,25 @@ START_TEST(test_upgrade_refuses_a_stale_build)
 }
 END_TEST
 
+/*
+ * The checks guard what an upgrade runs: at head nothing runs, so an
+ * edited applied revision is for `retort check` to report, and the
+ * upgrade has nothing to refuse.
+ */
+START_TEST(test_upgrade_at_head_runs_nothing_to_refuse)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	assert_ok(at(db, "integrity_v1", "upgrade", "head", NULL));
+	r = at(db, "integrity_v2", "upgrade", "head", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "");
+	assert_str_eq(harness_versions(db, NULL), "003");
+	assert_exit(at(db, "integrity_v2", "check", NULL), 2);
+}
+END_TEST
+
 static Suite *integrity_suite(void)
 {
 	Suite *s = suite_create("integrity");
@@ -695,6 +714,7 @@ static Suite *integrity_suite(void)
 
 	tc = harness_tcase("check");
 	tcase_add_test(tc, test_check_behind_then_at_head);
+	tcase_add_test(tc, test_upgrade_at_head_runs_nothing_to_refuse);
 	tcase_add_test(tc, test_check_edited_after_upgrade);
 	tcase_add_test(tc, test_check_without_history_rows);
 	tcase_add_test(tc, test_check_missing_applied_plugin);
