@@ -23,11 +23,12 @@
 struct app {
 	struct config cfg;
 	struct plugin_set plugins;
-	struct revmap *map; /* NULL until app_load_revisions() */
-	struct db db;	    /* db.conn NULL until app_connect() */
-	FILE *out;	    /* normal output: stdout */
-	FILE *progress;	    /* waiting notices: stderr, NULL when quiet */
-	bool quiet;	    /* -q: no progress lines */
+	struct revmap *map;    /* NULL until app_load_revisions() */
+	struct db db;	       /* db.conn NULL until app_connect() */
+	FILE *out;	       /* normal output: stdout */
+	FILE *progress;	       /* waiting notices: stderr, NULL when quiet */
+	bool quiet;	       /* -q: no progress lines */
+	bool check_every_file; /* PLUGIN_CHECK_EVERY_FILE when loading */
 };
 
 /* A command's options; each command's table entry says which it takes. */

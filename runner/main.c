@@ -18,9 +18,10 @@
 #endif
 
 enum cmd_needs {
-	NEEDS_REVISIONS = 1 << 0, /* the plugins, read and validated */
-	NEEDS_DB = 1 << 1,	  /* a connection */
-	RUNS_REVISIONS = 1 << 2,  /* in a worker process: crash isolation */
+	NEEDS_REVISIONS = 1 << 0,   /* the plugins, read and validated */
+	NEEDS_DB = 1 << 1,	    /* a connection */
+	RUNS_REVISIONS = 1 << 2,    /* in a worker process: crash isolation */
+	CHECKS_EVERY_FILE = 1 << 3, /* no plugin taken on the index's word */
 };
 
 struct command {
@@ -58,7 +59,7 @@ static const struct command commands[] = {
 	{ "stamp", cmd_stamp, NEEDS_REVISIONS | NEEDS_DB, OPT_PURGE, 1,
 	  CMD_MAX_POSITIONAL, "stamp [--purge] TARGET...",
 	  "Set the version table to TARGET without running any revision." },
-	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB,
+	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB | CHECKS_EVERY_FILE,
 	  OPT_SCHEMA | OPT_ALLOW_CHANGED, 0, 0, "check [--schema]",
 	  "Exit non-zero unless the database is at head with every applied revision's plugin present and unchanged." },
 	{ "revision", cmd_revision, 0,
@@ -352,6 +353,7 @@ static int prepare_and_run(struct app *app, const struct command *cmd,
 
 	/* Validate every revision before connecting: nothing is touched
 	 * when the set is bad. */
+	app->check_every_file = (cmd->needs & CHECKS_EVERY_FILE) != 0;
 	if ((cmd->needs & NEEDS_REVISIONS) && app_load_revisions(app, err) < 0)
 		return -1;
 	if (cmd->needs & RUNS_REVISIONS)

@@ -700,7 +700,8 @@ int plugin_discover_with(const char *dir, unsigned flags,
 	if (check_dir_safe(d, dir, flags, &dir_st, err) < 0)
 		goto out;
 	index_read(dir, &idx);
-	rc = index_dir_current(&idx, &dir_st)
+	rc = !(flags & PLUGIN_CHECK_EVERY_FILE) &&
+			     index_dir_current(&idx, &dir_st)
 		     ? read_indexed(dir, &idx, out, err)
 		     : 1;
 	if (rc == 1) {

@@ -48,6 +48,10 @@ int plugin_discover(const char *dir, struct plugin_set *out,
 enum plugin_discover_flags {
 	/* Load what safe loading refuses (--unsafe-plugins). */
 	PLUGIN_ALLOW_UNSAFE = 1 << 0,
+	/* stat() and check every plugin even when the index vouches for the
+	 * directory: what `retort check` answers for must be every file as
+	 * it is, a plugin overwritten in place included. */
+	PLUGIN_CHECK_EVERY_FILE = 1 << 1,
 };
 
 /*

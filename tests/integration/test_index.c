@@ -308,6 +308,28 @@ START_TEST(test_index_dir_stamp_overwritten_plugin_refused)
 }
 END_TEST
 
+/* `retort check` answers for every file as it is: it takes no plugin on
+ * the index's word, even while the directory keeps its stamp. */
+START_TEST(test_index_dir_stamp_not_trusted_by_check)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *dir = copy_fixture("integrity_v1");
+	struct harness_run how = { .url = db->url, .versions = dir };
+	const struct harness_result *r;
+
+	assert_ok(harness_retort(&how, "upgrade", "head", NULL));
+	settle(dir);
+	assert_ok(harness_retort(&how, "check", NULL));
+	overwrite_in_place(harness_fmt("%s/002_edited.so",
+				       harness_fixture("integrity_v2")),
+			   harness_fmt("%s/002_edited.so", dir));
+	r = harness_retort(&how, "check", NULL);
+	ck_assert_int_eq(r->exit_code, 2);
+	ck_assert_ptr_nonnull(strstr(
+		r->err, "applied revision '002' was changed after it ran"));
+}
+END_TEST
+
 static Suite *index_suite(void)
 {
 	Suite *s = suite_create("index");
@@ -323,6 +345,7 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, test_index_dir_stamp_added_plugin_seen);
 	tcase_add_test(tc, test_index_dir_stamp_removed_plugin_seen);
 	tcase_add_test(tc, test_index_dir_stamp_overwritten_plugin_refused);
+	tcase_add_test(tc, test_index_dir_stamp_not_trusted_by_check);
 	suite_add_tcase(s, tc);
 	return s;
 }
