@@ -70,20 +70,6 @@ static void unquote(const char *quoted, char *buf, size_t size)
 	buf[used] = '\0';
 }
 
-static PGresult *run(struct db *db, const char *sql, int nparams,
-		     const char *const *values, struct retort_error *err)
-{
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, values, NULL,
-				     NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return res;
-	db_error_from_result(err, db->conn, res);
-	PQclear(res);
-	return NULL;
-}
-
 void audit_step_begin(struct audit_step *s, const struct revision_meta *meta,
 		      enum plan_direction direction)
 {
@@ -116,7 +102,7 @@ int audit_ensure_table(struct db *db, struct retort_error *err)
 		 "runner_version text NOT NULL, "
 		 "version_table text NOT NULL)",
 		 table);
-	res = run(db, sql, 0, NULL, err);
+	res = db_run(db, sql, 0, NULL, err);
 	if (!res) {
 		error_prefix(err, "cannot create the audit table %s", table);
 		return -1;
@@ -235,7 +221,7 @@ int audit_record(struct db *db, const struct audit_step *s,
 	insert_head(sql, sizeof(sql), table);
 	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s",
 		 "($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-	res = run(db, sql, AUDIT_COLUMNS, values, err);
+	res = db_run(db, sql, AUDIT_COLUMNS, values, err);
 	if (!res) {
 		error_prefix(err, "cannot record revision %s in %s",
 			     s->meta->id, table);
@@ -336,8 +322,8 @@ static int table_exists(struct db *db, const char *table, bool *exists,
 			struct retort_error *err)
 {
 	const char *params[] = { table };
-	PGresult *res =
-		run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+	PGresult *res = db_run(db, "SELECT to_regclass($1) IS NOT NULL", 1,
+			       params, err);
 
 	if (!res)
 		return -1;
@@ -389,7 +375,7 @@ static int read_checksums(struct db *db, const char *table,
 		"checksum FROM %s WHERE version_table = $1 AND "
 		"direction = 'upgrade' ORDER BY revision COLLATE \"C\", id DESC",
 		table);
-	res = run(db, sql, 1, params, err);
+	res = db_run(db, sql, 1, params, err);
 	if (!res) {
 		error_prefix(err, "cannot read the audit table %s", table);
 		return -1;

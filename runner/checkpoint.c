@@ -15,20 +15,6 @@
 
 #define ADVANCE_FIXED 7 /* parameters before the key values */
 
-static PGresult *run(struct db *db, const char *sql, int nparams,
-		     const char *const *values, struct retort_error *err)
-{
-	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, values, NULL,
-				     NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
-
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-		return res;
-	db_error_from_result(err, db->conn, res);
-	PQclear(res);
-	return NULL;
-}
-
 char *checkpoint_table(const struct db *db)
 {
 	char *schema = NULL, *out;
@@ -90,7 +76,7 @@ int checkpoint_exists(struct db *db, bool *exists, struct retort_error *err)
 
 	if (!t)
 		return -1;
-	res = run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+	res = db_run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
 	free(t);
 	if (!res)
 		return -1;
@@ -120,7 +106,7 @@ int checkpoint_ensure(struct db *db, struct retort_error *err)
 
 	if (!sql)
 		return -1;
-	res = run(db, sql, 0, NULL, err);
+	res = db_run(db, sql, 0, NULL, err);
 	free(sql);
 	if (!res) {
 		error_prefix(err, "cannot create the checkpoint table %s",
@@ -154,7 +140,7 @@ static int insert_fresh(struct db *db, const char *const *params,
 
 	if (!sql)
 		return -1;
-	res = run(db, sql, 4, params, err);
+	res = db_run(db, sql, 4, params, err);
 	free(sql);
 	PQclear(res);
 	return res ? 0 : -1;
@@ -174,7 +160,7 @@ static int read_last(struct db *db, const char *const *params,
 
 	if (!sql)
 		return -1;
-	res = run(db, sql, 2, params, err);
+	res = db_run(db, sql, 2, params, err);
 	free(sql);
 	if (!res)
 		return -1;
@@ -203,7 +189,7 @@ static int read_row(struct db *db, const char *const *params,
 
 	if (!sql)
 		return -1;
-	res = run(db, sql, 2, params, err);
+	res = db_run(db, sql, 2, params, err);
 	free(sql);
 	if (!res)
 		return -1;
@@ -326,7 +312,7 @@ int checkpoint_advance(struct db *db, const char *revision, const char *job,
 
 	if (sql && params) {
 		nparams = advance_params(revision, job, c, s, num, params);
-		res = run(db, sql, nparams, params, err);
+		res = db_run(db, sql, nparams, params, err);
 	} else if (sql) {
 		error_set(err, RETORT_FAILED, "out of memory");
 	}
@@ -455,7 +441,7 @@ int checkpoint_list(struct db *db, struct checkpoint_row **rows, size_t *n,
 			 err);
 	if (!sql)
 		return -1;
-	res = run(db, sql, 0, NULL, err);
+	res = db_run(db, sql, 0, NULL, err);
 	free(sql);
 	if (!res)
 		return -1;

@@ -234,8 +234,8 @@ int db_error_from_result(struct retort_error *err, PGconn *conn,
 }
 
 /* Run a statement with text parameters; the caller clears the result. */
-static PGresult *run(struct db *db, const char *sql, int nparams,
-		     const char *const *values, struct retort_error *err)
+PGresult *db_run(struct db *db, const char *sql, int nparams,
+		 const char *const *values, struct retort_error *err)
 {
 	PGresult *res = PQexecParams(db->conn, sql, nparams, NULL, values, NULL,
 				     NULL, 0);
@@ -259,7 +259,7 @@ static int version_table_exists(struct db *db, bool *exists,
 		*exists = db->version_table_known == 1;
 		return 0;
 	}
-	res = run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+	res = db_run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
 	if (!res) {
 		error_prefix(err, "cannot look for the version table %s",
 			     db->version_table);
@@ -309,7 +309,7 @@ int db_read_versions(struct db *db, char ***rows, size_t *nrows,
 	snprintf(sql, sizeof(sql),
 		 "SELECT version_num FROM %s ORDER BY version_num",
 		 db->version_table);
-	res = run(db, sql, 0, NULL, err);
+	res = db_run(db, sql, 0, NULL, err);
 	if (!res) {
 		error_prefix(err, "cannot read the version table %s",
 			     db->version_table);
@@ -322,7 +322,7 @@ int db_read_versions(struct db *db, char ***rows, size_t *nrows,
 
 static int simple(struct db *db, const char *sql, struct retort_error *err)
 {
-	PGresult *res = run(db, sql, 0, NULL, err);
+	PGresult *res = db_run(db, sql, 0, NULL, err);
 
 	PQclear(res);
 	return res ? 0 : -1;
@@ -367,7 +367,7 @@ static int delete_version(struct db *db, const char *id,
 
 	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE version_num = $1",
 		 db->version_table);
-	res = run(db, sql, 1, params, err);
+	res = db_run(db, sql, 1, params, err);
 	if (!res)
 		return -1;
 	one = strcmp(PQcmdTuples(res), "1") == 0;
@@ -393,7 +393,7 @@ static int insert_version(struct db *db, const char *id,
 
 	snprintf(sql, sizeof(sql), "INSERT INTO %s (version_num) VALUES ($1)",
 		 db->version_table);
-	res = run(db, sql, 1, params, err);
+	res = db_run(db, sql, 1, params, err);
 	PQclear(res);
 	return res ? 0 : -1;
 }
@@ -418,7 +418,7 @@ int db_begin(struct db *db, struct retort_error *err)
 
 int db_commit(struct db *db, struct retort_error *err)
 {
-	PGresult *res = run(db, "COMMIT", 0, NULL, err);
+	PGresult *res = db_run(db, "COMMIT", 0, NULL, err);
 	bool rolled_back;
 
 	if (!res)
@@ -460,10 +460,10 @@ void db_rollback(struct db *db)
 static int try_lock(struct db *db, bool *got, struct retort_error *err)
 {
 	const char *params[] = { db->schema, db->table, db->version_table };
-	PGresult *res = run(db,
-			    "SELECT pg_try_advisory_lock(" LOCK_CLASS
-			    ", " LOCK_KEY "), to_regclass($3) IS NOT NULL",
-			    3, params, err);
+	PGresult *res = db_run(db,
+			       "SELECT pg_try_advisory_lock(" LOCK_CLASS
+			       ", " LOCK_KEY "), to_regclass($3) IS NOT NULL",
+			       3, params, err);
 
 	if (!res)
 		return -1;
@@ -480,7 +480,7 @@ static void describe_holder(struct db *db, const char *const *params, char *buf,
 			    size_t size)
 {
 	struct retort_error ignored;
-	PGresult *res = run(
+	PGresult *res = db_run(
 		db,
 		"SELECT a.pid, coalesce(nullif(a.application_name, ''), '-'),"
 		" coalesce(host(a.client_addr), 'local')"
@@ -504,7 +504,7 @@ static int set_session(struct db *db, const char *name, const char *value,
 {
 	const char *params[] = { name, value };
 	PGresult *res =
-		run(db, "SELECT set_config($1, $2, false)", 2, params, err);
+		db_run(db, "SELECT set_config($1, $2, false)", 2, params, err);
 
 	PQclear(res);
 	return res ? 0 : -1;
@@ -538,8 +538,9 @@ static int wait_lock(struct db *db, const char *const *params,
 	/* An advisory lock wait obeys lock_timeout; "0" waits for ever. */
 	if (set_session(db, "lock_timeout", timeout ? timeout : "0", err) < 0)
 		return -1;
-	res = run(db, "SELECT pg_advisory_lock(" LOCK_CLASS ", " LOCK_KEY ")",
-		  2, params, err);
+	res = db_run(db,
+		     "SELECT pg_advisory_lock(" LOCK_CLASS ", " LOCK_KEY ")", 2,
+		     params, err);
 	if (!res)
 		return lock_wait_failed(db, holder, timeout ? timeout : "0",
 					err);
@@ -587,12 +588,12 @@ int db_set_timeouts(struct db *db, const char *lock_timeout,
 
 	if (!lock_timeout && !statement_timeout)
 		return 0;
-	res = run(db,
-		  "SELECT CASE WHEN $1 <> '' THEN"
-		  " set_config('lock_timeout', $1, $3::boolean) END,"
-		  " CASE WHEN $2 <> '' THEN"
-		  " set_config('statement_timeout', $2, $3::boolean) END",
-		  3, params, err);
+	res = db_run(db,
+		     "SELECT CASE WHEN $1 <> '' THEN"
+		     " set_config('lock_timeout', $1, $3::boolean) END,"
+		     " CASE WHEN $2 <> '' THEN"
+		     " set_config('statement_timeout', $2, $3::boolean) END",
+		     3, params, err);
 	if (!res) {
 		error_prefix(err, "cannot set the revision's timeouts");
 		return -1;

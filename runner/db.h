@@ -95,6 +95,14 @@ int db_prelude_begin(struct db *db, const char *lock_timeout,
 void db_discard_prelude(struct db *db);
 
 /*
+ * One statement with text parameters (values may be NULL for SQL NULL),
+ * waited for: its result (the caller clears it), or NULL after filling
+ * err with PostgreSQL's error.  Nothing may be in flight.
+ */
+PGresult *db_run(struct db *db, const char *sql, int nparams,
+		 const char *const *values, struct retort_error *err);
+
+/*
  * Collect the batch in flight, then send the prelude and sql (one or more
  * statements, as psql sends them; NULL: the prelude alone) in one message.
  * Returns the last statement's result (the caller clears it), or NULL
