@@ -29,6 +29,9 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 	if (direction == PLAN_UPGRADE && plan.n > 0 &&
 	    check_intact(app, app->cfg.allow_changed, &plan, &state, err) < 0)
 		goto out;
+	if (plugin_check_plan(&app->plugins, &plan, plugin_flags(&app->cfg),
+			      err) < 0)
+		goto out;
 	/* A half-done backfill above the target is undone first. */
 	if (direction == PLAN_DOWNGRADE &&
 	    backfill_cmd_undo(&app->db, app->map, &state, &plan, target, &opts,

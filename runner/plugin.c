@@ -890,6 +890,29 @@ int plugin_load(const struct revision_meta *meta, unsigned flags,
 	return 0;
 }
 
+int plugin_check_plan(const struct plugin_set *set, const struct plan *plan,
+		      unsigned flags, struct retort_error *err)
+{
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct plugin_info *info =
+			&set->items[plan->steps[i].rev];
+		struct plugin_code code;
+		struct file_stamp now;
+		struct stat st;
+
+		if (check_plugin_safe(info->meta.path, flags, &st, err) < 0)
+			return -1;
+		now = file_stamp_of(&st);
+		if (file_stamp_equal(&now, &info->stamp))
+			continue;
+		/* Changed since read: the same revision, rebuilt alike? */
+		if (plugin_load(&info->meta, flags, &code, err) < 0)
+			return -1;
+		plugin_unload(&code);
+	}
+	return 0;
+}
+
 void plugin_unload(struct plugin_code *code)
 {
 	if (code && code->handle)

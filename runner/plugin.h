@@ -108,6 +108,16 @@ struct plugin_code {
  */
 int plugin_load(const struct revision_meta *meta, unsigned flags,
 		struct plugin_code *out, struct retort_error *err);
+/*
+ * Before a plan runs anything: each plugin it will load is safe to load
+ * and still the file its metadata was read from (a stat; one whose file
+ * changed since is loaded once to compare, as plugin_load() does).  So a
+ * plugin replaced since the index vouched for it stops the run before its
+ * first step, not at its own step.
+ */
+int plugin_check_plan(const struct plugin_set *set, const struct plan *plan,
+		      unsigned flags, struct retort_error *err);
+
 /* Unload; accepts a zeroed struct. */
 void plugin_unload(struct plugin_code *code);
 

@@ -280,8 +280,9 @@ END_TEST
 
 /*
  * A plugin overwritten in place leaves the directory's stamp alone, so the
- * graph may still come from its old entry; the plugin itself is checked
- * when it is loaded, and none of its code runs.  The next run reads every
+ * graph may still come from its old entry; every plugin a plan will run is
+ * checked before its first step, so the run stops before anything is
+ * applied, and none of the plugin's code runs.  The next run reads every
  * plugin afresh.
  */
 START_TEST(test_index_dir_stamp_overwritten_plugin_refused)
@@ -291,7 +292,6 @@ START_TEST(test_index_dir_stamp_overwritten_plugin_refused)
 	struct harness_run how = { .url = db->url, .versions = dir };
 	const struct harness_result *r;
 
-	assert_ok(harness_retort(&how, "upgrade", "001", NULL));
 	settle(dir);
 	overwrite_in_place(harness_fmt("%s/002_edited.so",
 				       harness_fixture("integrity_v2")),
@@ -301,8 +301,45 @@ START_TEST(test_index_dir_stamp_overwritten_plugin_refused)
 	ck_assert_ptr_nonnull(strstr(
 		r->err, "002_edited.so\" changed since its metadata was read"));
 	ck_assert_ptr_nonnull(strstr(r->err, "Run the command again"));
-	assert_str_eq(harness_versions(db, NULL), "001");
+	/* Refused before 001, the step before it, ran. */
+	ck_assert_ptr_null(strstr(r->out, "Running upgrade"));
+	ck_assert(!harness_table_exists(db, "alembic_version") ||
+		  harness_count(db, "SELECT * FROM alembic_version") == 0);
 	/* Nothing stays trusted: the next run reads the plugin as it is. */
+	assert_ok(harness_retort(&how, "upgrade", "head", NULL));
+	assert_str_eq(harness_versions(db, NULL), "003");
+}
+END_TEST
+
+/* Safe loading holds on the fast path too: checked before the first step. */
+START_TEST(test_index_dir_stamp_unsafe_plugin_refused)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *dir = copy_fixture("linear");
+	struct harness_run how = { .url = db->url, .versions = dir };
+	const struct harness_result *r;
+
+	settle(dir);
+	ck_assert_int_eq(chmod(harness_fmt("%s/003_seed_a.so", dir), 0666), 0);
+	r = harness_retort(&how, "upgrade", "head", NULL);
+	ck_assert_int_eq(r->exit_code, 2);
+	ck_assert_ptr_nonnull(strstr(r->err, "003_seed_a.so\" is writable by"));
+	ck_assert_ptr_null(strstr(r->out, "Running upgrade"));
+	ck_assert(!harness_table_exists(db, "a"));
+}
+END_TEST
+
+/* A plugin rebuilt alike (new times, same revision) is no reason to stop. */
+START_TEST(test_index_dir_stamp_touched_plugin_runs)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *dir = copy_fixture("integrity_v1");
+	struct harness_run how = { .url = db->url, .versions = dir };
+
+	settle(dir);
+	overwrite_in_place(harness_fmt("%s/002_edited.so",
+				       harness_fixture("integrity_v1")),
+			   harness_fmt("%s/002_edited.so", dir));
 	assert_ok(harness_retort(&how, "upgrade", "head", NULL));
 	assert_str_eq(harness_versions(db, NULL), "003");
 }
@@ -345,6 +382,8 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, test_index_dir_stamp_added_plugin_seen);
 	tcase_add_test(tc, test_index_dir_stamp_removed_plugin_seen);
 	tcase_add_test(tc, test_index_dir_stamp_overwritten_plugin_refused);
+	tcase_add_test(tc, test_index_dir_stamp_touched_plugin_runs);
+	tcase_add_test(tc, test_index_dir_stamp_unsafe_plugin_refused);
 	tcase_add_test(tc, test_index_dir_stamp_not_trusted_by_check);
 	suite_add_tcase(s, tc);
 	return s;
