@@ -9,16 +9,14 @@
 #include "isolate.h"
 #include "migrate.h"
 
-int app_load_revisions(struct app *app, struct retort_error *err)
+int app_load_revisions(struct app *app, unsigned flags,
+		       struct retort_error *err)
 {
-	unsigned flags = plugin_flags(&app->cfg);
-
 	if (app->map)
 		return 0;
-	if (app->check_every_file)
-		flags |= PLUGIN_CHECK_EVERY_FILE;
-	if (plugin_discover_with(app->cfg.versions, flags, &app->plugins, err) <
-	    0)
+	if (plugin_discover_with(app->cfg.versions,
+				 flags | plugin_flags(&app->cfg), &app->plugins,
+				 err) < 0)
 		return -1;
 	return revmap_build(app->plugins.metas, app->plugins.n, &app->map, err);
 }

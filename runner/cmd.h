@@ -23,12 +23,11 @@
 struct app {
 	struct config cfg;
 	struct plugin_set plugins;
-	struct revmap *map;    /* NULL until app_load_revisions() */
-	struct db db;	       /* db.conn NULL until app_connect() */
-	FILE *out;	       /* normal output: stdout */
-	FILE *progress;	       /* waiting notices: stderr, NULL when quiet */
-	bool quiet;	       /* -q: no progress lines */
-	bool check_every_file; /* PLUGIN_CHECK_EVERY_FILE when loading */
+	struct revmap *map; /* NULL until app_load_revisions() */
+	struct db db;	    /* db.conn NULL until app_connect() */
+	FILE *out;	    /* normal output: stdout */
+	FILE *progress;	    /* waiting notices: stderr, NULL when quiet */
+	bool quiet;	    /* -q: no progress lines */
 };
 
 /* A command's options; each command's table entry says which it takes. */
@@ -86,8 +85,10 @@ int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
 /* The option lines of a command's --help, for the options it takes. */
 void cmd_print_options(unsigned allowed, FILE *out);
 
-/* Read and validate every plugin in cfg.versions into app->map. */
-int app_load_revisions(struct app *app, struct retort_error *err);
+/* Read and validate every plugin in cfg.versions into app->map, with
+ * these enum plugin_discover_flags besides the configuration's. */
+int app_load_revisions(struct app *app, unsigned flags,
+		       struct retort_error *err);
 /* Connect with cfg.url and the configured version table. */
 int app_connect(struct app *app, struct retort_error *err);
 /* The version table's rows as a revstate (revisions must be loaded). */

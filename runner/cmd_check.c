@@ -125,12 +125,12 @@ static void found_stale(const struct revision_meta *m, const char *now,
 }
 
 /* Plugins older than their sources: running one runs yesterday's code. */
-static int check_stale(struct app *app, const bool *only,
+static int check_stale(struct app *app, const struct plan *plan,
 		       struct retort_error *err)
 {
 	struct findings f = { 0 };
 
-	plugin_find_stale(&app->plugins, app->cfg.versions, only, found_stale,
+	plugin_find_stale(&app->plugins, app->cfg.versions, plan, found_stale,
 			  &f);
 	if (f.n == 0)
 		return 0;
@@ -207,28 +207,11 @@ static int check_changed(struct app *app, const struct revstate *state,
 		err);
 }
 
-/* Which revisions the plan runs, indexed like the plugins. */
-static int plan_marks(const struct revmap *map, const struct plan *plan,
-		      bool **out, struct retort_error *err)
-{
-	*out = calloc(map->n ? map->n : 1, sizeof(**out));
-	if (!*out)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	for (size_t i = 0; i < plan->n; i++)
-		(*out)[plan->steps[i].rev] = true;
-	return 0;
-}
-
 int check_intact(struct app *app, bool allow_changed, const struct plan *plan,
 		 const struct revstate *state, struct retort_error *err)
 {
-	bool *only = NULL;
-	int rc;
+	int rc = check_stale(app, plan, err);
 
-	if (plan && plan_marks(app->map, plan, &only, err) < 0)
-		return -1;
-	rc = check_stale(app, only, err);
-	free(only);
 	if (rc == 0 && !allow_changed)
 		rc = check_changed(app, state, err);
 	return rc;

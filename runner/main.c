@@ -353,8 +353,12 @@ static int prepare_and_run(struct app *app, const struct command *cmd,
 
 	/* Validate every revision before connecting: nothing is touched
 	 * when the set is bad. */
-	app->check_every_file = (cmd->needs & CHECKS_EVERY_FILE) != 0;
-	if ((cmd->needs & NEEDS_REVISIONS) && app_load_revisions(app, err) < 0)
+	if ((cmd->needs & NEEDS_REVISIONS) &&
+	    app_load_revisions(app,
+			       (cmd->needs & CHECKS_EVERY_FILE)
+				       ? PLUGIN_CHECK_EVERY_FILE
+				       : 0,
+			       err) < 0)
 		return -1;
 	if (cmd->needs & RUNS_REVISIONS)
 		return isolate_call(invoke, &inv, err);

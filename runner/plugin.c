@@ -758,20 +758,22 @@ static enum plugin_source check_source(struct plugin_info *info,
 }
 
 size_t plugin_find_stale(struct plugin_set *set, const char *dir,
-			 const bool *only, plugin_stale_fn *stale, void *arg)
+			 const struct plan *plan, plugin_stale_fn *stale,
+			 void *arg)
 {
 	char current[CHECKSUM_HEX_SIZE];
 	bool learnt = false;
-	size_t n = 0;
+	size_t n = 0, count = plan ? plan->n : set->n;
 
-	for (size_t i = 0; i < set->n; i++) {
-		if (only && !only[i])
-			continue;
-		if (check_source(&set->items[i], current, &learnt) !=
+	for (size_t k = 0; k < count; k++) {
+		struct plugin_info *info =
+			&set->items[plan ? plan->steps[k].rev : k];
+
+		if (check_source(info, current, &learnt) !=
 		    PLUGIN_SOURCE_CHANGED)
 			continue;
 		n++;
-		stale(&set->items[i].meta, current, arg);
+		stale(&info->meta, current, arg);
 	}
 	if (learnt)
 		write_index(dir, set);

@@ -87,11 +87,12 @@ typedef void plugin_stale_fn(const struct revision_meta *meta,
  * Sources need not be deployed: an absent one is not stale.  A source is
  * read and hashed only when its stamp (size, times, inode) differs from
  * the one recorded in dir's index when it last matched; new matches are
- * recorded there.  With only (indexed like set->items), just the plugins
- * it marks.  Never fails.
+ * recorded there.  With a plan, just the plugins it runs (NULL: all).
+ * Never fails.
  */
 size_t plugin_find_stale(struct plugin_set *set, const char *dir,
-			 const bool *only, plugin_stale_fn *stale, void *arg);
+			 const struct plan *plan, plugin_stale_fn *stale,
+			 void *arg);
 
 /* One plugin's code, loaded to run. */
 struct plugin_code {
