@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "isolate.h"
+#include "lease.h"
 #include "migrate.h"
 
 int app_load_revisions(struct app *app, unsigned flags,
@@ -33,6 +34,15 @@ int app_connect(struct app *app, struct retort_error *err)
 	return 0;
 }
 
+int app_lock(struct app *app, struct retort_error *err)
+{
+	struct lease_opts opts = { .timeout = app->cfg.lock_timeout,
+				   .length = app->cfg.lock_lease,
+				   .progress = app->progress };
+
+	return lease_acquire(&app->db, &opts, err);
+}
+
 static void free_rows(char **rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -57,6 +67,7 @@ int app_read_state(struct app *app, struct revstate *state,
 void app_release(struct app *app)
 {
 	isolate_set_cancel(NULL);
+	lease_release(&app->db);
 	db_close(&app->db);
 	revmap_free(app->map);
 	app->map = NULL;

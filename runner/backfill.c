@@ -172,7 +172,7 @@ static int body_fn(struct backfill_job *j, struct batch *b,
 
 static int commit(struct backfill_job *j, struct retort_error *err)
 {
-	PGresult *res = PQexec(conn_of(j), "COMMIT");
+	PGresult *res = PQexec(conn_of(j), j->commit_sql);
 	int rc = 0;
 
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)

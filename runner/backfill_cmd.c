@@ -156,18 +156,20 @@ static int undo_commit(struct undo *u, bool own_begin, struct retort_error *err)
 
 	if (checkpoint_cleanup_sql(u->db, u->meta->id, &cleanup, err) < 0)
 		return -1;
-	if (own_begin && db_prelude(u->db, "BEGIN", err) < 0) {
+	if (own_begin && db_prelude_open(u->db, err) < 0) {
 		free(cleanup);
 		return -1;
 	}
-	len = (cleanup ? strlen(cleanup) : 0) + 16;
+	len = (cleanup ? strlen(cleanup) : 0) +
+	      (u->db->fence_end ? strlen(u->db->fence_end) : 0) + 16;
 	sql = malloc(len);
 	if (!sql) {
 		free(cleanup);
 		return error_set(err, RETORT_FAILED, "out of memory");
 	}
-	snprintf(sql, len, "%s%sCOMMIT", cleanup ? cleanup : "",
-		 cleanup ? ";\n" : "");
+	snprintf(sql, len, "%s%s%s%sCOMMIT", cleanup ? cleanup : "",
+		 cleanup ? ";\n" : "", u->db->fence_end ? u->db->fence_end : "",
+		 u->db->fence_end ? ";\n" : "");
 	free(cleanup);
 	res = db_exec_batch(u->db, sql, err);
 	free(sql);

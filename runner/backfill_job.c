@@ -544,6 +544,12 @@ static int build_queries(struct backfill_job *j, struct retort_error *err)
 	struct sbuf b = { 0 };
 
 	sb_add(&b, "BEGIN");
+	/* Each batch checks that the migration lock is still this runner's
+	 * and holds its row until COMMIT. */
+	if (j->hc->db->fence_begin) {
+		sb_add(&b, "; ");
+		sb_add(&b, j->hc->db->fence_begin);
+	}
 	set_local(&b, j->hc->db->conn, "lock_timeout", j->k.lock_timeout);
 	set_local(&b, j->hc->db->conn, "statement_timeout",
 		  j->k.statement_timeout);
@@ -555,10 +561,19 @@ static int build_queries(struct backfill_job *j, struct retort_error *err)
 	 */
 	set_local(&b, j->hc->db->conn, "synchronous_commit", "off");
 	j->begin_sql = sb_take(&b);
+	b = (struct sbuf){ 0 };
+	/* A batch holds the lock's row while it runs, so the heartbeat
+	 * cannot renew the lease then: each batch renews it as it commits. */
+	if (j->hc->db->fence_end) {
+		sb_add(&b, j->hc->db->fence_end);
+		sb_add(&b, "; ");
+	}
+	sb_add(&b, "COMMIT");
+	j->commit_sql = sb_take(&b);
 	check_minmax(j);
 	j->first_sql = bounds_sql(j, false);
 	j->next_sql = bounds_sql(j, true);
-	if (!j->begin_sql || !j->first_sql || !j->next_sql)
+	if (!j->begin_sql || !j->commit_sql || !j->first_sql || !j->next_sql)
 		return error_set(err, RETORT_FAILED, "out of memory");
 	return 0;
 }
@@ -808,6 +823,7 @@ void backfill_job_release(struct backfill_job *j)
 	free(j->first_sql);
 	free(j->next_sql);
 	free(j->begin_sql);
+	free(j->commit_sql);
 	checkpoint_release(&j->ck);
 	memset(j, 0, sizeof(*j));
 }

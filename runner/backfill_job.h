@@ -31,11 +31,12 @@ struct backfill_job {
 	char **keys;	 /* quoted key columns */
 	char **raw_keys; /* the same, as named */
 	int nkeys;
-	bool minmax;	 /* one key with min() and max(): a one-pass query */
-	char *first_sql; /* bounds of the first batch: $1 = limit */
-	char *next_sql;	 /* after a key: $1..$n, $n+1 = limit */
-	char *begin_sql; /* BEGIN and the batch's SET LOCALs */
-	char label[160]; /* "users" or "users (job)" for messages */
+	bool minmax;	  /* one key with min() and max(): a one-pass query */
+	char *first_sql;  /* bounds of the first batch: $1 = limit */
+	char *next_sql;	  /* after a key: $1..$n, $n+1 = limit */
+	char *begin_sql;  /* BEGIN and the batch's SET LOCALs */
+	char *commit_sql; /* the lock's renewal, if held, and COMMIT */
+	char label[160];  /* "users" or "users (job)" for messages */
 	long long planner_rows; /* the planner's row count, at start */
 	int range_kind;		/* one numeric or uuid key: lo..hi; 0 = none */
 	double range_lo, range_hi;

@@ -91,6 +91,9 @@ int app_load_revisions(struct app *app, unsigned flags,
 		       struct retort_error *err);
 /* Connect with cfg.url and the configured version table. */
 int app_connect(struct app *app, struct retort_error *err);
+/* Take the migration lock as the configuration says (lease.h); every
+ * command that takes it gives it back with lease_release(&app->db). */
+int app_lock(struct app *app, struct retort_error *err);
 /* The version table's rows as a revstate (revisions must be loaded). */
 int app_read_state(struct app *app, struct revstate *state,
 		   struct retort_error *err);

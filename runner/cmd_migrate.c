@@ -5,6 +5,7 @@
 #include "cmd.h"
 
 #include "backfill_cmd.h"
+#include "lease.h"
 #include "migrate.h"
 
 static int migrate_to(struct app *app, enum plan_direction direction,
@@ -18,7 +19,7 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 	int rc = -1;
 
 	/* Lock, then read: a runner that waited sees what the other did. */
-	if (db_lock(&app->db, app->cfg.lock_timeout, app->progress, err) < 0 ||
+	if (app_lock(app, err) < 0 ||
 	    (direction == PLAN_UPGRADE
 		     ? check_read_state(app, &state, err)
 		     : app_read_state(app, &state, err)) < 0 ||
@@ -39,6 +40,7 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 		goto out;
 	rc = migrate_run(&app->db, app->map, &plan, &opts, err);
 out:
+	lease_release(&app->db);
 	plan_release(&plan);
 	revstate_release(&state);
 	return rc;

@@ -10,6 +10,8 @@
  */
 #include "cmd.h"
 
+#include "lease.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,9 +142,10 @@ int cmd_stamp(struct app *app, const struct cmd_args *args,
 	struct stamp_plan plan = { 0 };
 	int rc = -1;
 
-	if (db_lock(&app->db, app->cfg.lock_timeout, app->progress, err) < 0 ||
-	    db_read_versions(&app->db, &before, &nbefore, err) < 0)
+	if (app_lock(app, err) < 0)
 		return -1;
+	if (db_read_versions(&app->db, &before, &nbefore, err) < 0)
+		goto out;
 	/* --purge ignores what the table holds, known or not. */
 	if (revmap_state(app->map, (const char *const *)before,
 			 args->purge ? 0 : nbefore, &state, err) < 0 ||
@@ -155,6 +158,7 @@ int cmd_stamp(struct app *app, const struct cmd_args *args,
 	rc = write_rows(app, (const char *const *)before, nbefore, after,
 			nafter, err);
 out:
+	lease_release(&app->db);
 	free(after);
 	stamp_plan_release(&plan);
 	revstate_release(&state);

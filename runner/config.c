@@ -144,6 +144,7 @@ void config_release(struct config *cfg)
 	free(cfg->lock_timeout);
 	free(cfg->ddl_lock_timeout);
 	free(cfg->statement_timeout);
+	free(cfg->lock_lease);
 	free(cfg->version_table);
 	free(cfg->schema);
 	free(cfg->shadow_url);
@@ -163,13 +164,21 @@ enum ini_key {
 	KEY_LOCK_TIMEOUT,
 	KEY_DDL_LOCK_TIMEOUT,
 	KEY_STATEMENT_TIMEOUT,
+	KEY_LOCK_LEASE,
 	KEY_SCHEMA,
 	KEY_COUNT
 };
 
 static const char *const ini_key_names[KEY_COUNT] = {
-	"versions", "sources",	    "version_table",	"version_table_schema",
-	"url",	    "lock_timeout", "ddl_lock_timeout", "statement_timeout",
+	"versions",
+	"sources",
+	"version_table",
+	"version_table_schema",
+	"url",
+	"lock_timeout",
+	"ddl_lock_timeout",
+	"statement_timeout",
+	"lock_lease",
 	"schema",
 };
 
@@ -530,7 +539,7 @@ static void ini_commit(struct config *cfg, struct ini_read *r)
 		&cfg->version_table,	&cfg->version_table_schema,
 		&cfg->ini_url,		&cfg->lock_timeout,
 		&cfg->ddl_lock_timeout, &cfg->statement_timeout,
-		&cfg->schema,
+		&cfg->lock_lease,	&cfg->schema,
 	};
 	int i;
 

@@ -33,6 +33,7 @@ struct config {
 	char *lock_timeout; /* wait for the migration lock; NULL = forever */
 	char *ddl_lock_timeout;	 /* SET LOCAL lock_timeout per revision */
 	char *statement_timeout; /* SET LOCAL statement_timeout per revision */
+	char *lock_lease;	 /* the migration lock's lease; NULL = 30s */
 	char *schema;	  /* the declared schema; default "db/schema.sql" */
 	char *shadow_url; /* --shadow-url: autogenerate's scratch database */
 	/* --unsafe-plugins: load plugins and a versions directory that others

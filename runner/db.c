@@ -201,6 +201,20 @@ void db_close(struct db *db)
 	memset(db, 0, sizeof(*db));
 }
 
+/* The lock's fence failed: another runner holds the lease now. */
+static int lock_lost(struct retort_error *err)
+{
+	error_set(
+		err, RETORT_FAILED,
+		"this runner no longer holds the migration lock: another runner took it over after this one's lease expired");
+	error_detail(err, "SQLSTATE 42704 (from the lock's fence)");
+	snprintf(err->sqlstate, sizeof(err->sqlstate), "%s", "42704");
+	error_hint(
+		err,
+		"Nothing more was committed by this runner. Run `retort current` to see where the database stands; if runs stall longer than the lease, raise --lock-lease.");
+	return -1;
+}
+
 int db_error_from_result(struct retort_error *err, PGconn *conn,
 			 const PGresult *res)
 {
@@ -219,6 +233,9 @@ int db_error_from_result(struct retort_error *err, PGconn *conn,
 	 * probably means ...". */
 	if (!primary)
 		primary = conn ? PQerrorMessage(conn) : "unknown error";
+	if (state && strcmp(state, "42704") == 0 &&
+	    strstr(primary, DB_LOCK_LOST_SETTING))
+		return lock_lost(err);
 	error_set_text(err, RETORT_FAILED, primary);
 	if (detail)
 		error_detail(err, "%s", detail);
@@ -413,14 +430,23 @@ int db_update_versions(struct db *db, const char *const *remove, size_t nremove,
 
 int db_begin(struct db *db, struct retort_error *err)
 {
-	return simple(db, "BEGIN", err);
+	if (simple(db, "BEGIN", err) < 0)
+		return -1;
+	if (db->fence_begin && simple(db, db->fence_begin, err) < 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
 }
 
 int db_commit(struct db *db, struct retort_error *err)
 {
-	PGresult *res = db_run(db, "COMMIT", 0, NULL, err);
+	PGresult *res;
 	bool rolled_back;
 
+	if (db->fence_end && simple(db, db->fence_end, err) < 0)
+		return -1;
+	res = db_run(db, "COMMIT", 0, NULL, err);
 	if (!res)
 		return -1;
 	/* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
@@ -442,134 +468,6 @@ void db_rollback(struct db *db)
 	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
 		return;
 	PQclear(PQexec(db->conn, "ROLLBACK"));
-}
-
-/*
- * The migration lock: a session advisory lock keyed on the version table
- * (its schema, or the current schema, and its name), so two runners on
- * one version table take turns, and runners on different ones do not.
- * The first key is retort's own ("RETR"), apart from applications' keys.
- */
-#define LOCK_CLASS "1380275282"
-#define LOCK_KEY "hashtext(coalesce($1, current_schema()) || '.' || $2)"
-
-/*
- * Try the lock and, in the same round trip, look for the version table:
- * once the lock is held, no other runner creates it.
- */
-static int try_lock(struct db *db, bool *got, struct retort_error *err)
-{
-	const char *params[] = { db->schema, db->table, db->version_table };
-	PGresult *res = db_run(db,
-			       "SELECT pg_try_advisory_lock(" LOCK_CLASS
-			       ", " LOCK_KEY "), to_regclass($3) IS NOT NULL",
-			       3, params, err);
-
-	if (!res)
-		return -1;
-	*got = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	if (*got)
-		db->version_table_known =
-			strcmp(PQgetvalue(res, 0, 1), "t") == 0;
-	PQclear(res);
-	return 0;
-}
-
-/* "pid 123 (retort, 10.0.0.5)", or "another session" if it just ended. */
-static void describe_holder(struct db *db, const char *const *params, char *buf,
-			    size_t size)
-{
-	struct retort_error ignored;
-	PGresult *res = db_run(
-		db,
-		"SELECT a.pid, coalesce(nullif(a.application_name, ''), '-'),"
-		" coalesce(host(a.client_addr), 'local')"
-		" FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-		" WHERE l.locktype = 'advisory' AND l.granted"
-		" AND l.classid = " LOCK_CLASS "::bigint::oid"
-		" AND l.objid::bigint = (" LOCK_KEY "::bigint & 4294967295)"
-		" AND l.objsubid = 2 LIMIT 1",
-		2, params, &ignored);
-
-	if (res && PQntuples(res) == 1)
-		snprintf(buf, size, "pid %s (%s, %s)", PQgetvalue(res, 0, 0),
-			 PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
-	else
-		snprintf(buf, size, "another session");
-	PQclear(res);
-}
-
-static int set_session(struct db *db, const char *name, const char *value,
-		       struct retort_error *err)
-{
-	const char *params[] = { name, value };
-	PGresult *res =
-		db_run(db, "SELECT set_config($1, $2, false)", 2, params, err);
-
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
-static int lock_wait_failed(struct db *db, const char *holder,
-			    const char *timeout, struct retort_error *err)
-{
-	if (strcmp(err->sqlstate, "55P03") == 0) {
-		error_set(
-			err, RETORT_FAILED,
-			"timed out after %s waiting for the migration lock on %s",
-			timeout, db->version_table);
-		error_detail(err, "held by %s", holder);
-		error_hint(
-			err,
-			"Another retort is migrating this database; let it finish, or raise --lock-timeout.");
-		return -1;
-	}
-	error_prefix(err, "cannot take the migration lock on %s",
-		     db->version_table);
-	return -1;
-}
-
-static int wait_lock(struct db *db, const char *const *params,
-		     const char *timeout, const char *holder,
-		     struct retort_error *err)
-{
-	PGresult *res;
-
-	/* An advisory lock wait obeys lock_timeout; "0" waits for ever. */
-	if (set_session(db, "lock_timeout", timeout ? timeout : "0", err) < 0)
-		return -1;
-	res = db_run(db,
-		     "SELECT pg_advisory_lock(" LOCK_CLASS ", " LOCK_KEY ")", 2,
-		     params, err);
-	if (!res)
-		return lock_wait_failed(db, holder, timeout ? timeout : "0",
-					err);
-	PQclear(res);
-	return set_session(db, "lock_timeout", "0", err);
-}
-
-int db_lock(struct db *db, const char *timeout, FILE *progress,
-	    struct retort_error *err)
-{
-	const char *params[] = { db->schema, db->table };
-	char holder[256];
-	bool got = false;
-
-	if (try_lock(db, &got, err) < 0) {
-		error_prefix(err, "cannot take the migration lock on %s",
-			     db->version_table);
-		return -1;
-	}
-	if (got)
-		return 0;
-	describe_holder(db, params, holder, sizeof(holder));
-	if (progress) {
-		fprintf(progress,
-			"retort: waiting for the migration lock on %s, held by %s\n",
-			db->version_table, holder);
-		fflush(progress);
-	}
-	return wait_lock(db, params, timeout, holder, err);
 }
 
 /*
@@ -893,12 +791,41 @@ static void step_mark(char *buf, size_t size)
 	snprintf(buf, size, "%ld.%lu", pid, ++steps);
 }
 
+int db_prelude_open(struct db *db, struct retort_error *err)
+{
+	if (db_prelude(db, "BEGIN", err) < 0)
+		return -1;
+	return db->fence_begin ? db_prelude(db, db->fence_begin, err) : 0;
+}
+
+int db_fence_check(struct db *db, struct retort_error *err)
+{
+	char *sql;
+	PGresult *res;
+	size_t len;
+
+	if (!db->fence_begin)
+		return 0;
+	/* One implicit transaction: checked, then renewed. */
+	len = strlen(db->fence_begin) + strlen(db->fence_end) + 3;
+	sql = malloc(len);
+	if (!sql)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	snprintf(sql, len, "%s;\n%s", db->fence_begin, db->fence_end);
+	res = db_exec_batch(db, sql, err);
+	free(sql);
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
 int db_prelude_begin(struct db *db, const char *lock_timeout,
 		     const char *statement_timeout, struct retort_error *err)
 {
 	step_mark(db->mark, sizeof(db->mark));
 	db->ended_by_revision = false;
-	if (db_prelude(db, "BEGIN", err) < 0 ||
+	/* The fence before the revision's lock_timeout: waiting for a
+	 * runner that took the lease over is not the revision's wait. */
+	if (db_prelude_open(db, err) < 0 ||
 	    prelude_setting(db, "lock_timeout", lock_timeout, err) < 0 ||
 	    prelude_setting(db, "statement_timeout", statement_timeout, err) <
 		    0 ||

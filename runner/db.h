@@ -31,6 +31,13 @@ struct db {
 	 * 0 no, -1 not known (ask). */
 	int version_table_known;
 	bool ended_by_revision; /* its own COMMIT/ROLLBACK was seen */
+	/* The migration lock (lease.c), while held: the statement that opens
+	 * each of the runner's transactions and fails unless the lease is
+	 * still this runner's, and the one before COMMIT that renews it.
+	 * Borrowed from the lease; NULL when no lock is held. */
+	struct lease *lease;
+	const char *fence_begin;
+	const char *fence_end;
 };
 
 /*
@@ -59,15 +66,6 @@ int db_ensure_version_table(struct db *db, struct retort_error *err);
 int db_update_versions(struct db *db, const char *const *remove, size_t nremove,
 		       const char *const *insert, size_t ninsert,
 		       struct retort_error *err);
-
-/*
- * Take the migration lock for the rest of the session, waiting up to
- * timeout (a PostgreSQL duration; NULL = for ever).  While it waits it
- * writes to progress (if not NULL) who holds the lock.  Timing out is
- * RETORT_FAILED naming the holder.
- */
-int db_lock(struct db *db, const char *timeout, FILE *progress,
-	    struct retort_error *err);
 
 /*
  * Apply a revision's lock_timeout and statement_timeout (PostgreSQL
@@ -142,8 +140,22 @@ bool db_is_version_mismatch(const struct retort_error *err);
 int db_step_guard_sql(struct db *db, const char *literal, char **out,
 		      struct retort_error *err);
 #define DB_STEP_ENDED_SETTING "retort.step_ended_by_the_revision"
+/* What the lock's fence reads when the lease is no longer this runner's. */
+#define DB_LOCK_LOST_SETTING "retort.migration_lock_taken_over"
+
+/*
+ * In autocommit, before revision code that runs outside a transaction:
+ * fail unless the lease is still this runner's, and renew it.  0 when no
+ * lock is held.
+ */
+int db_fence_check(struct db *db, struct retort_error *err);
 bool db_is_step_ended(const struct retort_error *err);
 
+/*
+ * BEGIN (with the lock's fence when a lock is held), queued as a prelude
+ * or run now; db_commit() renews the lock's lease before its COMMIT.
+ */
+int db_prelude_open(struct db *db, struct retort_error *err);
 int db_begin(struct db *db, struct retort_error *err);
 int db_commit(struct db *db, struct retort_error *err);
 /* Roll back whatever is open; safe to call when nothing is. */

@@ -56,10 +56,16 @@ static char *shared_note;
 static volatile sig_atomic_t stop_signal;
 static PGcancel *volatile cancel_handle;
 static volatile pid_t worker_pid;
+static pid_t runner_pid; /* the parent's, once a worker was started */
 
 void isolate_set_enabled(bool enabled)
 {
 	isolation_enabled = enabled;
+}
+
+long isolate_runner_pid(void)
+{
+	return (long)(runner_pid ? runner_pid : getpid());
 }
 
 int isolate_interrupted(void)
@@ -308,6 +314,7 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	int fds[2], status = 0;
 	pid_t pid, parent = getpid();
 
+	runner_pid = parent;
 	fflush(stdout);
 	fflush(stderr);
 	if (!shared_note && !(shared_note = map_note(err)))

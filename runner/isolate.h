@@ -27,6 +27,12 @@
 int isolate_call(int (*fn)(void *arg, struct retort_error *err), void *arg,
 		 struct retort_error *err);
 
+/*
+ * The runner's process id, as a user sees it in ps: the parent's, in the
+ * worker.
+ */
+long isolate_runner_pid(void);
+
 /* Switch process isolation on (the default) or off, for measuring it. */
 void isolate_set_enabled(bool enabled);
 

@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "isolate.h"
+#include "lease.h"
 
 #ifndef RETORT_VERSION
 #define RETORT_VERSION "unknown"
@@ -109,6 +110,8 @@ static void print_usage(FILE *out)
 	      "revision\n"
 	      "  --statement-timeout T SET LOCAL statement_timeout for each "
 	      "revision\n"
+	      "  --lock-lease T      how long the migration lock outlives a "
+	      "runner that died (default: 30s)\n"
 	      "  --unsafe-plugins    load plugins writable by others\n"
 	      "  --allow-changed     accept applied revisions edited since\n"
 	      "  --shadow-url URL    empty database for autogenerate (default: a "
@@ -165,6 +168,7 @@ struct global_opts {
 	const char *lock_timeout;
 	const char *ddl_lock_timeout;
 	const char *statement_timeout;
+	const char *lock_lease;
 	const char *shadow_url;
 	bool unsafe_plugins, allow_changed;
 	bool help, version;
@@ -203,6 +207,7 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 		{ "unsafe-plugins", no_argument, NULL, 'P' },
 		{ "allow-changed", no_argument, NULL, 'A' },
 		{ "shadow-url", required_argument, NULL, 'W' },
+		{ "lock-lease", required_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -247,6 +252,9 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 			break;
 		case 'W':
 			g->shadow_url = optarg;
+			break;
+		case 'E':
+			g->lock_lease = optarg;
 			break;
 		case 'x':
 			if (config_add_arg(&app->cfg, optarg, err) < 0)
@@ -320,9 +328,20 @@ static int load_config(struct app *app, const struct global_opts *g,
 		     "--ddl-lock-timeout", true, err) < 0 ||
 	    override(&cfg->statement_timeout, g->statement_timeout,
 		     "--statement-timeout", true, err) < 0 ||
+	    override(&cfg->lock_lease, g->lock_lease, "--lock-lease", true,
+		     err) < 0 ||
 	    override(&cfg->shadow_url, g->shadow_url, "--shadow-url", false,
 		     err) < 0)
 		return -1;
+	if (cfg->lock_lease && lease_duration_ms(cfg->lock_lease) < 1000) {
+		error_set(err, RETORT_USAGE,
+			  "the lock lease \"%s\" is shorter than 1s",
+			  cfg->lock_lease);
+		error_hint(
+			err,
+			"Give --lock-lease (ini lock_lease) a duration of 1s or more: 30s, 2min.");
+		return -1;
+	}
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
 	return config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),

@@ -113,8 +113,10 @@ static int closing_sql(struct db *db, const struct revmap *map,
 	    (batched && backfill_cleanup_sql(db, batched, &cleanup, err) < 0) ||
 	    audit_record_sql(db, audit, &history, err) < 0)
 		goto out;
-	*out = join_statements(
-		(const char *const[]){ change, cleanup, history, "COMMIT" }, 4);
+	/* The lock's lease is renewed last, so it runs from this COMMIT. */
+	*out = join_statements((const char *const[]){ change, cleanup, history,
+						      db->fence_end, "COMMIT" },
+			       5);
 	if (!*out) {
 		error_set(err, RETORT_FAILED, "out of memory");
 		goto out;
@@ -150,7 +152,7 @@ static int send_commit(struct db *db, const struct revmap *map,
 	/* A batched or autocommit step has no transaction of the runner's
 	 * to guard: it commits as it goes. */
 	audit.guarded = !hc->batched && !hc->autocommit;
-	if (hc->batched && db_prelude(db, "BEGIN", err) < 0)
+	if (hc->batched && db_prelude_open(db, err) < 0)
 		return -1;
 	if (closing_sql(db, map, step, batched, &audit, &sql, err) < 0)
 		return -1;
@@ -297,6 +299,12 @@ static int run_autocommit(struct db *db, const struct revmap *map,
 	const struct config *cfg = hc->cfg;
 	int rc = 0;
 
+	/* Nothing can roll this revision back: make sure the lock is still
+	 * this runner's before any of it runs. */
+	if (db_fence_check(db, err) < 0) {
+		error_detail(err, "nothing of this revision ran");
+		return -1;
+	}
 	/* A backfill sets its own limits per batch. */
 	if (!hc->batched)
 		rc = db_set_timeouts(db, cfg->ddl_lock_timeout,
@@ -312,7 +320,7 @@ static int run_autocommit(struct db *db, const struct revmap *map,
 		explain_failure(hc, true, err);
 		return -1;
 	}
-	if ((!hc->batched && db_prelude(db, "BEGIN", err) < 0) ||
+	if ((!hc->batched && db_prelude_open(db, err) < 0) ||
 	    send_commit(db, map, step, hc, err) < 0) {
 		db_rollback(db);
 		error_detail(

@@ -497,6 +497,11 @@ struct harness_proc {
 	struct harness_result *r;
 };
 
+pid_t harness_proc_pid(const struct harness_proc *p)
+{
+	return p->pid;
+}
+
 /* A pipe whose read end a later child does not inherit. */
 static void open_pipe(int fds[2])
 {

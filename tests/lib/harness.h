@@ -16,6 +16,7 @@
 #define RETORT_TEST_HARNESS_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <string.h>
 
 #include <check.h>
@@ -70,6 +71,9 @@ struct harness_proc;
 struct harness_proc *harness_spawn(const struct harness_run *how,
 				   const char *const *args);
 const struct harness_result *harness_wait(struct harness_proc *p);
+/* The process id of a spawned run; it leads a process group of its own,
+ * so kill(-pid, ...) reaches its worker too. */
+pid_t harness_proc_pid(const struct harness_proc *p);
 
 struct harness_db;
 
