@@ -623,7 +623,7 @@ scenario_concurrent() {
 		check "round $r: all $nrun runners exit 0" is "$rc" \
 			"$(printf '0 %.0s' $(seq "$nrun") | sed 's/ $//')"
 		check "round $r: stderr holds only lock-wait lines" \
-			is "$(grep -v '^retort: waiting for the migration lock on "alembic_version", held by pid [0-9]* (' <<<"$err" | grep -c .)" 0
+			is "$(grep -v '^retort: waiting for the migration lock on "alembic_version", held by retort [^ ]* pid [0-9]* on ' <<<"$err" | grep -c .)" 0
 		lines=$(grep -c '^Running upgrade' <<<"$out")
 		check "round $r: the runs overlapped (a runner waited for the lock)" \
 			err_has "retort: waiting for the migration lock"

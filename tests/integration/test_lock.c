@@ -208,6 +208,26 @@ START_TEST(test_killed_runner_lease_expires)
 }
 END_TEST
 
+/* kill -9 of the runner alone: its worker stops and gives the lock back. */
+START_TEST(test_killed_parent_gives_lock_back)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *const first[] = { "-x", "c_sleep=60", "upgrade", "head",
+				      NULL };
+	struct harness_proc *a = spawn(db, first);
+
+	wait_in(db, "alembic_version",
+		"SELECT count(*) FROM alembic_version"
+		" WHERE version_num = '002'",
+		"1");
+	kill(harness_proc_pid(a), SIGKILL);
+	ck_assert_int_eq(harness_wait(a)->signal, SIGKILL);
+	wait_for(db, HELD, "0");
+	assert_str_eq(harness_versions(db, NULL), "002");
+	assert_nothing_held(db);
+}
+END_TEST
+
 /* The fence: once another runner holds the lease, nothing more commits. */
 START_TEST(test_taken_over_runner_cannot_commit)
 {
@@ -310,6 +330,7 @@ static Suite *lock_suite(void)
 	tcase_add_test(tc, test_waiter_names_holder);
 	tcase_add_test(tc, test_lock_timeout);
 	tcase_add_test(tc, test_killed_runner_lease_expires);
+	tcase_add_test(tc, test_killed_parent_gives_lock_back);
 	tcase_add_test(tc, test_taken_over_runner_cannot_commit);
 	tcase_add_test(tc, test_heartbeat_outlives_the_lease);
 	tcase_add_test(tc, test_lock_lease_usage);
