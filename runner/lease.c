@@ -417,7 +417,14 @@ static int take(struct db *db, struct lease *l, const struct lease_opts *opts,
 				     db->version_table);
 			return -1;
 		case ATTEMPT_NO_TABLE:
-			if (created || create_table(db, l, err) < 0)
+			if (created) {
+				error_prefix(
+					err,
+					"cannot take the migration lock on %s",
+					db->version_table);
+				return -1;
+			}
+			if (create_table(db, l, err) < 0)
 				return -1;
 			created = true;
 			continue;
@@ -680,10 +687,11 @@ void lease_release(struct db *db)
 	stop_heartbeat(l);
 	db->fence_begin = db->fence_end = NULL;
 	db->lease = NULL;
-	/* Whatever is open was rolled back by the caller, or dies with the
-	 * connection; a lease that cannot be given back expires. */
-	if (l->release_sql && db->conn && db_collect(db, &ignored) == 0 &&
-	    PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+	/* The run is over: whatever it left open is rolled back first.  A
+	 * lease that cannot be given back (the connection is gone) expires. */
+	if (l->release_sql && db->conn && db_collect(db, &ignored) == 0) {
+		db_rollback(db);
 		PQclear(PQexec(db->conn, l->release_sql));
+	}
 	lease_free(l);
 }
