@@ -109,6 +109,8 @@ static void print_usage(FILE *out)
 	      "revision\n"
 	      "  --statement-timeout T SET LOCAL statement_timeout for each "
 	      "revision\n"
+	      "  --connect-timeout S wait at most S seconds for a connection "
+	      "(default: 10; 0 = for ever)\n"
 	      "  --unsafe-plugins    load plugins writable by others\n"
 	      "  --allow-changed     accept applied revisions edited since\n"
 	      "  --shadow-url URL    empty database for autogenerate (default: a "
@@ -165,6 +167,7 @@ struct global_opts {
 	const char *lock_timeout;
 	const char *ddl_lock_timeout;
 	const char *statement_timeout;
+	const char *connect_timeout;
 	const char *shadow_url;
 	bool unsafe_plugins, allow_changed;
 	bool help, version;
@@ -203,6 +206,7 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 		{ "unsafe-plugins", no_argument, NULL, 'P' },
 		{ "allow-changed", no_argument, NULL, 'A' },
 		{ "shadow-url", required_argument, NULL, 'W' },
+		{ "connect-timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -247,6 +251,9 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 			break;
 		case 'W':
 			g->shadow_url = optarg;
+			break;
+		case 'T':
+			g->connect_timeout = optarg;
 			break;
 		case 'x':
 			if (config_add_arg(&app->cfg, optarg, err) < 0)
@@ -304,6 +311,22 @@ static int override(char **field, const char *value, const char *option,
 	return 0;
 }
 
+static int override_seconds(char **field, const char *value,
+			    struct retort_error *err)
+{
+	if (value && !config_is_seconds(value)) {
+		error_set(
+			err, RETORT_USAGE,
+			"--connect-timeout: \"%s\" is not a whole number of seconds",
+			value);
+		error_hint(
+			err,
+			"Give the seconds to wait for a connection, 0 to wait for ever.");
+		return -1;
+	}
+	return override(field, value, "--connect-timeout", false, err);
+}
+
 static int load_config(struct app *app, const struct global_opts *g,
 		       struct retort_error *err)
 {
@@ -321,12 +344,19 @@ static int load_config(struct app *app, const struct global_opts *g,
 	    override(&cfg->statement_timeout, g->statement_timeout,
 		     "--statement-timeout", true, err) < 0 ||
 	    override(&cfg->shadow_url, g->shadow_url, "--shadow-url", false,
-		     err) < 0)
+		     err) < 0 ||
+	    override_seconds(&cfg->connect_timeout, g->connect_timeout, err) <
+		    0)
 		return -1;
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
-	return config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),
-				  ".env", err);
+	cfg->url_keyword = db_is_keyword;
+	if (config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),
+			       ".env", err) < 0)
+		return -1;
+	if (cfg->url_notes != NULL)
+		print_lines("note", cfg->url_notes);
+	return 0;
 }
 
 struct invocation {
