@@ -69,11 +69,13 @@ void config_release(struct config *cfg);
 
 /*
  * Read the [retort] section of an ini file over the defaults: versions,
- * sources, version_table, version_table_schema, url.  "%(here)s" in a value
- * is the ini file's directory (as in alembic.ini).  Unknown keys and other
- * sections are ignored, so one file can serve other tools too.  A missing
- * file is an error unless missing_ok; a malformed line is an error naming
- * the file and line (RETORT_USAGE).
+ * sources, version_table, version_table_schema, url, connect_timeout, the
+ * timeouts, schema and the backfill_* knobs.  "%(here)s" in a value is the
+ * ini file's directory (as in alembic.ini).  An unknown key, a section
+ * that is neither [retort] nor one of alembic.ini's, a setting outside any
+ * section and a file that is not UTF-8 text are errors naming the file and
+ * line (and the nearest known name), as is a malformed line (RETORT_USAGE).
+ * A missing file is an error unless missing_ok.
  */
 int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
 		    struct retort_error *err);
