@@ -22,13 +22,30 @@ int app_load_revisions(struct app *app, unsigned flags,
 	return revmap_build(app->plugins.metas, app->plugins.n, &app->map, err);
 }
 
+/*
+ * retort waits 10 s for a server by default, where libpq would wait for
+ * ever; libpq's own PGCONNECT_TIMEOUT, when set, keeps its say.
+ */
+static const char *connect_timeout(const struct config *cfg)
+{
+	if (cfg->connect_timeout)
+		return cfg->connect_timeout;
+	return getenv("PGCONNECT_TIMEOUT") ? NULL : "10";
+}
+
 int app_connect(struct app *app, struct retort_error *err)
 {
 	if (app->db.conn)
 		return 0;
-	if (db_connect(&app->db, app->cfg.url, app->cfg.version_table,
-		       app->cfg.version_table_schema, err) < 0)
+	if (db_connect_timeout(&app->db, app->cfg.url,
+			       connect_timeout(&app->cfg),
+			       app->cfg.version_table,
+			       app->cfg.version_table_schema, err) < 0) {
+		if (app->cfg.url_source)
+			error_detail(err, "the URL came from %s",
+				     app->cfg.url_source);
 		return -1;
+	}
 	/* From now on SIGINT/SIGTERM cancel the statement on the server. */
 	isolate_set_cancel(app->db.cancel);
 	return 0;

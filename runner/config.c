@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +140,9 @@ void config_release(struct config *cfg)
 	}
 	free(cfg->ini_backfill);
 	free(cfg->url);
+	free(cfg->url_source);
+	free(cfg->url_notes);
+	free(cfg->connect_timeout);
 	free(cfg->ini_url);
 	free(cfg->ini_url_at);
 	free(cfg->version_table_schema);
@@ -166,6 +171,7 @@ enum ini_key {
 	KEY_STATEMENT_TIMEOUT,
 	KEY_LOCK_LEASE,
 	KEY_SCHEMA,
+	KEY_CONNECT_TIMEOUT,
 	KEY_COUNT
 };
 
@@ -180,6 +186,41 @@ static const char *const ini_key_names[KEY_COUNT] = {
 	"statement_timeout",
 	"lock_lease",
 	"schema",
+	"connect_timeout",
+};
+
+/*
+ * The [retort] backfill_* keys: runner/backfill_job.c checks their values,
+ * and its knob table must stay in step with this list, which exists so that
+ * a misspelt knob is refused here, with the line, instead of ignored.
+ */
+static const char *const ini_backfill_names[] = {
+	"backfill_batch_size",
+	"backfill_min_batch",
+	"backfill_max_batch",
+	"backfill_target_ms",
+	"backfill_pause_ms",
+	"backfill_max_retries",
+	"backfill_max_replication_lag_ms",
+	"backfill_lock_timeout",
+	"backfill_statement_timeout",
+};
+
+#define NBACKFILL_NAMES                                                        \
+	(sizeof(ini_backfill_names) / sizeof(ini_backfill_names[0]))
+
+/*
+ * Sections that alembic.ini holds (retort can read one with -c): Alembic's
+ * own, and logging.config's.  Any other section but [retort] is refused:
+ * a misspelt [retort] would otherwise leave every setting unread.
+ */
+static const char *const ini_foreign_sections[] = {
+	"alembic", "post_write_hooks", "loggers", "handlers", "formatters",
+};
+static const char *const ini_foreign_prefixes[] = {
+	"logger_",
+	"handler_",
+	"formatter_",
 };
 
 /* State shared by the line reader and the handler during one ini_parse. */
@@ -398,6 +439,19 @@ static int ini_check_identifier(struct ini_read *r, int key, bool optional)
 	return ini_too_long(r, key, len, max);
 }
 
+static int ini_check_seconds(struct ini_read *r, int key)
+{
+	if (config_is_seconds(r->values[key]) || !ini_first_error(r))
+		return 0;
+	error_set(r->err, RETORT_USAGE,
+		  "%s:%d: %s is not a whole number of seconds", r->path,
+		  r->lineno, ini_key_names[key]);
+	error_hint(
+		r->err,
+		"Write the seconds to wait for a connection, 0 to wait for ever.");
+	return -1;
+}
+
 /* Values that cannot work are refused here, where the line is known. */
 static int ini_check(struct ini_read *r, int key)
 {
@@ -407,6 +461,8 @@ static int ini_check(struct ini_read *r, int key)
 		return ini_check_identifier(r, key, false);
 	if (key == KEY_VERSION_TABLE_SCHEMA)
 		return ini_check_identifier(r, key, true);
+	if (key == KEY_CONNECT_TIMEOUT)
+		return ini_check_seconds(r, key);
 	if (key >= KEY_LOCK_TIMEOUT && r->values[key][0] &&
 	    !config_is_duration(r->values[key]) && ini_first_error(r)) {
 		error_set(r->err, RETORT_USAGE, "%s:%d: %s is not a duration",
@@ -417,6 +473,13 @@ static int ini_check(struct ini_read *r, int key)
 		return -1;
 	}
 	return 0;
+}
+
+bool config_is_seconds(const char *s)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	return digits > 0 && digits <= 9 && s[digits] == '\0';
 }
 
 bool config_is_duration(const char *s)
@@ -432,22 +495,182 @@ bool config_is_duration(const char *s)
 	return false;
 }
 
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
 /* A backfill_* key is kept as written; runner/backfill.c checks it. */
 static int ini_keep_backfill(struct ini_read *r, const char *name,
 			     const char *value)
 {
 	struct config_arg *grown;
 
-	if (strncmp(name, "backfill_", 9) != 0)
-		return 1;
 	grown = realloc(r->backfill, (r->nbackfill + 1) * sizeof(*grown));
 	if (grown == NULL)
 		return 0;
 	r->backfill = grown;
+	/* Lower-cased, as configparser reads keys and backfill.c looks. */
 	grown[r->nbackfill].key = strdup(name);
 	grown[r->nbackfill].value = strdup(value);
 	r->nbackfill++;
+	if (grown[r->nbackfill - 1].key != NULL)
+		for (char *c = grown[r->nbackfill - 1].key; *c; c++)
+			*c = lower(*c);
 	return grown[r->nbackfill - 1].key && grown[r->nbackfill - 1].value;
+}
+
+static int ini_backfill_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NBACKFILL_NAMES; i++)
+		if (strcasecmp(name, ini_backfill_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+static size_t min3(size_t a, size_t b, size_t c)
+{
+	size_t m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+/*
+ * Edits (insert, delete, change, swap two neighbours) from a to b, ignoring
+ * case; SIZE_MAX past 63 characters, which no known name comes near.
+ */
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[64][64];
+	size_t i, j, cost;
+
+	if (la >= 64 || lb >= 64)
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			cost = lower(a[i - 1]) != lower(b[j - 1]);
+			d[i][j] = min3(d[i - 1][j] + 1, d[i][j - 1] + 1,
+				       d[i - 1][j - 1] + cost);
+			if (i > 1 && j > 1 &&
+			    lower(a[i - 1]) == lower(b[j - 2]) &&
+			    lower(a[i - 2]) == lower(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < d[i][j])
+				d[i][j] = d[i - 2][j - 2] + 1;
+		}
+	}
+	return d[la][lb];
+}
+
+/* Close enough to be a slip of the keyboard rather than another word. */
+static bool is_near(const char *name, const char *known)
+{
+	size_t d = edit_distance(name, known);
+
+	return d <= 2 || d * 3 <= strlen(known);
+}
+
+/* The known key nearest to name, or NULL when none is near. */
+static const char *ini_nearest_key(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	size_t d, i;
+
+	for (i = 0; i < KEY_COUNT + NBACKFILL_NAMES; i++) {
+		const char *known = i < KEY_COUNT
+					    ? ini_key_names[i]
+					    : ini_backfill_names[i - KEY_COUNT];
+
+		d = edit_distance(name, known);
+		if (d < best_d && is_near(name, known)) {
+			best = known;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* A name plain enough to quote: a line of junk may hold a password. */
+static bool ini_quotable(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len <= 64 &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "0123456789_-.") == len;
+}
+
+static int ini_unknown_key(struct ini_read *r, const char *name)
+{
+	const char *near = ini_nearest_key(name);
+
+	if (!ini_first_error(r))
+		return 0;
+	if (ini_quotable(name))
+		error_set(r->err, RETORT_USAGE,
+			  "%s:%d: unknown key \"%s\" in [retort]", r->path,
+			  r->lineno, name);
+	else
+		error_set(r->err, RETORT_USAGE,
+			  "%s:%d: unknown key in [retort]", r->path, r->lineno);
+	if (near != NULL)
+		error_detail(r->err, "did you mean \"%s\"?", near);
+	error_hint(
+		r->err,
+		"Fix or remove the line; [retort] knows versions, sources, version_table, version_table_schema, url, connect_timeout, lock_timeout, ddl_lock_timeout, statement_timeout, schema and backfill_* knobs (see README, Configuration).");
+	return 0;
+}
+
+static bool ini_foreign_section(const char *section)
+{
+	size_t i;
+
+	for (i = 0;
+	     i < sizeof(ini_foreign_sections) / sizeof(ini_foreign_sections[0]);
+	     i++)
+		if (strcmp(section, ini_foreign_sections[i]) == 0)
+			return true;
+	for (i = 0;
+	     i < sizeof(ini_foreign_prefixes) / sizeof(ini_foreign_prefixes[0]);
+	     i++)
+		if (strncmp(section, ini_foreign_prefixes[i],
+			    strlen(ini_foreign_prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+static int ini_unknown_section(struct ini_read *r, const char *section)
+{
+	if (!ini_first_error(r))
+		return 0;
+	if (section[0] == '\0') {
+		error_set(r->err, RETORT_USAGE,
+			  "%s:%d: setting outside any section", r->path,
+			  r->lineno);
+		error_hint(r->err,
+			   "Put retort's settings under a [retort] line.");
+		return 0;
+	}
+	if (ini_quotable(section))
+		error_set(r->err, RETORT_USAGE, "%s:%d: unknown section [%s]",
+			  r->path, r->lineno, section);
+	else
+		error_set(r->err, RETORT_USAGE, "%s:%d: unknown section",
+			  r->path, r->lineno);
+	if (is_near(section, "retort"))
+		error_detail(r->err, "did you mean [retort]?");
+	error_hint(
+		r->err,
+		"retort reads [retort]; besides it, a file may hold only alembic.ini's sections ([alembic], [post_write_hooks], [loggers], [handlers], [formatters], [logger_*], [handler_*], [formatter_*]).");
+	return 0;
 }
 
 /* inih's handler: nonzero to go on, zero to mark the line as an error. */
@@ -457,12 +680,15 @@ static int ini_handle(void *user, const char *section, const char *name,
 	struct ini_read *r = user;
 	int key;
 
-	/* Other sections and keys belong to other tools sharing the file. */
 	if (strcmp(section, "retort") != 0)
-		return 1;
+		return ini_foreign_section(section)
+			       ? 1
+			       : ini_unknown_section(r, section);
 	key = ini_key_index(name);
-	if (key < 0)
+	if (key < 0 && ini_backfill_index(name) >= 0)
 		return ini_keep_backfill(r, name, value);
+	if (key < 0)
+		return ini_unknown_key(r, name);
 	if (r->values[key] != NULL)
 		return ini_duplicate(r, key) == 0;
 	if (ini_expand(r, key, value) < 0)
@@ -540,6 +766,7 @@ static void ini_commit(struct config *cfg, struct ini_read *r)
 		&cfg->ini_url,		&cfg->lock_timeout,
 		&cfg->ddl_lock_timeout, &cfg->statement_timeout,
 		&cfg->lock_lease,	&cfg->schema,
+		&cfg->connect_timeout,
 	};
 	int i;
 
@@ -566,6 +793,85 @@ static void ini_take_backfill(struct config *cfg, struct ini_read *r)
 	cfg->nini_backfill = r->nbackfill;
 	r->backfill = old;
 	r->nbackfill = nold;
+}
+
+/*
+ * Bytes a UTF-8 sequence starting at p takes (1 to 4), or 0 if it is not
+ * one: no overlong forms, surrogates or code points past U+10FFFF.
+ */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n, i;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xC2 && p[0] <= 0xDF)
+		n = 2;
+	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+		n = 3;
+	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+		n = 4;
+	else
+		return 0;
+	if (p[0] == 0xE0)
+		lo = 0xA0;
+	else if (p[0] == 0xED)
+		hi = 0x9F;
+	else if (p[0] == 0xF0)
+		lo = 0x90;
+	else if (p[0] == 0xF4)
+		hi = 0x8F;
+	if (left < n || p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xBF)
+			return 0;
+	return n;
+}
+
+static int ini_not_text(const char *path, int line, const char *why,
+			struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "%s:%d: not a text file", path, line);
+	error_detail(err, "line %d %s", line, why);
+	error_hint(
+		err,
+		"The configuration file must be UTF-8 text; check that -c names it and not another file.");
+	return -1;
+}
+
+/*
+ * inih would read a NUL as the end of its line and pass bytes of any
+ * encoding on: a file that is not UTF-8 text is refused whole.
+ */
+static int ini_check_text(const char *path, FILE *file,
+			  struct retort_error *err)
+{
+	struct buf b = { 0 };
+	char chunk[4096];
+	const unsigned char *p;
+	size_t n, i, len;
+	int line = 1;
+	int ret = 0;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), file)) > 0)
+		buf_add(&b, chunk, n);
+	if (b.failed)
+		return out_of_memory(err);
+	p = (const unsigned char *)b.s;
+	for (i = 0; i < b.len && ret == 0; i += len) {
+		len = p[i] == '\0' ? 0 : utf8_len(p + i, b.len - i);
+		if (len == 0)
+			ret = ini_not_text(path, line,
+					   p[i] == '\0' ? "has a NUL byte"
+							: "is not valid UTF-8",
+					   err);
+		line += p[i] == '\n';
+	}
+	free(b.s);
+	rewind(file);
+	return ret;
 }
 
 /* The directory part of path as given: "." for "retort.ini". */
@@ -596,6 +902,8 @@ int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
 		out_of_memory(err);
 		goto out;
 	}
+	if (ini_check_text(path, r.file, err) < 0)
+		goto out;
 	/* Our own reader (not ini_parse) so that errors can name lines. */
 	rc = ini_parse_stream(ini_read_line, &r, ini_handle, &r);
 	if (ini_result(&r, rc) < 0)
@@ -954,17 +1262,160 @@ static const char *url_libpq_scheme(const char *s, size_t scheme_len)
 	return NULL;
 }
 
-/*
- * Where the query starts.  libpq looks for "user:password@" before the
- * first '/', so a '?' in a password does not start the query; nor here.
- */
-static const char *url_query(const char *rest)
+/* libpq ends "user:password@" at the first '@' before any '/'. */
+static const char *url_host_start(const char *rest)
 {
 	const char *p = rest + strcspn(rest, "@/");
 
-	if (*p == '@')
-		rest = p + 1;
-	return strchr(rest, '?');
+	return *p == '@' ? p + 1 : rest;
+}
+
+/* Where the query starts: a '?' in a password does not start it. */
+static const char *url_query(const char *rest)
+{
+	return strchr(url_host_start(rest), '?');
+}
+
+static bool is_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/*
+ * libpq refuses a '%' that starts no %XX, and %00, quoting the text around
+ * it (a password, maybe); they are refused here without quoting.
+ */
+static bool url_percent_ok(const char *s)
+{
+	for (s = strchr(s, '%'); s != NULL; s = strchr(s + 1, '%')) {
+		if (!is_hex(s[1]) || !is_hex(s[2]))
+			return false;
+		if (s[1] == '0' && s[2] == '0')
+			return false;
+	}
+	return true;
+}
+
+/* Every port of an authority (after ':', outside [IPv6]) is digits. */
+static bool url_ports_numeric(const char *p, const char *end)
+{
+	bool in_brackets = false;
+	size_t n;
+
+	for (; p < end; p++) {
+		if (*p == '[' || *p == ']') {
+			in_brackets = *p == '[';
+			continue;
+		}
+		if (*p != ':' || in_brackets)
+			continue;
+		for (n = 0; p + 1 + n < end && is_digit(p[1 + n]); n++)
+			;
+		if (n == 0 || (p + 1 + n < end && p[1 + n] != ','))
+			return false;
+	}
+	return true;
+}
+
+/* An '@' in the query outside a value: "name@x=v" or "x@y" */
+static bool url_query_stray_at(const char *query)
+{
+	const char *p = query + 1;
+	const char *eq;
+	const char *at;
+	size_t len;
+
+	for (;;) {
+		len = strcspn(p, "&");
+		eq = memchr(p, '=', len);
+		at = memchr(p, '@', len);
+		if (at != NULL && (eq == NULL || at < eq))
+			return true;
+		if (p[len] == '\0')
+			return false;
+		p += len + 1;
+	}
+}
+
+/*
+ * Whether libpq would read part of a user name or password as the host,
+ * port, database or a parameter: libpq ends the credentials at the first
+ * '@' before any '/', and the host at the next '/' or '?', so a raw '@'
+ * or '/' in a password moves the rest of it there, where connection
+ * errors print it.  A legitimate URL has no '@' after the credentials but
+ * in a parameter's value (?user=me@corp); and that, with no credentials
+ * before it and a port that is not a number, is a password holding '/'.
+ */
+static bool url_stray_at(const char *rest)
+{
+	const char *host = url_host_start(rest);
+	const char *query = strchr(host, '?');
+	const char *end = query ? query : host + strlen(host);
+
+	if (memchr(host, '@', (size_t)(end - host)) != NULL)
+		return true;
+	if (query == NULL)
+		return false;
+	if (url_query_stray_at(query))
+		return true;
+	return host == rest && strchr(query, '@') != NULL &&
+	       !url_ports_numeric(host, host + strcspn(host, "/?"));
+}
+
+static int url_stray_at_error(struct retort_error *err)
+{
+	/* Not a byte of the authority: the password is in it. */
+	error_set(
+		err, RETORT_USAGE,
+		"the database URL has an '@' that libpq would not read as the end of the user name and password");
+	error_detail(
+		err,
+		"libpq ends the user name and password at the first '@' before any '/', and the host at the next '/' or '?': a raw '@' or '/' in a password, or a raw '@' in a database name, would put the rest of it in the host, the database name or a parameter");
+	error_hint(
+		err,
+		"Percent-encode the user name, password and database name: '@' as %%40, '/' as %%2F, '?' as %%3F, '%%' as %%25 (Python: urllib.parse.quote(password, safe=\"\")).");
+	return -1;
+}
+
+static int url_percent_error(struct retort_error *err)
+{
+	error_set(
+		err, RETORT_USAGE,
+		"the database URL has a '%%' that does not start a percent-encoded byte");
+	error_detail(
+		err,
+		"in a URL, '%%' must be followed by two hexadecimal digits, and may not encode a NUL byte");
+	error_hint(
+		err,
+		"Write a literal '%%' in a user name, password or database name as %%25.");
+	return -1;
+}
+
+/*
+ * Parameters of asyncpg and SQLAlchemy's asyncpg dialect that .env files
+ * carry for the application's engine; libpq knows none of them, and none
+ * changes which database a migration reaches.
+ */
+static const char *url_foreign_param(const char *name, size_t len)
+{
+	static const char *const params[][2] = {
+		{ "prepared_statement_cache_size", "asyncpg" },
+		{ "statement_cache_size", "asyncpg" },
+		{ "max_cached_statement_lifetime", "asyncpg" },
+		{ "max_cacheable_statement_size", "asyncpg" },
+		{ "command_timeout", "asyncpg" },
+		{ "timeout", "asyncpg" },
+		{ "server_settings", "asyncpg" },
+		{ "direct_tls", "asyncpg" },
+		{ "async_fallback", "SQLAlchemy" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		if (len == strlen(params[i][0]) &&
+		    strncmp(name, params[i][0], len) == 0)
+			return params[i][1];
+	return NULL;
 }
 
 /*
@@ -988,53 +1439,154 @@ static const char *ssl_to_sslmode(const char *value, size_t len)
 	return NULL;
 }
 
-static void url_add_param(struct buf *b, const char *param, size_t len)
+/* A name or value short and plain enough to quote in a message. */
+static bool is_word(const char *s, size_t len)
 {
-	const char *mode = NULL;
+	size_t i;
 
-	if (len > 4 && strncmp(param, "ssl=", 4) == 0)
-		mode = ssl_to_sslmode(param + 4, len - 4);
-	if (mode == NULL) {
-		buf_add(b, param, len);
-		return;
-	}
-	buf_puts(b, "sslmode=");
-	buf_puts(b, mode);
+	if (len == 0 || len > 64)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!is_alpha(s[i]) && !is_digit(s[i]) && s[i] != '_' &&
+		    s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
 }
 
-static void url_add_query(struct buf *b, const char *query)
+/* What normalising one URL needs besides the text. */
+struct url_norm {
+	config_keyword_fn *known; /* libpq's keywords; NULL: not checked */
+	const char *source;	  /* where the URL came from, for notes */
+	struct buf *notes;	  /* lines about dropped parameters, or NULL */
+	struct buf out;
+	bool any_param;
+	struct retort_error *err;
+};
+
+static int url_param_error(struct url_norm *n, const char *what,
+			   const char *name, size_t len)
+{
+	if (is_word(name, len))
+		error_set(n->err, RETORT_USAGE, "%s \"%.*s\"", what, (int)len,
+			  name);
+	else
+		error_set(n->err, RETORT_USAGE, "%s (its name is not a word)",
+			  what);
+	return -1;
+}
+
+static void url_note(struct url_norm *n, const char *kind, const char *name,
+		     size_t len)
+{
+	char line[256];
+
+	if (n->notes == NULL)
+		return;
+	snprintf(line, sizeof(line), "ignoring the %s parameter \"%.*s\"%s%s\n",
+		 kind, (int)len, name, n->source ? " in " : "",
+		 n->source ? n->source : "");
+	buf_puts(n->notes, line);
+}
+
+static int url_ssl(struct url_norm *n, const char *value, size_t len)
+{
+	const char *mode = ssl_to_sslmode(value, len);
+
+	if (mode != NULL) {
+		buf_puts(&n->out, "sslmode=");
+		buf_puts(&n->out, mode);
+		return 0;
+	}
+	if (is_word(value, len))
+		error_set(
+			n->err, RETORT_USAGE,
+			"invalid value \"%.*s\" for the URL parameter \"ssl\"",
+			(int)len, value);
+	else
+		error_set(n->err, RETORT_USAGE,
+			  "invalid value for the URL parameter \"ssl\"");
+	error_hint(
+		n->err,
+		"Write ssl=true, ssl=false, or an sslmode: disable, allow, prefer, require, verify-ca, verify-full.");
+	return -1;
+}
+
+static int url_unknown_param(struct url_norm *n, const char *name, size_t len)
+{
+	url_param_error(n, "unknown URL parameter", name, len);
+	error_hint(
+		n->err,
+		"Remove it; libpq's connection parameters (sslmode, connect_timeout, application_name, options...) are listed at https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-PARAMKEYWORDS.");
+	return -1;
+}
+
+/* One parameter of the query, "name=value", kept, mapped or dropped. */
+static int url_param(struct url_norm *n, const char *param, size_t len)
+{
+	const char *eq = memchr(param, '=', len);
+	size_t name_len = eq ? (size_t)(eq - param) : len;
+	const char *kind = url_foreign_param(param, name_len);
+	char name[128];
+
+	if (len == 0)
+		return 0;
+	if (eq == NULL) {
+		url_param_error(n, "URL parameter without '=' and value", param,
+				len);
+		error_hint(n->err, "Write name=value in the URL's query.");
+		return -1;
+	}
+	if (kind != NULL) {
+		url_note(n, kind, param, name_len);
+		return 0;
+	}
+	buf_add(&n->out, n->any_param ? "&" : "?", 1);
+	n->any_param = true;
+	if (name_len == 3 && strncmp(param, "ssl", 3) == 0)
+		return url_ssl(n, eq + 1, len - name_len - 1);
+	snprintf(name, sizeof(name), "%.*s", (int)name_len, param);
+	if (n->known != NULL && (name_len >= sizeof(name) || !n->known(name)))
+		return url_unknown_param(n, param, name_len);
+	buf_add(&n->out, param, len);
+	return 0;
+}
+
+static int url_add_query(struct url_norm *n, const char *query)
 {
 	size_t len;
 
-	buf_add(b, "?", 1);
 	query++;
 	for (;;) {
 		len = strcspn(query, "&");
-		url_add_param(b, query, len);
+		if (url_param(n, query, len) < 0)
+			return -1;
 		if (query[len] == '\0')
-			return;
-		buf_add(b, "&", 1);
+			return 0;
 		query += len + 1;
 	}
 }
 
 /* rest: everything after "scheme://". */
-static int url_rewrite(const char *scheme, const char *rest, char **out,
-		       struct retort_error *err)
+static int url_rewrite(struct url_norm *n, const char *scheme, const char *rest,
+		       char **out)
 {
 	const char *query = url_query(rest);
-	struct buf b = { 0 };
 
-	buf_puts(&b, scheme);
-	buf_puts(&b, "://");
+	if (url_stray_at(rest))
+		return url_stray_at_error(n->err);
+	if (!url_percent_ok(rest))
+		return url_percent_error(n->err);
+	buf_puts(&n->out, scheme);
+	buf_puts(&n->out, "://");
 	if (query == NULL) {
-		buf_puts(&b, rest);
+		buf_puts(&n->out, rest);
 	} else {
-		buf_add(&b, rest, (size_t)(query - rest));
-		url_add_query(&b, query);
+		buf_add(&n->out, rest, (size_t)(query - rest));
+		if (url_add_query(n, query) < 0)
+			return -1;
 	}
-	if (buf_finish(&b, out) < 0)
-		return out_of_memory(err);
+	if (buf_finish(&n->out, out) < 0)
+		return out_of_memory(n->err);
 	return 0;
 }
 
@@ -1050,8 +1602,9 @@ static int url_unsupported(const char *in, size_t scheme_len,
 	return -1;
 }
 
-int config_normalize_url(const char *in, char **out, struct retort_error *err)
+static int url_normalize(struct url_norm *n, const char *in, char **out)
 {
+	struct retort_error *err = n->err;
 	const char *scheme;
 	size_t scheme_len;
 
@@ -1082,7 +1635,16 @@ int config_normalize_url(const char *in, char **out, struct retort_error *err)
 			"Write postgresql://user@host:port/dbname, or a keyword/value string such as \"host=localhost dbname=app\".");
 		return -1;
 	}
-	return url_rewrite(scheme, in + scheme_len + 3, out, err);
+	return url_rewrite(n, scheme, in + scheme_len + 3, out);
+}
+
+int config_normalize_url(const char *in, char **out, struct retort_error *err)
+{
+	struct url_norm n = { .err = err };
+	int rc = url_normalize(&n, in, out);
+
+	free(n.out.s);
+	return rc;
 }
 
 /*
@@ -1124,6 +1686,66 @@ static int url_empty(const char *origin, const char *where,
 	return -1;
 }
 
+/* printf into a new string; NULL if memory ran out. */
+static char *format(const char *fmt, ...) ERROR_PRINTF(1, 2);
+
+static char *format(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	s = n < 0 ? NULL : malloc((size_t)n + 1);
+	if (s == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Where the URL came from, in words, never the URL. */
+static char *url_source(const struct config *cfg, const char *origin,
+			const char *dotenv_path)
+{
+	if (origin == ORIGIN_CLI)
+		return format("--url");
+	if (origin == ORIGIN_ENV)
+		return format("the DATABASE_URL environment variable");
+	if (origin == ORIGIN_DOTENV)
+		return format("DATABASE_URL in %s", dotenv_path);
+	if (origin == ORIGIN_INI && cfg->ini_url_at != NULL)
+		return format("url in %s", cfg->ini_url_at);
+	if (origin == ORIGIN_INI)
+		return format("the ini file's url");
+	return format(
+		"nowhere: no --url, DATABASE_URL, .env or ini url, so libpq's PG* variables and defaults chose the server");
+}
+
+/* Normalise the chosen URL, noting what was dropped from it. */
+static int url_resolve_chosen(struct config *cfg, const char *chosen,
+			      struct retort_error *err)
+{
+	struct buf notes = { 0 };
+	struct url_norm n = { .known = cfg->url_keyword,
+			      .source = cfg->url_source,
+			      .notes = &notes,
+			      .err = err };
+	int ret = url_normalize(&n, chosen, &cfg->url);
+
+	free(n.out.s);
+	if (ret == 0 && notes.len > 0 &&
+	    buf_finish(&notes, &cfg->url_notes) < 0)
+		ret = out_of_memory(err);
+	free(notes.s);
+	if (ret < 0)
+		error_detail(err, "the URL came from %s", cfg->url_source);
+	return ret;
+}
+
 int config_resolve_url(struct config *cfg, const char *cli_url,
 		       const char *env_url, const char *dotenv_path,
 		       struct retort_error *err)
@@ -1134,7 +1756,9 @@ int config_resolve_url(struct config *cfg, const char *cli_url,
 	int ret = -1;
 
 	free(cfg->url);
-	cfg->url = NULL;
+	free(cfg->url_source);
+	free(cfg->url_notes);
+	cfg->url = cfg->url_source = cfg->url_notes = NULL;
 	cfg->url_origin = NULL;
 	if (cli_url != NULL) {
 		chosen = cli_url;
@@ -1151,6 +1775,11 @@ int config_resolve_url(struct config *cfg, const char *cli_url,
 		chosen = dotenv_url != NULL ? dotenv_url : cfg->ini_url;
 		origin = dotenv_url != NULL ? ORIGIN_DOTENV : ORIGIN_INI;
 	}
+	cfg->url_source = url_source(cfg, chosen ? origin : NULL, dotenv_path);
+	if (cfg->url_source == NULL) {
+		ret = out_of_memory(err);
+		goto out;
+	}
 	ret = 0;
 	if (chosen == NULL)
 		goto out;
@@ -1162,14 +1791,9 @@ int config_resolve_url(struct config *cfg, const char *cli_url,
 				err);
 		goto out;
 	}
-	ret = config_normalize_url(chosen, &cfg->url, err);
+	ret = url_resolve_chosen(cfg, chosen, err);
 	if (ret == 0)
 		cfg->url_origin = origin;
-	else if (origin == ORIGIN_DOTENV)
-		error_detail(err, "the URL came from DATABASE_URL in \"%s\"",
-			     dotenv_path);
-	else
-		error_detail(err, "the URL came from %s", origin);
 out:
 	free(dotenv_url);
 	return ret;

@@ -12,6 +12,9 @@
 
 #include "error.h"
 
+/* Whether libpq knows a connection keyword (db_is_keyword). */
+typedef bool config_keyword_fn(const char *name);
+
 struct config_arg {
 	char *key;
 	char *value;
@@ -30,6 +33,18 @@ struct config {
 	/* one of "--url", "DATABASE_URL", ".env", "the ini file's url"; or NULL
 	 */
 	const char *url_origin; /* static text naming where url came from */
+	/* Where the URL came from, for every connection error: "--url",
+	 * "DATABASE_URL in .env", "url in retort.ini:12", or libpq's
+	 * defaults when none is given.  Never the URL itself. */
+	char *url_source;
+	/* Lines about parameters dropped from the URL, for main to print as
+	 * notes; NULL if none. */
+	char *url_notes;
+	/* Set by the caller before config_resolve_url to refuse a URL query
+	 * parameter libpq does not know; NULL: libpq is left to judge. */
+	config_keyword_fn *url_keyword;
+	/* libpq's connect_timeout (seconds, "0" = for ever); NULL: default */
+	char *connect_timeout;
 	char *lock_timeout; /* wait for the migration lock; NULL = forever */
 	char *ddl_lock_timeout;	 /* SET LOCAL lock_timeout per revision */
 	char *statement_timeout; /* SET LOCAL statement_timeout per revision */
@@ -55,11 +70,13 @@ void config_release(struct config *cfg);
 
 /*
  * Read the [retort] section of an ini file over the defaults: versions,
- * sources, version_table, version_table_schema, url.  "%(here)s" in a value
- * is the ini file's directory (as in alembic.ini).  Unknown keys and other
- * sections are ignored, so one file can serve other tools too.  A missing
- * file is an error unless missing_ok; a malformed line is an error naming
- * the file and line (RETORT_USAGE).
+ * sources, version_table, version_table_schema, url, connect_timeout, the
+ * timeouts, schema and the backfill_* knobs.  "%(here)s" in a value is the
+ * ini file's directory (as in alembic.ini).  An unknown key, a section
+ * that is neither [retort] nor one of alembic.ini's, a setting outside any
+ * section and a file that is not UTF-8 text are errors naming the file and
+ * line (and the nearest known name), as is a malformed line (RETORT_USAGE).
+ * A missing file is an error unless missing_ok.
  */
 int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
 		    struct retort_error *err);
@@ -77,10 +94,11 @@ int config_read_dotenv(const char *path, const char *key, char **out,
 /*
  * Choose the URL, first to last: cli_url (--url), env_url (DATABASE_URL),
  * the .env file at dotenv_path, the ini's url; any may be NULL.  Sets
- * cfg->url (normalised) and cfg->url_origin; leaves them NULL when none
- * is given, so libpq's PG* variables and defaults apply.  The first source
- * given decides: given but empty, it is an error (RETORT_USAGE) naming the
- * source, never a fall-back to the next one or to libpq's defaults.
+ * cfg->url (normalised), cfg->url_origin, cfg->url_source and
+ * cfg->url_notes (asyncpg parameters dropped); leaves url and url_origin
+ * NULL when none is given, so libpq's PG* variables and defaults apply.  The
+ * first source given decides: given but empty, it is an error (RETORT_USAGE)
+ * naming the source, never a fall-back to the next one or to libpq's defaults.
  */
 int config_resolve_url(struct config *cfg, const char *cli_url,
 		       const char *env_url, const char *dotenv_path,
@@ -89,10 +107,20 @@ int config_resolve_url(struct config *cfg, const char *cli_url,
 /*
  * Make a URL libpq accepts: "postgresql+driver://" and "postgres+driver://"
  * lose the "+driver"; SQLAlchemy's "?ssl=require" becomes sslmode; libpq
- * URIs and keyword/value strings pass through unchanged.  The caller frees
- * *out.  Never copies the URL into an error message.
+ * URIs and keyword/value strings pass through unchanged; asyncpg's own
+ * parameters (prepared_statement_cache_size, command_timeout...) are
+ * dropped.  A URI with an '@' that libpq would not read as the end of the
+ * password (a raw '@' or '/' in it), or a bad percent-encoding, is
+ * refused (RETORT_USAGE).  The caller frees *out.  Never copies the URL,
+ * nor any part of its user name or password, into an error message.
  */
 int config_normalize_url(const char *in, char **out, struct retort_error *err);
+
+/*
+ * A whole number of seconds for connect_timeout, as libpq reads it ("0" =
+ * wait for ever).
+ */
+bool config_is_seconds(const char *s);
 
 /* Record "-x key=value"; a missing '=' or empty key is RETORT_USAGE. */
 int config_add_arg(struct config *cfg, const char *key_value,

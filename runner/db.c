@@ -8,10 +8,19 @@
  */
 #include "db.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "isolate.h"
+
+/* How often a connection attempt looks for a signal or its deadline. */
+#define CONNECT_SLICE_MS 100
 
 /*
  * libpq's parse errors quote the connection text, which may hold a
@@ -35,25 +44,159 @@ static void strip_newline(char *s)
 		s[--n] = '\0';
 }
 
+bool db_is_keyword(const char *name)
+{
+	PQconninfoOption *opts = PQconndefaults();
+	bool found = opts == NULL; /* out of memory: libpq judges later */
+
+	for (PQconninfoOption *o = opts; o && o->keyword && !found; o++)
+		found = strcmp(o->keyword, name) == 0;
+	PQconninfoFree(opts);
+	return found;
+}
+
+/* A value plain enough to quote in a message (not a password's bytes). */
+static bool is_plain(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= 32 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyz"
+			 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.+") == len;
+}
+
+static bool is_port(const char *s, size_t len)
+{
+	long port = 0;
+
+	if (len == 0 || len > 5)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		port = port * 10 + (s[i] - '0');
+	}
+	return port >= 1 && port <= 65535;
+}
+
+static int bad_value(const char *keyword, const char *value, const char *hint,
+		     struct retort_error *err)
+{
+	if (is_plain(value))
+		error_set(err, RETORT_USAGE,
+			  "invalid %s \"%s\" in the database URL", keyword,
+			  value);
+	else
+		error_set(err, RETORT_USAGE, "invalid %s in the database URL",
+			  keyword);
+	error_hint(err, "%s", hint);
+	return -1;
+}
+
+/* Each of a multi-host URL's ports: empty (the default) or 1 to 65535. */
+static int check_ports(const char *ports, struct retort_error *err)
+{
+	char one[64];
+	size_t len;
+
+	for (;;) {
+		len = strcspn(ports, ",");
+		if (len > 0 && !is_port(ports, len)) {
+			snprintf(one, sizeof(one), "%.*s", (int)len, ports);
+			return bad_value(
+				"port", len < sizeof(one) ? one : "",
+				"A port is a number from 1 to 65535 (PostgreSQL's default is 5432).",
+				err);
+		}
+		if (ports[len] == '\0')
+			return 0;
+		ports += len + 1;
+	}
+}
+
+static int check_sslmode(const char *mode, struct retort_error *err)
+{
+	static const char *const modes[] = { "disable",	  "allow",
+					     "prefer",	  "require",
+					     "verify-ca", "verify-full" };
+
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+		if (strcmp(mode, modes[i]) == 0)
+			return 0;
+	return bad_value(
+		"sslmode", mode,
+		"sslmode is one of disable, allow, prefer, require, verify-ca, verify-full.",
+		err);
+}
+
+static int check_timeout(const char *secs, struct retort_error *err)
+{
+	size_t digits = strspn(secs, "0123456789");
+
+	if (digits > 0 && digits <= 9 && secs[digits] == '\0')
+		return 0;
+	return bad_value(
+		"connect_timeout", secs,
+		"connect_timeout is a whole number of seconds (0 = wait for ever).",
+		err);
+}
+
+/*
+ * Values libpq would refuse only once it tries to connect, as a failed
+ * connection (exit 1): they are usage errors, found before connecting.
+ */
+static int check_values(const PQconninfoOption *opts, struct retort_error *err)
+{
+	for (const PQconninfoOption *o = opts; o->keyword; o++) {
+		if (o->val == NULL)
+			continue;
+		if (strcmp(o->keyword, "port") == 0 &&
+		    check_ports(o->val, err) < 0)
+			return -1;
+		if (strcmp(o->keyword, "sslmode") == 0 &&
+		    check_sslmode(o->val, err) < 0)
+			return -1;
+		if (strcmp(o->keyword, "connect_timeout") == 0 &&
+		    check_timeout(o->val, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* libpq's parse error without the connection text it quotes. */
+static void parse_error_detail(char *why, struct retort_error *err)
+{
+	static const char missing[] = "missing \"=\"";
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "%s", why);
+	strip_newline(buf);
+	/* 'missing "=" after "WORD"': the word may be part of a password. */
+	if (strncmp(buf, missing, sizeof(missing) - 1) == 0) {
+		error_detail(
+			err,
+			"a word without \"=\": a value holding spaces must be quoted (password='a b')");
+		return;
+	}
+	cut_at_quote(buf);
+	error_detail(err, "%s", buf);
+}
+
 /* A bad URL is found before any connection is tried. */
 static int check_url(const char *url, struct retort_error *err)
 {
 	char *why = NULL;
 	PQconninfoOption *opts = PQconninfoParse(url, &why);
+	int rc;
 
 	if (opts) {
+		rc = check_values(opts, err);
 		PQconninfoFree(opts);
-		return 0;
+		return rc;
 	}
 	error_set(err, RETORT_USAGE, "invalid database URL");
 	if (why) {
-		/* The reason without the URL text libpq quotes. */
-		char buf[512];
-
-		snprintf(buf, sizeof(buf), "%s", why);
-		strip_newline(buf);
-		cut_at_quote(buf);
-		error_detail(err, "%s", buf);
+		parse_error_detail(why, err);
 		PQfreemem(why);
 	}
 	error_hint(
@@ -147,24 +290,185 @@ static void ignore_notice(void *arg, const PGresult *res)
 	(void)res;
 }
 
+static volatile sig_atomic_t connect_signal;
+
+static void on_connect_signal(int sig)
+{
+	connect_signal = sig;
+}
+
+/*
+ * Catch SIGINT and SIGTERM while connecting, unless someone (the worker of
+ * isolate.c) already does: libpq's own wait would sleep through them.
+ */
+static void catch_stop(bool on, struct sigaction old[2])
+{
+	static const int sigs[2] = { SIGINT, SIGTERM };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_connect_signal;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < 2; i++) {
+		if (!on) {
+			sigaction(sigs[i], &old[i], NULL);
+			continue;
+		}
+		sigaction(sigs[i], NULL, &old[i]);
+		if (old[i].sa_handler == SIG_DFL)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+/* The signal that asks to stop, ours or the worker's; 0 if none. */
+static int stop_requested(void)
+{
+	return connect_signal ? connect_signal : isolate_interrupted();
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* connect_timeout as libpq settled it (URL, option, PGCONNECT_TIMEOUT). */
+static int effective_timeout(PGconn *conn)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	int secs = 0;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+			secs = atoi(o->val);
+	PQconninfoFree(opts);
+	/* libpq waits at least 2 s: 1 s could pass before the first try. */
+	return secs == 1 ? 2 : secs < 0 ? 0 : secs;
+}
+
+enum wait_end { WAIT_DONE, WAIT_TIMEOUT, WAIT_STOPPED };
+
+/*
+ * PQconnectPoll's loop, as PQconnectdb runs it, but waking every slice to
+ * see a signal (libpq's own wait retries through EINTR) or the deadline.
+ */
+static enum wait_end connect_wait(PGconn *conn)
+{
+	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+	int secs = effective_timeout(conn);
+	double deadline = now_seconds() + secs;
+	struct pollfd p;
+	int rc;
+
+	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+		if (stop_requested())
+			return WAIT_STOPPED;
+		if (secs > 0 && now_seconds() >= deadline)
+			return WAIT_TIMEOUT;
+		p.fd = PQsocket(conn);
+		p.events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
+		p.revents = 0;
+		if (p.fd < 0)
+			return WAIT_DONE;
+		rc = poll(&p, 1, CONNECT_SLICE_MS);
+		if (rc == 0 || (rc < 0 && errno == EINTR))
+			continue;
+		st = PQconnectPoll(conn);
+	}
+	return WAIT_DONE;
+}
+
+static int connect_timed_out(struct db *db, struct retort_error *err)
+{
+	error_set(err, RETORT_FAILED,
+		  "cannot connect to the database: no answer within %d seconds",
+		  effective_timeout(db->conn));
+	error_detail(err, "%s", db->target ? db->target : "");
+	error_hint(
+		err,
+		"Check that the server is running and reachable at that host and port; --connect-timeout SECONDS (or connect_timeout in retort.ini or the URL) waits longer, 0 for ever.");
+	return -1;
+}
+
+static int connect_stopped(struct db *db, int sig, bool ours,
+			   struct retort_error *err)
+{
+	error_set(err,
+		  sig == SIGTERM ? RETORT_INTERRUPTED_TERM
+				 : RETORT_INTERRUPTED_INT,
+		  "cannot connect to the database: the attempt was stopped");
+	error_detail(err, "%s", db->target ? db->target : "");
+	/* The worker's own reporting names the signal; say it here too. */
+	if (ours)
+		error_prefix(err, "interrupted by %s",
+			     sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	return -1;
+}
+
+/* Connect, or fill err; db->conn is set either way unless memory ran out. */
+static int open_conn(struct db *db, const char *url, const char *timeout,
+		     struct retort_error *err)
+{
+	const char *keys[4], *values[4];
+	struct sigaction old[2];
+	enum wait_end end;
+	int n = 0, sig;
+
+	/* Before "dbname": a connect_timeout in the URL overrides it. */
+	if (timeout) {
+		keys[n] = "connect_timeout";
+		values[n++] = timeout;
+	}
+	/* expand_dbname lets "dbname" carry a whole URL or keyword string. */
+	if (url) {
+		keys[n] = "dbname";
+		values[n++] = url;
+	}
+	keys[n] = "fallback_application_name";
+	values[n++] = "retort";
+	keys[n] = values[n] = NULL;
+	connect_signal = 0;
+	catch_stop(true, old);
+	db->conn = PQconnectStartParams(keys, values, 1);
+	end = db->conn && PQstatus(db->conn) != CONNECTION_BAD
+		      ? connect_wait(db->conn)
+		      : WAIT_DONE;
+	sig = connect_signal;
+	catch_stop(false, old);
+	if (!db->conn)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	describe_target(db);
+	if (end == WAIT_STOPPED)
+		return connect_stopped(db, sig ? sig : isolate_interrupted(),
+				       sig != 0, err);
+	if (end == WAIT_TIMEOUT)
+		return connect_timed_out(db, err);
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return connect_failed(db, err);
+	return 0;
+}
+
 int db_connect(struct db *db, const char *url, const char *version_table,
 	       const char *version_table_schema, struct retort_error *err)
 {
-	const char *keys[] = { "dbname", "fallback_application_name", NULL };
-	const char *values[] = { url, "retort", NULL };
+	return db_connect_timeout(db, url, NULL, version_table,
+				  version_table_schema, err);
+}
 
+int db_connect_timeout(struct db *db, const char *url,
+		       const char *connect_timeout, const char *version_table,
+		       const char *version_table_schema,
+		       struct retort_error *err)
+{
 	memset(db, 0, sizeof(*db));
 	db->version_table_known = -1;
 	if (url && check_url(url, err) < 0)
 		return -1;
-	/* expand_dbname lets "dbname" carry a whole URL or keyword string. */
-	db->conn = PQconnectdbParams(url ? keys : keys + 1,
-				     url ? values : values + 1, 1);
-	if (!db->conn)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	describe_target(db);
-	if (PQstatus(db->conn) != CONNECTION_OK) {
-		connect_failed(db, err);
+	if (connect_timeout && check_timeout(connect_timeout, err) < 0)
+		return -1;
+	if (open_conn(db, url, connect_timeout, err) < 0) {
 		db_close(db);
 		return -1;
 	}

@@ -48,6 +48,20 @@ struct db {
  */
 int db_connect(struct db *db, const char *url, const char *version_table,
 	       const char *version_table_schema, struct retort_error *err);
+/*
+ * db_connect, waiting at most connect_timeout seconds (a string of digits,
+ * "0" = for ever; NULL = libpq's PGCONNECT_TIMEOUT or none) unless the URL
+ * has its own connect_timeout, which wins.  A bad port, sslmode or
+ * connect_timeout in the URL is RETORT_USAGE, before connecting.  SIGINT
+ * or SIGTERM stops the attempt at once: RETORT_INTERRUPTED_INT/TERM.
+ */
+int db_connect_timeout(struct db *db, const char *url,
+		       const char *connect_timeout, const char *version_table,
+		       const char *version_table_schema,
+		       struct retort_error *err);
+
+/* Whether libpq knows a connection keyword (for config_keyword_fn). */
+bool db_is_keyword(const char *name);
 /* Close; accepts a zeroed struct. */
 void db_close(struct db *db);
 

@@ -112,6 +112,8 @@ static void print_usage(FILE *out)
 	      "revision\n"
 	      "  --lock-lease T      how long the migration lock outlives a "
 	      "runner that died (default: 30s)\n"
+	      "  --connect-timeout S wait at most S seconds for a connection "
+	      "(default: 10; 0 = for ever)\n"
 	      "  --unsafe-plugins    load plugins writable by others\n"
 	      "  --allow-changed     accept applied revisions edited since\n"
 	      "  --shadow-url URL    empty database for autogenerate (default: a "
@@ -169,6 +171,7 @@ struct global_opts {
 	const char *ddl_lock_timeout;
 	const char *statement_timeout;
 	const char *lock_lease;
+	const char *connect_timeout;
 	const char *shadow_url;
 	bool unsafe_plugins, allow_changed;
 	bool help, version;
@@ -208,6 +211,7 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 		{ "allow-changed", no_argument, NULL, 'A' },
 		{ "shadow-url", required_argument, NULL, 'W' },
 		{ "lock-lease", required_argument, NULL, 'E' },
+		{ "connect-timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -255,6 +259,9 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 			break;
 		case 'E':
 			g->lock_lease = optarg;
+			break;
+		case 'T':
+			g->connect_timeout = optarg;
 			break;
 		case 'x':
 			if (config_add_arg(&app->cfg, optarg, err) < 0)
@@ -312,6 +319,22 @@ static int override(char **field, const char *value, const char *option,
 	return 0;
 }
 
+static int override_seconds(char **field, const char *value,
+			    struct retort_error *err)
+{
+	if (value && !config_is_seconds(value)) {
+		error_set(
+			err, RETORT_USAGE,
+			"--connect-timeout: \"%s\" is not a whole number of seconds",
+			value);
+		error_hint(
+			err,
+			"Give the seconds to wait for a connection, 0 to wait for ever.");
+		return -1;
+	}
+	return override(field, value, "--connect-timeout", false, err);
+}
+
 static int load_config(struct app *app, const struct global_opts *g,
 		       struct retort_error *err)
 {
@@ -331,7 +354,9 @@ static int load_config(struct app *app, const struct global_opts *g,
 	    override(&cfg->lock_lease, g->lock_lease, "--lock-lease", true,
 		     err) < 0 ||
 	    override(&cfg->shadow_url, g->shadow_url, "--shadow-url", false,
-		     err) < 0)
+		     err) < 0 ||
+	    override_seconds(&cfg->connect_timeout, g->connect_timeout, err) <
+		    0)
 		return -1;
 	if (cfg->lock_lease && lease_duration_ms(cfg->lock_lease) < 1000) {
 		error_set(err, RETORT_USAGE,
@@ -344,8 +369,13 @@ static int load_config(struct app *app, const struct global_opts *g,
 	}
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
-	return config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),
-				  ".env", err);
+	cfg->url_keyword = db_is_keyword;
+	if (config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),
+			       ".env", err) < 0)
+		return -1;
+	if (cfg->url_notes != NULL)
+		print_lines("note", cfg->url_notes);
+	return 0;
 }
 
 struct invocation {

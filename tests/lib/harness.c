@@ -535,6 +535,12 @@ struct harness_proc *harness_spawn(const struct harness_run *how,
 	return p;
 }
 
+void harness_signal(struct harness_proc *p, int sig)
+{
+	if (kill(-p->pid, sig) != 0)
+		harness_die("harness: kill: %s", strerror(errno));
+}
+
 const struct harness_result *harness_wait(struct harness_proc *p)
 {
 	struct buf out = { 0 }, err = { 0 };
@@ -941,6 +947,22 @@ const char *harness_free_port(void)
 		harness_die("harness: cannot find a free port: %s",
 			    strerror(errno));
 	close(fd);
+	return harness_fmt("%u", (unsigned)ntohs(sa.sin_port));
+}
+
+const char *harness_silent_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	/* Never accepted: the kernel completes handshakes into the backlog. */
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(fd, 64) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
+		harness_die("harness: cannot listen on a port: %s",
+			    strerror(errno));
 	return harness_fmt("%u", (unsigned)ntohs(sa.sin_port));
 }
 

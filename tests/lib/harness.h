@@ -75,6 +75,12 @@ const struct harness_result *harness_wait(struct harness_proc *p);
  * so kill(-pid, ...) reaches its worker too. */
 pid_t harness_proc_pid(const struct harness_proc *p);
 
+/*
+ * Send sig to a started run's process group, as a terminal's Ctrl-C
+ * (SIGINT) reaches every process of the foreground job.
+ */
+void harness_signal(struct harness_proc *p, int sig);
+
 struct harness_db;
 
 /*
@@ -129,6 +135,13 @@ const char *harness_server_port(void);
 
 /* A TCP port on 127.0.0.1 where nothing listens (bound, then released). */
 const char *harness_free_port(void);
+
+/*
+ * A TCP port on 127.0.0.1 that takes connections and never answers, as a
+ * hung server or a firewall that swallows packets after the handshake.
+ * It listens until the test process ends.
+ */
+const char *harness_silent_port(void);
 
 /* Run SQL that must succeed. */
 void harness_exec(const struct harness_db *db, const char *sql);

@@ -157,7 +157,6 @@ START_TEST(test_ini_full)
 	read_ini_text(&cfg,
 		      "# alembic.ini style\n"
 		      "; both comment styles\n"
-		      "top = ignored before any section\n"
 		      "[alembic]\n"
 		      "script_location = migrations\n"
 		      "url = postgresql://other/ignored\n"
@@ -167,7 +166,6 @@ START_TEST(test_ini_full)
 		      "sources=src/versions\n"
 		      "version_table = my_versions  \n"
 		      "version_table_schema = ops\n"
-		      "unknown_key = whatever\n"
 		      "URL = postgresql+asyncpg://app:" SECRET "@db/app\n"
 		      "[loggers]\n"
 		      "keys = root\n",
@@ -525,6 +523,150 @@ START_TEST(test_ini_long_line)
 		 "[retort]\nurl = postgres://h/%s?a=b\nsources = s\n", value);
 	read_ini_text(&cfg, text, path, sizeof(path), &err, -1);
 	assert_error(&err, "retort.ini:2: line too long");
+	config_release(&cfg);
+}
+END_TEST
+
+/*
+ * A misspelt key or section is an error naming the line and the nearest
+ * known name: ignored, it would let libpq's PG* variables pick the
+ * database.
+ */
+struct ini_refused_case {
+	const char *text;
+	const char *msg;    /* in the error's message */
+	const char *detail; /* in its detail; NULL: no "did you mean" */
+};
+
+static const struct ini_refused_case ini_refused_cases[] = {
+	{ "[retort]\nversions = v\nulr = postgresql://u:" SECRET "@h/db\n",
+	  "retort.ini:3: unknown key \"ulr\" in [retort]",
+	  "did you mean \"url\"?" },
+	{ "[retort]\nversion_tabel = v\n",
+	  "retort.ini:2: unknown key \"version_tabel\"",
+	  "did you mean \"version_table\"?" },
+	{ "[retort]\nconect_timeout = 5\n", "unknown key \"conect_timeout\"",
+	  "did you mean \"connect_timeout\"?" },
+	{ "[retort]\nbackfill_batchsize = 5\n",
+	  "unknown key \"backfill_batchsize\"",
+	  "did you mean \"backfill_batch_size\"?" },
+	{ "[retort]\ndatabase = x\n", "unknown key \"database\"", NULL },
+	/* A line of junk may be a password: only a plain name is quoted. */
+	{ "[retort]\n" SECRET "@x" SECRET " = 1\n",
+	  "retort.ini:2: unknown key in [retort]", NULL },
+	{ "[retrot]\nurl = postgresql://h/db\n",
+	  "retort.ini:2: unknown section [retrot]", "did you mean [retort]?" },
+	{ "[Retort]\nurl = postgresql://h/db\n", "unknown section [Retort]",
+	  "did you mean [retort]?" },
+	{ "[myapp]\nkey = 1\n", "retort.ini:2: unknown section [myapp]", NULL },
+	{ "url = postgresql://h/db\n[retort]\n",
+	  "retort.ini:1: setting outside any section", NULL },
+	{ "[retort]\nconnect_timeout = 5s\n",
+	  "retort.ini:2: connect_timeout is not a whole number of seconds",
+	  NULL },
+	{ "[retort]\nconnect_timeout = -1\n",
+	  "connect_timeout is not a whole number of seconds", NULL },
+};
+
+START_TEST(test_ini_refused)
+{
+	const struct ini_refused_case *c = &ini_refused_cases[_i];
+	struct retort_error err = { 0 };
+	struct config cfg;
+	char path[4096];
+
+	read_ini_text(&cfg, c->text, path, sizeof(path), &err, -1);
+	assert_error(&err, c->msg);
+	if (c->detail != NULL)
+		ck_assert_msg(strstr(err.detail, c->detail) != NULL,
+			      "detail \"%s\" lacks \"%s\"", err.detail,
+			      c->detail);
+	else
+		ck_assert_ptr_null(strstr(err.detail, "did you mean"));
+	config_release(&cfg);
+}
+END_TEST
+
+/* What alembic.ini holds besides [retort] stays allowed. */
+START_TEST(test_ini_alembic_sections)
+{
+	struct retort_error err = { 0 };
+	struct config cfg;
+	char path[4096];
+
+	read_ini_text(&cfg,
+		      "[alembic]\nscript_location = migrations\n"
+		      "sqlalchemy.url = driver://user:pass@localhost/dbname\n"
+		      "[post_write_hooks]\nhooks = black\n"
+		      "[loggers]\nkeys = root\n[handlers]\nkeys = console\n"
+		      "[formatters]\nkeys = generic\n"
+		      "[logger_root]\nlevel = WARN\n"
+		      "[handler_console]\nclass = StreamHandler\n"
+		      "[formatter_generic]\nformat = %(message)s\n"
+		      "[retort]\nversions = v\nconnect_timeout = 7\n"
+		      "backfill_batch_size = 50\nBackfill_Pause_MS = 3\n",
+		      path, sizeof(path), &err, 0);
+	ck_assert_str_eq(cfg.versions, "v");
+	ck_assert_str_eq(cfg.connect_timeout, "7");
+	ck_assert_str_eq(config_ini_backfill(&cfg, "backfill_batch_size"),
+			 "50");
+	ck_assert_str_eq(config_ini_backfill(&cfg, "backfill_pause_ms"), "3");
+	config_release(&cfg);
+}
+END_TEST
+
+/* A file that is not UTF-8 text: a NUL, a stray byte, an overlong form. */
+struct ini_binary_case {
+	const char *text;
+	size_t len;
+	const char *detail;
+};
+
+#define BIN(s) s, sizeof(s) - 1
+
+static const struct ini_binary_case ini_binary_cases[] = {
+	{ BIN("[retort]\nversions = a\0b\n"), "line 2 has a NUL byte" },
+	{ BIN("[retort]\n\nversions = \xff\xfe\n"),
+	  "line 3 is not valid UTF-8" },
+	{ BIN("\x7f"
+	      "ELF\x02\x01\x01\0\0\0"),
+	  "line 1 has a NUL byte" },
+	{ BIN("[retort]\nversions = \xc0\xaf\n"), "line 2 is not valid UTF-8" },
+	{ BIN("[retort]\nversions = \xed\xa0\x80\n"),
+	  "line 2 is not valid UTF-8" },
+	{ BIN("[retort]\nversions = caf\xc3"), "line 2 is not valid UTF-8" },
+};
+
+START_TEST(test_ini_not_text)
+{
+	const struct ini_binary_case *c = &ini_binary_cases[_i];
+	struct retort_error err = { 0 };
+	struct config cfg;
+	char path[4096];
+
+	write_file_n(path, sizeof(path), "retort.ini", c->text, c->len);
+	assert_ok(config_init(&cfg, &err), err);
+	ck_assert_int_eq(config_read_ini(&cfg, path, false, &err), -1);
+	assert_error(&err, "retort.ini:");
+	ck_assert_ptr_nonnull(strstr(err.msg, "not a text file"));
+	ck_assert_msg(strstr(err.detail, c->detail) != NULL,
+		      "detail \"%s\" lacks \"%s\"", err.detail, c->detail);
+	config_release(&cfg);
+}
+END_TEST
+
+/* Text in other scripts is text. */
+START_TEST(test_ini_utf8_text)
+{
+	struct retort_error err = { 0 };
+	struct config cfg;
+	char path[4096];
+
+	read_ini_text(&cfg,
+		      "# caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\n"
+		      "[retort]\nversions = v\xc3\xa9\n",
+		      path, sizeof(path), &err, 0);
+	ck_assert_str_eq(cfg.versions, "v\xc3\xa9");
 	config_release(&cfg);
 }
 END_TEST
@@ -901,9 +1043,14 @@ static const struct url_case url_cases[] = {
 	  NULL },
 	{ "postgresql://h/db?sslcert=/c&sslmode=verify-ca",
 	  "postgresql://h/db?sslcert=/c&sslmode=verify-ca", NULL },
-	{ "postgresql://h/db?ssl=bogus", "postgresql://h/db?ssl=bogus", NULL },
-	{ "postgresql://h/db?ssl=", "postgresql://h/db?ssl=", NULL },
-	{ "postgresql://h/db?", "postgresql://h/db?", NULL },
+	/* libpq knows ssl=true alone: any other value is refused here. */
+	{ "postgresql://h/db?ssl=bogus", NULL,
+	  "invalid value \"bogus\" for the URL parameter \"ssl\"" },
+	{ "postgresql://h/db?ssl=", NULL,
+	  "invalid value for the URL parameter \"ssl\"" },
+	{ "postgresql://h/db?", "postgresql://h/db", NULL },
+	{ "postgresql://h/db?&sslmode=disable&",
+	  "postgresql://h/db?sslmode=disable", NULL },
 	/* libpq allows '?' in the password: it is not the query. */
 	{ "postgresql://u:pa?ssl=true@h/db?ssl=true",
 	  "postgresql://u:pa?ssl=true@h/db?sslmode=require", NULL },
@@ -939,6 +1086,254 @@ START_TEST(test_normalize_table)
 	ck_assert_int_eq(rc, -1);
 	ck_assert_ptr_null(out);
 	assert_error(&err, c->error);
+}
+END_TEST
+
+/*
+ * Passwords with every character that means something in a URL, in each
+ * form of URL retort takes.  Normalised or refused, no error may hold any
+ * three bytes in a row of the password; a raw '@' or '/' (which libpq
+ * would read as the end of the password) and a bad '%' are refused.
+ */
+static const char *const nasty_passwords[] = {
+	"Zq7@Xw9Kv3",
+	"Zq7/Xw9Kv3",
+	"Zq7?Xw9Kv3",
+	"Zq7#Xw9Kv3",
+	"Zq7%Xw9Kv3",
+	"Zq7 Xw9 Kv3",
+	"Zq7:Xw9Kv3",
+	"Zq7@Xw9@Kv3",
+	"Zq7@Xw9/Kv3?Jm5#Hn2%Yt4 Lp6:Rb8",
+	"Zq7/Xw9?Kv3=Jm5@Hn2",
+	"Zq7/Xw9?Kv3@Jm5",
+	"Zq7%zzXw9",
+	"Zq7%00Xw9",
+};
+
+static const char *const nasty_schemes[] = {
+	"postgresql",
+	"postgres",
+	"postgresql+asyncpg",
+	"postgres+psycopg2",
+};
+
+static void assert_no_password_bytes(const struct retort_error *err,
+				     const char *password)
+{
+	char window[4];
+	size_t i;
+
+	for (i = 0; password[i] && password[i + 1] && password[i + 2]; i++) {
+		memcpy(window, password + i, 3);
+		window[3] = '\0';
+		ck_assert_msg(strstr(err->msg, window) == NULL &&
+				      strstr(err->detail, window) == NULL &&
+				      strstr(err->hint, window) == NULL,
+			      "\"%s\" of the password in: %s | %s | %s", window,
+			      err->msg, err->detail, err->hint);
+	}
+}
+
+static bool is_hex_digit(char c)
+{
+	return strchr("0123456789abcdefABCDEF", c) != NULL && c != '\0';
+}
+
+/* '@' or '/' before the host's '@', or a '%' that starts no %XX. */
+static bool refused_by_retort(const char *password)
+{
+	const char *p;
+
+	if (strpbrk(password, "@/") != NULL)
+		return true;
+	for (p = strchr(password, '%'); p != NULL; p = strchr(p + 1, '%'))
+		if (!is_hex_digit(p[1]) || !is_hex_digit(p[2]) ||
+		    strncmp(p, "%00", 3) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(test_normalize_nasty_passwords)
+{
+	size_t np = sizeof(nasty_passwords) / sizeof(nasty_passwords[0]);
+	const char *password = nasty_passwords[(size_t)_i % np];
+	const char *scheme = nasty_schemes[(size_t)_i / np];
+	struct retort_error err = { 0 };
+	char url[512];
+	char *out = NULL;
+	int rc;
+
+	snprintf(url, sizeof(url),
+		 "%s://app:%s@db.example:5432/app?sslmode=disable", scheme,
+		 password);
+	rc = config_normalize_url(url, &out, &err);
+	if (refused_by_retort(password)) {
+		ck_assert_msg(rc == -1, "accepted %s as %s", url,
+			      out ? out : "");
+		ck_assert_int_eq(err.status, RETORT_USAGE);
+		ck_assert_ptr_nonnull(strstr(err.hint, "%25"));
+		assert_no_password_bytes(&err, password);
+	} else {
+		ck_assert_msg(rc == 0, "refused %s: %s", url, err.msg);
+		ck_assert_ptr_nonnull(strstr(out, password));
+	}
+	free(out);
+}
+END_TEST
+
+/* What libpq reads right stays accepted: '@' in a query value, %40. */
+static const struct url_case url_at_cases[] = {
+	{ "postgresql://h:5432/db?user=me@corp",
+	  "postgresql://h:5432/db?user=me@corp", NULL },
+	{ "postgresql:///db?host=/tmp&user=a@b",
+	  "postgresql:///db?host=/tmp&user=a@b", NULL },
+	{ "postgresql://me%40corp:p%40ss%2Fx@h/db%40x",
+	  "postgresql://me%40corp:p%40ss%2Fx@h/db%40x", NULL },
+	{ "postgresql://[::1]:5432,h2:5433/db?user=a@b",
+	  "postgresql://[::1]:5432,h2:5433/db?user=a@b", NULL },
+	{ "postgresql://u@h/db@x", NULL, "an '@' that libpq would not read" },
+	{ "postgresql://u:" SECRET "@h@h2/db", NULL,
+	  "an '@' that libpq would not read" },
+	{ "postgresql://u:" SECRET "/x@h/db", NULL,
+	  "an '@' that libpq would not read" },
+	{ "postgresql://u:" SECRET "/x?k=v@h/db", NULL,
+	  "an '@' that libpq would not read" },
+	{ "postgresql://h/db?" SECRET "@x=1", NULL,
+	  "an '@' that libpq would not read" },
+	{ "postgresql://u:" SECRET "%4@h/db", NULL,
+	  "a '%' that does not start a percent-encoded byte" },
+};
+
+START_TEST(test_normalize_at_table)
+{
+	const struct url_case *c = &url_at_cases[_i];
+	struct retort_error err = { 0 };
+	char *out = NULL;
+	int rc;
+
+	rc = config_normalize_url(c->in, &out, &err);
+	if (c->want != NULL) {
+		assert_ok(rc, err);
+		ck_assert_str_eq(out, c->want);
+		free(out);
+		return;
+	}
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_null(out);
+	assert_error(&err, c->error);
+}
+END_TEST
+
+/* asyncpg's and SQLAlchemy's own parameters go, with a note each. */
+static bool known_keyword(const char *name)
+{
+	static const char *const known[] = { "sslmode", "connect_timeout",
+					     "application_name", "user" };
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(name, known[i]) == 0)
+			return true;
+	return false;
+}
+
+START_TEST(test_resolve_drops_asyncpg_params)
+{
+	struct retort_error err = { 0 };
+	struct config cfg;
+	char path[4096];
+
+	write_file(path, sizeof(path), ".env",
+		   "DATABASE_URL=postgresql+asyncpg://u:" SECRET
+		   "@h/db?prepared_statement_cache_size=0&ssl=require"
+		   "&command_timeout=60&statement_cache_size=0"
+		   "&server_settings=x&async_fallback=true\n");
+	assert_ok(config_init(&cfg, &err), err);
+	cfg.url_keyword = known_keyword;
+	assert_ok(config_resolve_url(&cfg, NULL, NULL, path, &err), err);
+	ck_assert_str_eq(cfg.url,
+			 "postgresql://u:" SECRET "@h/db?sslmode=require");
+	ck_assert_ptr_nonnull(strstr(
+		cfg.url_notes,
+		"ignoring the asyncpg parameter \"prepared_statement_cache_size\" in DATABASE_URL in "));
+	ck_assert_ptr_nonnull(
+		strstr(cfg.url_notes,
+		       "ignoring the asyncpg parameter \"command_timeout\""));
+	ck_assert_ptr_nonnull(strstr(
+		cfg.url_notes,
+		"ignoring the asyncpg parameter \"statement_cache_size\""));
+	ck_assert_ptr_nonnull(
+		strstr(cfg.url_notes,
+		       "ignoring the SQLAlchemy parameter \"async_fallback\""));
+	ck_assert_ptr_null(strstr(cfg.url_notes, SECRET));
+	config_release(&cfg);
+}
+END_TEST
+
+START_TEST(test_resolve_unknown_param)
+{
+	struct retort_error err = { 0 };
+	struct config cfg;
+
+	assert_ok(config_init(&cfg, &err), err);
+	cfg.url_keyword = known_keyword;
+	ck_assert_int_eq(config_resolve_url(&cfg, NULL,
+					    "postgresql://u:" SECRET
+					    "@h/db?sslmode=disable&foo=1",
+					    NULL, &err),
+			 -1);
+	assert_error(&err, "unknown URL parameter \"foo\"");
+	ck_assert_ptr_nonnull(strstr(
+		err.detail,
+		"the URL came from the DATABASE_URL environment variable"));
+	ck_assert_int_eq(config_resolve_url(&cfg, "postgresql://h/db?nokey",
+					    NULL, NULL, &err),
+			 -1);
+	assert_error(&err, "URL parameter without '=' and value \"nokey\"");
+	ck_assert_ptr_nonnull(strstr(err.detail, "the URL came from --url"));
+	/* Without a keyword list, libpq judges the parameter. */
+	cfg.url_keyword = NULL;
+	assert_ok(config_resolve_url(&cfg, NULL, "postgresql://h/db?foo=1",
+				     NULL, &err),
+		  err);
+	config_release(&cfg);
+}
+END_TEST
+
+/* Where the URL came from, for connection errors: never the URL. */
+START_TEST(test_resolve_source)
+{
+	struct retort_error err = { 0 };
+	struct config cfg;
+	char path[4096];
+	char want[4200];
+
+	assert_ok(config_init(&cfg, &err), err);
+	assert_ok(config_resolve_url(&cfg, "postgresql://h", "x", NULL, &err),
+		  err);
+	ck_assert_str_eq(cfg.url_source, "--url");
+	assert_ok(config_resolve_url(&cfg, NULL, "postgresql://h", NULL, &err),
+		  err);
+	ck_assert_str_eq(cfg.url_source,
+			 "the DATABASE_URL environment variable");
+	write_file(path, sizeof(path), ".env", "DATABASE_URL=postgresql://h\n");
+	assert_ok(config_resolve_url(&cfg, NULL, NULL, path, &err), err);
+	snprintf(want, sizeof(want), "DATABASE_URL in %s", path);
+	ck_assert_str_eq(cfg.url_source, want);
+	unlink(path);
+	assert_ok(config_resolve_url(&cfg, NULL, NULL, path, &err), err);
+	ck_assert_ptr_nonnull(strstr(cfg.url_source, "libpq's PG* variables"));
+	ck_assert_ptr_null(cfg.url);
+	config_release(&cfg);
+
+	write_file(path, sizeof(path), "retort.ini",
+		   "[retort]\n\nurl = postgresql://h\n");
+	assert_ok(config_init(&cfg, &err), err);
+	assert_ok(config_read_ini(&cfg, path, false, &err), err);
+	assert_ok(config_resolve_url(&cfg, NULL, NULL, NULL, &err), err);
+	snprintf(want, sizeof(want), "url in %s:3", path);
+	ck_assert_str_eq(cfg.url_source, want);
+	config_release(&cfg);
 }
 END_TEST
 
@@ -1057,6 +1452,10 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_ini_duplicate_key);
 	tcase_add_test(tc, test_ini_continuation_line);
 	tcase_add_test(tc, test_ini_long_line);
+	tcase_add_loop_test(tc, test_ini_refused, 0, N(ini_refused_cases));
+	tcase_add_test(tc, test_ini_alembic_sections);
+	tcase_add_loop_test(tc, test_ini_not_text, 0, N(ini_binary_cases));
+	tcase_add_test(tc, test_ini_utf8_text);
 	suite_add_tcase(s, tc);
 
 	tc = tcase("config_read_dotenv");
@@ -1074,10 +1473,16 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_resolve_from_ini_file);
 	tcase_add_test(tc, test_resolve_broken_dotenv);
 	tcase_add_test(tc, test_resolve_bad_scheme_names_origin);
+	tcase_add_test(tc, test_resolve_drops_asyncpg_params);
+	tcase_add_test(tc, test_resolve_unknown_param);
+	tcase_add_test(tc, test_resolve_source);
 	suite_add_tcase(s, tc);
 
 	tc = tcase("config_normalize_url");
 	tcase_add_loop_test(tc, test_normalize_table, 0, N(url_cases));
+	tcase_add_loop_test(tc, test_normalize_nasty_passwords, 0,
+			    N(nasty_passwords) * N(nasty_schemes));
+	tcase_add_loop_test(tc, test_normalize_at_table, 0, N(url_at_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase("config_add_arg");
