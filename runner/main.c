@@ -37,11 +37,12 @@ struct command {
 
 static const struct command commands[] = {
 	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
-	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1, "upgrade [--sample] TARGET",
+	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1,
+	  "upgrade [--sample] [--allow-changed] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade,
-	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, 0, 1, 1,
-	  "downgrade TARGET",
+	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, OPT_ALLOW_CHANGED, 1, 1,
+	  "downgrade [--allow-changed] TARGET",
 	  "Revert revisions down to TARGET (base, an id, -N, ...)." },
 	{ "current", cmd_current, NEEDS_REVISIONS | NEEDS_DB,
 	  OPT_VERBOSE | OPT_CHECK_HEADS, 0, 0, "current [-v] [--check-heads]",

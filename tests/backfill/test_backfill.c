@@ -754,7 +754,7 @@ START_TEST(test_knobs)
 					 "backfill_max_batch = 300\n");
 	res = at(db, "counter", "-x", "backfill.pause_ms=soon", "upgrade",
 		 "head", NULL);
-	assert_exit(res, 1);
+	assert_exit(res, 2);
 	assert_contains(res->err, "-x: backfill knob pause_ms = \"soon\" is"
 				  " not a whole number from 0 to 3600000");
 	assert_str_eq(harness_versions(db, NULL), "001");
@@ -776,9 +776,51 @@ START_TEST(test_knobs)
 	harness_write_file("retort.ini",
 			   "[retort]\nbackfill_lock_timeout = forever\n");
 	res = at(db, "counter", "upgrade", "head", NULL);
-	assert_exit(res, 1);
+	assert_exit(res, 2);
 	assert_contains(res->err, "retort.ini: backfill knob lock_timeout ="
 				  " \"forever\" is not a duration");
+}
+END_TEST
+
+/*
+ * A bad -x backfill.* is refused before the first revision of the run
+ * (exit 2, nothing applied), not when the backfill at its end starts.
+ */
+START_TEST(test_bad_knob_refused_before_anything_runs)
+{
+	static const char *const bad[][2] = {
+		{ "backfill.pause_ms=abc",
+		  "-x: backfill knob pause_ms = \"abc\" is not a whole number from 0 to 3600000" },
+		{ "backfill.batch_size=-5",
+		  "-x: backfill knob batch_size = \"-5\" is not a whole number from 1 to 10000000" },
+		{ "backfill.statement_timeout=10 years",
+		  "-x: backfill knob statement_timeout = \"10 years\" is not a duration" },
+		{ "backfill.pause=50",
+		  "-x: unknown backfill knob \"backfill.pause\"" },
+	};
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *res;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		res = at(db, "counter", "-x", bad[i][0], "upgrade", "head",
+			 NULL);
+		assert_exit(res, 2);
+		assert_contains(res->err, bad[i][1]);
+		assert_str_eq(res->out, "");
+		ck_assert_msg(!harness_table_exists(db, "t"),
+			      "001 ran before %s was refused", bad[i][0]);
+		ck_assert(harness_versions(db, NULL) == NULL ||
+			  strcmp(harness_versions(db, NULL), "") == 0);
+	}
+	assert_contains(res->err, "retort: detail: the backfill knobs are"
+				  " batch_size, min_batch, max_batch,");
+	/* Downgrades are refused alike; a good knob runs. */
+	assert_ok(at(db, "counter", "-x", "rows=100", "-x",
+		     "backfill.pause_ms=1", "upgrade", "head", NULL));
+	res = at(db, "counter", "-x", "backfill.max_retries=lots", "downgrade",
+		 "base", NULL);
+	assert_exit(res, 2);
+	assert_str_eq(harness_versions(db, NULL), "002");
 }
 END_TEST
 
@@ -856,6 +898,7 @@ static Suite *backfill_suite(void)
 	tcase_add_test(tc, test_sample);
 	tcase_add_test(tc, test_downgrade_half_done);
 	tcase_add_test(tc, test_knobs);
+	tcase_add_test(tc, test_bad_knob_refused_before_anything_runs);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("progress");
