@@ -718,6 +718,7 @@ static int enter_batched(struct host_ctx *hc, struct retort_error *err)
 	if (!hc->batched)
 		db_discard_prelude(hc->db);
 	hc->batched = true;
+	isolate_note_step(ISOLATE_BATCHED);
 	if (db_collect(hc->db, err) < 0)
 		return -1;
 	if (PQtransactionStatus(hc->db->conn) != PQTRANS_IDLE)

@@ -402,6 +402,9 @@ static int run_step(struct db *db, const struct revmap *map,
 	hc.autocommit =
 		(meta->flags & (RETORT_NO_TRANSACTION | RETORT_BATCHED)) != 0;
 	hc.sample = opts->sample;
+	if (hc.autocommit)
+		isolate_note_step(hc.batched ? ISOLATE_BATCHED
+					     : ISOLATE_AUTOCOMMIT);
 	if (meta->flags & (RETORT_NO_TRANSACTION | RETORT_BATCHED))
 		rc = run_autocommit(db, map, &code, step, &hc, err);
 	else

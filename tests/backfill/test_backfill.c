@@ -304,6 +304,46 @@ START_TEST(test_interrupt_current_resume)
 }
 END_TEST
 
+/*
+ * The worker alone killed from outside mid-backfill (the OOM killer): the
+ * runner says so, that the committed batches stay, and that the same
+ * command resumes; it does, and every row is counted once.
+ */
+START_TEST(test_worker_killed_mid_backfill)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *err;
+	pid_t worker;
+	struct run r;
+	int code;
+
+	assert_ok(at(db, "counter", "-x", "rows=3000", "upgrade", "001", NULL));
+	r = spawn(db, "counter", slow_counter);
+	ck_assert(wait_rows(db, &r, 400, &code));
+	worker = harness_child_of(r.pid);
+	ck_assert_int_gt(worker, 0);
+	ck_assert_int_eq(kill(worker, SIGKILL), 0);
+	ck_assert_int_eq(reap(&r), 1);
+	err = slurp(r.err);
+	assert_contains(err, "002_counter_backfill.so) was killed by signal 9"
+			     " (Killed), sent from outside retort");
+	assert_contains(err, "retort: detail: the batch in flight was rolled"
+			     " back; the batches committed before it stay,"
+			     " each with its checkpoint");
+	assert_contains(err, "retort: hint: Run the same command again: the"
+			     " backfill resumes after its last committed"
+			     " batch.");
+	assert_not_contains(err, "Fix the revision");
+	wait_sessions_gone(db);
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_consistent(db);
+	ck_assert_int_gt(rows_done(db), 399);
+
+	assert_ok(at(db, "counter", FIXED(20), "upgrade", "head", NULL));
+	assert_all_counted(db);
+}
+END_TEST
+
 /* A row locked by another session: lock timeouts, retried until free. */
 START_TEST(test_retry_on_held_lock)
 {
@@ -886,6 +926,7 @@ static Suite *backfill_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_exactly_once_across_kill9);
 	tcase_add_test(tc, test_interrupt_current_resume);
+	tcase_add_test(tc, test_worker_killed_mid_backfill);
 	tcase_add_test(tc, test_retry_on_held_lock);
 	tcase_add_test(tc, test_split_then_stop);
 	tcase_add_test(tc, test_stop_before_bounds);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <check.h>
 #include <libpq-fe.h>
@@ -70,6 +71,12 @@ struct harness_proc;
 struct harness_proc *harness_spawn(const struct harness_run *how,
 				   const char *const *args);
 const struct harness_result *harness_wait(struct harness_proc *p);
+
+/* The process id of a run harness_spawn started, until harness_wait. */
+pid_t harness_pid(const struct harness_proc *p);
+
+/* A child process of parent (the first /proc lists), or 0 for none. */
+pid_t harness_child_of(pid_t parent);
 
 struct harness_db;
 
