@@ -222,7 +222,12 @@ static int call_revision(const struct plugin_code *code,
 static void explain_failure(const struct host_ctx *hc, bool autocommit,
 			    struct retort_error *err)
 {
-	if (hc->batched) {
+	if (hc->batched && PQstatus(hc->db->conn) == CONNECTION_BAD) {
+		/* backfill.c said what is known of the batches. */
+		error_hint(
+			err,
+			"Once the server accepts connections again, run the same command: the backfill resumes from the checkpoint the database holds.");
+	} else if (hc->batched) {
 		error_detail(
 			err,
 			"the batches committed before the failure stay applied, with their checkpoint");

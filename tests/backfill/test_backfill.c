@@ -344,6 +344,53 @@ START_TEST(test_worker_killed_mid_backfill)
 }
 END_TEST
 
+/*
+ * The server ends the backfill's connection (as a crash or a restart
+ * would): the stop names what the server acknowledged without calling it
+ * durable, since batches commit with synchronous_commit = off, and says
+ * the next run resumes from the database's checkpoint; it does, every row
+ * counted exactly once.
+ */
+START_TEST(test_connection_lost_mid_backfill)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *err;
+	struct run r;
+	int code;
+
+	assert_ok(at(db, "counter", "-x", "rows=3000", "upgrade", "001", NULL));
+	r = spawn(db, "counter", slow_counter);
+	ck_assert(wait_rows(db, &r, 400, &code));
+	assert_str_eq(
+		harness_scalar(db, "SELECT bool_and(pg_terminate_backend(pid))"
+				   " FROM pg_stat_activity WHERE datname ="
+				   " current_database() AND application_name"
+				   " = 'retort'"),
+		"t");
+	ck_assert_int_eq(reap(&r), 1);
+	err = slurp(r.err);
+	assert_contains(err, "backfill of t stopped: ");
+	assert_contains(err, "retort: detail: the connection to the server was"
+			     " lost: the server acknowledged ");
+	assert_contains(err, " batches, up to key ");
+	assert_contains(err, "retort: detail: batches commit with"
+			     " synchronous_commit = off: if the server"
+			     " crashed, the last acknowledged batches may be"
+			     " lost with it");
+	assert_contains(err, "the next run resumes from the checkpoint the"
+			     " database holds");
+	assert_contains(err, "retort: hint: Once the server accepts"
+			     " connections again, run the same command");
+	assert_not_contains(err, "done and committed");
+	assert_not_contains(err, "stay applied");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_consistent(db);
+
+	assert_ok(at(db, "counter", FIXED(20), "upgrade", "head", NULL));
+	assert_all_counted(db);
+}
+END_TEST
+
 /* A row locked by another session: lock timeouts, retried until free. */
 START_TEST(test_retry_on_held_lock)
 {
@@ -927,6 +974,7 @@ static Suite *backfill_suite(void)
 	tcase_add_test(tc, test_exactly_once_across_kill9);
 	tcase_add_test(tc, test_interrupt_current_resume);
 	tcase_add_test(tc, test_worker_killed_mid_backfill);
+	tcase_add_test(tc, test_connection_lost_mid_backfill);
 	tcase_add_test(tc, test_retry_on_held_lock);
 	tcase_add_test(tc, test_split_then_stop);
 	tcase_add_test(tc, test_stop_before_bounds);
