@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /* Below this many pages a table is counted rather than estimated. */
 #define SMALL_TABLE_PAGES 10000
 
@@ -818,9 +820,14 @@ void backfill_job_format_key(const struct backfill_job *j,
 		return;
 	}
 	used += (size_t)snprintf(buf, size, "%s", j->nkeys > 1 ? "(" : "");
-	for (int i = 0; i < j->nkeys && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%.40s",
-					 i ? ", " : "", values[i]);
+	for (int i = 0; i < j->nkeys && used < size; i++) {
+		/* A key is the table's text: escaped, as any printed text. */
+		char shown[41];
+
+		text_escape(values[i], shown, sizeof(shown));
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i ? ", " : "", shown);
+	}
 	if (j->nkeys > 1 && used < size)
 		snprintf(buf + used, size - used, ")");
 }

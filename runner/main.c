@@ -12,6 +12,7 @@
 
 #include "cmd.h"
 #include "isolate.h"
+#include "text.h"
 
 #ifndef RETORT_VERSION
 #define RETORT_VERSION "unknown"
@@ -129,6 +130,18 @@ static void print_command_usage(const struct command *cmd, FILE *out)
 }
 
 /*
+ * One line as "retort: <tag>: <line>", its control characters escaped:
+ * an error quotes the database, a revision and the server, none of which
+ * may drive the terminal.
+ */
+static void print_line(const char *tag, const char *line, size_t len)
+{
+	fprintf(stderr, "retort: %s: ", tag);
+	text_fputn(line, len, stderr);
+	fputc('\n', stderr);
+}
+
+/*
  * Each line of text as "retort: <tag>: <line>", so that no line of a
  * message that slipped in with several (a revision's retort_fail text, a
  * server's hint) reaches stderr without the prefix.
@@ -142,8 +155,7 @@ static void print_lines(const char *tag, const char *text)
 		text += strspn(text, " \t");
 		len = strcspn(text, "\r\n");
 		if (len > 0)
-			fprintf(stderr, "retort: %s: %.*s\n", tag, (int)len,
-				text);
+			print_line(tag, text, len);
 		text += len;
 		text += strspn(text, "\r\n");
 	}
@@ -153,7 +165,7 @@ static void print_error(const struct retort_error *err)
 {
 	size_t len = strcspn(err->msg, "\r\n");
 
-	fprintf(stderr, "retort: error: %.*s\n", (int)len, err->msg);
+	print_line("error", err->msg, len);
 	print_lines("detail", err->msg + len);
 	print_lines("detail", err->detail);
 	print_lines("hint", err->hint);

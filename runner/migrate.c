@@ -24,6 +24,7 @@
 #include "host.h"
 #include "isolate.h"
 #include "plugin.h"
+#include "text.h"
 
 /* "a, b" from a list of revision indices; "" for none (Alembic's base). */
 static void join_ids(const struct revmap *map, const struct revlist *list,
@@ -50,11 +51,13 @@ static void announce(const struct revmap *map, const struct plan_step *step,
 		return;
 	join_ids(map, &rev->parents, parents, sizeof(parents));
 	if (step->direction == PLAN_UPGRADE)
-		fprintf(out, "Running upgrade %s -> %s, %s\n", parents,
-			rev->meta->id, msg);
+		fprintf(out, "Running upgrade %s -> %s, ", parents,
+			rev->meta->id);
 	else
-		fprintf(out, "Running downgrade %s -> %s, %s\n", rev->meta->id,
-			parents, msg);
+		fprintf(out, "Running downgrade %s -> %s, ", rev->meta->id,
+			parents);
+	text_fput(msg, out);
+	fputc('\n', out);
 	fflush(out);
 }
 
