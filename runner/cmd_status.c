@@ -285,9 +285,12 @@ int cmd_current(struct app *app, const struct cmd_args *args,
 	if (app_read_state(app, &state, err) < 0 ||
 	    revmap_current(app->map, &state, &tops, err) < 0)
 		goto out;
-	if (args->verbose)
-		fprintf(app->out, "Current revision(s) for %s:\n",
-			app->db.target ? app->db.target : "the database");
+	if (args->verbose) {
+		fputs("Current revision(s) for ", app->out);
+		text_fput(app->db.target ? app->db.target : "the database",
+			  app->out);
+		fputs(":\n", app->out);
+	}
 	for (size_t i = 0; i < tops.n; i++)
 		print_revision(&v, tops.items[i], args->verbose, FORMAT_TREE);
 	/* Backfills in progress, with rows done and percent. */
