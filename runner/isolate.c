@@ -287,6 +287,12 @@ static bool raised_by_code(int sig)
 /* What the worker's death left in the database, by how the step runs. */
 static void rolled_back(const struct outcome *o, struct retort_error *err)
 {
+	if (!o->note[0]) {
+		error_detail(
+			err,
+			"no revision's code was running; `retort current` shows where the database stands");
+		return;
+	}
 	switch (o->step) {
 	case ISOLATE_BATCHED:
 		error_detail(
