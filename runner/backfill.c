@@ -288,6 +288,35 @@ static void batch_range(const struct backfill_job *j, const struct batch *b,
 }
 
 /*
+ * The connection is gone, perhaps with the server.  Batches commit with
+ * synchronous_commit = off, so a commit the server acknowledged may not
+ * have reached its disk, and a crash loses the last ones; whether the
+ * batch in flight committed is not known either.  What holds is that each
+ * batch's checkpoint row commits in the batch's own transaction: the next
+ * run resumes from the checkpoint the database holds, consistent with its
+ * data.
+ */
+static int connection_lost(const struct backfill_job *j,
+			   struct retort_error *err)
+{
+	char last[200];
+
+	backfill_job_format_key(j, (const char *const *)j->ck.last, last,
+				sizeof(last));
+	error_detail(
+		err,
+		"the connection to the server was lost: the server acknowledged %lld rows in %lld batches, up to key %s",
+		j->ck.rows_done, j->ck.batches, last);
+	error_detail(
+		err,
+		"batches commit with synchronous_commit = off: if the server crashed, the last acknowledged batches may be lost with it, and the batch in flight may or may not have committed");
+	error_detail(
+		err,
+		"each batch's checkpoint row commits in the batch's own transaction, so the next run resumes from the checkpoint the database holds and applies no batch twice");
+	return -1;
+}
+
+/*
  * The facts of a batch that stopped the backfill, and how to go on.  A
  * retryable failure stops the run only once the batch is at the smallest
  * size (next_attempt); an interrupt or any other error stops it at once.
@@ -314,6 +343,8 @@ static int stopped(struct backfill_job *j, const struct batch *b, int attempts,
 	else
 		error_detail(err, "the batch of %ld rows %s failed", b->size,
 			     range);
+	if (PQstatus(conn_of(j)) == CONNECTION_BAD)
+		return connection_lost(j, err);
 	error_detail(
 		err,
 		"%lld rows in %lld batches are done and committed with their checkpoint; nothing of the failed batch was kept",
@@ -718,6 +749,7 @@ static int enter_batched(struct host_ctx *hc, struct retort_error *err)
 	if (!hc->batched)
 		db_discard_prelude(hc->db);
 	hc->batched = true;
+	isolate_note_step(ISOLATE_BATCHED);
 	if (db_collect(hc->db, err) < 0)
 		return -1;
 	if (PQtransactionStatus(hc->db->conn) != PQTRANS_IDLE)

@@ -15,6 +15,7 @@
 #include "host.h"
 #include "isolate.h"
 #include "plugin.h"
+#include "text.h"
 
 /* ---- current ---- */
 
@@ -32,9 +33,15 @@ static const char *status_of(const struct revmap *map,
 static void print_row(FILE *out, const struct checkpoint_row *r,
 		      const char *status)
 {
-	fprintf(out, "%s (%s): backfill of %s", r->revision, status, r->table);
-	if (strcmp(r->job, "backfill") != 0)
-		fprintf(out, " (%s)", r->job);
+	/* The checkpoint table's text is the database's: escaped. */
+	text_fput(r->revision, out);
+	fprintf(out, " (%s): backfill of ", status);
+	text_fput(r->table, out);
+	if (strcmp(r->job, "backfill") != 0) {
+		fputs(" (", out);
+		text_fput(r->job, out);
+		fputc(')', out);
+	}
 	if (r->done)
 		fprintf(out, " done, %lld rows", r->rows_done);
 	else if (r->estimate > 0)
@@ -45,7 +52,9 @@ static void print_row(FILE *out, const struct checkpoint_row *r,
 							    : r->rows_done));
 	else
 		fprintf(out, ", %lld rows", r->rows_done);
-	fprintf(out, ", last batch at %s\n", r->updated);
+	fputs(", last batch at ", out);
+	text_fput(r->updated, out);
+	fputc('\n', out);
 }
 
 int backfill_cmd_status(struct db *db, const struct revmap *map,
@@ -92,11 +101,11 @@ static void announce(const struct revmap *map, size_t idx, bool up,
 		return;
 	parents_of(map, idx, parents, sizeof(parents));
 	if (up)
-		fprintf(out, "Running upgrade %s -> %s, %s%s\n", parents, m->id,
-			m->message ? m->message : "", note);
+		fprintf(out, "Running upgrade %s -> %s, ", parents, m->id);
 	else
-		fprintf(out, "Running downgrade %s -> %s, %s%s\n", m->id,
-			parents, m->message ? m->message : "", note);
+		fprintf(out, "Running downgrade %s -> %s, ", m->id, parents);
+	text_fput(m->message, out);
+	fprintf(out, "%s\n", note);
 	fflush(out);
 }
 

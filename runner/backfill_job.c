@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /* Below this many pages a table is counted rather than estimated. */
 #define SMALL_TABLE_PAGES 10000
 
@@ -188,11 +190,14 @@ static int knobs_bound(struct backfill_knobs *k, struct retort_error *err)
 	return 0;
 }
 
-static int resolve_knobs(struct backfill_job *j, struct retort_error *err)
+#define NKNOBS 9
+
+/* The knobs, each pointing into k, with the job's values from s. */
+static void knob_table(struct backfill_knobs *k,
+		       const struct retort_backfill_job *s,
+		       struct knob out[NKNOBS])
 {
-	const struct retort_backfill_job *s = &j->spec;
-	struct backfill_knobs *k = &j->k;
-	const struct knob knobs[] = {
+	const struct knob knobs[NKNOBS] = {
 		{ "batch_size", &k->batch_size, NULL, s->batch_size, NULL, 1000,
 		  NULL, 1, 10000000 },
 		{ "min_batch", &k->min_batch, NULL, s->min_batch, NULL, 100,
@@ -213,10 +218,89 @@ static int resolve_knobs(struct backfill_job *j, struct retort_error *err)
 		  s->statement_timeout, 0, "1min", 0, 0 },
 	};
 
-	for (size_t i = 0; i < sizeof(knobs) / sizeof(knobs[0]); i++)
+	memcpy(out, knobs, sizeof(knobs));
+}
+
+static int resolve_knobs(struct backfill_job *j, struct retort_error *err)
+{
+	struct knob knobs[NKNOBS];
+
+	knob_table(&j->k, &j->spec, knobs);
+	for (size_t i = 0; i < NKNOBS; i++)
 		if (knob_resolve(&knobs[i], j->hc->cfg, err) < 0)
 			return -1;
-	return knobs_bound(k, err);
+	return knobs_bound(&j->k, err);
+}
+
+static const struct knob *knob_named(const struct knob knobs[NKNOBS],
+				     const char *name)
+{
+	for (size_t i = 0; i < NKNOBS; i++)
+		if (strcmp(knobs[i].name, name) == 0)
+			return &knobs[i];
+	return NULL;
+}
+
+static int knob_unknown(const struct knob knobs[NKNOBS], const char *where,
+			const char *key, struct retort_error *err)
+{
+	char names[400];
+	size_t used = 0;
+
+	names[0] = '\0';
+	for (size_t i = 0; i < NKNOBS && used < sizeof(names); i++)
+		used += (size_t)snprintf(names + used, sizeof(names) - used,
+					 "%s%s", i ? ", " : "", knobs[i].name);
+	error_set(err, RETORT_USAGE, "%s: unknown backfill knob \"%s\"", where,
+		  key);
+	error_detail(err, "the backfill knobs are %s", names);
+	error_hint(err, "Correct the name, or leave it out.");
+	return -1;
+}
+
+/* One setting, before anything runs: a bad one is a usage error. */
+static int knob_check(const struct knob knobs[NKNOBS], const char *where,
+		      const char *key, const char *name, const char *value,
+		      struct retort_error *err)
+{
+	const struct knob *kn = knob_named(knobs, name);
+
+	if (!kn)
+		return knob_unknown(knobs, where, key, err);
+	if (knob_apply(kn, where, value, err) < 0) {
+		err->status = RETORT_USAGE;
+		return -1;
+	}
+	return 0;
+}
+
+int backfill_job_check_config(const struct config *cfg,
+			      struct retort_error *err)
+{
+	static const char xprefix[] = "backfill.", iniprefix[] = "backfill_";
+	struct retort_backfill_job none = { 0 };
+	struct backfill_knobs scratch = { 0 };
+	struct knob knobs[NKNOBS];
+
+	knob_table(&scratch, &none, knobs);
+	for (size_t i = 0; i < cfg->nini_backfill; i++) {
+		const struct config_arg *a = &cfg->ini_backfill[i];
+
+		if (strncmp(a->key, iniprefix, sizeof(iniprefix) - 1) == 0 &&
+		    knob_check(knobs, "retort.ini", a->key,
+			       a->key + sizeof(iniprefix) - 1, a->value,
+			       err) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < cfg->nargs; i++) {
+		const struct config_arg *a = &cfg->args[i];
+
+		if (strncmp(a->key, xprefix, sizeof(xprefix) - 1) == 0 &&
+		    knob_check(knobs, "-x", a->key,
+			       a->key + sizeof(xprefix) - 1, a->value, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* ---- names ---- */
@@ -751,9 +835,14 @@ void backfill_job_format_key(const struct backfill_job *j,
 		return;
 	}
 	used += (size_t)snprintf(buf, size, "%s", j->nkeys > 1 ? "(" : "");
-	for (int i = 0; i < j->nkeys && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%.40s",
-					 i ? ", " : "", values[i]);
+	for (int i = 0; i < j->nkeys && used < size; i++) {
+		/* A key is the table's text: escaped, as any printed text. */
+		char shown[41];
+
+		text_escape(values[i], shown, sizeof(shown));
+		used += (size_t)snprintf(buf + used, size - used, "%s%s",
+					 i ? ", " : "", shown);
+	}
 	if (j->nkeys > 1 && used < size)
 		snprintf(buf + used, size - used, ")");
 }

@@ -55,6 +55,15 @@ int backfill_job_init(struct backfill_job *j, struct host_ctx *hc,
 		      struct retort_error *err);
 void backfill_job_release(struct backfill_job *j);
 
+/*
+ * Check every backfill knob the configuration sets (-x backfill.*, the
+ * ini's backfill_*) against the knobs and what each accepts, before a run
+ * applies anything: RETORT_USAGE naming the key and the value otherwise.
+ * (The job struct's own values can only be checked when it runs.)
+ */
+int backfill_job_check_config(const struct config *cfg,
+			      struct retort_error *err);
+
 /* Total rows expected, corrected by what the batches found so far. */
 long long backfill_job_estimate(const struct backfill_job *j);
 

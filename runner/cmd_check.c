@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "text.h"
 
 /* The culprits an error's detail lists; the rest are counted. */
 #define FINDINGS_LISTED 3
@@ -76,12 +77,14 @@ static int check_rows_known(struct app *app, char **rows, size_t n,
 	struct findings f = { 0 };
 	size_t rev;
 
+	char shown[128];
+
 	for (size_t i = 0; i < n; i++)
 		if (!revmap_find(app->map, rows[i], &rev))
 			finding_add(
-				&f, rows[i],
+				&f, text_escape(rows[i], shown, sizeof(shown)),
 				"'%s' is in the version table %s, but no plugin defines it",
-				rows[i], app->db.version_table);
+				shown, app->db.version_table);
 	if (f.n == 0)
 		return 0;
 	if (f.n == 1)

@@ -5,38 +5,43 @@
 #include "cmd.h"
 
 #include "backfill_cmd.h"
+#include "backfill_job.h"
 #include "lease.h"
 #include "migrate.h"
 
 static int migrate_to(struct app *app, enum plan_direction direction,
-		      const char *target, bool sample, struct retort_error *err)
+		      const struct cmd_args *args, struct retort_error *err)
 {
+	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
 	struct revstate state = { 0 };
 	struct plan plan = { 0 };
 	struct migrate_opts opts = { .out = app->quiet ? NULL : app->out,
 				     .cfg = &app->cfg,
-				     .sample = sample };
+				     .sample = args->sample };
 	int rc = -1;
 
+	/* A bad knob would stop the run at its backfill, after the revisions
+	 * before it were applied: refuse it before anything runs. */
+	if (backfill_job_check_config(&app->cfg, err) < 0)
+		return -1;
 	/* Lock, then read: a runner that waited sees what the other did. */
-	if (app_lock(app, err) < 0 ||
-	    (direction == PLAN_UPGRADE
-		     ? check_read_state(app, &state, err)
-		     : app_read_state(app, &state, err)) < 0 ||
-	    revmap_plan(app->map, &state, direction, target, &plan, err) < 0)
+	if (app_lock(app, err) < 0 || check_read_state(app, &state, err) < 0 ||
+	    revmap_plan(app->map, &state, direction, args->positional[0], &plan,
+			err) < 0)
 		goto out;
-	/* The checks guard what the plan runs: with nothing to run there is
-	 * nothing to refuse (`retort check` still answers for the whole). */
-	if (direction == PLAN_UPGRADE && plan.n > 0 &&
-	    check_intact(app, app->cfg.allow_changed, &plan, &state, err) < 0)
+	/* The checks guard what the plan runs, downgrade() as much as
+	 * upgrade(): with nothing to run there is nothing to refuse (`retort
+	 * check` still answers for the whole). */
+	if (plan.n > 0 &&
+	    check_intact(app, allow_changed, &plan, &state, err) < 0)
 		goto out;
 	if (plugin_check_plan(&app->plugins, &plan, plugin_flags(&app->cfg),
 			      err) < 0)
 		goto out;
 	/* A half-done backfill above the target is undone first. */
 	if (direction == PLAN_DOWNGRADE &&
-	    backfill_cmd_undo(&app->db, app->map, &state, &plan, target, &opts,
-			      err) < 0)
+	    backfill_cmd_undo(&app->db, app->map, &state, &plan,
+			      args->positional[0], &opts, err) < 0)
 		goto out;
 	rc = migrate_run(&app->db, app->map, &plan, &opts, err);
 out:
@@ -49,12 +54,11 @@ out:
 int cmd_upgrade(struct app *app, const struct cmd_args *args,
 		struct retort_error *err)
 {
-	return migrate_to(app, PLAN_UPGRADE, args->positional[0], args->sample,
-			  err);
+	return migrate_to(app, PLAN_UPGRADE, args, err);
 }
 
 int cmd_downgrade(struct app *app, const struct cmd_args *args,
 		  struct retort_error *err)
 {
-	return migrate_to(app, PLAN_DOWNGRADE, args->positional[0], false, err);
+	return migrate_to(app, PLAN_DOWNGRADE, args, err);
 }

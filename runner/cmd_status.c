@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "backfill_cmd.h"
+#include "text.h"
 
 /* The parts of Alembic's _head_only() a command asks for. */
 enum format_flags {
@@ -60,7 +61,8 @@ static void print_written(FILE *out, const char *list)
 			p++, len--;
 		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
 			len--;
-		fprintf(out, "%s%.*s", first ? "" : ", ", (int)len, p);
+		fputs(first ? "" : ", ", out);
+		text_fputn(p, len, out);
 		first = false;
 		p = end ? end + 1 : NULL;
 	}
@@ -94,17 +96,20 @@ static void print_labels(const struct view *v, const struct revision *rev)
 {
 	bool first = true;
 
-	for (size_t k = 0; k < rev->nlabels; k++, first = false)
-		fprintf(v->out, "%s%s", first ? "" : ", ", rev->labels[k]);
+	for (size_t k = 0; k < rev->nlabels; k++, first = false) {
+		fputs(first ? "" : ", ", v->out);
+		text_fput(rev->labels[k], v->out);
+	}
 	for (size_t k = 0; k < rev->label_revs.n; k++) {
 		const struct revision *o =
 			&v->map->revs[rev->label_revs.items[k]];
 
 		if (o == rev)
 			continue;
-		for (size_t j = 0; j < o->nlabels; j++, first = false)
-			fprintf(v->out, "%s%s", first ? "" : ", ",
-				o->labels[j]);
+		for (size_t j = 0; j < o->nlabels; j++, first = false) {
+			fputs(first ? "" : ", ", v->out);
+			text_fput(o->labels[j], v->out);
+		}
 	}
 }
 
@@ -133,9 +138,14 @@ static char *longdoc(const struct revision_meta *m)
 
 	if (f == NULL)
 		return NULL;
-	fprintf(f, "%s\n\nRevision ID: %s\nRevises: ", msg, m->id);
+	/* The message's own line breaks are escaped: they are not the
+	 * docstring's, and a listing keeps one revision a line. */
+	text_fput(msg, f);
+	fprintf(f, "\n\nRevision ID: %s\nRevises: ", m->id);
 	print_written(f, m->down_revision);
-	fprintf(f, "\nCreate Date: %s\n\n", date);
+	fputs("\nCreate Date: ", f);
+	text_fput(date, f);
+	fputs("\n\n", f);
 	if (fclose(f) != 0) {
 		free(doc);
 		return NULL;
@@ -247,7 +257,9 @@ static void print_log_entry(const struct view *v, size_t idx, unsigned flags)
 		print_labels(v, rev);
 		fputc('\n', v->out);
 	}
-	fprintf(v->out, "Path: %s\n", m->path ? m->path : "");
+	fputs("Path: ", v->out);
+	text_fput(m->path, v->out);
+	fputc('\n', v->out);
 	print_longdoc(v, m);
 }
 
@@ -273,9 +285,12 @@ int cmd_current(struct app *app, const struct cmd_args *args,
 	if (app_read_state(app, &state, err) < 0 ||
 	    revmap_current(app->map, &state, &tops, err) < 0)
 		goto out;
-	if (args->verbose)
-		fprintf(app->out, "Current revision(s) for %s:\n",
-			app->db.target ? app->db.target : "the database");
+	if (args->verbose) {
+		fputs("Current revision(s) for ", app->out);
+		text_fput(app->db.target ? app->db.target : "the database",
+			  app->out);
+		fputs(":\n", app->out);
+	}
 	for (size_t i = 0; i < tops.n; i++)
 		print_revision(&v, tops.items[i], args->verbose, FORMAT_TREE);
 	/* Backfills in progress, with rows done and percent. */

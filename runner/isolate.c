@@ -49,10 +49,15 @@ struct record {
 _Static_assert(sizeof(struct record) <= PIPE_BUF,
 	       "a record must be written atomically");
 
+/* Shared with the parent: what the worker runs now, and how. */
+struct note {
+	char text[NOTE_SIZE];	    /* "" for nothing */
+	volatile sig_atomic_t step; /* enum isolate_step */
+};
+
 static bool isolation_enabled = true;
 static int result_fd = -1;
-/* Shared with the parent: what the worker runs now ("" for nothing). */
-static char *shared_note;
+static struct note *shared_note;
 static volatile sig_atomic_t stop_signal;
 static PGcancel *volatile cancel_handle;
 static volatile pid_t worker_pid;
@@ -94,9 +99,16 @@ void isolate_note(const char *what)
 	if (!shared_note)
 		return;
 	/* The terminator first: a crash mid-copy leaves a shorter note. */
-	shared_note[0] = '\0';
+	shared_note->text[0] = '\0';
+	shared_note->step = ISOLATE_IN_TRANSACTION;
 	if (what)
-		snprintf(shared_note, NOTE_SIZE, "%s", what);
+		snprintf(shared_note->text, NOTE_SIZE, "%s", what);
+}
+
+void isolate_note_step(enum isolate_step step)
+{
+	if (shared_note)
+		shared_note->step = step;
 }
 
 /* In the worker (or in-process): cancel the running statement. */
@@ -199,7 +211,8 @@ struct outcome {
 	bool ended;
 	struct record end;
 	char note[NOTE_SIZE]; /* the note it left, read once it is gone */
-	bool killed;	      /* by us, after the grace period */
+	enum isolate_step step;
+	bool killed; /* by us, after the grace period */
 };
 
 static void escalate(struct outcome *o, time_t *signalled_at)
@@ -250,6 +263,89 @@ static const char *running(const struct outcome *o)
 	return o->note[0] ? o->note : "retort's worker";
 }
 
+/*
+ * Signals the revision's own code brings on itself: a fault the kernel
+ * raises (bad memory, an illegal instruction, a division by zero, a
+ * breakpoint, a refused system call), abort() and assert(), a write to a
+ * closed pipe, a resource limit.  Any other signal that kills the worker
+ * was sent by another process (SIGINT and SIGTERM the worker catches):
+ * a person's kill, a deploy system, the kernel's out-of-memory killer.
+ */
+static bool raised_by_code(int sig)
+{
+	switch (sig) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGILL:
+	case SIGFPE:
+	case SIGTRAP:
+	case SIGSYS:
+	case SIGABRT:
+	case SIGPIPE:
+	case SIGXCPU:
+	case SIGXFSZ:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* What the worker's death left in the database, by how the step runs. */
+static void rolled_back(const struct outcome *o, struct retort_error *err)
+{
+	if (!o->note[0]) {
+		error_detail(
+			err,
+			"no revision's code was running; `retort current` shows where the database stands");
+		return;
+	}
+	switch (o->step) {
+	case ISOLATE_BATCHED:
+		error_detail(
+			err,
+			"the batch in flight was rolled back; the batches committed before it stay, each with its checkpoint");
+		break;
+	case ISOLATE_AUTOCOMMIT:
+		error_detail(
+			err,
+			"it runs outside a transaction (RETORT_NO_TRANSACTION): the statements it completed before it died stay applied; its version row was not written");
+		break;
+	default:
+		error_detail(
+			err,
+			"its transaction was rolled back: the database is at the revision before it");
+	}
+}
+
+static void killed_from_outside(const struct outcome *o, int sig,
+				struct retort_error *err)
+{
+	error_set(err, RETORT_FAILED,
+		  "%s was killed by signal %d (%s), sent from outside retort",
+		  running(o), sig, strsignal(sig));
+	if (sig == SIGKILL)
+		error_detail(
+			err,
+			"another process sent it: an operator's kill, a deploy system, or the kernel's out-of-memory killer (see dmesg); the revision's code did not crash");
+	else
+		error_detail(
+			err,
+			"another process sent it; the revision's code did not crash");
+	rolled_back(o, err);
+	if (o->step == ISOLATE_BATCHED)
+		error_hint(
+			err,
+			"Run the same command again: the backfill resumes after its last committed batch.");
+	else if (o->step == ISOLATE_AUTOCOMMIT)
+		error_hint(
+			err,
+			"Check what its statements left (an INVALID index from a concurrent build), then run the same command again.");
+	else
+		error_hint(
+			err,
+			"Run the same command again: it goes on from the revision before this one.");
+}
+
 /* The worker died without reporting: say what it was running and how. */
 static int worker_died(const struct outcome *o, int status,
 		       struct retort_error *err)
@@ -259,6 +355,10 @@ static int worker_died(const struct outcome *o, int status,
 			err, interrupted_status(stop_signal),
 			"interrupted by %s: %s did not stop within %d seconds and was killed",
 			signal_name(stop_signal), running(o), GRACE_SECONDS);
+	} else if (WIFSIGNALED(status) && !raised_by_code(WTERMSIG(status)) &&
+		   WTERMSIG(status) != SIGINT && WTERMSIG(status) != SIGTERM) {
+		killed_from_outside(o, WTERMSIG(status), err);
+		return -1;
 	} else if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 
@@ -274,18 +374,16 @@ static int worker_died(const struct outcome *o, int status,
 			err,
 			"A revision returns from upgrade() and downgrade(); it must not call exit().");
 	}
-	error_detail(
-		err,
-		"its transaction was rolled back: the database is at the revision before it");
+	rolled_back(o, err);
 	if (!err->hint[0])
 		error_hint(err, "Fix the revision, rebuild, and run again.");
 	return -1;
 }
 
 /* The note's page, shared with the worker; NULL (and err) on failure. */
-static char *map_note(struct retort_error *err)
+static struct note *map_note(struct retort_error *err)
 {
-	void *page = mmap(NULL, NOTE_SIZE, PROT_READ | PROT_WRITE,
+	void *page = mmap(NULL, sizeof(struct note), PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (page != MAP_FAILED)
@@ -319,7 +417,8 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	fflush(stderr);
 	if (!shared_note && !(shared_note = map_note(err)))
 		return -1;
-	shared_note[0] = '\0';
+	shared_note->text[0] = '\0';
+	shared_note->step = ISOLATE_IN_TRANSACTION;
 	if (pipe(fds) < 0)
 		return start_failed(NULL, "create a pipe", err);
 	pid = fork();
@@ -337,7 +436,8 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	wait_worker(pid, &status);
 	worker_pid = 0;
 	/* The worker is gone: its last note is all written. */
-	snprintf(o.note, sizeof(o.note), "%s", shared_note);
+	snprintf(o.note, sizeof(o.note), "%s", shared_note->text);
+	o.step = (enum isolate_step)shared_note->step;
 	catch_signals(SIG_DFL);
 	if (!o.ended)
 		return worker_died(&o, status, err);

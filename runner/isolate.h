@@ -42,6 +42,16 @@ void isolate_set_enabled(bool enabled);
  */
 void isolate_note(const char *what);
 
+/* How the noted revision runs, for what the parent says of its death. */
+enum isolate_step {
+	ISOLATE_IN_TRANSACTION = 0, /* one transaction (isolate_note's) */
+	ISOLATE_BATCHED,	    /* batch by batch (retort_backfill) */
+	ISOLATE_AUTOCOMMIT,	    /* RETORT_NO_TRANSACTION */
+};
+
+/* In the worker, after isolate_note(): how that revision runs. */
+void isolate_note_step(enum isolate_step step);
+
 /*
  * The signal that asked the run to stop (SIGINT or SIGTERM), or 0.
  * Async-signal-safe to read; set by the worker's handler.

@@ -25,6 +25,7 @@
 #include <libpq-fe.h>
 
 #include "isolate.h"
+#include "text.h"
 
 #define LOCK_TABLE "retort_lock"
 /* retort's own first advisory key ("RETR"), for creating the table only. */
@@ -296,14 +297,6 @@ static enum attempt attempt(struct db *db, struct lease *l, char **took_over,
 
 /* ---- waiting ---- */
 
-/* Text from the database, printable: control characters become '?'. */
-static void printable(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = '?';
-}
-
 /*
  * "retort 0.1.0 pid 4983 on web-1 (user app) since 2026-12-07 10:14:02
  * UTC; its lease expires at 2026-12-07 10:14:32 UTC unless renewed", and
@@ -341,7 +334,6 @@ static long long describe_holder(struct db *db, const struct lease *l,
 		token = strtoll(PQgetvalue(res, 0, 4), NULL, 10);
 	}
 	PQclear(res);
-	printable(buf);
 	return token;
 }
 
@@ -394,8 +386,10 @@ static void report_holder(struct db *db, const struct lease *l,
 		return;
 	*seen = token;
 	fprintf(opts->progress,
-		"retort: waiting for the migration lock on %s, held by %s\n",
-		db->version_table, holder);
+		"retort: waiting for the migration lock on %s, held by ",
+		db->version_table);
+	text_fput(holder, opts->progress);
+	fputc('\n', opts->progress);
 	fflush(opts->progress);
 }
 
@@ -631,14 +625,15 @@ static int parse_opts(const struct lease_opts *opts, struct lease *l,
 }
 
 static void report_takeover(const struct db *db, const struct lease_opts *opts,
-			    char *took_over)
+			    const char *took_over)
 {
 	if (!took_over || !opts->progress)
 		return;
-	printable(took_over);
 	fprintf(opts->progress,
-		"retort: took the migration lock on %s over from %s\n",
-		db->version_table, took_over);
+		"retort: took the migration lock on %s over from ",
+		db->version_table);
+	text_fput(took_over, opts->progress);
+	fputc('\n', opts->progress);
 	fflush(opts->progress);
 }
 

@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "isolate.h"
 #include "lease.h"
+#include "text.h"
 
 #ifndef RETORT_VERSION
 #define RETORT_VERSION "unknown"
@@ -38,11 +39,12 @@ struct command {
 
 static const struct command commands[] = {
 	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
-	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1, "upgrade [--sample] TARGET",
+	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1,
+	  "upgrade [--sample] [--allow-changed] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade,
-	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, 0, 1, 1,
-	  "downgrade TARGET",
+	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, OPT_ALLOW_CHANGED, 1, 1,
+	  "downgrade [--allow-changed] TARGET",
 	  "Revert revisions down to TARGET (base, an id, -N, ...)." },
 	{ "current", cmd_current, NEEDS_REVISIONS | NEEDS_DB,
 	  OPT_VERBOSE | OPT_CHECK_HEADS, 0, 0, "current [-v] [--check-heads]",
@@ -133,6 +135,18 @@ static void print_command_usage(const struct command *cmd, FILE *out)
 }
 
 /*
+ * One line as "retort: <tag>: <line>", its control characters escaped:
+ * an error quotes the database, a revision and the server, none of which
+ * may drive the terminal.
+ */
+static void print_line(const char *tag, const char *line, size_t len)
+{
+	fprintf(stderr, "retort: %s: ", tag);
+	text_fputn(line, len, stderr);
+	fputc('\n', stderr);
+}
+
+/*
  * Each line of text as "retort: <tag>: <line>", so that no line of a
  * message that slipped in with several (a revision's retort_fail text, a
  * server's hint) reaches stderr without the prefix.
@@ -146,8 +160,7 @@ static void print_lines(const char *tag, const char *text)
 		text += strspn(text, " \t");
 		len = strcspn(text, "\r\n");
 		if (len > 0)
-			fprintf(stderr, "retort: %s: %.*s\n", tag, (int)len,
-				text);
+			print_line(tag, text, len);
 		text += len;
 		text += strspn(text, "\r\n");
 	}
@@ -157,7 +170,7 @@ static void print_error(const struct retort_error *err)
 {
 	size_t len = strcspn(err->msg, "\r\n");
 
-	fprintf(stderr, "retort: error: %.*s\n", (int)len, err->msg);
+	print_line("error", err->msg, len);
 	print_lines("detail", err->msg + len);
 	print_lines("detail", err->detail);
 	print_lines("hint", err->hint);

@@ -24,6 +24,7 @@
 #include "host.h"
 #include "isolate.h"
 #include "plugin.h"
+#include "text.h"
 
 /* "a, b" from a list of revision indices; "" for none (Alembic's base). */
 static void join_ids(const struct revmap *map, const struct revlist *list,
@@ -50,11 +51,13 @@ static void announce(const struct revmap *map, const struct plan_step *step,
 		return;
 	join_ids(map, &rev->parents, parents, sizeof(parents));
 	if (step->direction == PLAN_UPGRADE)
-		fprintf(out, "Running upgrade %s -> %s, %s\n", parents,
-			rev->meta->id, msg);
+		fprintf(out, "Running upgrade %s -> %s, ", parents,
+			rev->meta->id);
 	else
-		fprintf(out, "Running downgrade %s -> %s, %s\n", rev->meta->id,
-			parents, msg);
+		fprintf(out, "Running downgrade %s -> %s, ", rev->meta->id,
+			parents);
+	text_fput(msg, out);
+	fputc('\n', out);
 	fflush(out);
 }
 
@@ -224,7 +227,12 @@ static int call_revision(const struct plugin_code *code,
 static void explain_failure(const struct host_ctx *hc, bool autocommit,
 			    struct retort_error *err)
 {
-	if (hc->batched) {
+	if (hc->batched && PQstatus(hc->db->conn) == CONNECTION_BAD) {
+		/* backfill.c said what is known of the batches. */
+		error_hint(
+			err,
+			"Once the server accepts connections again, run the same command: the backfill resumes from the checkpoint the database holds.");
+	} else if (hc->batched) {
 		error_detail(
 			err,
 			"the batches committed before the failure stay applied, with their checkpoint");
@@ -410,6 +418,9 @@ static int run_step(struct db *db, const struct revmap *map,
 	hc.autocommit =
 		(meta->flags & (RETORT_NO_TRANSACTION | RETORT_BATCHED)) != 0;
 	hc.sample = opts->sample;
+	if (hc.autocommit)
+		isolate_note_step(hc.batched ? ISOLATE_BATCHED
+					     : ISOLATE_AUTOCOMMIT);
 	if (meta->flags & (RETORT_NO_TRANSACTION | RETORT_BATCHED))
 		rc = run_autocommit(db, map, &code, step, &hc, err);
 	else

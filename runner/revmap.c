@@ -31,6 +31,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 /*
  * Positions a walk or a symbol can stand at besides a revision: Alembic's
  * None ("base" as a symbol names it: below every base, or above every
@@ -1267,12 +1269,16 @@ static bool is_applied(const struct revstate *state, size_t rev)
 
 static int unknown_row(const char *row, struct retort_error *err)
 {
+	char shown[128];
+
+	/* The row is whatever the table holds: one line, escaped. */
+	text_escape(row, shown, sizeof(shown));
 	error_set(err, RETORT_USAGE, "Can't locate revision identified by '%s'",
-		  row);
+		  shown);
 	error_detail(
 		err,
 		"the version table holds '%s', which no revision in the versions directory has",
-		row);
+		shown);
 	error_hint(
 		err,
 		"The database was migrated with a revision whose plugin is missing from the versions directory: build or restore it.");

@@ -1202,6 +1202,12 @@ static const char project_meson[] =
 	"libpq_headers = dependency('libpq').partial_dependency(\n"
 	"  compile_args: true, includes: true)\n"
 	"\n"
+	"# Each revision carries its source's SHA-256, written at build time by\n"
+	"# retort's source-checksum (installed with it), so that retort refuses\n"
+	"# a plugin older than its source and an applied revision edited since.\n"
+	"source_checksum = find_program(\n"
+	"  retort.get_variable(pkgconfig: 'source_checksum'))\n"
+	"\n"
 	"subdir('versions')\n";
 
 static const char versions_meson[] =
@@ -1211,7 +1217,11 @@ static const char versions_meson[] =
 	"]\n"
 	"\n"
 	"foreach src : revision_sources\n"
-	"  shared_module(src.substring(0, -2), src,\n"
+	"  sha = custom_target(src.substring(0, -2) + '.sha', input: src,\n"
+	"    output: '@BASENAME@.sha.h',\n"
+	"    command: [source_checksum, '@INPUT@', '@OUTPUT@'])\n"
+	"  shared_module(src.substring(0, -2), src, sha,\n"
+	"    c_args: ['-include', sha.full_path()],\n"
 	"    name_prefix: '',\n"
 	"    name_suffix: 'so',\n"
 	"    gnu_symbol_visibility: 'hidden',\n"

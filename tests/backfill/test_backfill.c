@@ -304,6 +304,93 @@ START_TEST(test_interrupt_current_resume)
 }
 END_TEST
 
+/*
+ * The worker alone killed from outside mid-backfill (the OOM killer): the
+ * runner says so, that the committed batches stay, and that the same
+ * command resumes; it does, and every row is counted once.
+ */
+START_TEST(test_worker_killed_mid_backfill)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *err;
+	pid_t worker;
+	struct run r;
+	int code;
+
+	assert_ok(at(db, "counter", "-x", "rows=3000", "upgrade", "001", NULL));
+	r = spawn(db, "counter", slow_counter);
+	ck_assert(wait_rows(db, &r, 400, &code));
+	worker = harness_child_of(r.pid);
+	ck_assert_int_gt(worker, 0);
+	ck_assert_int_eq(kill(worker, SIGKILL), 0);
+	ck_assert_int_eq(reap(&r), 1);
+	err = slurp(r.err);
+	assert_contains(err, "002_counter_backfill.so) was killed by signal 9"
+			     " (Killed), sent from outside retort");
+	assert_contains(err, "retort: detail: the batch in flight was rolled"
+			     " back; the batches committed before it stay,"
+			     " each with its checkpoint");
+	assert_contains(err, "retort: hint: Run the same command again: the"
+			     " backfill resumes after its last committed"
+			     " batch.");
+	assert_not_contains(err, "Fix the revision");
+	wait_sessions_gone(db);
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_consistent(db);
+	ck_assert_int_gt(rows_done(db), 399);
+
+	assert_ok(at(db, "counter", FIXED(20), "upgrade", "head", NULL));
+	assert_all_counted(db);
+}
+END_TEST
+
+/*
+ * The server ends the backfill's connection (as a crash or a restart
+ * would): the stop names what the server acknowledged without calling it
+ * durable, since batches commit with synchronous_commit = off, and says
+ * the next run resumes from the database's checkpoint; it does, every row
+ * counted exactly once.
+ */
+START_TEST(test_connection_lost_mid_backfill)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *err;
+	struct run r;
+	int code;
+
+	assert_ok(at(db, "counter", "-x", "rows=3000", "upgrade", "001", NULL));
+	r = spawn(db, "counter", slow_counter);
+	ck_assert(wait_rows(db, &r, 400, &code));
+	assert_str_eq(
+		harness_scalar(db, "SELECT bool_and(pg_terminate_backend(pid))"
+				   " FROM pg_stat_activity WHERE datname ="
+				   " current_database() AND application_name"
+				   " = 'retort'"),
+		"t");
+	ck_assert_int_eq(reap(&r), 1);
+	err = slurp(r.err);
+	assert_contains(err, "backfill of t stopped: ");
+	assert_contains(err, "retort: detail: the connection to the server was"
+			     " lost: the server acknowledged ");
+	assert_contains(err, " batches, up to key ");
+	assert_contains(err, "retort: detail: batches commit with"
+			     " synchronous_commit = off: if the server"
+			     " crashed, the last acknowledged batches may be"
+			     " lost with it");
+	assert_contains(err, "the next run resumes from the checkpoint the"
+			     " database holds");
+	assert_contains(err, "retort: hint: Once the server accepts"
+			     " connections again, run the same command");
+	assert_not_contains(err, "done and committed");
+	assert_not_contains(err, "stay applied");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_consistent(db);
+
+	assert_ok(at(db, "counter", FIXED(20), "upgrade", "head", NULL));
+	assert_all_counted(db);
+}
+END_TEST
+
 /* A row locked by another session: lock timeouts, retried until free. */
 START_TEST(test_retry_on_held_lock)
 {
@@ -754,7 +841,7 @@ START_TEST(test_knobs)
 					 "backfill_max_batch = 300\n");
 	res = at(db, "counter", "-x", "backfill.pause_ms=soon", "upgrade",
 		 "head", NULL);
-	assert_exit(res, 1);
+	assert_exit(res, 2);
 	assert_contains(res->err, "-x: backfill knob pause_ms = \"soon\" is"
 				  " not a whole number from 0 to 3600000");
 	assert_str_eq(harness_versions(db, NULL), "001");
@@ -776,9 +863,51 @@ START_TEST(test_knobs)
 	harness_write_file("retort.ini",
 			   "[retort]\nbackfill_lock_timeout = forever\n");
 	res = at(db, "counter", "upgrade", "head", NULL);
-	assert_exit(res, 1);
+	assert_exit(res, 2);
 	assert_contains(res->err, "retort.ini: backfill knob lock_timeout ="
 				  " \"forever\" is not a duration");
+}
+END_TEST
+
+/*
+ * A bad -x backfill.* is refused before the first revision of the run
+ * (exit 2, nothing applied), not when the backfill at its end starts.
+ */
+START_TEST(test_bad_knob_refused_before_anything_runs)
+{
+	static const char *const bad[][2] = {
+		{ "backfill.pause_ms=abc",
+		  "-x: backfill knob pause_ms = \"abc\" is not a whole number from 0 to 3600000" },
+		{ "backfill.batch_size=-5",
+		  "-x: backfill knob batch_size = \"-5\" is not a whole number from 1 to 10000000" },
+		{ "backfill.statement_timeout=10 years",
+		  "-x: backfill knob statement_timeout = \"10 years\" is not a duration" },
+		{ "backfill.pause=50",
+		  "-x: unknown backfill knob \"backfill.pause\"" },
+	};
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *res;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		res = at(db, "counter", "-x", bad[i][0], "upgrade", "head",
+			 NULL);
+		assert_exit(res, 2);
+		assert_contains(res->err, bad[i][1]);
+		assert_str_eq(res->out, "");
+		ck_assert_msg(!harness_table_exists(db, "t"),
+			      "001 ran before %s was refused", bad[i][0]);
+		ck_assert(harness_versions(db, NULL) == NULL ||
+			  strcmp(harness_versions(db, NULL), "") == 0);
+	}
+	assert_contains(res->err, "retort: detail: the backfill knobs are"
+				  " batch_size, min_batch, max_batch,");
+	/* Downgrades are refused alike; a good knob runs. */
+	assert_ok(at(db, "counter", "-x", "rows=100", "-x",
+		     "backfill.pause_ms=1", "upgrade", "head", NULL));
+	res = at(db, "counter", "-x", "backfill.max_retries=lots", "downgrade",
+		 "base", NULL);
+	assert_exit(res, 2);
+	assert_str_eq(harness_versions(db, NULL), "002");
 }
 END_TEST
 
@@ -844,6 +973,8 @@ static Suite *backfill_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_exactly_once_across_kill9);
 	tcase_add_test(tc, test_interrupt_current_resume);
+	tcase_add_test(tc, test_worker_killed_mid_backfill);
+	tcase_add_test(tc, test_connection_lost_mid_backfill);
 	tcase_add_test(tc, test_retry_on_held_lock);
 	tcase_add_test(tc, test_split_then_stop);
 	tcase_add_test(tc, test_stop_before_bounds);
@@ -856,6 +987,7 @@ static Suite *backfill_suite(void)
 	tcase_add_test(tc, test_sample);
 	tcase_add_test(tc, test_downgrade_half_done);
 	tcase_add_test(tc, test_knobs);
+	tcase_add_test(tc, test_bad_knob_refused_before_anything_runs);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("progress");

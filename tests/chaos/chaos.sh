@@ -669,7 +669,7 @@ scenario_kill9() {
 		ran
 		if [[ $mode == worker ]]; then
 			check "kill $k (SIGKILL to the worker after $delay ms): the parent reports it, exit 1" \
-				fails_with 1 "crashed: signal 9"
+				fails_with 1 "killed by signal 9"
 		fi
 		check "kill $k (SIGKILL to the $mode after $delay ms): no process of the run left within 15 s" \
 			group_gone "$pid" 15

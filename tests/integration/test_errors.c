@@ -4,6 +4,9 @@
  * bad revision set is refused before the database is touched; a bad or
  * unreachable database fails with the facts and never the password.
  */
+#include <signal.h>
+#include <time.h>
+
 #include "harness.h"
 
 #define at harness_at
@@ -328,6 +331,85 @@ START_TEST(test_no_url_uses_libpq_defaults)
 }
 END_TEST
 
+/* The worker, once its revision's statement is running on the server. */
+static pid_t worker_in_statement(const struct harness_db *db,
+				 struct harness_proc *p)
+{
+	struct timespec tick = { 0, 5 * 1000000L };
+
+	for (int i = 0; i < 4000; i++) {
+		pid_t worker = harness_child_of(harness_pid(p));
+
+		if (worker > 0 &&
+		    strcmp(harness_scalar(
+				   db, "SELECT count(*) FROM pg_stat_activity"
+				       " WHERE datname = current_database()"
+				       " AND query LIKE '%pg_sleep%'"
+				       " AND pid <> pg_backend_pid()"),
+			   "0") != 0)
+			return worker;
+		nanosleep(&tick, NULL);
+	}
+	ck_abort_msg("the slow revision never ran");
+	return 0;
+}
+
+/*
+ * A worker killed by another process (kill -9, the OOM killer) is not a
+ * crash of the revision: the message says where the signal came from,
+ * that the revision was rolled back, and that running the same command
+ * again goes on; it does not ask to fix the revision.
+ */
+START_TEST(test_worker_killed_from_outside)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *args[] = { "upgrade", "head", NULL };
+	const struct harness_run how = { .url = db->url, .versions = "slow" };
+	struct harness_proc *p = harness_spawn(&how, args);
+	const struct harness_result *r;
+
+	ck_assert_int_eq(kill(worker_in_statement(db, p), SIGKILL), 0);
+	r = harness_wait(p);
+	assert_exit(r, 1);
+	assert_error_format(r);
+	assert_contains(r->err, "retort: error: revision 001 (");
+	assert_contains(r->err, "001_slow_create.so) was killed by signal 9"
+				" (Killed), sent from outside retort");
+	assert_contains(r->err, "out-of-memory killer");
+	assert_contains(r->err, "the revision's code did not crash");
+	assert_contains(r->err, "retort: detail: its transaction was rolled"
+				" back: the database is at the revision"
+				" before it");
+	assert_contains(r->err, "retort: hint: Run the same command again");
+	assert_not_contains(r->err, "crashed");
+	assert_not_contains(r->err, "Fix the revision");
+	ck_assert(!harness_table_exists(db, "s"));
+
+	/* Its session ends once the server notices (after pg_sleep). */
+	while (strcmp(harness_scalar(db, "SELECT count(*) FROM pg_stat_activity"
+					 " WHERE datname = current_database()"
+					 " AND pid <> pg_backend_pid()"),
+		      "0") != 0)
+		nanosleep(&(struct timespec){ 0, 20 * 1000000L }, NULL);
+	assert_ok(at(db, "slow", "upgrade", "head", NULL));
+	assert_str_eq(harness_versions(db, NULL), "001");
+}
+END_TEST
+
+/* A signal the code raised itself is still the revision's crash. */
+START_TEST(test_worker_crash_is_the_revisions)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r =
+		at(db, "crash", "-x", "fault=abort", "upgrade", "head", NULL);
+
+	assert_exit(r, 1);
+	assert_contains(r->err, "crashed: signal 6");
+	assert_contains(r->err, "Fix the revision, rebuild, and run again.");
+	assert_not_contains(r->err, "from outside");
+}
+END_TEST
+
 static Suite *errors_suite(void)
 {
 	Suite *s = suite_create("errors");
@@ -339,6 +421,8 @@ static Suite *errors_suite(void)
 	tcase_add_test(tc, test_fail_return_rolls_back);
 	tcase_add_test(tc, test_lost_connection_lines_prefixed);
 	tcase_add_test(tc, test_fail_lines_prefixed);
+	tcase_add_test(tc, test_worker_killed_from_outside);
+	tcase_add_test(tc, test_worker_crash_is_the_revisions);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("bad_revision_sets");

@@ -694,6 +694,67 @@ START_TEST(test_upgrade_at_head_runs_nothing_to_refuse)
 }
 END_TEST
 
+/*
+ * A downgrade runs revision code as much as an upgrade does: an applied
+ * revision edited since it ran is refused (exit 2, nothing run) unless
+ * --allow-changed says the edit is meant.
+ */
+START_TEST(test_downgrade_refuses_an_edited_revision)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	assert_ok(at(db, "integrity_v1", "upgrade", "head", NULL));
+	r = at(db, "integrity_v2", "downgrade", "001", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "applied revision '002' was changed");
+	assert_contains(r->err, "002_edited.so");
+	assert_contains(r->err, "--allow-changed");
+	assert_str_eq(r->out, "");
+	assert_str_eq(harness_versions(db, NULL), "003");
+	ck_assert(harness_table_exists(db, "iv_c"));
+	assert_str_eq(history_rows(db), "001 upgrade,002 upgrade,003 upgrade");
+
+	/* The command's own option, as upgrade and check take it. */
+	r = at(db, "integrity_v2", "downgrade", "--allow-changed", "001", NULL);
+	assert_ok(r);
+	assert_str_eq(harness_versions(db, NULL), "001");
+	ck_assert(!harness_table_exists(db, "iv_b"));
+	/* Unchanged plugins downgrade as before. */
+	assert_ok(at(db, "integrity_v1", "downgrade", "base", NULL));
+	assert_str_eq(harness_versions(db, NULL), "");
+}
+END_TEST
+
+START_TEST(test_downgrade_refuses_a_stale_build)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	assert_ok(at(db, "integrity_stale", "stamp", "001", NULL));
+	harness_exec(db, "CREATE TABLE st_a (id int PRIMARY KEY)");
+	r = at(db, "integrity_stale", "downgrade", "base", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "001_stale.so\" is older than its source");
+	assert_str_eq(r->out, "");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	ck_assert(harness_table_exists(db, "st_a"));
+}
+END_TEST
+
+/* upgrade's own --allow-changed (after the command) is heard too. */
+START_TEST(test_upgrade_allow_changed_after_the_command)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+
+	assert_ok(at(db, "integrity_v1", "upgrade", "002", NULL));
+	assert_exit(at(db, "integrity_v2", "upgrade", "head", NULL), 2);
+	assert_ok(at(db, "integrity_v2", "upgrade", "--allow-changed", "head",
+		     NULL));
+	assert_str_eq(harness_versions(db, NULL), "003");
+}
+END_TEST
+
 static Suite *integrity_suite(void)
 {
 	Suite *s = suite_create("integrity");
@@ -734,6 +795,9 @@ static Suite *integrity_suite(void)
 	tcase_add_test(tc, test_failing_step_leaves_no_row);
 	tcase_add_test(tc, test_upgrade_refuses_an_edited_revision);
 	tcase_add_test(tc, test_upgrade_refuses_a_stale_build);
+	tcase_add_test(tc, test_downgrade_refuses_an_edited_revision);
+	tcase_add_test(tc, test_downgrade_refuses_a_stale_build);
+	tcase_add_test(tc, test_upgrade_allow_changed_after_the_command);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -431,6 +431,116 @@ START_TEST(test_concurrent_upgrades)
 }
 END_TEST
 
+/* No byte of the text is ESC or a line break but those that end lines. */
+static void assert_no_raw_controls(const char *text)
+{
+	for (const char *p = text; *p; p++)
+		ck_assert_msg((unsigned char)*p >= 0x20 || *p == '\n',
+			      "a raw control character 0x%02x in \"%s\"",
+			      (unsigned char)*p, harness_oneline(text));
+	ck_assert_msg(strstr(text, "\xc2\x9b") == NULL,
+		      "a raw U+009B in \"%s\"", harness_oneline(text));
+}
+
+/* Every line of an error on stderr carries retort's prefix. */
+static void assert_prefixed_lines(const char *err)
+{
+	for (const char *line = err; *line;) {
+		const char *nl = strchr(line, '\n');
+
+		assert_starts_with(line, "retort: ");
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+}
+
+#define ODD_MSG "first line\\nsecond \\x1b[2J line \\u009b end"
+
+/*
+ * A revision's message with a line break, an escape that clears the
+ * screen and a C1 control: escaped wherever it is printed, each listing
+ * keeping one revision a line.
+ */
+START_TEST(test_message_controls_escaped)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	r = at(db, "odd_text", "upgrade", "head", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running upgrade  -> 001, " ODD_MSG "\n");
+
+	r = at(NULL, "odd_text", "history", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "<base> -> 001 (head), " ODD_MSG "\n");
+
+	r = at(NULL, "odd_text", "heads", "-v", NULL);
+	assert_ok(r);
+	assert_contains(r->out,
+			"\n    " ODD_MSG "\n    \n    Revision ID: 001\n");
+	assert_no_raw_controls(r->out);
+
+	r = at(NULL, "odd_text", "show", "001", NULL);
+	assert_ok(r);
+	assert_contains(r->out, "\n    " ODD_MSG "\n");
+	assert_no_raw_controls(r->out);
+
+	r = at(db, "odd_text", "history", "-v", "-i", NULL);
+	assert_ok(r);
+	assert_contains(r->out, "Rev: 001 (head) (current)\n");
+	assert_no_raw_controls(r->out);
+
+	r = at(db, "odd_text", "downgrade", "base", NULL);
+	assert_ok(r);
+	assert_str_eq(r->out, "Running downgrade 001 -> , " ODD_MSG "\n");
+}
+END_TEST
+
+/*
+ * What the version table holds is the database's text: a row with an
+ * escape and a line break is quoted escaped, on one line of the error.
+ */
+START_TEST(test_version_row_controls_escaped)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+
+	assert_ok(at(db, "linear", "upgrade", "head", NULL));
+	harness_exec(db, "INSERT INTO alembic_version VALUES"
+			 " (E'\\x1b[31mX\\n')");
+	r = at(db, "linear", "current", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "retort: error: Can't locate revision"
+				" identified by '\\x1b[31mX\\n'\n");
+	assert_contains(r->err, "retort: detail: the version table holds"
+				" '\\x1b[31mX\\n', which no revision");
+	assert_no_raw_controls(r->err);
+	assert_prefixed_lines(r->err);
+
+	r = at(db, "linear", "check", NULL);
+	assert_exit(r, 2);
+	assert_contains(r->err, "'\\x1b[31mX\\n' is in the version table");
+	assert_no_raw_controls(r->err);
+	assert_prefixed_lines(r->err);
+}
+END_TEST
+
+/* A server's message quotes what it was given: escaped too. */
+START_TEST(test_server_message_controls_escaped)
+{
+	const struct harness_result *r = harness_retort(
+		&(struct harness_run){
+			.url = harness_url(false, "no\x1b[2Jsuch", NULL) },
+		"--versions", harness_fixture("linear"), "current", NULL);
+
+	assert_exit(r, 1);
+	assert_contains(r->err, "no\\x1b[2Jsuch");
+	assert_no_raw_controls(r->err);
+	assert_prefixed_lines(r->err);
+}
+END_TEST
+
 static Suite *upgrade_suite(void)
 {
 	Suite *s = suite_create("upgrade");
@@ -448,6 +558,9 @@ static Suite *upgrade_suite(void)
 	tcase_add_test(tc, test_current);
 	tcase_add_test(tc, test_history_linear);
 	tcase_add_test(tc, test_heads_linear);
+	tcase_add_test(tc, test_message_controls_escaped);
+	tcase_add_test(tc, test_version_row_controls_escaped);
+	tcase_add_test(tc, test_server_message_controls_escaped);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("targets");

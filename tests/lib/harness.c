@@ -554,6 +554,28 @@ const struct harness_result *harness_wait(struct harness_proc *p)
 	return p->r;
 }
 
+pid_t harness_pid(const struct harness_proc *p)
+{
+	return p->pid;
+}
+
+pid_t harness_child_of(pid_t parent)
+{
+	char path[64];
+	long child = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/children",
+		 (long)parent, (long)parent);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld", &child) != 1)
+		child = 0;
+	fclose(f);
+	return (pid_t)child;
+}
+
 const struct harness_result *harness_retortv(const struct harness_run *how,
 					     const char *const *args)
 {

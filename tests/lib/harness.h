@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include <check.h>
 #include <libpq-fe.h>
@@ -80,6 +81,12 @@ pid_t harness_proc_pid(const struct harness_proc *p);
  * (SIGINT) reaches every process of the foreground job.
  */
 void harness_signal(struct harness_proc *p, int sig);
+
+/* The process id of a run harness_spawn started, until harness_wait. */
+pid_t harness_pid(const struct harness_proc *p);
+
+/* A child process of parent (the first /proc lists), or 0 for none. */
+pid_t harness_child_of(pid_t parent);
 
 struct harness_db;
 

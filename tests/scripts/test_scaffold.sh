@@ -417,6 +417,9 @@ pc=$(find "$prefix" -name retort.pc | head -n 1)
 [[ -x $prefix/bin/retort && -f $prefix/include/retort/plugin_api.h &&
 	-n $pc ]]
 verdict "it installs bin/retort, include/retort/plugin_api.h and retort.pc" $?
+checksum_script=$(pkg-config --variable=source_checksum "$pc")
+[[ $checksum_script == "$prefix/"*/retort/source-checksum && -x $checksum_script ]]
+verdict "it installs source-checksum, named by retort.pc's source_checksum" $?
 export PKG_CONFIG_PATH="${pc%/*}${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 export PATH="$prefix/bin:$PATH"
 RETORT_BIN=retort
@@ -465,6 +468,32 @@ verdict "retort current: <id> (head)" $?
 run downgrade base
 [[ $rc -eq 0 && $("$TESTDB" scalar "$dbname" "SELECT to_regclass('menu') IS NULL") == t ]]
 verdict "retort downgrade base drops it again" $?
+
+# The project's revisions carry their source's checksum, as this tree's
+# do: a source edited without a rebuild is caught.
+plugin=build/versions/$(basename "${rev%.c}").so
+run upgrade head
+run check
+[[ $rc -eq 0 ]]
+verdict "at head with the plugin as built: retort check exits 0" $?
+printf '/* edited after the build */\n' >>"$rev"
+run check
+[[ $rc -eq 2 && $err == *"\"$plugin\" is older than its source"* &&
+	$err == *"\"$(realpath "$rev")\" is now $(sha256sum <"$rev" | cut -d' ' -f1)"* ]]
+verdict "the source edited without a rebuild: retort check exits 2 naming it" $?
+run downgrade base
+[[ $rc -eq 2 && $err == *"is older than its source"* &&
+	$("$TESTDB" scalar "$dbname" "SELECT to_regclass('menu') IS NOT NULL") == t ]]
+verdict "nor does downgrade run the stale plugin" $?
+rc=0
+out=$(meson compile -C build 2>&1) || rc=$?
+err=
+run check
+[[ $rc -eq 2 && $err == *"applied revision '$id' was changed after it ran"* ]]
+verdict "rebuilt: the applied revision is now one edited after it ran" $?
+run check --allow-changed
+[[ $rc -eq 0 ]]
+verdict "retort check --allow-changed accepts the edit" $?
 
 printf '1..%d\n' "$n"
 [[ $failures -eq 0 ]]
