@@ -60,6 +60,14 @@ int app_lock(struct app *app, struct retort_error *err)
 	return lease_acquire(&app->db, &opts, err);
 }
 
+void app_give_back_lock(struct app *app)
+{
+	struct retort_error ignored = { 0 };
+
+	if (app_connect(app, &ignored) == 0)
+		lease_give_back(&app->db);
+}
+
 static void free_rows(char **rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

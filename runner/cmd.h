@@ -94,6 +94,9 @@ int app_connect(struct app *app, struct retort_error *err);
 /* Take the migration lock as the configuration says (lease.h); every
  * command that takes it gives it back with lease_release(&app->db). */
 int app_lock(struct app *app, struct retort_error *err);
+/* After the worker holding it died: give this runner's lock back over a
+ * connection of this process's own.  Best effort, never fails. */
+void app_give_back_lock(struct app *app);
 /* The version table's rows as a revstate (revisions must be loaded). */
 int app_read_state(struct app *app, struct revstate *state,
 		   struct retort_error *err);

@@ -61,11 +61,17 @@ static struct note *shared_note;
 static volatile sig_atomic_t stop_signal;
 static PGcancel *volatile cancel_handle;
 static volatile pid_t worker_pid;
-static pid_t runner_pid; /* the parent's, once a worker was started */
+static pid_t runner_pid;     /* the parent's, once a worker was started */
+static bool worker_vanished; /* the last worker ended without reporting */
 
 void isolate_set_enabled(bool enabled)
 {
 	isolation_enabled = enabled;
+}
+
+bool isolate_worker_died(void)
+{
+	return worker_vanished;
 }
 
 long isolate_runner_pid(void)
@@ -439,6 +445,7 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	snprintf(o.note, sizeof(o.note), "%s", shared_note->text);
 	o.step = (enum isolate_step)shared_note->step;
 	catch_signals(SIG_DFL);
+	worker_vanished = !o.ended;
 	if (!o.ended)
 		return worker_died(&o, status, err);
 	*err = o.end.err;

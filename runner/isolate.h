@@ -28,6 +28,13 @@ int isolate_call(int (*fn)(void *arg, struct retort_error *err), void *arg,
 		 struct retort_error *err);
 
 /*
+ * Whether the last isolate_call()'s worker ended without reporting (a
+ * crash, a signal, exit()): what it held on the server is the parent's to
+ * give back.
+ */
+bool isolate_worker_died(void);
+
+/*
  * The runner's process id, as a user sees it in ps: the parent's, in the
  * worker.
  */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,10 @@
 #define POLL_FIRST_MS 50
 #define POLL_MAX_MS 500
 
+/* This runner's holder id, made before its worker is forked, so that the
+ * parent can give back what a dead worker held. */
+static char holder_id[17];
+
 struct lease {
 	char *table; /* retort_lock, quoted, beside the version table */
 	char *name;  /* the lock's name ("schema.table"), an SQL literal */
@@ -51,6 +56,24 @@ struct lease {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 };
+
+void lease_init_holder(void)
+{
+	unsigned char bytes[8];
+	struct timespec ts;
+
+	if (holder_id[0])
+		return;
+	if (getrandom(bytes, sizeof(bytes), 0) != (ssize_t)sizeof(bytes)) {
+		/* No entropy yet: the time and pid still tell runners apart. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		for (size_t i = 0; i < sizeof(bytes); i++)
+			bytes[i] = (unsigned char)((ts.tv_nsec >> (i * 4)) ^
+						   (getpid() >> i));
+	}
+	for (size_t i = 0; i < sizeof(bytes); i++)
+		snprintf(holder_id + 2 * i, 3, "%02x", bytes[i]);
+}
 
 long long lease_duration_ms(const char *s)
 {
@@ -153,7 +176,8 @@ static const char create_sql[] =
 	" db_user text NOT NULL, acquired timestamptz NOT NULL,"
 	" renewed timestamptz NOT NULL, expires timestamptz NOT NULL,"
 	" released timestamptz," /* NULL while held */
-	" took_over text)";	 /* whose expired lease it took, if any */
+	" holder_id text NOT NULL,"
+	" took_over text)"; /* whose expired lease it took, if any */
 
 static int create_table(struct db *db, const struct lease *l,
 			struct retort_error *err)
@@ -195,6 +219,7 @@ static char *attempt_sql(struct db *db, const struct lease *l)
 	char *vt = literal(db->conn, db->version_table);
 	char *hostlit, *runner, *sql = NULL;
 
+	lease_init_holder();
 	if (gethostname(host, sizeof(host) - 1) < 0)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
@@ -205,11 +230,11 @@ static char *attempt_sql(struct db *db, const struct lease *l)
 		sql = printf_alloc(
 			"SET LOCAL lock_timeout = '" ATTEMPT_LOCK_TIMEOUT "';"
 			" INSERT INTO %s AS l (lock_name, token, runner, host,"
-			" pid, db_user, acquired, renewed, expires)"
+			" pid, db_user, acquired, renewed, expires, holder_id)"
 			" VALUES (coalesce(%s, pg_catalog.current_schema())"
 			" || '.' || %s, 1, %s, %s, %s, current_user,"
 			" clock_timestamp(), clock_timestamp(),"
-			" clock_timestamp() + make_interval(secs => %s))"
+			" clock_timestamp() + make_interval(secs => %s), '%s')"
 			" ON CONFLICT (lock_name) DO UPDATE SET"
 			" token = l.token + 1, runner = excluded.runner,"
 			" host = excluded.host, pid = excluded.pid,"
@@ -217,6 +242,7 @@ static char *attempt_sql(struct db *db, const struct lease *l)
 			" acquired = excluded.acquired,"
 			" renewed = excluded.renewed,"
 			" expires = excluded.expires, released = NULL,"
+			" holder_id = excluded.holder_id,"
 			" took_over = CASE WHEN l.released IS NULL THEN"
 			" l.runner || ' pid ' || l.pid || ' on ' || l.host"
 			" || ' (user ' || l.db_user || '), whose lease expired at '"
@@ -227,7 +253,7 @@ static char *attempt_sql(struct db *db, const struct lease *l)
 			" RETURNING token, lock_name, took_over,"
 			" pg_catalog.to_regclass(%s) IS NOT NULL",
 			l->table, schema ? schema : "NULL", table, runner,
-			hostlit, pid, l->secs, vt);
+			hostlit, pid, l->secs, holder_id, vt);
 	free(schema);
 	free(table);
 	free(vt);
@@ -670,6 +696,22 @@ fail:
 	free(took_over);
 	lease_free(l);
 	return -1;
+}
+
+void lease_give_back(struct db *db)
+{
+	char *table, *sql = NULL;
+
+	if (!holder_id[0] || !db->conn || !(table = lock_table(db)))
+		return;
+	/* The hex digits of the id are safe inside the literal. */
+	sql = printf_alloc("UPDATE %s SET released = clock_timestamp()"
+			   " WHERE holder_id = '%s' AND released IS NULL",
+			   table, holder_id);
+	if (sql)
+		PQclear(PQexec(db->conn, sql));
+	free(sql);
+	free(table);
 }
 
 void lease_release(struct db *db)

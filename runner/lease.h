@@ -42,6 +42,20 @@ int lease_acquire(struct db *db, const struct lease_opts *opts,
  * that cannot be given back expires. */
 void lease_release(struct db *db);
 
+/*
+ * Make this process the lock's holder for what it and the workers it forks
+ * take: call before forking one.  Without it, the first lease_acquire()
+ * makes one up.
+ */
+void lease_init_holder(void);
+
+/*
+ * Give back every lease this runner's holder id holds on db's lock table,
+ * over db's own connection: for the parent of a worker that died holding
+ * one.  Best effort.
+ */
+void lease_give_back(struct db *db);
+
 /* A duration as lease_opts takes it (500ms, 5s, 2min, 1h; no unit = ms),
  * in milliseconds; -1 if it is not one. */
 long long lease_duration_ms(const char *s);

@@ -422,9 +422,16 @@ static int prepare_and_run(struct app *app, const struct command *cmd,
 				       : 0,
 			       err) < 0)
 		return -1;
-	if (cmd->needs & RUNS_REVISIONS)
-		return isolate_call(invoke, &inv, err);
-	return invoke(&inv, err);
+	if (!(cmd->needs & RUNS_REVISIONS))
+		return invoke(&inv, err);
+	lease_init_holder();
+	if (isolate_call(invoke, &inv, err) == 0)
+		return 0;
+	/* A worker that died cannot give the migration lock back: its
+	 * parent does, rather than leave it held until the lease expires. */
+	if (isolate_worker_died())
+		app_give_back_lock(app);
+	return -1;
 }
 
 static int run_command(struct app *app, const struct global_opts *g, int argc,

@@ -228,6 +228,30 @@ START_TEST(test_killed_parent_gives_lock_back)
 }
 END_TEST
 
+/* A revision that crashes its worker: the runner gives the lock back. */
+START_TEST(test_crashed_worker_gives_lock_back)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_run how = { .url = db->url,
+					 .versions = "crash",
+					 .env = no_env };
+	const char *const crash[] = { "-x", "fault=segv", "upgrade", "head",
+				      NULL };
+	const char *const rerun[] = { "--lock-timeout", "1s", "upgrade", "head",
+				      NULL };
+	const struct harness_result *r;
+
+	r = harness_wait(harness_spawn(&how, crash));
+	assert_exit(r, 1);
+	assert_contains(r->err, "signal 11");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_nothing_held(db);
+	r = harness_wait(harness_spawn(&how, rerun));
+	assert_ok(r);
+	assert_str_eq(harness_versions(db, NULL), "003");
+}
+END_TEST
+
 /* The fence: once another runner holds the lease, nothing more commits. */
 START_TEST(test_taken_over_runner_cannot_commit)
 {
@@ -331,6 +355,7 @@ static Suite *lock_suite(void)
 	tcase_add_test(tc, test_lock_timeout);
 	tcase_add_test(tc, test_killed_runner_lease_expires);
 	tcase_add_test(tc, test_killed_parent_gives_lock_back);
+	tcase_add_test(tc, test_crashed_worker_gives_lock_back);
 	tcase_add_test(tc, test_taken_over_runner_cannot_commit);
 	tcase_add_test(tc, test_heartbeat_outlives_the_lease);
 	tcase_add_test(tc, test_lock_lease_usage);
