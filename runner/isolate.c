@@ -16,6 +16,8 @@
 
 #include "isolate.h"
 
+#include "probe.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -89,8 +91,16 @@ void isolate_note(const char *what)
 		return;
 	/* The terminator first: a crash mid-copy leaves a shorter note. */
 	shared_note[0] = '\0';
+	shared_note[NOTE_SIZE] = 0;
 	if (what)
 		snprintf(shared_note, NOTE_SIZE, "%s", what);
+}
+
+void isolate_note_loading(const char *path)
+{
+	isolate_note(path);
+	if (shared_note)
+		shared_note[NOTE_SIZE] = 1;
 }
 
 /* In the worker (or in-process): cancel the running statement. */
@@ -193,6 +203,7 @@ struct outcome {
 	bool ended;
 	struct record end;
 	char note[NOTE_SIZE]; /* the note it left, read once it is gone */
+	bool loading;	      /* the note names a plugin being loaded */
 	bool killed;	      /* by us, after the grace period */
 };
 
@@ -244,10 +255,35 @@ static const char *running(const struct outcome *o)
 	return o->note[0] ? o->note : "retort's worker";
 }
 
+/*
+ * The worker died while loading a plugin to run it: a plugin that behaves
+ * so is found by discovery's prober, unless it changed or misbehaves only
+ * now and then.  Revisions before it in the run stay applied.
+ */
+static int died_loading(const struct outcome *o, int status,
+			struct retort_error *err)
+{
+	char how[128];
+
+	probe_describe_end(status, how, sizeof(how));
+	error_set(err, RETORT_FAILED,
+		  "revision plugin \"%s\" ended the process while loading: %s",
+		  o->note, how);
+	error_detail(
+		err,
+		"nothing of it ran: the database is at the revision before it");
+	error_hint(
+		err,
+		"Rebuild the plugin (meson compile -C build) or remove it from the versions directory; a revision's constructors must not exit or crash.");
+	return -1;
+}
+
 /* The worker died without reporting: say what it was running and how. */
 static int worker_died(const struct outcome *o, int status,
 		       struct retort_error *err)
 {
+	if (o->loading && !o->killed)
+		return died_loading(o, status, err);
 	if (o->killed) {
 		error_set(
 			err, interrupted_status(stop_signal),
@@ -279,7 +315,8 @@ static int worker_died(const struct outcome *o, int status,
 /* The note's page, shared with the worker; NULL (and err) on failure. */
 static char *map_note(struct retort_error *err)
 {
-	void *page = mmap(NULL, NOTE_SIZE, PROT_READ | PROT_WRITE,
+	/* The note, then a byte saying whether it names a plugin loading. */
+	void *page = mmap(NULL, NOTE_SIZE + 1, PROT_READ | PROT_WRITE,
 			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 
 	if (page != MAP_FAILED)
@@ -312,7 +349,7 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	fflush(stderr);
 	if (!shared_note && !(shared_note = map_note(err)))
 		return -1;
-	shared_note[0] = '\0';
+	isolate_note(NULL);
 	if (pipe(fds) < 0)
 		return start_failed(NULL, "create a pipe", err);
 	pid = fork();
@@ -331,6 +368,7 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	worker_pid = 0;
 	/* The worker is gone: its last note is all written. */
 	snprintf(o.note, sizeof(o.note), "%s", shared_note);
+	o.loading = shared_note[NOTE_SIZE] != 0;
 	catch_signals(SIG_DFL);
 	if (!o.ended)
 		return worker_died(&o, status, err);
