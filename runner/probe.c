@@ -10,6 +10,9 @@
  * it reads.  One child per batch rather than per plugin keeps a scan of
  * thousands of plugins one fork.  Never prints.
  */
+/* MAP_ANONYMOUS is not in POSIX.1-2008. */
+#define _DEFAULT_SOURCE
+
 #include "probe.h"
 
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,37 +77,35 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-/* 1 when all n bytes were read, 0 at the end of the pipe or an error. */
-static int read_all(int fd, void *p, size_t n)
-{
-	char *c = p;
+/* Records gather in the child and go to the pipe in large writes. */
+#define FLUSH_AT (64 * 1024)
 
-	while (n > 0) {
-		ssize_t r = read(fd, c, n);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return 0;
-		c += r;
-		n -= (size_t)r;
-	}
-	return 1;
-}
-
-static int send_record(int fd, enum record_kind kind, const void *p, size_t len)
+static void add_record(struct probe_buf *stream, enum record_kind kind,
+		       const void *p, size_t len)
 {
 	struct record_head head = { kind, (uint32_t)len };
 
-	if (write_all(fd, &head, sizeof(head)) < 0)
-		return -1;
-	return write_all(fd, p, len);
+	probe_buf_add(stream, &head, sizeof(head));
+	probe_buf_add(stream, p, len);
 }
 
-/* The child: load every item, report each, stop at the first failure. */
-static void child_main(int fd, const struct probe_batch *b)
+static void flush(int fd, struct probe_buf *stream)
 {
-	struct probe_buf buf = { 0 };
+	if (stream->failed || write_all(fd, stream->data, stream->len) < 0)
+		_exit(1);
+	stream->len = 0;
+}
+
+/*
+ * The child: load every item, stop at the first failure.  Before each
+ * load it says which item it is on in *loading, memory shared with the
+ * parent: a store, not a system call, so a scan of thousands of plugins
+ * is not a conversation, and the parent still knows whom to name.
+ */
+static void child_main(int fd, const struct probe_batch *b,
+		       volatile size_t *loading)
+{
+	struct probe_buf buf = { 0 }, stream = { 0 };
 	struct retort_error err;
 
 #ifdef __linux__
@@ -118,18 +120,23 @@ static void child_main(int fd, const struct probe_batch *b)
 	for (size_t i = 0; i < b->n; i++) {
 		int rc;
 
+		*loading = i;
 		error_clear(&err);
 		buf.len = 0;
 		rc = b->load(i, b->arg, &buf, &err);
 		if (rc == 0 && buf.failed)
 			rc = error_set(&err, RETORT_FAILED, "out of memory");
 		if (rc < 0) {
-			send_record(fd, RECORD_ERROR, &err, sizeof(err));
+			add_record(&stream, RECORD_ERROR, &err, sizeof(err));
+			flush(fd, &stream);
 			_exit(0);
 		}
-		if (send_record(fd, RECORD_OK, buf.data, buf.len) < 0)
-			_exit(1);
+		add_record(&stream, RECORD_OK, buf.data, buf.len);
+		if (stream.len >= FLUSH_AT)
+			flush(fd, &stream);
 	}
+	*loading = b->n;
+	flush(fd, &stream);
 	_exit(0);
 }
 
@@ -165,31 +172,52 @@ static int child_died(const char *path, int status, struct retort_error *err)
 	return -1;
 }
 
-/* Item i's result from the pipe: 1 taken, 0 the pipe ended, -1 err. */
-static int take_one(int fd, const struct probe_batch *b, size_t i,
-		    struct retort_error *err)
+/* Everything the child wrote, until it closed the pipe. */
+static int read_stream(int fd, struct probe_buf *stream,
+		       struct retort_error *err)
+{
+	char chunk[FLUSH_AT];
+	ssize_t r;
+
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return error_set(
+				err, RETORT_FAILED,
+				"cannot read from the process loading plugins: %s",
+				strerror(errno));
+		probe_buf_add(stream, chunk, (size_t)r);
+	}
+	if (stream->failed)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	return 0;
+}
+
+/*
+ * Hand the child's records to take(), in order; returns how many items
+ * were taken, or -1 with the error a record or take() gave.
+ */
+static long take_all(const struct probe_batch *b, const struct probe_buf *s,
+		     struct retort_error *err)
 {
 	struct record_head head;
-	char *data;
-	int rc;
+	size_t at = 0, i = 0;
 
-	if (!read_all(fd, &head, sizeof(head)))
-		return 0;
-	data = malloc(head.len ? head.len : 1);
-	if (!data)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	if (!read_all(fd, data, head.len)) {
-		free(data);
-		return 0;
+	for (; i < b->n && s->len - at >= sizeof(head); i++) {
+		memcpy(&head, s->data + at, sizeof(head));
+		at += sizeof(head);
+		if (s->len - at < head.len)
+			break;
+		if (head.kind == RECORD_ERROR && head.len == sizeof(*err)) {
+			memcpy(err, s->data + at, sizeof(*err));
+			return -1;
+		}
+		if (b->take(i, s->data + at, head.len, b->arg, err) < 0)
+			return -1;
+		at += head.len;
 	}
-	if (head.kind == RECORD_ERROR && head.len == sizeof(*err)) {
-		memcpy(err, data, sizeof(*err));
-		rc = -1;
-	} else {
-		rc = b->take(i, data, head.len, b->arg, err) < 0 ? -1 : 1;
-	}
-	free(data);
-	return rc;
+	return (long)i;
 }
 
 static int wait_child(pid_t pid, int *status)
@@ -200,55 +228,73 @@ static int wait_child(pid_t pid, int *status)
 	return 0;
 }
 
-static int start_failed(int fds[2], const char *what, struct retort_error *err)
+static int start_failed(int fds[2], void *shared, const char *what,
+			struct retort_error *err)
 {
 	int saved = errno;
 
-	close(fds[0]);
-	close(fds[1]);
+	if (fds) {
+		close(fds[0]);
+		close(fds[1]);
+	}
+	if (shared != MAP_FAILED)
+		munmap(shared, sizeof(size_t));
 	error_set(err, RETORT_FAILED, "cannot %s to load plugins: %s", what,
 		  strerror(saved));
 	return -1;
 }
 
+/* The child gone: what it sent, or which item it died on and how. */
+static int conclude(const struct probe_batch *b, const struct probe_buf *s,
+		    size_t loading, int status, struct retort_error *err)
+{
+	long taken = take_all(b, s, err);
+	char how[128];
+
+	if (taken < 0 || (size_t)taken == b->n)
+		return taken < 0 ? -1 : 0;
+	if (loading < b->n)
+		return child_died(b->path(loading, b->arg), status, err);
+	probe_describe_end(status, how, sizeof(how));
+	return error_set(err, RETORT_FAILED,
+			 "the process loading plugins ended early: %s", how);
+}
+
 int probe_run(const struct probe_batch *b, struct retort_error *err)
 {
-	int fds[2], status = 0, got = 1;
-	size_t i = 0;
+	struct probe_buf stream = { 0 };
+	int fds[2], status = 0, rc;
+	size_t *loading;
 	pid_t pid;
 
 	if (b->n == 0)
 		return 0;
+	loading = mmap(NULL, sizeof(*loading), PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (loading == MAP_FAILED)
+		return start_failed(NULL, loading, "map memory", err);
+	*loading = b->n;
 	if (pipe(fds) < 0)
-		return error_set(err, RETORT_FAILED,
-				 "cannot create a pipe to load plugins: %s",
-				 strerror(errno));
+		return start_failed(NULL, loading, "create a pipe", err);
 	/* What stdio holds must not be written twice, by an exit() there. */
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
-		return start_failed(fds, "start a process", err);
+		return start_failed(fds, loading, "start a process", err);
 	if (pid == 0) {
 		close(fds[0]);
-		child_main(fds[1], b);
+		child_main(fds[1], b, loading);
 	}
 	close(fds[1]);
-	while (i < b->n && (got = take_one(fds[0], b, i, err)) == 1)
-		i++;
+	rc = read_stream(fds[0], &stream, err);
 	close(fds[0]);
-	/* After an error the child stops by itself; a failed take() leaves
-	 * it running, and closing the pipe ends its next write. */
-	if (got < 0)
+	if (rc < 0)
 		kill(pid, SIGKILL);
-	if (wait_child(pid, &status) < 0 && got >= 0)
-		return error_set(
-			err, RETORT_FAILED,
-			"cannot wait for the process loading plugins: %s",
-			strerror(errno));
-	if (got < 0)
-		return -1;
-	if (i < b->n)
-		return child_died(b->path(i, b->arg), status, err);
-	return 0;
+	wait_child(pid, &status);
+	if (rc == 0)
+		rc = conclude(b, &stream, *loading, status, err);
+	munmap(loading, sizeof(*loading));
+	free(stream.data);
+	return rc;
 }
