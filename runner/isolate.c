@@ -282,7 +282,9 @@ static int died_loading(const struct outcome *o, int status,
 static int worker_died(const struct outcome *o, int status,
 		       struct retort_error *err)
 {
-	if (o->loading && !o->killed)
+	/* A worker stopped by a signal we relayed was not ended by the
+	 * plugin it was loading. */
+	if (o->loading && !o->killed && !stop_signal)
 		return died_loading(o, status, err);
 	if (o->killed) {
 		error_set(

@@ -264,7 +264,8 @@ int probe_run(const struct probe_batch *b, struct retort_error *err)
 {
 	struct probe_buf stream = { 0 };
 	int fds[2], status = 0, rc;
-	size_t *loading;
+	/* Written by the child: read only once it is gone. */
+	volatile size_t *loading;
 	pid_t pid;
 
 	if (b->n == 0)
@@ -272,16 +273,18 @@ int probe_run(const struct probe_batch *b, struct retort_error *err)
 	loading = mmap(NULL, sizeof(*loading), PROT_READ | PROT_WRITE,
 		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (loading == MAP_FAILED)
-		return start_failed(NULL, loading, "map memory", err);
+		return start_failed(NULL, MAP_FAILED, "map memory", err);
 	*loading = b->n;
 	if (pipe(fds) < 0)
-		return start_failed(NULL, loading, "create a pipe", err);
+		return start_failed(NULL, (void *)loading, "create a pipe",
+				    err);
 	/* What stdio holds must not be written twice, by an exit() there. */
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
 	if (pid < 0)
-		return start_failed(fds, loading, "start a process", err);
+		return start_failed(fds, (void *)loading, "start a process",
+				    err);
 	if (pid == 0) {
 		close(fds[0]);
 		child_main(fds[1], b, loading);
@@ -294,7 +297,7 @@ int probe_run(const struct probe_batch *b, struct retort_error *err)
 	wait_child(pid, &status);
 	if (rc == 0)
 		rc = conclude(b, &stream, *loading, status, err);
-	munmap(loading, sizeof(*loading));
+	munmap((void *)loading, sizeof(*loading));
 	free(stream.data);
 	return rc;
 }
