@@ -16,6 +16,8 @@
 
 #include "isolate.h"
 
+#include "probe.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -51,8 +53,9 @@ _Static_assert(sizeof(struct record) <= PIPE_BUF,
 
 /* Shared with the parent: what the worker runs now, and how. */
 struct note {
-	char text[NOTE_SIZE];	    /* "" for nothing */
-	volatile sig_atomic_t step; /* enum isolate_step */
+	char text[NOTE_SIZE];	       /* "" for nothing */
+	volatile sig_atomic_t step;    /* enum isolate_step */
+	volatile sig_atomic_t loading; /* text names a plugin being loaded */
 };
 
 static bool isolation_enabled = true;
@@ -107,6 +110,7 @@ void isolate_note(const char *what)
 	/* The terminator first: a crash mid-copy leaves a shorter note. */
 	shared_note->text[0] = '\0';
 	shared_note->step = ISOLATE_IN_TRANSACTION;
+	shared_note->loading = 0;
 	if (what)
 		snprintf(shared_note->text, NOTE_SIZE, "%s", what);
 }
@@ -115,6 +119,13 @@ void isolate_note_step(enum isolate_step step)
 {
 	if (shared_note)
 		shared_note->step = step;
+}
+
+void isolate_note_loading(const char *path)
+{
+	isolate_note(path);
+	if (shared_note)
+		shared_note->loading = 1;
 }
 
 /* In the worker (or in-process): cancel the running statement. */
@@ -218,7 +229,8 @@ struct outcome {
 	struct record end;
 	char note[NOTE_SIZE]; /* the note it left, read once it is gone */
 	enum isolate_step step;
-	bool killed; /* by us, after the grace period */
+	bool loading; /* the note names a plugin being loaded */
+	bool killed;  /* by us, after the grace period */
 };
 
 static void escalate(struct outcome *o, time_t *signalled_at)
@@ -352,10 +364,37 @@ static void killed_from_outside(const struct outcome *o, int sig,
 			"Run the same command again: it goes on from the revision before this one.");
 }
 
+/*
+ * The worker died while loading a plugin to run it: a plugin that behaves
+ * so is found by discovery's prober, unless it changed or misbehaves only
+ * now and then.  Revisions before it in the run stay applied.
+ */
+static int died_loading(const struct outcome *o, int status,
+			struct retort_error *err)
+{
+	char how[128];
+
+	probe_describe_end(status, how, sizeof(how));
+	error_set(err, RETORT_FAILED,
+		  "revision plugin \"%s\" ended the process while loading: %s",
+		  o->note, how);
+	error_detail(
+		err,
+		"nothing of it ran: the database is at the revision before it");
+	error_hint(
+		err,
+		"Rebuild the plugin (meson compile -C build) or remove it from the versions directory; a revision's constructors must not exit or crash.");
+	return -1;
+}
+
 /* The worker died without reporting: say what it was running and how. */
 static int worker_died(const struct outcome *o, int status,
 		       struct retort_error *err)
 {
+	/* A worker stopped by a signal we relayed was not ended by the
+	 * plugin it was loading. */
+	if (o->loading && !o->killed && !stop_signal)
+		return died_loading(o, status, err);
 	if (o->killed) {
 		error_set(
 			err, interrupted_status(stop_signal),
@@ -425,6 +464,7 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 		return -1;
 	shared_note->text[0] = '\0';
 	shared_note->step = ISOLATE_IN_TRANSACTION;
+	shared_note->loading = 0;
 	if (pipe(fds) < 0)
 		return start_failed(NULL, "create a pipe", err);
 	pid = fork();
@@ -444,6 +484,7 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	/* The worker is gone: its last note is all written. */
 	snprintf(o.note, sizeof(o.note), "%s", shared_note->text);
 	o.step = (enum isolate_step)shared_note->step;
+	o.loading = shared_note->loading != 0;
 	catch_signals(SIG_DFL);
 	worker_vanished = !o.ended;
 	if (!o.ended)

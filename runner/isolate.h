@@ -60,6 +60,13 @@ enum isolate_step {
 void isolate_note_step(enum isolate_step step);
 
 /*
+ * In the worker: the plugin at path is being loaded; if the worker dies
+ * now, the error says the plugin ended it while loading.  isolate_note()
+ * ends the note.
+ */
+void isolate_note_loading(const char *path);
+
+/*
  * The signal that asked the run to stop (SIGINT or SIGTERM), or 0.
  * Async-signal-safe to read; set by the worker's handler.
  */

@@ -2,9 +2,10 @@
  * plugin.c - discovering revision plugins, checking them, loading them.
  *
  * Reading metadata and loading code to run are separate steps: discovery
- * copies what the graph needs and unloads the plugin again, so no plugin's
- * code stays mapped unless a plan runs it.  Every load failure names the
- * file and its cause and unwinds fully.  Never prints.
+ * reads what the graph needs in a child process (probe.c), so no plugin's
+ * code is even mapped in the runner unless a plan runs it, and a plugin
+ * that crashes or exits while loading cannot end the runner.  Every load
+ * failure names the file and its cause and unwinds fully.  Never prints.
  */
 #include "plugin.h"
 
@@ -22,6 +23,8 @@
 #include <unistd.h>
 
 #include "checksum.h"
+#include "isolate.h"
+#include "probe.h"
 
 #define REVISION_SYMBOL "retort_revision"
 
@@ -524,10 +527,146 @@ static struct index_entry entry_of(const struct plugin_info *info)
 	};
 }
 
-/* One plugin: from the index when its file is unchanged, else by dlopen. */
+/*
+ * Metadata read by dlopen in the prober's child travels as flags, whether
+ * the checksum is of the binary, then each string as a presence byte and
+ * its text with the terminator.
+ */
+static void put_str(struct probe_buf *out, const char *s)
+{
+	unsigned char present = s != NULL;
+
+	probe_buf_add(out, &present, 1);
+	if (s)
+		probe_buf_add(out, s, strlen(s) + 1);
+}
+
+static void put_meta(struct probe_buf *out, const struct revision_meta *m)
+{
+	uint32_t flags = m->flags;
+	unsigned char of_binary = m->checksum_of_binary;
+
+	probe_buf_add(out, &flags, sizeof(flags));
+	probe_buf_add(out, &of_binary, 1);
+	put_str(out, m->id);
+	put_str(out, m->down_revision);
+	put_str(out, m->message);
+	put_str(out, m->create_date);
+	put_str(out, m->branch_labels);
+	put_str(out, m->depends_on);
+	put_str(out, m->checksum);
+	put_str(out, m->source_path);
+}
+
+static bool get_str(const char **cur, const char *end, const char **out)
+{
+	const char *nul;
+
+	if (*cur >= end)
+		return false;
+	if (*(*cur)++ == 0) {
+		*out = NULL;
+		return true;
+	}
+	nul = memchr(*cur, '\0', (size_t)(end - *cur));
+	if (!nul)
+		return false;
+	*out = *cur;
+	*cur = nul + 1;
+	return true;
+}
+
+/* The child's record as an index entry; its strings point into data. */
+static bool get_meta(const char *data, size_t len, struct index_entry *e)
+{
+	const char *cur = data + sizeof(uint32_t) + 1, *end = data + len;
+	uint32_t flags;
+
+	if (len < sizeof(flags) + 1)
+		return false;
+	memcpy(&flags, data, sizeof(flags));
+	*e = (struct index_entry){ .flags = flags,
+				   .of_binary = data[sizeof(flags)] != 0 };
+	return get_str(&cur, end, &e->id) &&
+	       get_str(&cur, end, &e->down_revision) &&
+	       get_str(&cur, end, &e->message) &&
+	       get_str(&cur, end, &e->create_date) &&
+	       get_str(&cur, end, &e->branch_labels) &&
+	       get_str(&cur, end, &e->depends_on) &&
+	       get_str(&cur, end, &e->checksum) &&
+	       get_str(&cur, end, &e->source_path) && cur == end && e->id &&
+	       e->checksum;
+}
+
+/* In the child: dlopen the plugin and send its metadata, copied. */
+static int probe_read(const char *path, struct probe_buf *out,
+		      struct retort_error *err)
+{
+	struct plugin_info info = { 0 };
+
+	if (read_plugin(path, &info, err) < 0)
+		return -1;
+	put_meta(out, &info.meta);
+	free(info.strings);
+	return 0;
+}
+
+/* In this process: the metadata the child sent, owned by info. */
+static int take_read(const char *data, size_t len, const char *path,
+		     struct plugin_info *info, struct retort_error *err)
+{
+	struct index_entry e;
+
+	if (!get_meta(data, len, &e))
+		return error_set(
+			err, RETORT_FAILED,
+			"garbled metadata of \"%s\" from the process loading it",
+			path);
+	return read_cached(&e, path, info, err);
+}
+
+/* The plugins of a scan that the index could not vouch for. */
+struct scan_batch {
+	const char *dir;
+	char **names;
+	size_t *todo; /* their places in names and in set->items */
+	struct plugin_set *set;
+	char *path; /* the last path named, for an error */
+};
+
+static const char *scan_path(size_t i, void *arg)
+{
+	struct scan_batch *b = arg;
+
+	free(b->path);
+	b->path = join_path(b->dir, b->names[b->todo[i]]);
+	return b->path ? b->path : b->names[b->todo[i]];
+}
+
+static int scan_load(size_t i, void *arg, struct probe_buf *out,
+		     struct retort_error *err)
+{
+	const char *path = scan_path(i, arg);
+
+	return probe_read(path, out, err);
+}
+
+static int scan_take(size_t i, const char *data, size_t len, void *arg,
+		     struct retort_error *err)
+{
+	struct scan_batch *b = arg;
+
+	return take_read(data, len, scan_path(i, arg),
+			 &b->set->items[b->todo[i]], err);
+}
+
+/*
+ * One plugin, stat()ed and checked: read from the index when its file is
+ * unchanged (returns 0), else left for dlopen in the batch (returns 1).
+ */
 static int read_one(const char *dir, const char *name, unsigned flags,
 		    const struct plugin_index *idx, struct plugin_info *info,
-		    bool *missed, struct retort_error *err)
+		    struct retort_error *err)
 {
 	const struct index_entry *cached;
 	char *path = join_path(dir, name);
@@ -541,12 +680,47 @@ static int read_one(const char *dir, const char *name, unsigned flags,
 	if (rc == 0 && cached)
 		rc = read_cached(cached, path, info, err);
 	else if (rc == 0)
-		rc = read_plugin(path, info, err);
+		rc = 1;
 	free(path);
-	if (rc == 0)
+	if (rc >= 0)
 		remember(info, &st, cached);
-	*missed = *missed || !cached;
 	return rc;
+}
+
+/*
+ * Every plugin in names, each from idx where its entry is current; the
+ * rest by dlopen, all in one child process (probe.h).  The first error in
+ * name order wins, as if each were read in turn.
+ */
+static int read_listed(const char *dir, char **names, size_t n, unsigned flags,
+		       const struct plugin_index *idx, struct plugin_set *set,
+		       bool *missed, struct retort_error *err)
+{
+	struct scan_batch b = { dir, names, NULL, set, NULL };
+	struct probe_batch batch = { 0, scan_load, scan_take, scan_path, &b };
+	struct retort_error first;
+	int rc = 0;
+
+	set->items = calloc(n ? n : 1, sizeof(*set->items));
+	b.todo = malloc((n ? n : 1) * sizeof(*b.todo));
+	if (!set->items || !b.todo) {
+		free(b.todo);
+		return error_set(err, RETORT_FAILED, "out of memory");
+	}
+	for (; set->n < n && rc >= 0; set->n++) {
+		rc = read_one(dir, names[set->n], flags, idx,
+			      &set->items[set->n], &first);
+		if (rc == 1)
+			b.todo[batch.n++] = set->n;
+	}
+	*missed = batch.n > 0;
+	if (probe_run(&batch, err) < 0)
+		rc = -1;
+	else if (rc < 0)
+		*err = first;
+	free(b.path);
+	free(b.todo);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Rewrite dir's index from the set; silent on failure (only a cache). */
@@ -561,23 +735,6 @@ static void write_index(const char *dir, const struct plugin_set *set)
 		entries[i] = entry_of(&set->items[i]);
 	index_write(dir, entries, set->n);
 	free(entries);
-}
-
-/* Every plugin in names, each from idx where its entry is current. */
-static int read_listed(const char *dir, char **names, size_t n, unsigned flags,
-		       const struct plugin_index *idx, struct plugin_set *set,
-		       bool *missed, struct retort_error *err)
-{
-	set->items = calloc(n ? n : 1, sizeof(*set->items));
-	if (!set->items)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		if (read_one(dir, names[i], flags, idx, &set->items[i], missed,
-			     err) < 0)
-			return -1;
-		set->n++;
-	}
-	return 0;
 }
 
 /*
@@ -866,12 +1023,18 @@ int plugin_load(const struct revision_meta *meta, unsigned flags,
 		struct plugin_code *out, struct retort_error *err)
 {
 	struct stat st;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (check_plugin_safe(meta->path, flags, &st, err) < 0 ||
-	    open_plugin(meta->path, &out->handle, err) < 0)
+	if (check_plugin_safe(meta->path, flags, &st, err) < 0)
 		return -1;
-	if (check_loaded(out->handle, meta, err) < 0) {
+	/* In the worker: a plugin that ends it while loading is named. */
+	isolate_note_loading(meta->path);
+	rc = open_plugin(meta->path, &out->handle, err);
+	if (rc == 0)
+		rc = check_loaded(out->handle, meta, err);
+	isolate_note(NULL);
+	if (rc < 0) {
 		plugin_unload(out);
 		return -1;
 	}
@@ -892,27 +1055,88 @@ int plugin_load(const struct revision_meta *meta, unsigned flags,
 	return 0;
 }
 
+/* Whether two readings of a plugin's metadata agree in every field. */
+static bool same_meta(const struct revision_meta *a,
+		      const struct revision_meta *b)
+{
+	return same_text(a->id, b->id) &&
+	       same_text(a->down_revision, b->down_revision) &&
+	       same_text(a->message, b->message) &&
+	       same_text(a->create_date, b->create_date) &&
+	       same_text(a->branch_labels, b->branch_labels) &&
+	       same_text(a->depends_on, b->depends_on) &&
+	       same_text(a->source_path, b->source_path) &&
+	       same_text(a->checksum, b->checksum) && a->flags == b->flags &&
+	       a->checksum_of_binary == b->checksum_of_binary;
+}
+
+/* The plan's plugins whose files changed since they were read. */
+struct check_batch {
+	const struct plugin_set *set;
+	const struct plan *plan;
+	size_t *todo; /* their steps */
+};
+
+static const struct revision_meta *check_meta(const struct check_batch *b,
+					      size_t i)
+{
+	return &b->set->items[b->plan->steps[b->todo[i]].rev].meta;
+}
+
+static const char *check_path(size_t i, void *arg)
+{
+	return check_meta(arg, i)->path;
+}
+
+static int check_load(size_t i, void *arg, struct probe_buf *out,
+		      struct retort_error *err)
+{
+	return probe_read(check_path(i, arg), out, err);
+}
+
+static int check_take(size_t i, const char *data, size_t len, void *arg,
+		      struct retort_error *err)
+{
+	const struct revision_meta *meta = check_meta(arg, i);
+	struct plugin_info now = { 0 };
+	int rc = take_read(data, len, meta->path, &now, err);
+
+	if (rc == 0 && !same_meta(&now.meta, meta))
+		rc = changed_since_read(meta, err);
+	free(now.strings);
+	return rc;
+}
+
 int plugin_check_plan(const struct plugin_set *set, const struct plan *plan,
 		      unsigned flags, struct retort_error *err)
 {
-	for (size_t i = 0; i < plan->n; i++) {
+	struct check_batch b = { set, plan, NULL };
+	struct probe_batch batch = { 0, check_load, check_take, check_path,
+				     &b };
+	int rc = 0;
+
+	b.todo = malloc((plan->n ? plan->n : 1) * sizeof(*b.todo));
+	if (!b.todo)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	for (size_t i = 0; i < plan->n && rc == 0; i++) {
 		const struct plugin_info *info =
 			&set->items[plan->steps[i].rev];
-		struct plugin_code code;
 		struct file_stamp now;
 		struct stat st;
 
-		if (check_plugin_safe(info->meta.path, flags, &st, err) < 0)
-			return -1;
+		rc = check_plugin_safe(info->meta.path, flags, &st, err);
+		if (rc < 0)
+			break;
 		now = file_stamp_of(&st);
-		if (file_stamp_equal(&now, &info->stamp))
-			continue;
-		/* Changed since read: the same revision, rebuilt alike? */
-		if (plugin_load(&info->meta, flags, &code, err) < 0)
-			return -1;
-		plugin_unload(&code);
+		/* Changed since read: the same revision, rebuilt alike?  It
+		 * is loaded apart, as discovery loads it. */
+		if (!file_stamp_equal(&now, &info->stamp))
+			b.todo[batch.n++] = i;
 	}
-	return 0;
+	if (rc == 0)
+		rc = probe_run(&batch, err);
+	free(b.todo);
+	return rc;
 }
 
 void plugin_unload(struct plugin_code *code)

@@ -41,6 +41,11 @@ struct plugin_set {
  * or was built for another ABI is an error (RETORT_USAGE) naming the file
  * and, for the ABI, both versions.  A missing directory is an error with a
  * hint to build.
+ *
+ * Plugins are loaded (dlopen) in one child process for the whole scan
+ * (probe.h), only those the index cannot vouch for: one that ends that
+ * process while loading (a constructor's exit() or fault, a truncated
+ * file's SIGBUS) is an error (RETORT_USAGE) naming it and how it ended.
  */
 int plugin_discover(const char *dir, struct plugin_set *out,
 		    struct retort_error *err);
@@ -105,14 +110,17 @@ struct plugin_code {
  * Load meta's plugin to run it: checked for safety as discovery checks it
  * (flags: enum plugin_discover_flags), and refused (RETORT_USAGE, before
  * any of its code runs) unless its metadata and checksum are still the
- * ones meta holds, since meta may come from the index.
+ * ones meta holds, since meta may come from the index.  In the worker,
+ * the load is noted (isolate_note_loading()), so a plugin that ends the
+ * worker while loading is named.
  */
 int plugin_load(const struct revision_meta *meta, unsigned flags,
 		struct plugin_code *out, struct retort_error *err);
 /*
  * Before a plan runs anything: each plugin it will load is safe to load
  * and still the file its metadata was read from (a stat; one whose file
- * changed since is loaded once to compare, as plugin_load() does).  So a
+ * changed since is loaded once to compare, in a child process as
+ * discovery loads plugins, so that it cannot end the run).  So a
  * plugin replaced since the index vouched for it stops the run before its
  * first step, not at its own step.
  */

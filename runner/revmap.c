@@ -431,6 +431,106 @@ static int check_label(const struct revision_meta *m, struct token t,
 	return -1;
 }
 
+/* ---- validating create_date ---- */
+
+/* n digits at *s, as a number in [lo, hi]; advances *s past them. */
+static bool take_number(const char **s, int n, int lo, int hi, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if ((*s)[i] < '0' || (*s)[i] > '9')
+			return false;
+		v = v * 10 + ((*s)[i] - '0');
+	}
+	*s += n;
+	if (out)
+		*out = v;
+	return v >= lo && v <= hi;
+}
+
+static bool take_char(const char **s, char c)
+{
+	if (**s != c)
+		return false;
+	(*s)++;
+	return true;
+}
+
+static int days_in_month(int year, int month)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30,
+				    31, 31, 30, 31, 30, 31 };
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+	return month == 2 && leap ? 29 : days[month - 1];
+}
+
+/* ".ffffff": Python's str(datetime) writes six digits; fewer are fine. */
+static bool take_fraction(const char **s)
+{
+	size_t n;
+
+	if (!take_char(s, '.'))
+		return true;
+	n = strspn(*s, "0123456789");
+	*s += n;
+	return n >= 1 && n <= 6;
+}
+
+/* "+00" as retort writes it, "+00:00" or "+0000" as Alembic may. */
+static bool take_offset(const char **s)
+{
+	if (!take_char(s, '+') && !take_char(s, '-'))
+		return true;
+	if (!take_number(s, 2, 0, 15, NULL))
+		return false;
+	if (**s == '\0')
+		return true;
+	take_char(s, ':');
+	return take_number(s, 2, 0, 59, NULL);
+}
+
+/*
+ * "YYYY-MM-DD HH:MM:SS", then an optional fraction and UTC offset: what
+ * `retort revision` writes ("...+00") and what Alembic writes in a
+ * revision's Create Date ("... 10:00:00.123456", "...+00:00").
+ */
+static bool is_create_date(const char *s)
+{
+	int year, month, day;
+
+	if (!take_number(&s, 4, 1, 9999, &year) || !take_char(&s, '-') ||
+	    !take_number(&s, 2, 1, 12, &month) || !take_char(&s, '-') ||
+	    !take_number(&s, 2, 1, days_in_month(year, month), &day) ||
+	    !take_char(&s, ' ') || !take_number(&s, 2, 0, 23, NULL) ||
+	    !take_char(&s, ':') || !take_number(&s, 2, 0, 59, NULL) ||
+	    !take_char(&s, ':') || !take_number(&s, 2, 0, 59, NULL))
+		return false;
+	return take_fraction(&s) && take_offset(&s) && *s == '\0';
+}
+
+/* NULL and "" stay allowed: history then shows no date, as Alembic does
+ * for a script without one. */
+static int check_create_date(const struct revision_meta *m,
+			     struct retort_error *err)
+{
+	if (m->create_date == NULL || m->create_date[0] == '\0' ||
+	    is_create_date(m->create_date))
+		return 0;
+	error_set(err, RETORT_USAGE,
+		  "malformed create_date \"%.80s\" in revision %s",
+		  m->create_date, m->id);
+	error_detail(err, "file: %s", path_of(m));
+	error_detail(
+		err,
+		"expected YYYY-MM-DD HH:MM:SS+00 (a fraction of a second and an offset such as +00:00 may follow, or no offset)");
+	error_hint(
+		err,
+		"Set .create_date in RETORT_REVISION(...) to a real date and time, as in \"2026-11-24 10:00:00+00\", and rebuild.");
+	return -1;
+}
+
 /* ---- building: ids and labels ---- */
 
 static int duplicate_id(const struct revmap *map, size_t first, size_t again,
@@ -456,7 +556,7 @@ static int index_ids(struct revmap *map, struct retort_error *err)
 	for (size_t i = 0; i < map->n; i++) {
 		const struct revision_meta *m = map->revs[i].meta;
 
-		if (check_id(m, err) < 0)
+		if (check_id(m, err) < 0 || check_create_date(m, err) < 0)
 			return -1;
 		if (!table_insert(t, m->id, strlen(m->id), i, &prev))
 			return duplicate_id(map, prev, i, err);

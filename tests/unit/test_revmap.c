@@ -23,6 +23,11 @@
 		.depends_on = deps, .path = "versions/" i ".c"                 \
 	}
 
+#define REVD(i, date)                                                          \
+	{                                                                      \
+		.id = i, .create_date = date, .path = "versions/" i ".c"       \
+	}
+
 #define assert_ok(call, err)                                                   \
 	ck_assert_msg((call) == 0, "%s failed: %s [%s]", #call, (err).msg,     \
 		      (err).detail)
@@ -470,6 +475,42 @@ static const struct bad_case bad_cases[] = {
 	  "revision b names a more than once in down_revision",
 	  "versions/b.c",
 	  NULL },
+	{ { REVD("a", "yesterday") },
+	  1,
+	  "malformed create_date \"yesterday\" in revision a",
+	  "versions/a.c",
+	  "expected YYYY-MM-DD HH:MM:SS+00" },
+	{ { REV("a", NULL), REVD("b", "2026-13-45 99:99:99") },
+	  2,
+	  "malformed create_date \"2026-13-45 99:99:99\" in revision b",
+	  "versions/b.c",
+	  NULL },
+	{ { REVD("a", "2026-02-29 10:00:00+00") },
+	  1,
+	  "malformed create_date \"2026-02-29 10:00:00+00\" in revision a",
+	  NULL,
+	  NULL },
+	{ { REVD("a", "2026-11-24 10:00:00+00 ") },
+	  1,
+	  "malformed create_date",
+	  NULL,
+	  NULL },
+	{ { REVD("a", "2026-11-24 10:00:60+00") },
+	  1,
+	  "malformed create_date",
+	  NULL,
+	  NULL },
+	{ { REVD("a", "2026-11-24 10:00:00.1234567") },
+	  1,
+	  "malformed create_date",
+	  NULL,
+	  NULL },
+	{ { REVD("a", "2026-11-24 10:00:00+00:") },
+	  1,
+	  "malformed create_date",
+	  NULL,
+	  NULL },
+	{ { REVD("a", "2026-11-24") }, 1, "malformed create_date", NULL, NULL },
 };
 
 START_TEST(test_build_errors)
@@ -486,6 +527,33 @@ START_TEST(test_build_errors)
 		ck_assert_msg(strstr(err.detail, c->detail2) != NULL,
 			      "detail \"%s\" lacks \"%s\"", err.detail,
 			      c->detail2);
+}
+END_TEST
+
+/* What retort writes, what Alembic writes, and no date at all. */
+static const char *const good_dates[] = {
+	"2026-11-24 10:00:00+00",
+	"2026-11-24 10:00:00",
+	"2026-11-24 10:00:00.123456",
+	"2026-11-24 10:00:00.5+00:00",
+	"2026-11-24 10:00:00.123456+00:00",
+	"2024-02-29 23:59:59-05:30",
+	"2026-11-24 10:00:00+0530",
+	"",
+	NULL,
+};
+
+START_TEST(test_build_create_dates)
+{
+	const struct revision_meta metas[] = { REVD("a", good_dates[_i]) };
+	struct revmap *map = NULL;
+	struct retort_error err;
+
+	error_clear(&err);
+	ck_assert_msg(revmap_build(metas, 1, &map, &err) == 0,
+		      "create_date \"%s\" refused: %s", good_dates[_i],
+		      err.msg);
+	revmap_free(map);
 }
 END_TEST
 
@@ -1433,6 +1501,7 @@ static Suite *revmap_suite(void)
 	tcase_add_test(tc, test_build_wide_tiebreak);
 	tcase_add_test(tc, test_build_empty);
 	tcase_add_loop_test(tc, test_build_errors, 0, N(bad_cases));
+	tcase_add_loop_test(tc, test_build_create_dates, 0, N(good_dates));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("revmap_find");
