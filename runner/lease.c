@@ -714,21 +714,67 @@ void lease_give_back(struct db *db)
 	free(table);
 }
 
+/* Run sql on conn; whether it did. */
+static bool run_ok(PGconn *conn, const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+	bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+
+	PQclear(res);
+	return ok;
+}
+
+/*
+ * The run's connection is gone (the server ended it, or the network did):
+ * give the lease back over a new one rather than leave it to expire, but
+ * wait for that one at most 2 s, so a server that cannot be reached does
+ * not hold the exit up.
+ */
+static void release_on_new_connection(const struct lease *l)
+{
+	size_t n = 0, k = 0;
+	const char **keys, **values;
+	PGconn *conn;
+
+	while (l->keys && l->keys[n])
+		n++;
+	keys = calloc(n + 2, sizeof(*keys));
+	values = calloc(n + 2, sizeof(*values));
+	if (keys && values && l->keys) {
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(l->keys[i], "connect_timeout") != 0) {
+				keys[k] = l->keys[i];
+				values[k++] = l->values[i];
+			}
+		keys[k] = "connect_timeout";
+		values[k] = "2";
+		conn = PQconnectdbParams(keys, values, 0);
+		if (PQstatus(conn) == CONNECTION_OK)
+			run_ok(conn, l->release_sql);
+		PQfinish(conn);
+	}
+	free(keys);
+	free(values);
+}
+
 void lease_release(struct db *db)
 {
 	struct lease *l = db ? db->lease : NULL;
 	struct retort_error ignored;
+	bool given_back = false;
 
 	if (!l)
 		return;
 	stop_heartbeat(l);
 	db->fence_begin = db->fence_end = NULL;
 	db->lease = NULL;
-	/* The run is over: whatever it left open is rolled back first.  A
-	 * lease that cannot be given back (the connection is gone) expires. */
-	if (l->release_sql && db->conn && db_collect(db, &ignored) == 0) {
+	/* The run is over: whatever it left open is rolled back first. */
+	if (l->release_sql && db->conn && PQstatus(db->conn) == CONNECTION_OK &&
+	    db_collect(db, &ignored) == 0) {
 		db_rollback(db);
-		PQclear(PQexec(db->conn, l->release_sql));
+		given_back = run_ok(db->conn, l->release_sql);
 	}
+	if (!given_back && l->release_sql && !isolate_interrupted())
+		release_on_new_connection(l);
 	lease_free(l);
 }
