@@ -11,7 +11,10 @@
 # Scenarios (default: all of them, in this order):
 #   concurrent      8 runners started together on the 200 chaos revisions
 #   kill9           SIGKILL at random moments of a 200-revision upgrade, to
-#                   the runner's process group or to the parent alone
+#                   the runner's process group, the parent or the worker; a
+#                   kill that lands after the run finished is checked as a
+#                   complete run (exit 0, at head), and one such late kill
+#                   always happens
 #   signals         SIGINT/SIGTERM at random moments: exit 130/143
 #   restart         PostgreSQL stopped and restarted in the middle of a run
 #                   (its own cluster, through scripts/dev-db)
@@ -640,11 +643,14 @@ scenario_concurrent() {
 # SIGKILL at random moments of an upgrade, to the whole process group (as
 # a deploy system kills a job), to the parent alone, or to the worker alone
 # (as the OOM killer might); after each, the database must be consistent
-# and nothing committed lost; at the end a rerun completes.
+# and nothing committed lost; at the end a rerun completes.  A kill that
+# comes after the run finished (its last revisions took less than the
+# delay) is one of the outcomes, checked for what it is: a complete run.
 scenario_kill9() {
-	local kills=$((full ? 20 : 5)) k delay mode worker before=0
+	local kills=$((full ? 20 : 5)) k delay mode before=0
 	local -a modes=(group parent worker)
 	orphan_check
+	late_kill
 	new_db kill9
 	for ((k = 1; k <= kills; k++)); do
 		if [[ $before -eq $head ]]; then
@@ -655,30 +661,9 @@ scenario_kill9() {
 		mode=${modes[RANDOM % 3]}
 		start_runner -q -x chaos_sleep=0.02 upgrade head
 		sleep "$(ms_to_s "$delay")"
-		worker=$(pgrep -P "$pid" | head -n 1)
-		[[ $mode != worker || -n $worker ]] || mode=group
-		case $mode in
-		group)
-			kill -KILL -- "-$pid" 2>/dev/null ||
-				flunk "kill $k: the runner is not its own process group"
-			;;
-		parent) kill -KILL "$pid" 2>/dev/null ;;
-		worker) kill -KILL "$worker" 2>/dev/null ;;
-		esac
-		finish_runner
-		ran
-		if [[ $mode == worker ]]; then
-			check "kill $k (SIGKILL to the worker after $delay ms): the parent reports it, exit 1" \
-				fails_with 1 "crashed: signal 9"
-		fi
-		check "kill $k (SIGKILL to the $mode after $delay ms): no process of the run left within 15 s" \
-			group_gone "$pid" 15
-		end_group
-		check "kill $k: its database session ends" quiet_db
-		check_data "kill $k: the version table matches the schema" \
-			consistent
-		check_data "kill $k: nothing committed is lost (c$before -> c$applied)" \
-			test "$applied" -ge "$before"
+		kill_runner "$mode"
+		kill_outcome "kill $k" "SIGKILL to the $mode after $delay ms" \
+			"$before"
 		before=$applied
 	done
 	chaos upgrade head
@@ -687,6 +672,71 @@ scenario_kill9() {
 		is "$(grep -c '^Running upgrade' <<<"$out")" "$((head - before))"
 	check_data "after the rerun: at c$head, each revision applied exactly once" \
 		consistent_at "$head"
+}
+
+# kill_runner MODE: SIGKILL to the runner started by start_runner: its
+# process group, the parent, or the worker (the group when there is no
+# worker any more).  Sets mode to what was aimed at, and landed to 0 when
+# nothing was left to kill: the run had ended by itself.
+kill_runner() {
+	local worker
+	mode=$1
+	landed=1
+	worker=$(pgrep -P "$pid" | head -n 1)
+	[[ $mode != worker || -n $worker ]] || mode=group
+	case $mode in
+	group) kill -KILL -- "-$pid" 2>/dev/null || landed=0 ;;
+	parent) kill -KILL "$pid" 2>/dev/null || landed=0 ;;
+	worker) kill -KILL "$worker" 2>/dev/null || landed=0 ;;
+	esac
+	finish_runner
+	ran
+}
+
+# kill_outcome LABEL WHAT BEFORE: after kill_runner, what the run and the
+# database show, whichever came first, the kill or the end of the run;
+# BEFORE is the revision count the database had when the run started.
+# Sets applied.
+kill_outcome() {
+	local label=$1 what=$2 before=$3
+	if [[ $rc -eq 0 ]]; then
+		# The runner said it was done: the kill came too late to stop
+		# anything (or found no process).  The run must be whole.
+		pass "$label ($what): the run had finished before the kill (exit 0)"
+		check_data "$label: the finished run left c$head, each revision applied exactly once" \
+			consistent_at "$head"
+	elif [[ $landed -eq 0 ]]; then
+		flunk "$label ($what): the runner was gone before the kill, yet it failed" \
+			"$(last_run)"
+	elif [[ $mode == worker ]]; then
+		check "$label ($what): the parent reports it, exit 1" \
+			fails_with 1 "crashed: signal 9"
+	fi
+	check "$label ($what): no process of the run left within 15 s" \
+		group_gone "$pid" 15
+	end_group
+	check "$label: its database session ends" quiet_db
+	check_data "$label: the version table matches the schema" consistent
+	check_data "$label: nothing committed is lost (c$before -> c$applied)" \
+		test "$applied" -ge "$before"
+}
+
+# A kill that always comes late: the one revision left runs to its end,
+# the runner exits and is reaped, then the group is killed (what a random
+# delay longer than the run's last revisions does).
+late_kill() {
+	local i
+	new_db kill9
+	chaos -q upgrade "c$(printf '%03d' $((head - 1)))"
+	[[ $rc -eq 0 ]] || bail "cannot upgrade to c$((head - 1)): $err"
+	start_runner -q upgrade head
+	for ((i = 0; i < 300; i++)); do
+		pgrep -g "$pid" >/dev/null || break
+		sleep 0.1
+	done
+	kill_runner group
+	kill_outcome "late kill" "SIGKILL to the group after the run ended" \
+		"$((head - 1))"
 }
 
 # The parent alone SIGKILLed while its worker sleeps 3 s inside c001: the
@@ -702,6 +752,8 @@ orphan_check() {
 			break
 		sleep 0.1
 	done
+	check "the runner runs in a process group of its own (what a group kill needs)" \
+		is "$(ps -o pgid= -p "$pid" | tr -d ' ')" "$pid"
 	kill -KILL "$pid"
 	finish_runner
 	ran
