@@ -28,6 +28,15 @@
 #   names           hostile version table names are quoted, never executed
 #                   (5 names and a hostile schema; --full: 10 names); the
 #                   longest accepted (59 bytes) works, longer are refused
+#   pooler          through PgBouncer in transaction pooling mode: 4 and 8
+#                   runners together (each exits 0, each revision applied
+#                   once, afterwards no lock left held and a direct runner
+#                   with --lock-timeout 2s gets it at once), SIGKILL to the
+#                   lock's holder inside a slow revision then a run that
+#                   completes within RETORT_TEST_LEASE_WAIT, a backfill, a
+#                   backfill killed and resumed, examples/users_locale
+#                   (2 kills; --full: 3 rounds of 4 and 8, 6 kills, larger
+#                   tables)
 #
 # Counts: CI's by default (1 round of 8 runners, 5 kills, 2 signals, 1
 # restart); --full is scripts/chaos's (3 rounds, 20 kills, 8 signals, 3
@@ -36,7 +45,8 @@
 # data lost (failed checks of the database's integrity) and known (checks
 # of known runner bugs, reported as TODO until fixed).
 #
-# Environment (tests/chaos/meson.build sets the first four):
+# Environment (tests/chaos/meson.build sets the first four and CHAOS_BACKFILL
+# and CHAOS_EXAMPLES):
 #   RETORT_BIN                the runner
 #   CHAOS_REVISIONS           the built chaos revisions (c001 ... c200)
 #   RETORT_FIXTURES           the built fixture scenarios
@@ -46,13 +56,23 @@
 #                             DATABASE and CREATE ROLE; without it the suite
 #                             skips (or fails when RETORT_REQUIRE_DB=1)
 #   CHAOS_SEED                the seed of the random moments (printed)
+#   RETORT_TEST_POOLER_URL    PgBouncer in transaction pooling mode in front
+#                             of the same server (scripts/dev-db pgbouncer
+#                             start); without it `pooler` skips (or fails
+#                             when RETORT_REQUIRE_DB=1)
+#   CHAOS_BACKFILL            the backfill fixture `counter` (meson sets it)
+#   CHAOS_EXAMPLES            the built examples (meson sets it)
+#   RETORT_TEST_LEASE_WAIT    seconds a pooled runner may wait for the lock
+#                             of a runner killed with SIGKILL (default 15)
+#   RETORT_TEST_LEASE_ARGS    options for every pooled runner, split on
+#                             spaces (a short lease duration, say)
 #
 # No set -e: every status is looked at, and a failing check must not stop
 # the others.
 set -uo pipefail
 
 readonly all_scenarios=(concurrent kill9 signals restart crash no_transaction
-	timeouts inputs names)
+	timeouts inputs names pooler)
 readonly head=200 # the chaos revisions: c001 ... c200
 
 full=0
@@ -331,15 +351,16 @@ cleanup() {
 	[[ -z $work ]] || rm -rf -- "$work"
 }
 
-# retort ARGS...: run the runner in $work (or $run_cwd) as $run_as, 120 s
-# at most; sets rc, out, err and cmd.
+# retort ARGS...: run the runner in $work (or $run_cwd) as $run_as,
+# $run_timeout seconds at most; sets rc, out, err and cmd.
 run_cwd=
 run_as=()
+run_timeout=120
 retort() {
 	cmd="retort $*"
 	rc=0
 	(cd "${run_cwd:-$work}" &&
-		exec timeout -k 5 120 "${run_as[@]}" "$RETORT_BIN" "$@") \
+		exec timeout -k 5 "$run_timeout" "${run_as[@]}" "$RETORT_BIN" "$@") \
 		</dev/null >"$work/out" 2>"$work/err" || rc=$?
 	out=$(<"$work/out")
 	err=$(<"$work/err")
@@ -521,9 +542,11 @@ group_gone() {
 }
 
 # start_runner ARGS...: the chaos runner in a process group of its own, as
-# a deploy system starts a job; sets pid (= its process group).
+# a deploy system starts a job; sets pid (= its process group).  The
+# revisions are $run_versions if set, else the chaos revisions.
 start_runner() {
-	setsid "$RETORT_BIN" --url "$url" --versions "$CHAOS_REVISIONS" "$@" \
+	setsid "$RETORT_BIN" --url "$url" \
+		--versions "${run_versions:-$CHAOS_REVISIONS}" "$@" \
 		</dev/null >"$work/bg.out" 2>"$work/bg.err" &
 	pid=$!
 	groups=("$pid")
@@ -1305,6 +1328,392 @@ hostile_name() {
 	fixture linear -q downgrade base
 	check "[$label] downgrade base: exit 0" exit_is 0
 	check "[$label] the table is empty" versions_are "" "$name" "$schema"
+}
+
+# ---- through PgBouncer in transaction pooling mode ----
+
+# pooled DB: RETORT_TEST_POOLER_URL pointed at database DB.
+pooled() {
+	[[ $RETORT_TEST_POOLER_URL =~ $url_re ]] ||
+		bail "RETORT_TEST_POOLER_URL is not a postgresql:// URL"
+	printf '%s://%s%s/%s%s\n' "${BASH_REMATCH[1]}" \
+		"${BASH_REMATCH[4]:+${BASH_REMATCH[4]}@}" "${BASH_REMATCH[5]}" \
+		"$1" "${BASH_REMATCH[7]}"
+}
+
+# The pooler's pool_mode, from its admin console (SHOW CONFIG), or
+# "unknown" when that cannot be read.
+pool_mode() {
+	local mode
+	mode=$("$psql" -X -q -At -d "$(pooled pgbouncer)" -c 'SHOW CONFIG' \
+		2>/dev/null | sed -n 's/^pool_mode|\([a-z]*\)|.*/\1/p')
+	printf '%s\n' "${mode:-unknown}"
+}
+
+# no_lock_held: no advisory lock of the runner's class (runner/db.c's
+# 1380275282) on the database, whoever holds it.
+no_lock_held() {
+	local held
+	held=$(sql "$url" "SELECT coalesce(string_agg('pid ' || l.pid || ' ('
+		|| coalesce(a.state, '?') || ', last: ' ||
+		left(coalesce(a.query, ''), 50) || ')', '; '), '')
+		FROM pg_locks l LEFT JOIN pg_stat_activity a USING (pid)
+		WHERE l.locktype = 'advisory' AND l.classid = 1380275282::bigint::oid
+		AND l.database = (SELECT oid FROM pg_database
+		WHERE datname = current_database())")
+	[[ -z $held ]] && return 0
+	why="the migration lock is still held by server sessions: $held"
+	return 1
+}
+
+# no_idle_in_transaction: no session of the database idle in a transaction.
+no_idle_in_transaction() {
+	local idle
+	idle=$(sql "$url" "SELECT coalesce(string_agg('pid ' || pid || ': ' ||
+		left(query, 50), '; '), '') FROM pg_stat_activity
+		WHERE datname = current_database()
+		AND state LIKE 'idle in transaction%'")
+	[[ -z $idle ]] && return 0
+	why="sessions idle in a transaction: $idle"
+	return 1
+}
+
+# statements_done: wait (20 s at most) until no session of the database
+# but ours runs a statement or sits in a transaction: a killed runner's
+# server session has noticed and rolled back.  Pooled server connections
+# stay, idle.
+statements_done() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ $(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE
+			datname = current_database() AND pid <> pg_backend_pid()
+			AND backend_type = 'client backend'
+			AND state <> 'idle'") == 0 ]] && return 0
+		sleep 0.1
+	done
+	why="a server session still works 20 s after its runner was killed"
+	return 1
+}
+
+# nothing_held LABEL REVISIONS TARGET: after a run through the pooler,
+# nothing of the lock is left: no advisory lock, no session idle in a
+# transaction, and a direct runner (not through the pooler) with
+# --lock-timeout 2s gets the lock at once, for upgrade and stamp.
+nothing_held() {
+	local label=$1 versions=$2 target=$3
+	check "$label: no migration lock left held on a server connection" \
+		no_lock_held
+	check "$label: no server session left idle in a transaction" \
+		no_idle_in_transaction
+	timed_direct "$versions" -q --lock-timeout 2s upgrade "$target"
+	check "$label: a direct upgrade $target with --lock-timeout 2s gets the lock (exit 0)" \
+		exit_is 0
+	check "$label: ... at once (under 10 s)" fast 10000
+	retort --url "$url" --versions "$versions" --lock-timeout 2s \
+		stamp "$target"
+	check "$label: a direct stamp $target with --lock-timeout 2s exits 0" \
+		exit_is 0
+}
+
+# timed_direct VERSIONS ARGS...: retort on the database, not pooled; sets
+# elapsed (ms).
+timed_direct() {
+	local start versions=$1
+	shift
+	start=$(now_ms)
+	retort --url "$url" --versions "$versions" "$@"
+	elapsed=$(($(now_ms) - start))
+}
+
+# The extra options for pooled runners a lease may need (a short lease
+# duration), and how long a runner may wait for a killed runner's lock.
+lease_args() {
+	local -a a=()
+	# shellcheck disable=SC2206 # split on spaces, as documented
+	[[ -z ${RETORT_TEST_LEASE_ARGS:-} ]] || a=($RETORT_TEST_LEASE_ARGS)
+	lease=("${a[@]}")
+}
+
+lease_wait() {
+	local w=${RETORT_TEST_LEASE_WAIT:-15}
+	[[ $w =~ ^[0-9]+$ && $w -gt 0 ]] || w=15
+	printf '%s\n' "$w"
+}
+
+# N runners through the pooler, started together on a fresh database:
+# every one exits 0, each revision applied once, nothing left held.
+pooler_together() {
+	local nrun=$1 round=$2 purl i pids rcs
+	new_db pooler
+	purl=$(pooled "$db")
+	pids=()
+	for ((i = 1; i <= nrun; i++)); do
+		timeout -k 5 30 "$RETORT_BIN" --url "$purl" \
+			--versions "$CHAOS_REVISIONS" "${lease[@]}" \
+			--lock-timeout 20s -q upgrade head </dev/null \
+			>"$work/p$i.out" 2>"$work/p$i.err" &
+		pids+=($!)
+	done
+	rcs=
+	for ((i = 1; i <= nrun; i++)); do
+		rc=0
+		wait "${pids[i - 1]}" || rc=$?
+		rcs+="$rc "
+	done
+	ran "$nrun"
+	cmd="$nrun x retort upgrade head through the pooler, together (round $round)"
+	out=$(cat "$work"/p*.out)
+	err=$(for ((i = 1; i <= nrun; i++)); do
+		sed "s/^/[runner $i] /" "$work/p$i.err"
+	done)
+	rc=${rcs% }
+	check "$nrun runners, round $round: all exit 0" is "$rc" \
+		"$(printf '0 %.0s' $(seq "$nrun") | sed 's/ $//')"
+	check_data "$nrun runners, round $round: at c$head, each revision applied exactly once" \
+		consistent_at "$head"
+	nothing_held "$nrun runners, round $round" "$CHAOS_REVISIONS" "c$head"
+	rm -f "$work"/p*.out "$work"/p*.err
+}
+
+# wait_applied N: wait (30 s at most) until the runner has committed cN
+# (0), or has ended (1).
+wait_applied() {
+	local v deadline=$(($(now_ms) + 30000))
+	while [[ $(now_ms) -lt $deadline ]]; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		v=$(sql "$url" "SELECT CASE WHEN to_regclass('alembic_version')
+			IS NULL THEN '' ELSE (SELECT max(version_num)
+			FROM alembic_version) END")
+		[[ ${v:-c000} < $(printf 'c%03d' "$1") ]] || return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# SIGKILL to a pooled runner while it holds the lock, inside a slow
+# revision; then a runner through the pooler completes the run within
+# RETORT_TEST_LEASE_WAIT seconds (it may wait for the dead runner's lease
+# to expire), each revision once, and nothing stays held.
+pooler_kill() {
+	local k=$1 target=20 at delay purl bound start
+	bound=$(lease_wait)
+	new_db pooler
+	purl=$(pooled "$db")
+	at=$((RANDOM % 5 + 1))
+	delay=$((RANDOM % 150))
+	url=$purl start_runner "${lease[@]}" -q -x chaos_sleep=0.2 \
+		upgrade "c0$target"
+	if ! wait_applied "$at"; then
+		finish_runner
+		flunk "kill $k: the pooled runner did not reach c00$at" \
+			"$(last_run)"
+		end_group
+		return
+	fi
+	sleep "$(ms_to_s "$delay")"
+	kill -KILL -- "-$pid" 2>/dev/null
+	finish_runner
+	ran
+	check "kill $k (SIGKILL to the group $delay ms after c00$at): no process of the run left within 15 s" \
+		group_gone "$pid" 15
+	end_group
+	check "kill $k: the killed runner's server session ends its work" \
+		statements_done
+	check_data "kill $k: the version table matches the schema" consistent
+	check_data "kill $k: nothing committed is lost (c00$at -> c$(printf '%03d' "$applied"))" \
+		test "$applied" -ge "$at"
+	start=$(now_ms)
+	retort --url "$purl" --versions "$CHAOS_REVISIONS" "${lease[@]}" \
+		--lock-timeout "${bound}s" -q upgrade "c0$target"
+	elapsed=$(($(now_ms) - start))
+	ran
+	check "kill $k: the next runner through the pooler completes the run (exit 0)" \
+		exit_is 0
+	check "kill $k: ... within RETORT_TEST_LEASE_WAIT=$bound s (and 5 s more)" \
+		fast $(((bound + 5) * 1000))
+	check_data "kill $k: at c0$target, each revision applied exactly once" \
+		consistent_at "$target"
+	nothing_held "kill $k" "$CHAOS_REVISIONS" "c0$target"
+}
+
+# ---- a backfill through the pooler (tests/backfill/fixtures/counter) ----
+
+# Fixed batches of N rows.
+fixed() {
+	printf '%s\n' -x "backfill.batch_size=$1" -x "backfill.min_batch=$1" \
+		-x "backfill.max_batch=$1"
+}
+
+has_checkpoints() {
+	[[ $(sql "$url" "SELECT to_regclass('retort_backfill') IS NOT NULL") == t ]]
+}
+
+# The rows the checkpoint says are done; -1 before its table exists.
+rows_done() {
+	if has_checkpoints; then
+		sql "$url" "SELECT coalesce(sum(rows_done), 0) FROM retort_backfill"
+	else
+		printf '%s\n' -1
+	fi
+}
+
+# Between runs: every row counted at most once, and exactly the rows up to
+# the checkpoint's last key, as many as it says.
+backfill_consistent() {
+	local state
+	if ! has_checkpoints; then
+		state=$(sql "$url" "SELECT count(*) FILTER (WHERE b NOT IN (0, 1))
+			|| '|' || count(*) FILTER (WHERE b <> 0) || '|0' FROM t")
+	else
+		state=$(sql "$url" "SELECT (SELECT count(*) FROM t
+			WHERE b NOT IN (0, 1)), (SELECT count(*) FROM t
+			LEFT JOIN retort_backfill r ON true
+			WHERE (t.b = 1) IS DISTINCT FROM
+			(t.id <= coalesce(r.last_key[1]::bigint, -1))),
+			(SELECT count(*) FROM t WHERE b = 1) - coalesce((SELECT
+			sum(rows_done) FROM retort_backfill), 0)")
+	fi
+	[[ $state == '0|0|0' ]] && return 0
+	why="rows counted twice, rows not matching the checkpoint's last key, rows done minus the checkpoint's count = $state"
+	return 1
+}
+
+# Done: every row counted exactly once, no checkpoint left, at 002.
+backfill_done() {
+	local wrong
+	wrong=$(sql "$url" "SELECT count(*) FROM t
+		WHERE b <> 1 OR c IS DISTINCT FROM a * 2")
+	[[ $wrong == 0 ]] || {
+		why="$wrong rows not counted exactly once"
+		return 1
+	}
+	versions_are 002 || return 1
+	is "$(sql "$url" "SELECT count(*) FROM retort_backfill")" 0
+}
+
+pooler_backfill() {
+	local rows=$((full ? 100000 : 20000)) purl target
+	local -a batch
+	mapfile -t batch < <(fixed 200)
+	new_db pooler
+	purl=$(pooled "$db")
+	# A fresh database: nothing to wait for, only the rows take time.
+	run_timeout=300 retort --url "$purl" --versions "$CHAOS_BACKFILL" \
+		"${lease[@]}" -x "rows=$rows" "${batch[@]}" upgrade head
+	ran
+	check "backfill of $rows rows through the pooler: exit 0" exit_is 0
+	check_data "backfill: every row counted exactly once, no checkpoint left" \
+		backfill_done
+	nothing_held "backfill" "$CHAOS_BACKFILL" head
+
+	new_db pooler
+	purl=$(pooled "$db")
+	run_timeout=300 retort --url "$purl" --versions "$CHAOS_BACKFILL" \
+		-x "rows=$rows" upgrade 001
+	[[ $rc -eq 0 ]] || bail "cannot upgrade the backfill fixture to 001: $err"
+	mapfile -t batch < <(fixed 100)
+	target=$((RANDOM % (rows / 2) + 500))
+	url=$purl run_versions=$CHAOS_BACKFILL start_runner -q "${lease[@]}" \
+		-x backfill.pause_ms=10 "${batch[@]}" upgrade head
+	local deadline=$(($(now_ms) + 20000)) done_then
+	while [[ $(now_ms) -lt $deadline ]]; do
+		kill -0 "$pid" 2>/dev/null || break
+		[[ $(rows_done) -lt $target ]] || break
+		sleep 0.01
+	done
+	done_then=$(rows_done)
+	kill -KILL -- "-$pid" 2>/dev/null
+	finish_runner
+	ran
+	check "backfill killed (SIGKILL at $done_then rows done): no process of the run left within 15 s" \
+		group_gone "$pid" 15
+	end_group
+	if [[ $rc -eq 0 ]]; then
+		# It finished before the kill landed: a complete run.
+		pass "backfill: the run had finished before the kill (exit 0)"
+		check_data "backfill: the finished run counted every row exactly once" \
+			backfill_done
+		return
+	fi
+	check "backfill through the pooler: batches committed within 20 s" \
+		test "$done_then" -gt 0
+	check "backfill killed: its server session ends its work" statements_done
+	check_data "backfill killed: each row counted at most once, as the checkpoint says ($(rows_done) rows)" \
+		backfill_consistent
+	retort --url "$purl" --versions "$CHAOS_BACKFILL" "${lease[@]}" \
+		--lock-timeout "$(lease_wait)s" "${batch[@]}" upgrade head
+	ran
+	check "backfill resumed through the pooler: exit 0" exit_is 0
+	check "backfill resumed: it says it resumes after the last batch" \
+		err_or_out_has "resuming backfill of t"
+	check_data "backfill resumed: every row counted exactly once, no checkpoint left" \
+		backfill_done
+	nothing_held "backfill resumed" "$CHAOS_BACKFILL" head
+}
+
+err_or_out_has() {
+	[[ $out == *"$1"* || $err == *"$1"* ]] && return 0
+	why="neither output holds \"$1\""
+	return 1
+}
+
+# The README's walkthrough, examples/users_locale, through the pooler.
+pooler_example() {
+	local users=$((full ? 200000 : 20000)) purl
+	[[ -n ${CHAOS_EXAMPLES:-} && -d ${CHAOS_EXAMPLES:-}/users_locale ]] || {
+		skip "examples/users_locale through the pooler" "CHAOS_EXAMPLES is not set"
+		return
+	}
+	new_db pooler
+	purl=$(pooled "$db")
+	run_timeout=300 retort --url "$purl" \
+		--versions "$CHAOS_EXAMPLES/users_locale" "${lease[@]}" -q \
+		-x "users=$users" upgrade head
+	ran
+	check "examples/users_locale, $users users, through the pooler: exit 0" \
+		exit_is 0
+	check_data "examples/users_locale: every user's locale derived" \
+		is "$(sql "$url" "SELECT count(*) FROM users WHERE locale IS
+			DISTINCT FROM coalesce(metadata_->>'locale', 'en')")" 0
+	nothing_held "examples/users_locale" "$CHAOS_EXAMPLES/users_locale" head
+}
+
+# Everything through PgBouncer in transaction pooling mode: 4 and 8
+# runners together, SIGKILL to the lock's holder, a backfill, a backfill
+# killed and resumed, the README's example.
+scenario_pooler() {
+	local rounds=$((full ? 3 : 1)) kills=$((full ? 6 : 2)) r k mode
+	local -a lease
+	if [[ -z ${RETORT_TEST_POOLER_URL:-} ]]; then
+		if [[ ${RETORT_REQUIRE_DB:-} == 1 ]]; then
+			flunk "a pooler to run through" \
+				"RETORT_REQUIRE_DB=1 but RETORT_TEST_POOLER_URL is not set (scripts/dev-db pgbouncer start prints it)"
+		else
+			skip "the pooler scenario" "no RETORT_TEST_POOLER_URL"
+		fi
+		return
+	fi
+	[[ -n ${CHAOS_BACKFILL:-} ]] || bail "CHAOS_BACKFILL is not set (meson sets it)"
+	mode=$(pool_mode)
+	if [[ $mode != transaction && $mode != unknown ]]; then
+		flunk "the pooler pools by transaction" \
+			"RETORT_TEST_POOLER_URL pools by $mode"
+		return
+	fi
+	lease_args
+	# A runner stuck on a lock (a timeout the pooler lost) must not hold
+	# up the suite: the wait's bound and some.
+	run_timeout=$(($(lease_wait) + 15))
+	for ((r = 1; r <= rounds; r++)); do
+		pooler_together 4 "$r"
+		pooler_together 8 "$r"
+	done
+	for ((k = 1; k <= kills; k++)); do
+		pooler_kill "$k"
+	done
+	pooler_backfill
+	pooler_example
+	run_timeout=120
 }
 
 # ---- main ----
