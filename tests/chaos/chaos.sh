@@ -15,7 +15,9 @@
 #                   kill that lands after the run finished is checked as a
 #                   complete run (exit 0, at head), and one such late kill
 #                   always happens
-#   signals         SIGINT/SIGTERM at random moments: exit 130/143
+#   signals         SIGINT/SIGTERM at random moments: exit 130/143; one
+#                   that lands after the run finished is checked as a
+#                   complete run, and one such late signal always happens
 #   restart         PostgreSQL stopped and restarted in the middle of a run
 #                   (its own cluster, through scripts/dev-db)
 #   crash           revisions that segfault, abort, exit(0), leak a
@@ -793,6 +795,7 @@ orphan_check() {
 scenario_signals() {
 	local count=$((full ? 8 : 2)) k delay sig to want
 	local -a plan=(TERM:parent INT:group TERM:group INT:parent)
+	late_signal
 	new_db signals
 	for ((k = 1; k <= count; k++)); do
 		consistent
@@ -805,27 +808,59 @@ scenario_signals() {
 		start_runner -q -x chaos_sleep=0.02 upgrade head
 		sleep "$(ms_to_s "$delay")"
 		if [[ $to == group ]]; then
-			kill -"$sig" -- "-$pid"
+			kill -"$sig" -- "-$pid" 2>/dev/null
 		else
-			kill -"$sig" "$pid"
+			kill -"$sig" "$pid" 2>/dev/null
 		fi
 		finish_runner
 		ran
-		check "SIG$sig to the $to after $delay ms: exit $want" exit_is "$want"
-		if [[ -n $err ]]; then
-			check "SIG$sig: stderr says it was interrupted" \
-				err_has "interrupted by SIG$sig"
-		fi
-		check "SIG$sig: no process of the run left within 15 s" \
-			group_gone "$pid" 15
-		end_group
-		quiet_db
-		check_data "SIG$sig: the version table matches the schema" consistent
+		signal_outcome "SIG$sig" "to the $to after $delay ms" "$want"
 	done
 	chaos -q upgrade head
 	check "a rerun after the signals exits 0" exit_is 0
 	check_data "after the rerun: at c$head, each revision applied exactly once" \
 		consistent_at "$head"
+}
+
+# signal_outcome SIGNAL WHAT STATUS: after a signal and finish_runner, what
+# the run and the database show, whichever came first, the signal or the
+# end of the run (then the run must be whole).
+signal_outcome() {
+	local label=$1 what=$2 want=$3
+	if [[ $rc -eq 0 ]]; then
+		pass "$label $what: the run had finished before the signal (exit 0)"
+		check_data "$label: the finished run left c$head, each revision applied exactly once" \
+			consistent_at "$head"
+	else
+		check "$label $what: exit $want" exit_is "$want"
+		if [[ -n $err ]]; then
+			check "$label: stderr says it was interrupted" \
+				err_has "interrupted by $label"
+		fi
+	fi
+	check "$label: no process of the run left within 15 s" \
+		group_gone "$pid" 15
+	end_group
+	quiet_db
+	check_data "$label: the version table matches the schema" consistent
+}
+
+# A signal that always comes late: the one revision left runs to its end
+# and the runner exits before SIGTERM is sent.
+late_signal() {
+	local i
+	new_db signals
+	chaos -q upgrade "c$(printf '%03d' $((head - 1)))"
+	[[ $rc -eq 0 ]] || bail "cannot upgrade to c$((head - 1)): $err"
+	start_runner -q upgrade head
+	for ((i = 0; i < 300; i++)); do
+		pgrep -g "$pid" >/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$pid" 2>/dev/null
+	finish_runner
+	ran
+	signal_outcome SIGTERM "to the parent after the run ended" 143
 }
 
 # PostgreSQL stopped (fast shutdown: sessions terminated) in the middle of
