@@ -22,9 +22,9 @@
  *   CHAOS_REVISIONS         the chaos revisions c001 ... c200
  *   RETORT_TEST_LEASE_WAIT  seconds a runner may wait for the lock of a
  *                           runner killed with SIGKILL (default 15)
- *   RETORT_TEST_LEASE_ARGS  options given to every pooled runner of the
- *                           kill test, space-separated (e.g. a short lease
- *                           duration); default none
+ *   RETORT_TEST_LEASE_ARGS  options for the pooled runners of the 4-runner
+ *                           and kill tests, space-separated (a short lease
+ *                           duration, say); default none
  */
 #include <errno.h>
 #include <fcntl.h>
