@@ -11,8 +11,13 @@
 # Scenarios (default: all of them, in this order):
 #   concurrent      8 runners started together on the 200 chaos revisions
 #   kill9           SIGKILL at random moments of a 200-revision upgrade, to
-#                   the runner's process group or to the parent alone
-#   signals         SIGINT/SIGTERM at random moments: exit 130/143
+#                   the runner's process group, the parent or the worker; a
+#                   kill that lands after the run finished is checked as a
+#                   complete run (exit 0, at head), and one such late kill
+#                   always happens
+#   signals         SIGINT/SIGTERM at random moments: exit 130/143; one
+#                   that lands after the run finished is checked as a
+#                   complete run, and one such late signal always happens
 #   restart         PostgreSQL stopped and restarted in the middle of a run
 #                   (its own cluster, through scripts/dev-db)
 #   crash           revisions that segfault, abort, exit(0), leak a
@@ -25,6 +30,15 @@
 #   names           hostile version table names are quoted, never executed
 #                   (5 names and a hostile schema; --full: 10 names); the
 #                   longest accepted (59 bytes) works, longer are refused
+#   pooler          through PgBouncer in transaction pooling mode: 4 and 8
+#                   runners together (each exits 0, each revision applied
+#                   once, afterwards no lock left held and a direct runner
+#                   with --lock-timeout 2s gets it at once), SIGKILL to the
+#                   lock's holder inside a slow revision then a run that
+#                   completes within RETORT_TEST_LEASE_WAIT, a backfill, a
+#                   backfill killed and resumed, examples/users_locale
+#                   (2 kills; --full: 3 rounds of 4 and 8, 6 kills, larger
+#                   tables)
 #
 # Counts: CI's by default (1 round of 8 runners, 5 kills, 2 signals, 1
 # restart); --full is scripts/chaos's (3 rounds, 20 kills, 8 signals, 3
@@ -33,7 +47,8 @@
 # data lost (failed checks of the database's integrity) and known (checks
 # of known runner bugs, reported as TODO until fixed).
 #
-# Environment (tests/chaos/meson.build sets the first four):
+# Environment (tests/chaos/meson.build sets the first four and CHAOS_BACKFILL
+# and CHAOS_EXAMPLES):
 #   RETORT_BIN                the runner
 #   CHAOS_REVISIONS           the built chaos revisions (c001 ... c200)
 #   RETORT_FIXTURES           the built fixture scenarios
@@ -43,13 +58,23 @@
 #                             DATABASE and CREATE ROLE; without it the suite
 #                             skips (or fails when RETORT_REQUIRE_DB=1)
 #   CHAOS_SEED                the seed of the random moments (printed)
+#   RETORT_TEST_POOLER_URL    PgBouncer in transaction pooling mode in front
+#                             of the same server (scripts/dev-db pgbouncer
+#                             start); without it `pooler` skips (or fails
+#                             when RETORT_REQUIRE_DB=1)
+#   CHAOS_BACKFILL            the backfill fixture `counter` (meson sets it)
+#   CHAOS_EXAMPLES            the built examples (meson sets it)
+#   RETORT_TEST_LEASE_WAIT    seconds a pooled runner may wait for the lock
+#                             of a runner killed with SIGKILL (default 15)
+#   RETORT_TEST_LEASE_ARGS    options for every pooled runner, split on
+#                             spaces (default: --lock-lease 3s)
 #
 # No set -e: every status is looked at, and a failing check must not stop
 # the others.
 set -uo pipefail
 
 readonly all_scenarios=(concurrent kill9 signals restart crash no_transaction
-	timeouts inputs names)
+	timeouts inputs names pooler)
 readonly head=200 # the chaos revisions: c001 ... c200
 
 full=0
@@ -328,15 +353,16 @@ cleanup() {
 	[[ -z $work ]] || rm -rf -- "$work"
 }
 
-# retort ARGS...: run the runner in $work (or $run_cwd) as $run_as, 120 s
-# at most; sets rc, out, err and cmd.
+# retort ARGS...: run the runner in $work (or $run_cwd) as $run_as,
+# $run_timeout seconds at most; sets rc, out, err and cmd.
 run_cwd=
 run_as=()
+run_timeout=120
 retort() {
 	cmd="retort $*"
 	rc=0
 	(cd "${run_cwd:-$work}" &&
-		exec timeout -k 5 120 "${run_as[@]}" "$RETORT_BIN" "$@") \
+		exec timeout -k 5 "$run_timeout" "${run_as[@]}" "$RETORT_BIN" "$@") \
 		</dev/null >"$work/out" 2>"$work/err" || rc=$?
 	out=$(<"$work/out")
 	err=$(<"$work/err")
@@ -518,9 +544,11 @@ group_gone() {
 }
 
 # start_runner ARGS...: the chaos runner in a process group of its own, as
-# a deploy system starts a job; sets pid (= its process group).
+# a deploy system starts a job; sets pid (= its process group).  The
+# revisions are $run_versions if set, else the chaos revisions.
 start_runner() {
-	setsid "$RETORT_BIN" --url "$url" --versions "$CHAOS_REVISIONS" "$@" \
+	setsid "$RETORT_BIN" --url "$url" \
+		--versions "${run_versions:-$CHAOS_REVISIONS}" "$@" \
 		</dev/null >"$work/bg.out" 2>"$work/bg.err" &
 	pid=$!
 	groups=("$pid")
@@ -640,11 +668,14 @@ scenario_concurrent() {
 # SIGKILL at random moments of an upgrade, to the whole process group (as
 # a deploy system kills a job), to the parent alone, or to the worker alone
 # (as the OOM killer might); after each, the database must be consistent
-# and nothing committed lost; at the end a rerun completes.
+# and nothing committed lost; at the end a rerun completes.  A kill that
+# comes after the run finished (its last revisions took less than the
+# delay) is one of the outcomes, checked for what it is: a complete run.
 scenario_kill9() {
-	local kills=$((full ? 20 : 5)) k delay mode worker before=0
+	local kills=$((full ? 20 : 5)) k delay mode before=0
 	local -a modes=(group parent worker)
 	orphan_check
+	late_kill
 	new_db kill9
 	for ((k = 1; k <= kills; k++)); do
 		if [[ $before -eq $head ]]; then
@@ -655,30 +686,9 @@ scenario_kill9() {
 		mode=${modes[RANDOM % 3]}
 		start_runner -q -x chaos_sleep=0.02 upgrade head
 		sleep "$(ms_to_s "$delay")"
-		worker=$(pgrep -P "$pid" | head -n 1)
-		[[ $mode != worker || -n $worker ]] || mode=group
-		case $mode in
-		group)
-			kill -KILL -- "-$pid" 2>/dev/null ||
-				flunk "kill $k: the runner is not its own process group"
-			;;
-		parent) kill -KILL "$pid" 2>/dev/null ;;
-		worker) kill -KILL "$worker" 2>/dev/null ;;
-		esac
-		finish_runner
-		ran
-		if [[ $mode == worker ]]; then
-			check "kill $k (SIGKILL to the worker after $delay ms): the parent reports it, exit 1" \
-				fails_with 1 "killed by signal 9"
-		fi
-		check "kill $k (SIGKILL to the $mode after $delay ms): no process of the run left within 15 s" \
-			group_gone "$pid" 15
-		end_group
-		check "kill $k: its database session ends" quiet_db
-		check_data "kill $k: the version table matches the schema" \
-			consistent
-		check_data "kill $k: nothing committed is lost (c$before -> c$applied)" \
-			test "$applied" -ge "$before"
+		kill_runner "$mode"
+		kill_outcome "kill $k" "SIGKILL to the $mode after $delay ms" \
+			"$before"
 		before=$applied
 	done
 	chaos upgrade head
@@ -687,6 +697,71 @@ scenario_kill9() {
 		is "$(grep -c '^Running upgrade' <<<"$out")" "$((head - before))"
 	check_data "after the rerun: at c$head, each revision applied exactly once" \
 		consistent_at "$head"
+}
+
+# kill_runner MODE: SIGKILL to the runner started by start_runner: its
+# process group, the parent, or the worker (the group when there is no
+# worker any more).  Sets mode to what was aimed at, and landed to 0 when
+# nothing was left to kill: the run had ended by itself.
+kill_runner() {
+	local worker
+	mode=$1
+	landed=1
+	worker=$(pgrep -P "$pid" | head -n 1)
+	[[ $mode != worker || -n $worker ]] || mode=group
+	case $mode in
+	group) kill -KILL -- "-$pid" 2>/dev/null || landed=0 ;;
+	parent) kill -KILL "$pid" 2>/dev/null || landed=0 ;;
+	worker) kill -KILL "$worker" 2>/dev/null || landed=0 ;;
+	esac
+	finish_runner
+	ran
+}
+
+# kill_outcome LABEL WHAT BEFORE: after kill_runner, what the run and the
+# database show, whichever came first, the kill or the end of the run;
+# BEFORE is the revision count the database had when the run started.
+# Sets applied.
+kill_outcome() {
+	local label=$1 what=$2 before=$3
+	if [[ $rc -eq 0 ]]; then
+		# The runner said it was done: the kill came too late to stop
+		# anything (or found no process).  The run must be whole.
+		pass "$label ($what): the run had finished before the kill (exit 0)"
+		check_data "$label: the finished run left c$head, each revision applied exactly once" \
+			consistent_at "$head"
+	elif [[ $landed -eq 0 ]]; then
+		flunk "$label ($what): the runner was gone before the kill, yet it failed" \
+			"$(last_run)"
+	elif [[ $mode == worker ]]; then
+		check "$label ($what): the parent reports it, exit 1" \
+			fails_with 1 "killed by signal 9"
+	fi
+	check "$label ($what): no process of the run left within 15 s" \
+		group_gone "$pid" 15
+	end_group
+	check "$label: its database session ends" quiet_db
+	check_data "$label: the version table matches the schema" consistent
+	check_data "$label: nothing committed is lost (c$before -> c$applied)" \
+		test "$applied" -ge "$before"
+}
+
+# A kill that always comes late: the one revision left runs to its end,
+# the runner exits and is reaped, then the group is killed (what a random
+# delay longer than the run's last revisions does).
+late_kill() {
+	local i
+	new_db kill9
+	chaos -q upgrade "c$(printf '%03d' $((head - 1)))"
+	[[ $rc -eq 0 ]] || bail "cannot upgrade to c$((head - 1)): $err"
+	start_runner -q upgrade head
+	for ((i = 0; i < 300; i++)); do
+		pgrep -g "$pid" >/dev/null || break
+		sleep 0.1
+	done
+	kill_runner group
+	kill_outcome "late kill" "SIGKILL to the group after the run ended" \
+		"$((head - 1))"
 }
 
 # The parent alone SIGKILLed while its worker sleeps 3 s inside c001: the
@@ -702,6 +777,8 @@ orphan_check() {
 			break
 		sleep 0.1
 	done
+	check "the runner runs in a process group of its own (what a group kill needs)" \
+		is "$(ps -o pgid= -p "$pid" | tr -d ' ')" "$pid"
 	kill -KILL "$pid"
 	finish_runner
 	ran
@@ -718,6 +795,7 @@ orphan_check() {
 scenario_signals() {
 	local count=$((full ? 8 : 2)) k delay sig to want
 	local -a plan=(TERM:parent INT:group TERM:group INT:parent)
+	late_signal
 	new_db signals
 	for ((k = 1; k <= count; k++)); do
 		consistent
@@ -730,27 +808,59 @@ scenario_signals() {
 		start_runner -q -x chaos_sleep=0.02 upgrade head
 		sleep "$(ms_to_s "$delay")"
 		if [[ $to == group ]]; then
-			kill -"$sig" -- "-$pid"
+			kill -"$sig" -- "-$pid" 2>/dev/null
 		else
-			kill -"$sig" "$pid"
+			kill -"$sig" "$pid" 2>/dev/null
 		fi
 		finish_runner
 		ran
-		check "SIG$sig to the $to after $delay ms: exit $want" exit_is "$want"
-		if [[ -n $err ]]; then
-			check "SIG$sig: stderr says it was interrupted" \
-				err_has "interrupted by SIG$sig"
-		fi
-		check "SIG$sig: no process of the run left within 15 s" \
-			group_gone "$pid" 15
-		end_group
-		quiet_db
-		check_data "SIG$sig: the version table matches the schema" consistent
+		signal_outcome "SIG$sig" "to the $to after $delay ms" "$want"
 	done
 	chaos -q upgrade head
 	check "a rerun after the signals exits 0" exit_is 0
 	check_data "after the rerun: at c$head, each revision applied exactly once" \
 		consistent_at "$head"
+}
+
+# signal_outcome SIGNAL WHAT STATUS: after a signal and finish_runner, what
+# the run and the database show, whichever came first, the signal or the
+# end of the run (then the run must be whole).
+signal_outcome() {
+	local label=$1 what=$2 want=$3
+	if [[ $rc -eq 0 ]]; then
+		pass "$label $what: the run had finished before the signal (exit 0)"
+		check_data "$label: the finished run left c$head, each revision applied exactly once" \
+			consistent_at "$head"
+	else
+		check "$label $what: exit $want" exit_is "$want"
+		if [[ -n $err ]]; then
+			check "$label: stderr says it was interrupted" \
+				err_has "interrupted by $label"
+		fi
+	fi
+	check "$label: no process of the run left within 15 s" \
+		group_gone "$pid" 15
+	end_group
+	quiet_db
+	check_data "$label: the version table matches the schema" consistent
+}
+
+# A signal that always comes late: the one revision left runs to its end
+# and the runner exits before SIGTERM is sent.
+late_signal() {
+	local i
+	new_db signals
+	chaos -q upgrade "c$(printf '%03d' $((head - 1)))"
+	[[ $rc -eq 0 ]] || bail "cannot upgrade to c$((head - 1)): $err"
+	start_runner -q upgrade head
+	for ((i = 0; i < 300; i++)); do
+		pgrep -g "$pid" >/dev/null || break
+		sleep 0.1
+	done
+	kill -TERM "$pid" 2>/dev/null
+	finish_runner
+	ran
+	signal_outcome SIGTERM "to the parent after the run ended" 143
 }
 
 # PostgreSQL stopped (fast shutdown: sessions terminated) in the middle of
@@ -1253,6 +1363,392 @@ hostile_name() {
 	fixture linear -q downgrade base
 	check "[$label] downgrade base: exit 0" exit_is 0
 	check "[$label] the table is empty" versions_are "" "$name" "$schema"
+}
+
+# ---- through PgBouncer in transaction pooling mode ----
+
+# pooled DB: RETORT_TEST_POOLER_URL pointed at database DB.
+pooled() {
+	[[ $RETORT_TEST_POOLER_URL =~ $url_re ]] ||
+		bail "RETORT_TEST_POOLER_URL is not a postgresql:// URL"
+	printf '%s://%s%s/%s%s\n' "${BASH_REMATCH[1]}" \
+		"${BASH_REMATCH[4]:+${BASH_REMATCH[4]}@}" "${BASH_REMATCH[5]}" \
+		"$1" "${BASH_REMATCH[7]}"
+}
+
+# The pooler's pool_mode, from its admin console (SHOW CONFIG), or
+# "unknown" when that cannot be read.
+pool_mode() {
+	local mode
+	mode=$("$psql" -X -q -At -d "$(pooled pgbouncer)" -c 'SHOW CONFIG' \
+		2>/dev/null | sed -n 's/^pool_mode|\([a-z]*\)|.*/\1/p')
+	printf '%s\n' "${mode:-unknown}"
+}
+
+# no_lock_held: no advisory lock of the runner's class (runner/db.c's
+# 1380275282) on the database, whoever holds it.
+no_lock_held() {
+	local held
+	held=$(sql "$url" "SELECT coalesce(string_agg('pid ' || l.pid || ' ('
+		|| coalesce(a.state, '?') || ', last: ' ||
+		left(coalesce(a.query, ''), 50) || ')', '; '), '')
+		FROM pg_locks l LEFT JOIN pg_stat_activity a USING (pid)
+		WHERE l.locktype = 'advisory' AND l.classid = 1380275282::bigint::oid
+		AND l.database = (SELECT oid FROM pg_database
+		WHERE datname = current_database())")
+	[[ -z $held ]] && return 0
+	why="the migration lock is still held by server sessions: $held"
+	return 1
+}
+
+# no_idle_in_transaction: no session of the database idle in a transaction.
+no_idle_in_transaction() {
+	local idle
+	idle=$(sql "$url" "SELECT coalesce(string_agg('pid ' || pid || ': ' ||
+		left(query, 50), '; '), '') FROM pg_stat_activity
+		WHERE datname = current_database()
+		AND state LIKE 'idle in transaction%'")
+	[[ -z $idle ]] && return 0
+	why="sessions idle in a transaction: $idle"
+	return 1
+}
+
+# statements_done: wait (20 s at most) until no session of the database
+# but ours runs a statement or sits in a transaction: a killed runner's
+# server session has noticed and rolled back.  Pooled server connections
+# stay, idle.
+statements_done() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		[[ $(sql "$url" "SELECT count(*) FROM pg_stat_activity WHERE
+			datname = current_database() AND pid <> pg_backend_pid()
+			AND backend_type = 'client backend'
+			AND state <> 'idle'") == 0 ]] && return 0
+		sleep 0.1
+	done
+	why="a server session still works 20 s after its runner was killed"
+	return 1
+}
+
+# nothing_held LABEL REVISIONS TARGET: after a run through the pooler,
+# nothing of the lock is left: no advisory lock, no session idle in a
+# transaction, and a direct runner (not through the pooler) with
+# --lock-timeout 2s gets the lock at once, for upgrade and stamp.
+nothing_held() {
+	local label=$1 versions=$2 target=$3
+	check "$label: no migration lock left held on a server connection" \
+		no_lock_held
+	check "$label: no server session left idle in a transaction" \
+		no_idle_in_transaction
+	timed_direct "$versions" -q --lock-timeout 2s upgrade "$target"
+	check "$label: a direct upgrade $target with --lock-timeout 2s gets the lock (exit 0)" \
+		exit_is 0
+	check "$label: ... at once (under 10 s)" fast 10000
+	retort --url "$url" --versions "$versions" --lock-timeout 2s \
+		stamp "$target"
+	check "$label: a direct stamp $target with --lock-timeout 2s exits 0" \
+		exit_is 0
+}
+
+# timed_direct VERSIONS ARGS...: retort on the database, not pooled; sets
+# elapsed (ms).
+timed_direct() {
+	local start versions=$1
+	shift
+	start=$(now_ms)
+	retort --url "$url" --versions "$versions" "$@"
+	elapsed=$(($(now_ms) - start))
+}
+
+# The extra options for pooled runners (a lease short enough that a killed
+# runner's lock expires within the wait below), and how long a runner may wait for a killed runner's lock.
+lease_args() {
+	local -a a=(--lock-lease 3s)
+	# shellcheck disable=SC2206 # split on spaces, as documented
+	[[ -z ${RETORT_TEST_LEASE_ARGS:-} ]] || a=($RETORT_TEST_LEASE_ARGS)
+	lease=("${a[@]}")
+}
+
+lease_wait() {
+	local w=${RETORT_TEST_LEASE_WAIT:-15}
+	[[ $w =~ ^[0-9]+$ && $w -gt 0 ]] || w=15
+	printf '%s\n' "$w"
+}
+
+# N runners through the pooler, started together on a fresh database:
+# every one exits 0, each revision applied once, nothing left held.
+pooler_together() {
+	local nrun=$1 round=$2 purl i pids rcs
+	new_db pooler
+	purl=$(pooled "$db")
+	pids=()
+	for ((i = 1; i <= nrun; i++)); do
+		timeout -k 5 30 "$RETORT_BIN" --url "$purl" \
+			--versions "$CHAOS_REVISIONS" "${lease[@]}" \
+			--lock-timeout 20s -q upgrade head </dev/null \
+			>"$work/p$i.out" 2>"$work/p$i.err" &
+		pids+=($!)
+	done
+	rcs=
+	for ((i = 1; i <= nrun; i++)); do
+		rc=0
+		wait "${pids[i - 1]}" || rc=$?
+		rcs+="$rc "
+	done
+	ran "$nrun"
+	cmd="$nrun x retort upgrade head through the pooler, together (round $round)"
+	out=$(cat "$work"/p*.out)
+	err=$(for ((i = 1; i <= nrun; i++)); do
+		sed "s/^/[runner $i] /" "$work/p$i.err"
+	done)
+	rc=${rcs% }
+	check "$nrun runners, round $round: all exit 0" is "$rc" \
+		"$(printf '0 %.0s' $(seq "$nrun") | sed 's/ $//')"
+	check_data "$nrun runners, round $round: at c$head, each revision applied exactly once" \
+		consistent_at "$head"
+	nothing_held "$nrun runners, round $round" "$CHAOS_REVISIONS" "c$head"
+	rm -f "$work"/p*.out "$work"/p*.err
+}
+
+# wait_applied N: wait (30 s at most) until the runner has committed cN
+# (0), or has ended (1).
+wait_applied() {
+	local v deadline=$(($(now_ms) + 30000))
+	while [[ $(now_ms) -lt $deadline ]]; do
+		kill -0 "$pid" 2>/dev/null || return 1
+		v=$(sql "$url" "SELECT CASE WHEN to_regclass('alembic_version')
+			IS NULL THEN '' ELSE (SELECT max(version_num)
+			FROM alembic_version) END")
+		[[ ${v:-c000} < $(printf 'c%03d' "$1") ]] || return 0
+		sleep 0.02
+	done
+	return 1
+}
+
+# SIGKILL to a pooled runner while it holds the lock, inside a slow
+# revision; then a runner through the pooler completes the run within
+# RETORT_TEST_LEASE_WAIT seconds (it may wait for the dead runner's lease
+# to expire), each revision once, and nothing stays held.
+pooler_kill() {
+	local k=$1 target=20 at delay purl bound start
+	bound=$(lease_wait)
+	new_db pooler
+	purl=$(pooled "$db")
+	at=$((RANDOM % 5 + 1))
+	delay=$((RANDOM % 150))
+	url=$purl start_runner "${lease[@]}" -q -x chaos_sleep=0.2 \
+		upgrade "c0$target"
+	if ! wait_applied "$at"; then
+		finish_runner
+		flunk "kill $k: the pooled runner did not reach c00$at" \
+			"$(last_run)"
+		end_group
+		return
+	fi
+	sleep "$(ms_to_s "$delay")"
+	kill -KILL -- "-$pid" 2>/dev/null
+	finish_runner
+	ran
+	check "kill $k (SIGKILL to the group $delay ms after c00$at): no process of the run left within 15 s" \
+		group_gone "$pid" 15
+	end_group
+	check "kill $k: the killed runner's server session ends its work" \
+		statements_done
+	check_data "kill $k: the version table matches the schema" consistent
+	check_data "kill $k: nothing committed is lost (c00$at -> c$(printf '%03d' "$applied"))" \
+		test "$applied" -ge "$at"
+	start=$(now_ms)
+	retort --url "$purl" --versions "$CHAOS_REVISIONS" "${lease[@]}" \
+		--lock-timeout "${bound}s" -q upgrade "c0$target"
+	elapsed=$(($(now_ms) - start))
+	ran
+	check "kill $k: the next runner through the pooler completes the run (exit 0)" \
+		exit_is 0
+	check "kill $k: ... within RETORT_TEST_LEASE_WAIT=$bound s (and 5 s more)" \
+		fast $(((bound + 5) * 1000))
+	check_data "kill $k: at c0$target, each revision applied exactly once" \
+		consistent_at "$target"
+	nothing_held "kill $k" "$CHAOS_REVISIONS" "c0$target"
+}
+
+# ---- a backfill through the pooler (tests/backfill/fixtures/counter) ----
+
+# Fixed batches of N rows.
+fixed() {
+	printf '%s\n' -x "backfill.batch_size=$1" -x "backfill.min_batch=$1" \
+		-x "backfill.max_batch=$1"
+}
+
+has_checkpoints() {
+	[[ $(sql "$url" "SELECT to_regclass('retort_backfill') IS NOT NULL") == t ]]
+}
+
+# The rows the checkpoint says are done; -1 before its table exists.
+rows_done() {
+	if has_checkpoints; then
+		sql "$url" "SELECT coalesce(sum(rows_done), 0) FROM retort_backfill"
+	else
+		printf '%s\n' -1
+	fi
+}
+
+# Between runs: every row counted at most once, and exactly the rows up to
+# the checkpoint's last key, as many as it says.
+backfill_consistent() {
+	local state
+	if ! has_checkpoints; then
+		state=$(sql "$url" "SELECT count(*) FILTER (WHERE b NOT IN (0, 1))
+			|| '|' || count(*) FILTER (WHERE b <> 0) || '|0' FROM t")
+	else
+		state=$(sql "$url" "SELECT (SELECT count(*) FROM t
+			WHERE b NOT IN (0, 1)), (SELECT count(*) FROM t
+			LEFT JOIN retort_backfill r ON true
+			WHERE (t.b = 1) IS DISTINCT FROM
+			(t.id <= coalesce(r.last_key[1]::bigint, -1))),
+			(SELECT count(*) FROM t WHERE b = 1) - coalesce((SELECT
+			sum(rows_done) FROM retort_backfill), 0)")
+	fi
+	[[ $state == '0|0|0' ]] && return 0
+	why="rows counted twice, rows not matching the checkpoint's last key, rows done minus the checkpoint's count = $state"
+	return 1
+}
+
+# Done: every row counted exactly once, no checkpoint left, at 002.
+backfill_done() {
+	local wrong
+	wrong=$(sql "$url" "SELECT count(*) FROM t
+		WHERE b <> 1 OR c IS DISTINCT FROM a * 2")
+	[[ $wrong == 0 ]] || {
+		why="$wrong rows not counted exactly once"
+		return 1
+	}
+	versions_are 002 || return 1
+	is "$(sql "$url" "SELECT count(*) FROM retort_backfill")" 0
+}
+
+pooler_backfill() {
+	local rows=$((full ? 100000 : 20000)) purl target
+	local -a batch
+	mapfile -t batch < <(fixed 200)
+	new_db pooler
+	purl=$(pooled "$db")
+	# A fresh database: nothing to wait for, only the rows take time.
+	run_timeout=300 retort --url "$purl" --versions "$CHAOS_BACKFILL" \
+		"${lease[@]}" -x "rows=$rows" "${batch[@]}" upgrade head
+	ran
+	check "backfill of $rows rows through the pooler: exit 0" exit_is 0
+	check_data "backfill: every row counted exactly once, no checkpoint left" \
+		backfill_done
+	nothing_held "backfill" "$CHAOS_BACKFILL" head
+
+	new_db pooler
+	purl=$(pooled "$db")
+	run_timeout=300 retort --url "$purl" --versions "$CHAOS_BACKFILL" \
+		-x "rows=$rows" upgrade 001
+	[[ $rc -eq 0 ]] || bail "cannot upgrade the backfill fixture to 001: $err"
+	mapfile -t batch < <(fixed 100)
+	target=$((RANDOM % (rows / 2) + 500))
+	url=$purl run_versions=$CHAOS_BACKFILL start_runner -q "${lease[@]}" \
+		-x backfill.pause_ms=10 "${batch[@]}" upgrade head
+	local deadline=$(($(now_ms) + 20000)) done_then
+	while [[ $(now_ms) -lt $deadline ]]; do
+		kill -0 "$pid" 2>/dev/null || break
+		[[ $(rows_done) -lt $target ]] || break
+		sleep 0.01
+	done
+	done_then=$(rows_done)
+	kill -KILL -- "-$pid" 2>/dev/null
+	finish_runner
+	ran
+	check "backfill killed (SIGKILL at $done_then rows done): no process of the run left within 15 s" \
+		group_gone "$pid" 15
+	end_group
+	if [[ $rc -eq 0 ]]; then
+		# It finished before the kill landed: a complete run.
+		pass "backfill: the run had finished before the kill (exit 0)"
+		check_data "backfill: the finished run counted every row exactly once" \
+			backfill_done
+		return
+	fi
+	check "backfill through the pooler: batches committed within 20 s" \
+		test "$done_then" -gt 0
+	check "backfill killed: its server session ends its work" statements_done
+	check_data "backfill killed: each row counted at most once, as the checkpoint says ($(rows_done) rows)" \
+		backfill_consistent
+	retort --url "$purl" --versions "$CHAOS_BACKFILL" "${lease[@]}" \
+		--lock-timeout "$(lease_wait)s" "${batch[@]}" upgrade head
+	ran
+	check "backfill resumed through the pooler: exit 0" exit_is 0
+	check "backfill resumed: it says it resumes after the last batch" \
+		err_or_out_has "resuming backfill of t"
+	check_data "backfill resumed: every row counted exactly once, no checkpoint left" \
+		backfill_done
+	nothing_held "backfill resumed" "$CHAOS_BACKFILL" head
+}
+
+err_or_out_has() {
+	[[ $out == *"$1"* || $err == *"$1"* ]] && return 0
+	why="neither output holds \"$1\""
+	return 1
+}
+
+# The README's walkthrough, examples/users_locale, through the pooler.
+pooler_example() {
+	local users=$((full ? 200000 : 20000)) purl
+	[[ -n ${CHAOS_EXAMPLES:-} && -d ${CHAOS_EXAMPLES:-}/users_locale ]] || {
+		skip "examples/users_locale through the pooler" "CHAOS_EXAMPLES is not set"
+		return
+	}
+	new_db pooler
+	purl=$(pooled "$db")
+	run_timeout=300 retort --url "$purl" \
+		--versions "$CHAOS_EXAMPLES/users_locale" "${lease[@]}" -q \
+		-x "users=$users" upgrade head
+	ran
+	check "examples/users_locale, $users users, through the pooler: exit 0" \
+		exit_is 0
+	check_data "examples/users_locale: every user's locale derived" \
+		is "$(sql "$url" "SELECT count(*) FROM users WHERE locale IS
+			DISTINCT FROM coalesce(metadata_->>'locale', 'en')")" 0
+	nothing_held "examples/users_locale" "$CHAOS_EXAMPLES/users_locale" head
+}
+
+# Everything through PgBouncer in transaction pooling mode: 4 and 8
+# runners together, SIGKILL to the lock's holder, a backfill, a backfill
+# killed and resumed, the README's example.
+scenario_pooler() {
+	local rounds=$((full ? 3 : 1)) kills=$((full ? 6 : 2)) r k mode
+	local -a lease
+	if [[ -z ${RETORT_TEST_POOLER_URL:-} ]]; then
+		if [[ ${RETORT_REQUIRE_DB:-} == 1 ]]; then
+			flunk "a pooler to run through" \
+				"RETORT_REQUIRE_DB=1 but RETORT_TEST_POOLER_URL is not set (scripts/dev-db pgbouncer start prints it)"
+		else
+			skip "the pooler scenario" "no RETORT_TEST_POOLER_URL"
+		fi
+		return
+	fi
+	[[ -n ${CHAOS_BACKFILL:-} ]] || bail "CHAOS_BACKFILL is not set (meson sets it)"
+	mode=$(pool_mode)
+	if [[ $mode != transaction && $mode != unknown ]]; then
+		flunk "the pooler pools by transaction" \
+			"RETORT_TEST_POOLER_URL pools by $mode"
+		return
+	fi
+	lease_args
+	# A runner stuck on a lock (a timeout the pooler lost) must not hold
+	# up the suite: the wait's bound and some.
+	run_timeout=$(($(lease_wait) + 15))
+	for ((r = 1; r <= rounds; r++)); do
+		pooler_together 4 "$r"
+		pooler_together 8 "$r"
+	done
+	for ((k = 1; k <= kills; k++)); do
+		pooler_kill "$k"
+	done
+	pooler_backfill
+	pooler_example
+	run_timeout=120
 }
 
 # ---- main ----
