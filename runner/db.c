@@ -236,13 +236,25 @@ static int connect_failed(struct db *db, struct retort_error *err)
 	return -1;
 }
 
-static char *quote_ident(PGconn *conn, const char *name)
+/* libpq's quoting, in memory of our own (libpq's needs PQfreemem). */
+static char *quoted(PGconn *conn, const char *s, bool ident)
 {
-	char *quoted = PQescapeIdentifier(conn, name, strlen(name));
-	char *copy = quoted ? strdup(quoted) : NULL;
+	char *q = ident ? PQescapeIdentifier(conn, s, strlen(s))
+			: PQescapeLiteral(conn, s, strlen(s));
+	char *copy = q ? strdup(q) : NULL;
 
-	PQfreemem(quoted);
+	PQfreemem(q);
 	return copy;
+}
+
+char *db_quote_ident(PGconn *conn, const char *name)
+{
+	return quoted(conn, name, true);
+}
+
+char *db_quote_literal(PGconn *conn, const char *value)
+{
+	return quoted(conn, value, false);
 }
 
 static char *join_pkey_name(const char *table)
@@ -259,12 +271,12 @@ static char *join_pkey_name(const char *table)
 static int quote_version_table(struct db *db, const char *table,
 			       const char *schema, struct retort_error *err)
 {
-	char *qtable = quote_ident(db->conn, table);
+	char *qtable = db_quote_ident(db->conn, table);
 	char *pkey = join_pkey_name(table);
-	char *qschema = schema ? quote_ident(db->conn, schema) : NULL;
+	char *qschema = schema ? db_quote_ident(db->conn, schema) : NULL;
 	size_t len;
 
-	db->version_pkey = pkey ? quote_ident(db->conn, pkey) : NULL;
+	db->version_pkey = pkey ? db_quote_ident(db->conn, pkey) : NULL;
 	free(pkey);
 	if (!qtable || (schema && !qschema) || !db->version_pkey) {
 		free(qtable);

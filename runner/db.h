@@ -62,6 +62,11 @@ int db_connect_timeout(struct db *db, const char *url,
 
 /* Whether libpq knows a connection keyword (for config_keyword_fn). */
 bool db_is_keyword(const char *name);
+/* An identifier or a value quoted for SQL text; the caller frees it.
+ * NULL when out of memory. */
+char *db_quote_ident(PGconn *conn, const char *name);
+char *db_quote_literal(PGconn *conn, const char *value);
+
 /* Close; accepts a zeroed struct. */
 void db_close(struct db *db);
 

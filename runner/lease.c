@@ -98,15 +98,6 @@ long long lease_duration_ms(const char *s)
 	return -1;
 }
 
-static char *literal(PGconn *conn, const char *s)
-{
-	char *lit = PQescapeLiteral(conn, s, strlen(s));
-	char *copy = lit ? strdup(lit) : NULL;
-
-	PQfreemem(lit);
-	return copy;
-}
-
 static char *printf_alloc(const char *fmt, ...) ERROR_PRINTF(1, 2);
 
 static char *printf_alloc(const char *fmt, ...)
@@ -134,9 +125,9 @@ static char *lock_table(struct db *db)
 
 	if (!db->schema)
 		return strdup(LOCK_TABLE);
-	schema = PQescapeIdentifier(db->conn, db->schema, strlen(db->schema));
+	schema = db_quote_ident(db->conn, db->schema);
 	out = schema ? printf_alloc("%s." LOCK_TABLE, schema) : NULL;
-	PQfreemem(schema);
+	free(schema);
 	return out;
 }
 
@@ -182,7 +173,7 @@ static const char create_sql[] =
 static int create_table(struct db *db, const struct lease *l,
 			struct retort_error *err)
 {
-	char *tlit = literal(db->conn, l->table);
+	char *tlit = db_quote_literal(db->conn, l->table);
 	char *sql = tlit ? printf_alloc(create_sql, tlit, l->table) : NULL;
 	PGresult *res;
 	int rc = 0;
@@ -214,9 +205,10 @@ enum attempt { ATTEMPT_GOT, ATTEMPT_BUSY, ATTEMPT_NO_TABLE, ATTEMPT_FAILED };
 static char *attempt_sql(struct db *db, const struct lease *l)
 {
 	char host[256] = "unknown", pid[32];
-	char *schema = db->schema ? literal(db->conn, db->schema) : NULL;
-	char *table = literal(db->conn, db->table);
-	char *vt = literal(db->conn, db->version_table);
+	char *schema =
+		db->schema ? db_quote_literal(db->conn, db->schema) : NULL;
+	char *table = db_quote_literal(db->conn, db->table);
+	char *vt = db_quote_literal(db->conn, db->version_table);
 	char *hostlit, *runner, *sql = NULL;
 
 	lease_init_holder();
@@ -224,8 +216,8 @@ static char *attempt_sql(struct db *db, const struct lease *l)
 		snprintf(host, sizeof(host), "unknown");
 	host[sizeof(host) - 1] = '\0';
 	snprintf(pid, sizeof(pid), "%ld", isolate_runner_pid());
-	hostlit = literal(db->conn, host);
-	runner = literal(db->conn, "retort " RETORT_VERSION);
+	hostlit = db_quote_literal(db->conn, host);
+	runner = db_quote_literal(db->conn, "retort " RETORT_VERSION);
 	if ((!db->schema || schema) && table && vt && hostlit && runner)
 		sql = printf_alloc(
 			"SET LOCAL lock_timeout = '" ATTEMPT_LOCK_TIMEOUT "';"
@@ -279,7 +271,8 @@ static enum attempt read_attempt(struct db *db, struct lease *l,
 		} else if (st == PGRES_TUPLES_OK && PQnfields(res) == 4 &&
 			   PQntuples(res) == 1) {
 			l->token = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-			l->name = literal(db->conn, PQgetvalue(res, 0, 1));
+			l->name = db_quote_literal(db->conn,
+						   PQgetvalue(res, 0, 1));
 			if (!PQgetisnull(res, 0, 2))
 				*took_over = strdup(PQgetvalue(res, 0, 2));
 			db->version_table_known =
