@@ -25,11 +25,12 @@
 #include "catalog.h"
 #include "checkpoint.h"
 #include "codegen.h"
+#include "lease.h"
 #include "scaffold.h"
 #include "schemadiff.h"
 
 /* The runner's own tables, left out of both sides (struct exclusions). */
-#define NEXCLUDED 3
+#define NEXCLUDED 4
 
 static int oom(struct retort_error *err)
 {
@@ -490,15 +491,15 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 /* ---- both sides ---- */
 
 /*
- * What the runner owns: the version table, retort_history and
- * retort_backfill (which stays once a backfill has run), the last two
- * beside the version table.  Named with their schema on both sides: the
+ * What the runner owns: the version table, retort_history, retort_lock
+ * and retort_backfill (which stays once a backfill has run), the last
+ * three beside the version table.  Named with their schema on both sides: the
  * declared schema may set a search_path of its own (pg_dump's output
  * empties it), so the shadow cannot resolve bare names as the database does.
  */
 struct exclusions {
 	const char *names[NEXCLUDED];
-	char version[300], history[300], backfill[300];
+	char version[300], history[300], lock[300], backfill[300];
 };
 
 /*
@@ -565,9 +566,12 @@ static int runner_tables(struct app *app, struct exclusions *x,
 		 dot, AUDIT_TABLE);
 	snprintf(x->backfill, sizeof(x->backfill), "%s%s%s",
 		 quoted ? quoted : "", dot, CHECKPOINT_TABLE);
+	snprintf(x->lock, sizeof(x->lock), "%s%s%s", quoted ? quoted : "", dot,
+		 LEASE_TABLE);
 	x->names[0] = x->version;
 	x->names[1] = x->history;
 	x->names[2] = x->backfill;
+	x->names[3] = x->lock;
 	rc = 0;
 out:
 	PQfreemem(quoted);

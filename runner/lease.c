@@ -28,7 +28,6 @@
 #include "isolate.h"
 #include "text.h"
 
-#define LOCK_TABLE "retort_lock"
 /* retort's own first advisory key ("RETR"), for creating the table only. */
 #define CREATE_LOCK_CLASS "1380275282"
 /* How long an attempt waits for a row that a holder's step has locked. */
@@ -124,9 +123,9 @@ static char *lock_table(struct db *db)
 	char *schema, *out;
 
 	if (!db->schema)
-		return strdup(LOCK_TABLE);
+		return strdup(LEASE_TABLE);
 	schema = db_quote_ident(db->conn, db->schema);
-	out = schema ? printf_alloc("%s." LOCK_TABLE, schema) : NULL;
+	out = schema ? printf_alloc("%s." LEASE_TABLE, schema) : NULL;
 	free(schema);
 	return out;
 }

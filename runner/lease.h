@@ -19,6 +19,9 @@
 #include "db.h"
 #include "error.h"
 
+/* The lock's table, beside the version table. */
+#define LEASE_TABLE "retort_lock"
+
 /* How long a lease lasts unless renewed, when nothing else is said. */
 #define LEASE_DEFAULT "30s"
 

@@ -232,11 +232,12 @@ void rt_reset(const struct harness_db *db)
 static void read_catalog(const struct harness_db *db, struct catalog *out)
 {
 	static const char *const exclude[] = { "alembic_version",
-					       "retort_history" };
+					       "retort_history",
+					       "retort_lock" };
 	struct retort_error err = { 0 };
 
 	harness_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-	ck_assert_msg(catalog_read(db->conn, exclude, 2, NULL, out, &err) == 0,
+	ck_assert_msg(catalog_read(db->conn, exclude, 3, NULL, out, &err) == 0,
 		      "catalog_read: %s [%s]", err.msg, err.detail);
 	harness_exec(db, "ROLLBACK");
 }
@@ -385,7 +386,8 @@ static void assert_same_dump(const struct harness_db *db,
 	size_t i = 0;
 
 	static const char runner_tables[] =
-		"-T alembic_version -T retort_history -T retort_history_id_seq";
+		"-T alembic_version -T retort_history -T retort_history_id_seq"
+		" -T retort_lock";
 
 	if (!rt_have_pg_dump())
 		return;

@@ -331,7 +331,8 @@ END_TEST
 
 /*
  * The runner's own tables are no part of the schema: the version table,
- * retort_history, and retort_backfill, which stays once a backfill ran.
+ * retort_history, retort_lock, and retort_backfill, which stays once a
+ * backfill ran.
  */
 START_TEST(test_runner_tables)
 {
@@ -364,6 +365,7 @@ START_TEST(test_runner_tables)
 	rt_build(&p);
 	assert_ok(rt_retort(&p, "upgrade", "head", NULL));
 	ck_assert(harness_table_exists(db, "retort_backfill"));
+	ck_assert(harness_table_exists(db, "retort_lock"));
 	rt_declare(&p, harness_fmt("%s;\n", table));
 	assert_no_changes(&p);
 	/* pg_dump's output holds them, after emptying the search_path. */
