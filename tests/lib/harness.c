@@ -313,9 +313,20 @@ const char *harness_write_file(const char *name, const char *fmt, ...)
 
 /* ---- running the binary ------------------------------------------------ */
 
+/* Whether entry ("NAME=value") names a variable that more sets too. */
+static bool set_again(const char *entry, const char *const *more, size_t m)
+{
+	size_t len = strcspn(entry, "=");
+
+	for (size_t i = 0; i < m; i++)
+		if (strncmp(more[i], entry, len) == 0 && more[i][len] == '=')
+			return true;
+	return false;
+}
+
 /*
  * The child's environment: ours without DATABASE_URL and libpq's PG*,
- * then what the test asks for.
+ * then what the test asks for, which replaces ours (ASAN_OPTIONS, say).
  */
 static char **child_environ(const char *database_url, const char *const *more)
 {
@@ -329,7 +340,8 @@ static char **child_environ(const char *database_url, const char *const *more)
 	envp = own(calloc(n + m + 2, sizeof(*envp)));
 	for (i = 0; i < n; i++) {
 		if (strncmp(environ[i], "PG", 2) == 0 ||
-		    strncmp(environ[i], "DATABASE_URL=", 13) == 0)
+		    strncmp(environ[i], "DATABASE_URL=", 13) == 0 ||
+		    set_again(environ[i], more, m))
 			continue;
 		envp[k++] = environ[i];
 	}
