@@ -46,6 +46,17 @@ static void wait_in(const struct harness_db *db, const char *table,
 	wait_for(db, sql, want);
 }
 
+/* Wait until a session of this test's database runs pg_sleep(). */
+static void wait_sleeping(const struct harness_db *db)
+{
+	wait_for(db,
+		 "SELECT count(*) FROM pg_stat_activity"
+		 " WHERE datname = current_database()"
+		 " AND query LIKE '%pg_sleep%' AND state = 'active'"
+		 " AND pid <> pg_backend_pid()",
+		 "1");
+}
+
 #define HELD "SELECT count(*) FROM retort_lock WHERE released IS NULL"
 
 static struct harness_proc *spawn(const struct harness_db *db,
@@ -68,12 +79,16 @@ static const struct harness_result *run(const struct harness_db *db,
 static void assert_nothing_held(const struct harness_db *db)
 {
 	assert_str_eq(harness_scalar(db, HELD), "0");
-	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM pg_locks "
-					 "WHERE locktype = 'advisory'"),
+	assert_str_eq(harness_scalar(db,
+				     "SELECT count(*) FROM pg_locks l"
+				     " JOIN pg_database d ON d.oid = l.database"
+				     " WHERE l.locktype = 'advisory'"
+				     " AND d.datname = current_database()"),
 		      "0");
 	assert_str_eq(harness_scalar(db,
-				     "SELECT count(*) FROM pg_stat_activity "
-				     "WHERE state LIKE 'idle in transaction%'"),
+				     "SELECT count(*) FROM pg_stat_activity"
+				     " WHERE datname = current_database()"
+				     " AND state LIKE 'idle in transaction%'"),
 		      "0");
 }
 
@@ -118,11 +133,7 @@ START_TEST(test_waiter_names_holder)
 	struct harness_proc *a = spawn(db, first);
 	const struct harness_result *ra, *rb;
 
-	wait_for(db,
-		 "SELECT count(*) FROM pg_stat_activity"
-		 " WHERE query LIKE '%pg_sleep%' AND state = 'active'"
-		 " AND pid <> pg_backend_pid()",
-		 "1");
+	wait_sleeping(db);
 	rb = run(db, second);
 	ra = harness_wait(a);
 	assert_ok(ra);
@@ -307,11 +318,7 @@ START_TEST(test_heartbeat_outlives_the_lease)
 	struct harness_proc *a = spawn(db, first);
 	const struct harness_result *ra, *rb;
 
-	wait_for(db,
-		 "SELECT count(*) FROM pg_stat_activity"
-		 " WHERE query LIKE '%pg_sleep%' AND state = 'active'"
-		 " AND pid <> pg_backend_pid()",
-		 "1");
+	wait_sleeping(db);
 	rb = run(db, second);
 	ra = harness_wait(a);
 	assert_ok(ra);
