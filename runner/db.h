@@ -1,7 +1,8 @@
 /*
  * db.h - the connection, the version table and transactions.
  *
- * The only place on the runner's side, with migrate.c, that talks to libpq.
+ * The database layer, with lease.c (the migration lock): the only place on
+ * the runner's side, with migrate.c, that talks to libpq.
  * Identifiers are quoted with PQescapeIdentifier, values go through
  * PQexecParams; no SQL is built from user text.
  */

@@ -617,12 +617,31 @@ timed() {
 	elapsed=$(($(now_ms) - start))
 }
 
+# race N NAME CMD...: N copies of CMD started together, each with its
+# output in $work/NAME<i>.out and .err; waits for all of them and sets
+# rcs to their exit statuses, space-separated, in order.
+race() {
+	local n=$1 name=$2 i status
+	local -a pids=()
+	shift 2
+	for ((i = 1; i <= n; i++)); do
+		"$@" </dev/null >"$work/$name$i.out" 2>"$work/$name$i.err" &
+		pids+=($!)
+	done
+	rcs=
+	for ((i = 1; i <= n; i++)); do
+		status=0
+		wait "${pids[i - 1]}" || status=$?
+		rcs+="$status "
+	done
+}
+
 # ---- scenarios ----
 
 # 8 runners started together: each revision applied exactly once, all exit
 # 0.  Rounds after the first start from a database part of the way up.
 scenario_concurrent() {
-	local rounds=$((full ? 3 : 1)) nrun=8 r i start_at pids rcs lines
+	local rounds=$((full ? 3 : 1)) nrun=8 r start_at rcs lines
 	for ((r = 1; r <= rounds; r++)); do
 		new_db concurrent
 		start_at=$(((r - 1) * 70))
@@ -630,19 +649,8 @@ scenario_concurrent() {
 			chaos -q upgrade "c$(printf '%03d' "$start_at")"
 			[[ $rc -eq 0 ]] || bail "cannot upgrade to c$start_at: $err"
 		fi
-		pids=()
-		for ((i = 1; i <= nrun; i++)); do
-			"$RETORT_BIN" --url "$url" --versions "$CHAOS_REVISIONS" \
-				upgrade head </dev/null >"$work/c$i.out" \
-				2>"$work/c$i.err" &
-			pids+=($!)
-		done
-		rcs=
-		for ((i = 1; i <= nrun; i++)); do
-			rc=0
-			wait "${pids[i - 1]}" || rc=$?
-			rcs+="$rc "
-		done
+		race "$nrun" c "$RETORT_BIN" --url "$url" \
+			--versions "$CHAOS_REVISIONS" upgrade head
 		ran "$nrun"
 		cmd="$nrun x retort upgrade head, together (round $r, from c$start_at)"
 		out=$(cat "$work"/c*.out)
@@ -1478,23 +1486,12 @@ lease_wait() {
 # N runners through the pooler, started together on a fresh database:
 # every one exits 0, each revision applied once, nothing left held.
 pooler_together() {
-	local nrun=$1 round=$2 purl i pids rcs
+	local nrun=$1 round=$2 purl i rcs
 	new_db pooler
 	purl=$(pooled "$db")
-	pids=()
-	for ((i = 1; i <= nrun; i++)); do
-		timeout -k 5 30 "$RETORT_BIN" --url "$purl" \
-			--versions "$CHAOS_REVISIONS" "${lease[@]}" \
-			--lock-timeout 20s -q upgrade head </dev/null \
-			>"$work/p$i.out" 2>"$work/p$i.err" &
-		pids+=($!)
-	done
-	rcs=
-	for ((i = 1; i <= nrun; i++)); do
-		rc=0
-		wait "${pids[i - 1]}" || rc=$?
-		rcs+="$rc "
-	done
+	race "$nrun" p timeout -k 5 30 "$RETORT_BIN" --url "$purl" \
+		--versions "$CHAOS_REVISIONS" "${lease[@]}" \
+		--lock-timeout 20s -q upgrade head
 	ran "$nrun"
 	cmd="$nrun x retort upgrade head through the pooler, together (round $round)"
 	out=$(cat "$work"/p*.out)

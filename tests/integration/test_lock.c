@@ -333,6 +333,40 @@ START_TEST(test_heartbeat_outlives_the_lease)
 }
 END_TEST
 
+/*
+ * A user who may not create tables in the schema: the first run cannot
+ * create retort_lock, says so with PostgreSQL's reason, and touches
+ * nothing.
+ */
+START_TEST(test_lock_table_not_creatable)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *role = harness_fmt("rt_nocreate_%ld", (long)getpid());
+	const struct harness_run how = { .url = harness_url(
+						 false, db->name, "user", role,
+						 "password", "pw", NULL),
+					 .versions = "leased",
+					 .env = no_env };
+	const char *const up[] = { "upgrade", "head", NULL };
+	const struct harness_result *r;
+
+	harness_exec(db, harness_fmt("DROP ROLE IF EXISTS %s", role));
+	harness_exec(db, harness_fmt("CREATE ROLE %s LOGIN PASSWORD 'pw';"
+				     " REVOKE CREATE ON SCHEMA public FROM"
+				     " PUBLIC",
+				     role));
+	r = harness_wait(harness_spawn(&how, up));
+	harness_exec(db, harness_fmt("DROP ROLE %s", role));
+	assert_exit(r, 1);
+	assert_contains(r->err, "retort: error: cannot create the lock table "
+				"retort_lock: permission denied for schema "
+				"public");
+	assert_str_eq(r->out, "");
+	ck_assert(!harness_table_exists(db, "retort_lock"));
+	ck_assert(!harness_table_exists(db, "alembic_version"));
+}
+END_TEST
+
 START_TEST(test_lock_lease_usage)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
@@ -366,6 +400,7 @@ static Suite *lock_suite(void)
 	tcase_add_test(tc, test_crashed_worker_gives_lock_back);
 	tcase_add_test(tc, test_taken_over_runner_cannot_commit);
 	tcase_add_test(tc, test_heartbeat_outlives_the_lease);
+	tcase_add_test(tc, test_lock_table_not_creatable);
 	tcase_add_test(tc, test_lock_lease_usage);
 	suite_add_tcase(s, tc);
 	return s;
