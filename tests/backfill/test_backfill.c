@@ -26,22 +26,6 @@ extern char **environ;
 	"-x", "backfill.batch_size=" #n, "-x", "backfill.min_batch=" #n, "-x", \
 		"backfill.max_batch=" #n
 
-static void sleep_ms(long ms)
-{
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
-}
-
-static long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* ---- a run we can kill ---- */
 
 struct run {
@@ -148,14 +132,14 @@ static long rows_done(const struct harness_db *db)
 static bool wait_rows(const struct harness_db *db, const struct run *r,
 		      long min, int *code)
 {
-	long deadline = now_ms() + 60000;
+	long deadline = harness_now_ms() + 60000;
 
-	while (now_ms() < deadline) {
+	while (harness_now_ms() < deadline) {
 		if (exited(r, code))
 			return false;
 		if (rows_done(db) >= min)
 			return true;
-		sleep_ms(3);
+		harness_sleep_ms(3);
 	}
 	ck_abort_msg("the backfill did not reach %ld rows in time", min);
 	return false;
@@ -164,16 +148,16 @@ static bool wait_rows(const struct harness_db *db, const struct run *r,
 /* No retort session left on the test's database (a worker finishing). */
 static void wait_sessions_gone(const struct harness_db *db)
 {
-	long deadline = now_ms() + 20000;
+	long deadline = harness_now_ms() + 20000;
 
-	while (now_ms() < deadline) {
+	while (harness_now_ms() < deadline) {
 		if (strcmp(harness_scalar(
 				   db, "SELECT count(*) FROM pg_stat_activity"
 				       " WHERE datname = current_database()"
 				       " AND application_name = 'retort'"),
 			   "0") == 0)
 			return;
-		sleep_ms(20);
+		harness_sleep_ms(20);
 	}
 	ck_abort_msg("a retort session outlived its runner");
 }
@@ -255,7 +239,7 @@ START_TEST(test_exactly_once_across_kill9)
 		struct run r = spawn(db, "counter", slow_counter);
 
 		if (wait_rows(db, &r, target, &code)) {
-			sleep_ms(rand() % 40);
+			harness_sleep_ms(rand() % 40);
 			/* Odd rounds kill the runner alone: its worker stops.
 			 */
 			kill(i % 2 ? r.pid : -r.pid, SIGKILL);
@@ -414,7 +398,7 @@ START_TEST(test_retry_on_held_lock)
 	PQclear(PQexec(other, "BEGIN"));
 	PQclear(PQexec(other, "SELECT * FROM t WHERE id = 1500 FOR UPDATE"));
 	p = harness_spawn(&how, args);
-	sleep_ms(1500);
+	harness_sleep_ms(1500);
 	PQclear(PQexec(other, "COMMIT"));
 	res = harness_wait(p);
 	PQfinish(other);
@@ -528,7 +512,7 @@ START_TEST(test_interrupt_during_retry)
 				     "upgrade",
 				     "head",
 				     NULL };
-	long deadline = now_ms() + 60000;
+	long deadline = harness_now_ms() + 60000;
 	PGconn *other;
 	struct run r;
 
@@ -537,8 +521,9 @@ START_TEST(test_interrupt_during_retry)
 	PQclear(PQexec(other, "BEGIN"));
 	PQclear(PQexec(other, "SELECT * FROM t WHERE id = 1500 FOR UPDATE"));
 	r = spawn(db, "counter", args);
-	while (!strstr(slurp(r.out), "retry 2 of 30") && now_ms() < deadline)
-		sleep_ms(3);
+	while (!strstr(slurp(r.out), "retry 2 of 30") &&
+	       harness_now_ms() < deadline)
+		harness_sleep_ms(3);
 	kill(-r.pid, SIGINT);
 	ck_assert_int_eq(reap(&r), 130);
 	PQclear(PQexec(other, "ROLLBACK"));

@@ -38,27 +38,12 @@
 
 #include "harness.h"
 
-/* The lock's advisory class (runner/db.c), as pg_locks shows it. */
+/* The class of the advisory lock retort 0.1 took, as pg_locks shows it:
+ * none may be left behind. */
 #define RETORT_LOCK_CLASS "1380275282"
 #define DEFAULT_LEASE_WAIT 15
 
 extern char **environ;
-
-static void sleep_ms(long ms)
-{
-	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&t, &t) < 0 && errno == EINTR)
-		;
-}
-
-static long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /*
  * RETORT_TEST_POOLER_URL with its database replaced by dbname (main()
@@ -185,13 +170,14 @@ static void assert_direct_run_gets_lock(const struct harness_db *db,
 	const struct harness_run how = { .url = db->url,
 					 .versions =
 						 getenv("CHAOS_REVISIONS") };
-	long start = now_ms();
+	long start = harness_now_ms();
 	const struct harness_result *r = harness_retort(
 		&how, "-q", "--lock-timeout", "2s", "upgrade", target, NULL);
 
 	assert_exit(r, 0);
-	ck_assert_msg(now_ms() - start < 10000,
-		      "the direct upgrade took %ld ms", now_ms() - start);
+	ck_assert_msg(harness_now_ms() - start < 10000,
+		      "the direct upgrade took %ld ms",
+		      harness_now_ms() - start);
 	r = harness_retort(&how, "--lock-timeout", "2s", "stamp", target, NULL);
 	assert_exit(r, 0);
 }
@@ -201,9 +187,9 @@ static void assert_direct_run_gets_lock(const struct harness_db *db,
 /* Quiet on the server: no session of the database running a statement. */
 static void wait_statements_done(const struct harness_db *db)
 {
-	long deadline = now_ms() + 20000;
+	long deadline = harness_now_ms() + 20000;
 
-	while (now_ms() < deadline) {
+	while (harness_now_ms() < deadline) {
 		if (strcmp(harness_scalar(
 				   db, "SELECT count(*) FROM pg_stat_activity"
 				       " WHERE datname = current_database()"
@@ -211,7 +197,7 @@ static void wait_statements_done(const struct harness_db *db)
 				       " AND state <> 'idle'"),
 			   "0") == 0)
 			return;
-		sleep_ms(50);
+		harness_sleep_ms(50);
 	}
 	ck_abort_msg("a server session of the killed runner still works"
 		     " after 20 s");
@@ -300,8 +286,8 @@ static int finish_by(const struct run *r, long deadline)
 	pid_t got;
 
 	while ((got = waitpid(r->pid, &status, WNOHANG)) == 0 &&
-	       now_ms() < deadline)
-		sleep_ms(20);
+	       harness_now_ms() < deadline)
+		harness_sleep_ms(20);
 	if (got == 0) {
 		kill(-r->pid, SIGKILL);
 		while (waitpid(r->pid, &status, 0) < 0 && errno == EINTR)
@@ -337,7 +323,7 @@ static void run_together(const struct harness_db *db, int n,
 	ck_assert_int_le(n, 8);
 	for (int i = 0; i < n; i++)
 		runs[i] = spawn_group(db, harness_fmt("runner%d", i + 1), args);
-	deadline = now_ms() + 30000;
+	deadline = harness_now_ms() + 30000;
 	for (int i = 0; i < n; i++) {
 		int code = finish_by(&runs[i], deadline);
 
@@ -355,10 +341,10 @@ static bool wait_version(const struct harness_db *db, const struct run *r,
 			 int n)
 {
 	const char *want = harness_fmt("c%03d", n);
-	long deadline = now_ms() + 30000;
+	long deadline = harness_now_ms() + 30000;
 	int status;
 
-	while (now_ms() < deadline) {
+	while (harness_now_ms() < deadline) {
 		const char *v;
 
 		if (waitpid(r->pid, &status, WNOHANG) == r->pid)
@@ -366,7 +352,7 @@ static bool wait_version(const struct harness_db *db, const struct run *r,
 		v = harness_versions(db, NULL);
 		if (v && strcmp(v, want) >= 0)
 			return true;
-		sleep_ms(20);
+		harness_sleep_ms(20);
 	}
 	ck_abort_msg("the runner did not reach %s in 30 s", want);
 	return false;
@@ -430,7 +416,7 @@ START_TEST(test_kill9_holder)
 	ck_assert_msg(wait_version(db, &killed, 2),
 		      "the slow runner ended before c002: %s",
 		      slurp(killed.err));
-	sleep_ms(150);
+	harness_sleep_ms(150);
 	kill(-killed.pid, SIGKILL);
 	while (waitpid(killed.pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -438,7 +424,7 @@ START_TEST(test_kill9_holder)
 	n = assert_consistent(db, 2);
 	ck_assert_msg(n < 8, "the killed runner finished first (at c%03d)", n);
 
-	start = now_ms();
+	start = harness_now_ms();
 	next = spawn_group(db, "next", rest);
 	code = finish_by(&next, start + (lease_wait_s() + 5) * 1000L);
 	ck_assert_msg(code == 0,

@@ -14,13 +14,6 @@
 
 static const char *const no_env[] = { NULL };
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Wait until sql returns want (up to 30 s); fail the test otherwise. */
 static void wait_for(const struct harness_db *db, const char *sql,
 		     const char *want)
@@ -31,7 +24,7 @@ static void wait_for(const struct harness_db *db, const char *sql,
 		got = harness_scalar(db, sql);
 		if (got && strcmp(got, want) == 0)
 			return;
-		sleep_ms(50);
+		harness_sleep_ms(50);
 	}
 	ck_abort_msg("waited 30 s for %s to be \"%s\"; it is \"%s\"", sql, want,
 		     got ? got : "(null)");

@@ -439,12 +439,20 @@ static void exec_child(const char *cwd, const char **argv, char **envp,
 	_exit(127);
 }
 
-static long now_ms(void)
+long harness_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void harness_sleep_ms(long ms)
+{
+	struct timespec t = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
 }
 
 /* Read one ready pipe; returns false at end of file. */
@@ -466,10 +474,10 @@ static bool collect(int out_fd, int err_fd, struct buf *out, struct buf *err)
 {
 	struct pollfd p[2] = { { .fd = out_fd, .events = POLLIN },
 			       { .fd = err_fd, .events = POLLIN } };
-	long deadline = now_ms() + RUN_TIMEOUT_MS;
+	long deadline = harness_now_ms() + RUN_TIMEOUT_MS;
 
 	while (p[0].fd >= 0 || p[1].fd >= 0) {
-		long left = deadline - now_ms();
+		long left = deadline - harness_now_ms();
 		int i;
 
 		if (left <= 0)

@@ -150,6 +150,11 @@ const char *harness_free_port(void);
  */
 const char *harness_silent_port(void);
 
+/* The monotonic clock in milliseconds, and a sleep that a signal does not
+ * cut short. */
+long harness_now_ms(void);
+void harness_sleep_ms(long ms);
+
 /* Run SQL that must succeed. */
 void harness_exec(const struct harness_db *db, const char *sql);
 
