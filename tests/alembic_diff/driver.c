@@ -16,7 +16,7 @@
  * Answers: "ok [a b] | rows;rows" or "err MESSAGE", in the layout
  * oracle.py prints Alembic's.
  */
-#include "revmap.h"
+#include "graph/revmap.h"
 
 #include <stdio.h>
 #include <stdlib.h>

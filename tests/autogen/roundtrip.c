@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "catalog.h"
-#include "schemadiff.h"
+#include "schema/catalog.h"
+#include "schema/schemadiff.h"
 
 #define MAX_ARGS 32
 

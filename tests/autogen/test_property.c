@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "roundtrip.h"
-#include "schemadiff.h"
+#include "schema/schemadiff.h"
 
 #define NTABLES 4
 #define NCOLS 8 /* slot 0: id, slot 1: parent_id */

@@ -1393,7 +1393,7 @@ pool_mode() {
 	printf '%s\n' "${mode:-unknown}"
 }
 
-# no_lock_held: no advisory lock of the runner's class (runner/db.c's
+# no_lock_held: no advisory lock of the runner's class (runner/store/db.c's
 # 1380275282) on the database, whoever holds it.
 no_lock_held() {
 	local held

@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "error.h"
+#include "base/error.h"
 
 /*
  * The password the seeds and dictionaries plant in URLs, .env and ini

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "index.h"
+#include "plugins/index.h"
 
 static char dir[] = "/tmp/retort-fuzz-index.XXXXXX";
 static char path[sizeof(dir) + sizeof(INDEX_FILE) + 1];

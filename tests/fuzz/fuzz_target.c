@@ -9,7 +9,7 @@
 #define _GNU_SOURCE /* memfd_create(), in fuzz.h */
 
 #include "fuzz.h"
-#include "revmap.h"
+#include "graph/revmap.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

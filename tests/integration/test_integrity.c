@@ -22,10 +22,10 @@
 #include "harness.h"
 
 #include "../../plugin_api.h"
-#include "audit.h"
-#include "checksum.h"
-#include "db.h"
-#include "plugin.h"
+#include "store/audit.h"
+#include "plugins/checksum.h"
+#include "store/db.h"
+#include "plugins/plugin.h"
 
 #define at harness_at
 

@@ -3,7 +3,7 @@
  * normalisation, -x arguments.  Files are written to a fresh temporary
  * directory per test; nothing here touches a database or the environment.
  */
-#include "config.h"
+#include "cli/config.h"
 
 #include <check.h>
 #include <dirent.h>

@@ -3,7 +3,7 @@
  * front, and a cause that no longer fits once prefixed stays whole in the
  * detail.
  */
-#include "error.h"
+#include "base/error.h"
 
 #include <check.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * grammar, and upgrade and downgrade plans with their version-table rows.
  * Pure: no files, no database.
  */
-#include "revmap.h"
+#include "graph/revmap.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -3,8 +3,8 @@
  * ordered statements with their parts and hazards out) and codegen.c (the
  * C source of a revision).  Pure: catalogs are built here, no database.
  */
-#include "codegen.h"
-#include "schemadiff.h"
+#include "schema/codegen.h"
+#include "schema/schemadiff.h"
 
 #include <check.h>
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * retort are escaped, everything else is left as it is, and a buffer too
  * small is cut short before an escape, never inside one.
  */
-#include "text.h"
+#include "base/text.h"
 
 #include <check.h>
 #include <stdlib.h>

@@ -1,0 +1,193 @@
+/*
+ * args.c - parsing a command's own options, from one table that says for
+ * each option its spellings, whether it takes a value, and where it goes.
+ * Never prints errors; cmd_print_options() writes help text only.
+ */
+#include "cli/cmd.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+struct option_spec {
+	const char *name;    /* long form, without "--" */
+	char letter;	     /* short form, or 0 */
+	const char *metavar; /* the value's name in help, or NULL for a flag */
+	enum cmd_option bit;
+	size_t field; /* offset of a bool, or of a const char * when valued */
+	const char *help;
+};
+
+#define FLAG(n, l, b, f, h)                                                    \
+	{                                                                      \
+		n, l, NULL, b, offsetof(struct cmd_args, f), h                 \
+	}
+#define VALUE(n, l, v, b, f, h)                                                \
+	{                                                                      \
+		n, l, v, b, offsetof(struct cmd_args, f), h                    \
+	}
+
+static const struct option_spec specs[] = {
+	FLAG("verbose", 'v', OPT_VERBOSE, verbose, "more detail per revision"),
+	FLAG("indicate-current", 'i', OPT_INDICATE_CURRENT, indicate_current,
+	     "mark the database's current revision(s)"),
+	FLAG("check-heads", 0, OPT_CHECK_HEADS, check_heads,
+	     "exit 1 unless the database is at every head"),
+	VALUE("rev-range", 'r', "A:B", OPT_REV_RANGE, rev_range,
+	      "A:B, A:, :B (ids, head, base, current)"),
+	FLAG("purge", 0, OPT_PURGE, purge,
+	     "delete every version row before stamping"),
+	FLAG("resolve-dependencies", 0, OPT_RESOLVE_DEPS, resolve_dependencies,
+	     "treat dependencies as down revisions"),
+	VALUE("message", 'm', "MSG", OPT_MESSAGE, message,
+	      "the revision's message"),
+	VALUE("rev-id", 0, "ID", OPT_REV_ID, rev_id,
+	      "the new revision's id (default: 12 random hex digits)"),
+	VALUE("head", 0, "REV", OPT_HEAD, head,
+	      "the head (or label@head) the new revision follows"),
+	FLAG("splice", 0, OPT_SPLICE, splice,
+	     "allow --head to name a revision that is not a head"),
+	VALUE("branch-label", 0, "LABEL", OPT_BRANCH_LABEL, branch_label,
+	      "a branch label for the new revision"),
+	VALUE("depends-on", 0, "REVS", OPT_DEPENDS_ON, depends_on,
+	      "revisions (ids or labels) the new one depends on"),
+	VALUE("version-path", 0, "DIR", OPT_VERSION_PATH, version_path,
+	      "directory to write the new revision in"),
+	FLAG("autogenerate", 0, OPT_AUTOGENERATE, autogenerate,
+	     "generate upgrade() and downgrade() from db/schema.sql"),
+	FLAG("schema", 0, OPT_SCHEMA, schema,
+	     "compare the database with db/schema.sql"),
+	FLAG("sample", 0, OPT_SAMPLE, sample,
+	     "run one batch of each pending backfill and roll it back"),
+	FLAG("allow-changed", 0, OPT_ALLOW_CHANGED, allow_changed,
+	     "accept applied revisions edited since they ran"),
+};
+
+#define NSPECS (sizeof(specs) / sizeof(specs[0]))
+
+/* The spec an argument names, and where its inline "=value" starts. */
+static const struct option_spec *find_spec(const char *arg,
+					   const char **inline_value)
+{
+	*inline_value = NULL;
+	for (size_t i = 0; i < NSPECS; i++) {
+		const struct option_spec *s = &specs[i];
+		size_t len = strlen(s->name);
+
+		if (arg[1] != '-') {
+			if (s->letter && arg[1] == s->letter &&
+			    (arg[2] == '\0' || s->metavar)) {
+				*inline_value = arg[2] ? arg + 2 : NULL;
+				return s;
+			}
+			continue;
+		}
+		if (strncmp(arg + 2, s->name, len) != 0)
+			continue;
+		if (arg[2 + len] == '\0')
+			return s;
+		if (arg[2 + len] == '=' && s->metavar) {
+			*inline_value = arg + 3 + len;
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static int unknown_option(const char *name, const char *arg,
+			  struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "unknown option '%s' for '%s'", arg, name);
+	error_hint(err, "Run `retort %s --help`.", name);
+	return -1;
+}
+
+static int store(const struct option_spec *s, const char *value,
+		 struct cmd_args *args)
+{
+	char *base = (char *)args;
+
+	if (s->metavar)
+		memcpy(base + s->field, &value, sizeof(value));
+	else
+		*(bool *)(base + s->field) = true;
+	return 0;
+}
+
+/* Handle argv[*i], an option; may consume the next argument as its value. */
+static int parse_option(const char *name, unsigned allowed, int argc,
+			char **argv, int *i, struct cmd_args *args,
+			struct retort_error *err)
+{
+	const char *arg = argv[*i], *value;
+	const struct option_spec *s;
+
+	if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+		args->help = true;
+		return 0;
+	}
+	s = find_spec(arg, &value);
+	if (!s || !(allowed & s->bit))
+		return unknown_option(name, arg, err);
+	if (s->metavar && !value) {
+		if (*i + 1 >= argc) {
+			error_set(err, RETORT_USAGE,
+				  "option '%s' needs a value", arg);
+			error_hint(err, "Run `retort %s --help`.", name);
+			return -1;
+		}
+		value = argv[++*i];
+	}
+	return store(s, value, args);
+}
+
+static bool is_option(const char *arg)
+{
+	/* "-1" and "-" are targets, not options. */
+	return arg[0] == '-' && arg[1] != '\0' &&
+	       !(arg[1] >= '0' && arg[1] <= '9');
+}
+
+int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
+		   struct cmd_args *args, struct retort_error *err)
+{
+	bool options_done = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!options_done && !strcmp(argv[i], "--")) {
+			options_done = true;
+			continue;
+		}
+		if (!options_done && is_option(argv[i])) {
+			if (parse_option(name, allowed, argc, argv, &i, args,
+					 err) < 0)
+				return -1;
+			continue;
+		}
+		if (args->npositional == CMD_MAX_POSITIONAL) {
+			error_set(err, RETORT_USAGE,
+				  "too many arguments for '%s'", name);
+			return -1;
+		}
+		args->positional[args->npositional++] = argv[i];
+	}
+	return 0;
+}
+
+void cmd_print_options(unsigned allowed, FILE *out)
+{
+	for (size_t i = 0; i < NSPECS; i++) {
+		const struct option_spec *s = &specs[i];
+		char left[48];
+
+		if (!(allowed & s->bit))
+			continue;
+		if (s->letter)
+			snprintf(left, sizeof(left), "-%c, --%s %s", s->letter,
+				 s->name, s->metavar ? s->metavar : "");
+		else
+			snprintf(left, sizeof(left), "    --%s %s", s->name,
+				 s->metavar ? s->metavar : "");
+		fprintf(out, "  %-30s %s\n", left, s->help);
+	}
+}

@@ -1,0 +1,155 @@
+/*
+ * cmd.h - what main.c prepares for a command, and the commands.
+ *
+ * main.c parses the global and per-command options into struct cmd_args,
+ * loads what the command's table entry asks for into struct app, then
+ * calls the command.  Commands print their normal output to app->out and
+ * return errors; only main.c prints those.
+ */
+#ifndef RETORT_CMD_H
+#define RETORT_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "cli/config.h"
+#include "store/db.h"
+#include "base/error.h"
+#include "plugins/plugin.h"
+#include "graph/revmap.h"
+
+#define CMD_MAX_POSITIONAL 16
+
+struct app {
+	struct config cfg;
+	struct plugin_set plugins;
+	struct revmap *map; /* NULL until app_load_revisions() */
+	struct db db;	    /* db.conn NULL until app_connect() */
+	FILE *out;	    /* normal output: stdout */
+	FILE *progress;	    /* waiting notices: stderr, NULL when quiet */
+	bool quiet;	    /* -q: no progress lines */
+};
+
+/* A command's options; each command's table entry says which it takes. */
+enum cmd_option {
+	OPT_VERBOSE = 1 << 0,	       /* -v, --verbose */
+	OPT_INDICATE_CURRENT = 1 << 1, /* -i, --indicate-current */
+	OPT_CHECK_HEADS = 1 << 2,      /* --check-heads */
+	OPT_REV_RANGE = 1 << 3,	       /* -r, --rev-range A:B */
+	OPT_PURGE = 1 << 4,	       /* --purge */
+	OPT_RESOLVE_DEPS = 1 << 5,     /* --resolve-dependencies */
+	OPT_MESSAGE = 1 << 6,	       /* -m, --message MSG */
+	OPT_REV_ID = 1 << 7,	       /* --rev-id ID */
+	OPT_HEAD = 1 << 8,	       /* --head REV */
+	OPT_SPLICE = 1 << 9,	       /* --splice */
+	OPT_BRANCH_LABEL = 1 << 10,    /* --branch-label LABEL */
+	OPT_DEPENDS_ON = 1 << 11,      /* --depends-on REVS */
+	OPT_VERSION_PATH = 1 << 12,    /* --version-path DIR */
+	OPT_AUTOGENERATE = 1 << 13,    /* --autogenerate */
+	OPT_SCHEMA = 1 << 14,	       /* --schema */
+	OPT_SAMPLE = 1 << 15,	       /* --sample */
+	OPT_ALLOW_CHANGED = 1 << 16,   /* --allow-changed */
+};
+
+struct cmd_args {
+	const char *positional[CMD_MAX_POSITIONAL];
+	int npositional;
+	bool verbose;
+	bool indicate_current;
+	bool check_heads;
+	bool purge;
+	bool resolve_dependencies;
+	bool splice;
+	bool autogenerate;
+	bool schema;
+	bool sample;
+	bool allow_changed;
+	bool help;
+	const char *rev_range;
+	const char *message;
+	const char *rev_id;
+	const char *head;
+	const char *branch_label;
+	const char *depends_on;
+	const char *version_path;
+};
+
+/*
+ * Parse argv[1..argc-1] of command `name` into args, accepting only the
+ * options in `allowed` (enum cmd_option) plus -h/--help.  Options may stand
+ * before or after arguments; "-1" is an argument, "--" ends options.
+ */
+int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
+		   struct cmd_args *args, struct retort_error *err);
+
+/* The option lines of a command's --help, for the options it takes. */
+void cmd_print_options(unsigned allowed, FILE *out);
+
+/* Read and validate every plugin in cfg.versions into app->map, with
+ * these enum plugin_discover_flags besides the configuration's. */
+int app_load_revisions(struct app *app, unsigned flags,
+		       struct retort_error *err);
+/* Connect with cfg.url and the configured version table. */
+int app_connect(struct app *app, struct retort_error *err);
+/* Take the migration lock as the configuration says (lease.h); every
+ * command that takes it gives it back with lease_release(&app->db). */
+int app_lock(struct app *app, struct retort_error *err);
+/* After the worker holding it died: give this runner's lock back over a
+ * connection of this process's own.  Best effort, never fails. */
+void app_give_back_lock(struct app *app);
+/* The version table's rows as a revstate (revisions must be loaded). */
+int app_read_state(struct app *app, struct revstate *state,
+		   struct retort_error *err);
+void app_release(struct app *app);
+
+int cmd_upgrade(struct app *app, const struct cmd_args *args,
+		struct retort_error *err);
+int cmd_downgrade(struct app *app, const struct cmd_args *args,
+		  struct retort_error *err);
+int cmd_current(struct app *app, const struct cmd_args *args,
+		struct retort_error *err);
+int cmd_history(struct app *app, const struct cmd_args *args,
+		struct retort_error *err);
+int cmd_heads(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
+int cmd_branches(struct app *app, const struct cmd_args *args,
+		 struct retort_error *err);
+int cmd_show(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
+int cmd_stamp(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
+int cmd_check(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
+
+/*
+ * Whether the revisions and the database agree (cmd_check.c), RETORT_USAGE
+ * when not: an applied revision whose plugin is missing, a plugin built
+ * from an older source than the one beside it (stale build), an applied
+ * revision whose checksum differs from the one its last upgrade recorded
+ * in retort_history (edited after it ran; allowed with allow_changed).
+ * Needs the revisions loaded and a connection; changes nothing.  The
+ * database's state, read on the way, lands in state (the caller releases
+ * it) when they agree.
+ */
+int check_integrity(struct app *app, bool allow_changed, struct revstate *state,
+		    struct retort_error *err);
+/*
+ * check_integrity() in two halves, for upgrade: the database's state
+ * (failing on applied revisions without a plugin), then, once the plan is
+ * known, the stale check for the revisions the plan runs (every revision
+ * when plan is NULL) and the check for applied revisions changed after
+ * they ran.  An upgrade runs only the plan's plugins, so only theirs can
+ * run yesterday's code; `check` looks at all.
+ */
+int check_read_state(struct app *app, struct revstate *state,
+		     struct retort_error *err);
+int check_intact(struct app *app, bool allow_changed, const struct plan *plan,
+		 const struct revstate *state, struct retort_error *err);
+int cmd_revision(struct app *app, const struct cmd_args *args,
+		 struct retort_error *err);
+int cmd_merge(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
+int cmd_init(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
+
+#endif

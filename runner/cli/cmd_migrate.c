@@ -1,0 +1,64 @@
+/*
+ * cmd_migrate.c - upgrade and downgrade: plan from the database's state to
+ * the target, then run the plan.
+ */
+#include "cli/cmd.h"
+
+#include "data/backfill_cmd.h"
+#include "data/backfill_job.h"
+#include "store/lease.h"
+#include "exec/migrate.h"
+
+static int migrate_to(struct app *app, enum plan_direction direction,
+		      const struct cmd_args *args, struct retort_error *err)
+{
+	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
+	struct revstate state = { 0 };
+	struct plan plan = { 0 };
+	struct migrate_opts opts = { .out = app->quiet ? NULL : app->out,
+				     .cfg = &app->cfg,
+				     .sample = args->sample };
+	int rc = -1;
+
+	/* A bad knob would stop the run at its backfill, after the revisions
+	 * before it were applied: refuse it before anything runs. */
+	if (backfill_job_check_config(&app->cfg, err) < 0)
+		return -1;
+	/* Lock, then read: a runner that waited sees what the other did. */
+	if (app_lock(app, err) < 0 || check_read_state(app, &state, err) < 0 ||
+	    revmap_plan(app->map, &state, direction, args->positional[0], &plan,
+			err) < 0)
+		goto out;
+	/* The checks guard what the plan runs, downgrade() as much as
+	 * upgrade(): with nothing to run there is nothing to refuse (`retort
+	 * check` still answers for the whole). */
+	if (plan.n > 0 &&
+	    check_intact(app, allow_changed, &plan, &state, err) < 0)
+		goto out;
+	if (plugin_check_plan(&app->plugins, &plan, plugin_flags(&app->cfg),
+			      err) < 0)
+		goto out;
+	/* A half-done backfill above the target is undone first. */
+	if (direction == PLAN_DOWNGRADE &&
+	    backfill_cmd_undo(&app->db, app->map, &state, &plan,
+			      args->positional[0], &opts, err) < 0)
+		goto out;
+	rc = migrate_run(&app->db, app->map, &plan, &opts, err);
+out:
+	lease_release(&app->db);
+	plan_release(&plan);
+	revstate_release(&state);
+	return rc;
+}
+
+int cmd_upgrade(struct app *app, const struct cmd_args *args,
+		struct retort_error *err)
+{
+	return migrate_to(app, PLAN_UPGRADE, args, err);
+}
+
+int cmd_downgrade(struct app *app, const struct cmd_args *args,
+		  struct retort_error *err)
+{
+	return migrate_to(app, PLAN_DOWNGRADE, args, err);
+}

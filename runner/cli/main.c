@@ -1,0 +1,501 @@
+/*
+ * main.c - the retort command line: global options, the command table,
+ * preparing what each command needs, printing errors, the exit status.
+ *
+ * The only file that prints an error or decides the exit status.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "exec/isolate.h"
+#include "store/lease.h"
+#include "base/text.h"
+
+#ifndef RETORT_VERSION
+#define RETORT_VERSION "unknown"
+#endif
+
+enum cmd_needs {
+	NEEDS_REVISIONS = 1 << 0,   /* the plugins, read and validated */
+	NEEDS_DB = 1 << 1,	    /* a connection */
+	RUNS_REVISIONS = 1 << 2,    /* in a worker process: crash isolation */
+	CHECKS_EVERY_FILE = 1 << 3, /* no plugin taken on the index's word */
+};
+
+struct command {
+	const char *name;
+	int (*run)(struct app *app, const struct cmd_args *args,
+		   struct retort_error *err);
+	unsigned needs;	  /* enum cmd_needs */
+	unsigned options; /* enum cmd_option */
+	int min_args, max_args;
+	const char *usage;
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
+	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1,
+	  "upgrade [--sample] [--allow-changed] TARGET",
+	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
+	{ "downgrade", cmd_downgrade,
+	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, OPT_ALLOW_CHANGED, 1, 1,
+	  "downgrade [--allow-changed] TARGET",
+	  "Revert revisions down to TARGET (base, an id, -N, ...)." },
+	{ "current", cmd_current, NEEDS_REVISIONS | NEEDS_DB,
+	  OPT_VERBOSE | OPT_CHECK_HEADS, 0, 0, "current [-v] [--check-heads]",
+	  "Show the revision(s) the database is at." },
+	{ "history", cmd_history, NEEDS_REVISIONS,
+	  OPT_VERBOSE | OPT_INDICATE_CURRENT | OPT_REV_RANGE, 0, 0,
+	  "history [-r A:B] [-v] [-i]", "List the revisions, newest first." },
+	{ "heads", cmd_heads, NEEDS_REVISIONS, OPT_VERBOSE | OPT_RESOLVE_DEPS,
+	  0, 0, "heads [-v] [--resolve-dependencies]",
+	  "Show the revision graph's heads." },
+	{ "branches", cmd_branches, NEEDS_REVISIONS, OPT_VERBOSE, 0, 0,
+	  "branches [-v]", "Show the revision graph's branch points." },
+	{ "show", cmd_show, NEEDS_REVISIONS, 0, 1, 1, "show REV",
+	  "Show one revision (or head, heads, a label...) in full." },
+	{ "stamp", cmd_stamp, NEEDS_REVISIONS | NEEDS_DB, OPT_PURGE, 1,
+	  CMD_MAX_POSITIONAL, "stamp [--purge] TARGET...",
+	  "Set the version table to TARGET without running any revision." },
+	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB | CHECKS_EVERY_FILE,
+	  OPT_SCHEMA | OPT_ALLOW_CHANGED, 0, 0, "check [--schema]",
+	  "Exit non-zero unless the database is at head with every applied revision's plugin present and unchanged." },
+	{ "revision", cmd_revision, 0,
+	  OPT_MESSAGE | OPT_REV_ID | OPT_HEAD | OPT_SPLICE | OPT_BRANCH_LABEL |
+		  OPT_DEPENDS_ON | OPT_VERSION_PATH | OPT_AUTOGENERATE,
+	  0, 0,
+	  "revision -m MSG [--rev-id ID] [--head REV] [--splice] [--branch-label LABEL] [--depends-on REVS] [--version-path DIR] [--autogenerate]",
+	  "Write a new revision source and add it to the build." },
+	{ "merge", cmd_merge, 0, OPT_MESSAGE | OPT_REV_ID | OPT_BRANCH_LABEL, 1,
+	  CMD_MAX_POSITIONAL,
+	  "merge -m MSG [--rev-id ID] [--branch-label LABEL] REVS...|heads",
+	  "Write a merge revision joining REVS (or every head)." },
+	{ "init", cmd_init, 0, 0, 1, 1, "init DIR",
+	  "Create a new migration project in DIR." },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_usage(FILE *out)
+{
+	fputs("usage: retort [-c FILE] [--url URL] [--versions DIR] "
+	      "[-x KEY=VALUE]... [-q] COMMAND [ARGS]\n\n"
+	      "Alembic-compatible PostgreSQL migrations written in C.\n\n"
+	      "commands:\n",
+	      out);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-30s %s\n", commands[i].usage,
+			commands[i].summary);
+	fputs("\noptions:\n"
+	      "  -c, --config FILE   configuration file (default: retort.ini)\n"
+	      "  --url URL           database URL (else DATABASE_URL, .env, "
+	      "retort.ini)\n"
+	      "  --versions DIR      directory of built revision plugins\n"
+	      "  -x KEY=VALUE        argument for revisions (retort_arg)\n"
+	      "  -q, --quiet         no progress output\n"
+	      "  --lock-timeout T    wait at most T for the migration lock "
+	      "(default: no limit)\n"
+	      "  --ddl-lock-timeout T  SET LOCAL lock_timeout for each "
+	      "revision\n"
+	      "  --statement-timeout T SET LOCAL statement_timeout for each "
+	      "revision\n"
+	      "  --lock-lease T      how long the migration lock outlives a "
+	      "runner that died (default: 30s)\n"
+	      "  --connect-timeout S wait at most S seconds for a connection "
+	      "(default: 10; 0 = for ever)\n"
+	      "  --unsafe-plugins    load plugins writable by others\n"
+	      "  --allow-changed     accept applied revisions edited since\n"
+	      "  --shadow-url URL    empty database for autogenerate (default: a "
+	      "temporary one)\n"
+	      "  -h, --help          this help; COMMAND --help for a command's\n"
+	      "  --version           print retort's version\n",
+	      out);
+}
+
+static void print_command_usage(const struct command *cmd, FILE *out)
+{
+	fprintf(out, "usage: retort %s\n\n%s\n", cmd->usage, cmd->summary);
+	if (cmd->options) {
+		fputs("\noptions:\n", out);
+		cmd_print_options(cmd->options, out);
+	}
+}
+
+/*
+ * One line as "retort: <tag>: <line>", its control characters escaped:
+ * an error quotes the database, a revision and the server, none of which
+ * may drive the terminal.
+ */
+static void print_line(const char *tag, const char *line, size_t len)
+{
+	fprintf(stderr, "retort: %s: ", tag);
+	text_fputn(line, len, stderr);
+	fputc('\n', stderr);
+}
+
+/*
+ * Each line of text as "retort: <tag>: <line>", so that no line of a
+ * message that slipped in with several (a revision's retort_fail text, a
+ * server's hint) reaches stderr without the prefix.
+ */
+static void print_lines(const char *tag, const char *text)
+{
+	size_t len;
+
+	while (*text) {
+		/* libpq indents its continuation lines with a tab. */
+		text += strspn(text, " \t");
+		len = strcspn(text, "\r\n");
+		if (len > 0)
+			print_line(tag, text, len);
+		text += len;
+		text += strspn(text, "\r\n");
+	}
+}
+
+static void print_error(const struct retort_error *err)
+{
+	size_t len = strcspn(err->msg, "\r\n");
+
+	print_line("error", err->msg, len);
+	print_lines("detail", err->msg + len);
+	print_lines("detail", err->detail);
+	print_lines("hint", err->hint);
+}
+
+struct global_opts {
+	const char *config_path;
+	const char *url;
+	const char *versions;
+	const char *lock_timeout;
+	const char *ddl_lock_timeout;
+	const char *statement_timeout;
+	const char *lock_lease;
+	const char *connect_timeout;
+	const char *shadow_url;
+	bool unsafe_plugins, allow_changed;
+	bool help, version;
+};
+
+static int usage_error(struct retort_error *err, const char *hint,
+		       const char *fmt, ...) ERROR_PRINTF(3, 4);
+
+static int usage_error(struct retort_error *err, const char *hint,
+		       const char *fmt, ...)
+{
+	char msg[sizeof(err->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	error_set(err, RETORT_USAGE, "%s", msg);
+	error_hint(err, "%s", hint);
+	return -1;
+}
+
+static int parse_global(int argc, char **argv, struct global_opts *g,
+			struct app *app, struct retort_error *err)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "url", required_argument, NULL, 'U' },
+		{ "versions", required_argument, NULL, 'V' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'R' },
+		{ "lock-timeout", required_argument, NULL, 'L' },
+		{ "ddl-lock-timeout", required_argument, NULL, 'D' },
+		{ "statement-timeout", required_argument, NULL, 'S' },
+		{ "unsafe-plugins", no_argument, NULL, 'P' },
+		{ "allow-changed", no_argument, NULL, 'A' },
+		{ "shadow-url", required_argument, NULL, 'W' },
+		{ "lock-lease", required_argument, NULL, 'E' },
+		{ "connect-timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	/* "+": stop at the command, whose options are parsed apart. */
+	while ((c = getopt_long(argc, argv, "+:c:x:qh", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'c':
+			g->config_path = optarg;
+			break;
+		case 'U':
+			g->url = optarg;
+			break;
+		case 'V':
+			g->versions = optarg;
+			break;
+		case 'q':
+			app->quiet = true;
+			break;
+		case 'h':
+			g->help = true;
+			break;
+		case 'R':
+			g->version = true;
+			break;
+		case 'L':
+			g->lock_timeout = optarg;
+			break;
+		case 'D':
+			g->ddl_lock_timeout = optarg;
+			break;
+		case 'S':
+			g->statement_timeout = optarg;
+			break;
+		case 'P':
+			g->unsafe_plugins = true;
+			break;
+		case 'A':
+			g->allow_changed = true;
+			break;
+		case 'W':
+			g->shadow_url = optarg;
+			break;
+		case 'E':
+			g->lock_lease = optarg;
+			break;
+		case 'T':
+			g->connect_timeout = optarg;
+			break;
+		case 'x':
+			if (config_add_arg(&app->cfg, optarg, err) < 0)
+				return -1;
+			break;
+		case ':':
+			return usage_error(
+				err, "Run `retort --help` for the options.",
+				"option '%s' needs a value", argv[optind - 1]);
+		default:
+			return usage_error(
+				err, "Run `retort --help` for the options.",
+				"unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	return 0;
+}
+
+static int check_arg_count(const struct command *cmd,
+			   const struct cmd_args *args,
+			   struct retort_error *err)
+{
+	if (args->npositional >= cmd->min_args &&
+	    args->npositional <= cmd->max_args)
+		return 0;
+	error_set(err, RETORT_USAGE, "'%s' takes %s", cmd->name,
+		  cmd->min_args == cmd->max_args && cmd->max_args == 0
+			  ? "no arguments"
+			  : "a TARGET argument");
+	error_hint(err, "usage: retort %s", cmd->usage);
+	return -1;
+}
+
+/* A command-line value replaces the ini's. */
+static int override(char **field, const char *value, const char *option,
+		    bool duration, struct retort_error *err)
+{
+	char *copy;
+
+	if (!value)
+		return 0;
+	if (duration && !config_is_duration(value)) {
+		error_set(err, RETORT_USAGE, "%s: \"%s\" is not a duration",
+			  option, value);
+		error_hint(
+			err,
+			"Write a whole number with an optional unit: 500ms, 5s, 2min, 1h (0 = no limit).");
+		return -1;
+	}
+	copy = strdup(value);
+	if (!copy)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	free(*field);
+	*field = copy;
+	return 0;
+}
+
+static int override_seconds(char **field, const char *value,
+			    struct retort_error *err)
+{
+	if (value && !config_is_seconds(value)) {
+		error_set(
+			err, RETORT_USAGE,
+			"--connect-timeout: \"%s\" is not a whole number of seconds",
+			value);
+		error_hint(
+			err,
+			"Give the seconds to wait for a connection, 0 to wait for ever.");
+		return -1;
+	}
+	return override(field, value, "--connect-timeout", false, err);
+}
+
+static int load_config(struct app *app, const struct global_opts *g,
+		       struct retort_error *err)
+{
+	const char *ini = g->config_path ? g->config_path : "retort.ini";
+	struct config *cfg = &app->cfg;
+
+	if (config_read_ini(cfg, ini, g->config_path == NULL, err) < 0)
+		return -1;
+	if (override(&cfg->versions, g->versions, "--versions", false, err) <
+		    0 ||
+	    override(&cfg->lock_timeout, g->lock_timeout, "--lock-timeout",
+		     true, err) < 0 ||
+	    override(&cfg->ddl_lock_timeout, g->ddl_lock_timeout,
+		     "--ddl-lock-timeout", true, err) < 0 ||
+	    override(&cfg->statement_timeout, g->statement_timeout,
+		     "--statement-timeout", true, err) < 0 ||
+	    override(&cfg->lock_lease, g->lock_lease, "--lock-lease", true,
+		     err) < 0 ||
+	    override(&cfg->shadow_url, g->shadow_url, "--shadow-url", false,
+		     err) < 0 ||
+	    override_seconds(&cfg->connect_timeout, g->connect_timeout, err) <
+		    0)
+		return -1;
+	if (cfg->lock_lease && lease_duration_ms(cfg->lock_lease) < 1000) {
+		error_set(err, RETORT_USAGE,
+			  "the lock lease \"%s\" is shorter than 1s",
+			  cfg->lock_lease);
+		error_hint(
+			err,
+			"Give --lock-lease (ini lock_lease) a duration of 1s or more: 30s, 2min.");
+		return -1;
+	}
+	cfg->unsafe_plugins = g->unsafe_plugins;
+	cfg->allow_changed = g->allow_changed;
+	cfg->url_keyword = db_is_keyword;
+	if (config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),
+			       ".env", err) < 0)
+		return -1;
+	if (cfg->url_notes != NULL)
+		print_lines("note", cfg->url_notes);
+	return 0;
+}
+
+struct invocation {
+	struct app *app;
+	const struct command *cmd;
+	const struct cmd_args *args;
+};
+
+/* Connect (in the worker, when isolated) and run the command. */
+static int invoke(void *arg, struct retort_error *err)
+{
+	const struct invocation *inv = arg;
+
+	if ((inv->cmd->needs & NEEDS_DB) && app_connect(inv->app, err) < 0)
+		return -1;
+	return inv->cmd->run(inv->app, inv->args, err);
+}
+
+static int prepare_and_run(struct app *app, const struct command *cmd,
+			   const struct cmd_args *args,
+			   struct retort_error *err)
+{
+	struct invocation inv = { app, cmd, args };
+
+	/* Validate every revision before connecting: nothing is touched
+	 * when the set is bad. */
+	if ((cmd->needs & NEEDS_REVISIONS) &&
+	    app_load_revisions(app,
+			       (cmd->needs & CHECKS_EVERY_FILE)
+				       ? PLUGIN_CHECK_EVERY_FILE
+				       : 0,
+			       err) < 0)
+		return -1;
+	if (!(cmd->needs & RUNS_REVISIONS))
+		return invoke(&inv, err);
+	lease_init_holder();
+	if (isolate_call(invoke, &inv, err) == 0)
+		return 0;
+	/* A worker that died cannot give the migration lock back: its
+	 * parent does, rather than leave it held until the lease expires. */
+	if (isolate_worker_died())
+		app_give_back_lock(app);
+	return -1;
+}
+
+static int run_command(struct app *app, const struct global_opts *g, int argc,
+		       char **argv, struct retort_error *err)
+{
+	const struct command *cmd;
+	struct cmd_args args = { 0 };
+
+	if (argc == 0)
+		return usage_error(err, "Run `retort --help` for the commands.",
+				   "%s", "no command given");
+	cmd = find_command(argv[0]);
+	if (!cmd)
+		return usage_error(err, "Run `retort --help` for the commands.",
+				   "unknown command '%s'", argv[0]);
+	if (cmd_parse_args(cmd->name, cmd->options, argc, argv, &args, err) < 0)
+		return -1;
+	if (args.help) {
+		print_command_usage(cmd, app->out);
+		return 0;
+	}
+	if (check_arg_count(cmd, &args, err) < 0)
+		return -1;
+	if (load_config(app, g, err) < 0)
+		return -1;
+	if (app->quiet)
+		app->progress = NULL;
+	return prepare_and_run(app, cmd, &args, err);
+}
+
+static int finish_output(struct retort_error *err)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	return error_set(err, RETORT_FAILED, "cannot write to standard output");
+}
+
+int main(int argc, char **argv)
+{
+	struct app app = { .out = stdout, .progress = stderr };
+	struct global_opts g = { 0 };
+	struct retort_error err = { 0 };
+	int rc;
+
+#ifdef RETORT_NO_ISOLATION
+	isolate_set_enabled(false);
+#endif
+	rc = config_init(&app.cfg, &err);
+	if (rc == 0)
+		rc = parse_global(argc, argv, &g, &app, &err);
+	if (rc == 0 && g.version)
+		printf("retort %s\n", RETORT_VERSION);
+	else if (rc == 0 && (g.help || optind == argc))
+		print_usage(g.help ? stdout : stderr);
+	else if (rc == 0)
+		rc = run_command(&app, &g, argc - optind, argv + optind, &err);
+	if (rc == 0 && !g.help && !g.version && optind == argc)
+		rc = usage_error(&err, "Run `retort --help` for the commands.",
+				 "%s", "no command given");
+	if (rc == 0)
+		rc = finish_output(&err);
+	app_release(&app);
+	if (rc == 0)
+		return RETORT_OK;
+	print_error(&err);
+	return err.status != RETORT_OK ? (int)err.status : RETORT_FAILED;
+}

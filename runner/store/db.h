@@ -1,0 +1,192 @@
+/*
+ * db.h - the connection, the version table and transactions.
+ *
+ * The database layer, with lease.c (the migration lock): the only place on
+ * the runner's side, with migrate.c, that talks to libpq.
+ * Identifiers are quoted with PQescapeIdentifier, values go through
+ * PQexecParams; no SQL is built from user text.
+ */
+#ifndef RETORT_DB_H
+#define RETORT_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include <libpq-fe.h>
+
+#include "base/error.h"
+
+struct db {
+	PGconn *conn;
+	char *version_table; /* quoted, schema-qualified when a schema is set */
+	char *version_pkey;  /* its primary key's name, quoted */
+	char *schema;	     /* the version table's schema as given, or NULL */
+	char *table;	     /* the version table's name as given */
+	char *target;	  /* "host H port P database D user U", for messages */
+	PGcancel *cancel; /* cancels the running statement from a signal */
+	char *prelude;	  /* statements sent ahead of the next query, or NULL */
+	bool in_flight;	  /* a db_send_async() batch awaits db_collect() */
+	char mark[48]; /* this step\'s transaction-local mark (retort.step) */
+	/* Whether the version table exists, as learnt with the lock: 1 yes,
+	 * 0 no, -1 not known (ask). */
+	int version_table_known;
+	bool ended_by_revision; /* its own COMMIT/ROLLBACK was seen */
+	/* The migration lock (lease.c), while held: the statement that opens
+	 * each of the runner's transactions and fails unless the lease is
+	 * still this runner's, and the one before COMMIT that renews it.
+	 * Borrowed from the lease; NULL when no lock is held. */
+	struct lease *lease;
+	const char *fence_begin;
+	const char *fence_end;
+};
+
+/*
+ * Connect with a URL or keyword string (NULL: libpq's defaults and PG*
+ * variables).  A bad URL is RETORT_USAGE; a failed connection is
+ * RETORT_FAILED naming host, port, database and user, never the password.
+ * version_table/schema name the version table (schema may be NULL).
+ */
+int db_connect(struct db *db, const char *url, const char *version_table,
+	       const char *version_table_schema, struct retort_error *err);
+/*
+ * db_connect, waiting at most connect_timeout seconds (a string of digits,
+ * "0" = for ever; NULL = libpq's PGCONNECT_TIMEOUT or none) unless the URL
+ * has its own connect_timeout, which wins.  A bad port, sslmode or
+ * connect_timeout in the URL is RETORT_USAGE, before connecting.  SIGINT
+ * or SIGTERM stops the attempt at once: RETORT_INTERRUPTED_INT/TERM.
+ */
+int db_connect_timeout(struct db *db, const char *url,
+		       const char *connect_timeout, const char *version_table,
+		       const char *version_table_schema,
+		       struct retort_error *err);
+
+/* Whether libpq knows a connection keyword (for config_keyword_fn). */
+bool db_is_keyword(const char *name);
+/* An identifier or a value quoted for SQL text; the caller frees it.
+ * NULL when out of memory. */
+char *db_quote_ident(PGconn *conn, const char *name);
+char *db_quote_literal(PGconn *conn, const char *value);
+
+/* Close; accepts a zeroed struct. */
+void db_close(struct db *db);
+
+/*
+ * The version table's rows, sorted.  An absent table is no rows.  The
+ * caller frees each row and the array.
+ */
+int db_read_versions(struct db *db, char ***rows, size_t *nrows,
+		     struct retort_error *err);
+
+/* CREATE TABLE IF NOT EXISTS, as Alembic creates it. */
+int db_ensure_version_table(struct db *db, struct retort_error *err);
+
+/* Delete rows remove[] and insert rows insert[] (ids), in the open transaction.
+ */
+int db_update_versions(struct db *db, const char *const *remove, size_t nremove,
+		       const char *const *insert, size_t ninsert,
+		       struct retort_error *err);
+
+/*
+ * Apply a revision's lock_timeout and statement_timeout (PostgreSQL
+ * durations; NULL leaves one alone): SET LOCAL when is_local, else for the
+ * session until db_reset_timeouts().
+ */
+int db_set_timeouts(struct db *db, const char *lock_timeout,
+		    const char *statement_timeout, bool is_local,
+		    struct retort_error *err);
+void db_reset_timeouts(struct db *db);
+
+/*
+ * One round trip per revision.  A revision's BEGIN and SET LOCALs wait in
+ * the prelude and travel with its first statement; its version-row change
+ * and COMMIT are sent without waiting (db_send_async) and confirmed by
+ * db_collect() before the next revision's code runs.
+ */
+
+/* Queue a statement to send ahead of the next query. */
+int db_prelude(struct db *db, const char *sql, struct retort_error *err);
+bool db_prelude_pending(const struct db *db);
+/* Queue BEGIN and the revision's SET LOCAL timeouts (NULL: leave alone). */
+int db_prelude_begin(struct db *db, const char *lock_timeout,
+		     const char *statement_timeout, struct retort_error *err);
+void db_discard_prelude(struct db *db);
+
+/*
+ * One statement with text parameters (values may be NULL for SQL NULL),
+ * waited for: its result (the caller clears it), or NULL after filling
+ * err with PostgreSQL's error.  Nothing may be in flight.
+ */
+PGresult *db_run(struct db *db, const char *sql, int nparams,
+		 const char *const *values, struct retort_error *err);
+
+/*
+ * Collect the batch in flight, then send the prelude and sql (one or more
+ * statements, as psql sends them; NULL: the prelude alone) in one message.
+ * Returns the last statement's result (the caller clears it), or NULL
+ * after filling err with the first failure.
+ */
+PGresult *db_exec_batch(struct db *db, const char *sql,
+			struct retort_error *err);
+
+/* Send the prelude and sql without waiting for the results. */
+int db_send_async(struct db *db, const char *sql, struct retort_error *err);
+
+/* Wait for the batch in flight, if any; its first error fails it. */
+int db_collect(struct db *db, struct retort_error *err);
+
+/* Collect, then send the prelude if one waits: for raw libpq use. */
+int db_flush(struct db *db, struct retort_error *err);
+
+/*
+ * The version-row change (delete remove[], insert insert[]) as one
+ * statement that fails unless every removed row existed; the caller frees
+ * *out.  db_is_version_mismatch() tells that failure from others.
+ */
+int db_version_change_sql(struct db *db, const char *const *remove,
+			  size_t nremove, const char *const *insert,
+			  size_t ninsert, char **out, struct retort_error *err);
+bool db_is_version_mismatch(const struct retort_error *err);
+
+/*
+ * An expression that is literal (an SQL literal) while the transaction is
+ * still the one db_prelude_begin() opened, and fails otherwise: a value of
+ * a row the step writes before COMMIT, so that a revision which committed
+ * and began again on its own cannot have the rest committed as if nothing
+ * had happened.  Plain SQL, no PL/pgSQL block to compile per step; it
+ * fails by reading a setting that does not exist, which
+ * db_is_step_ended() recognises.
+ */
+int db_step_guard_sql(struct db *db, const char *literal, char **out,
+		      struct retort_error *err);
+#define DB_STEP_ENDED_SETTING "retort.step_ended_by_the_revision"
+/* What the lock's fence reads when the lease is no longer this runner's. */
+#define DB_LOCK_LOST_SETTING "retort.migration_lock_taken_over"
+
+/*
+ * In autocommit, before revision code that runs outside a transaction:
+ * fail unless the lease is still this runner's, and renew it.  0 when no
+ * lock is held.
+ */
+int db_fence_check(struct db *db, struct retort_error *err);
+bool db_is_step_ended(const struct retort_error *err);
+
+/*
+ * BEGIN (with the lock's fence when a lock is held), queued as a prelude
+ * or run now; db_commit() renews the lock's lease before its COMMIT.
+ */
+int db_prelude_open(struct db *db, struct retort_error *err);
+int db_begin(struct db *db, struct retort_error *err);
+int db_commit(struct db *db, struct retort_error *err);
+/* Roll back whatever is open; safe to call when nothing is. */
+void db_rollback(struct db *db);
+
+/*
+ * Fill err from a failed result: PostgreSQL's primary message, detail,
+ * hint and SQLSTATE.  res may be NULL (the connection's message is used).
+ * Returns -1.
+ */
+int db_error_from_result(struct retort_error *err, PGconn *conn,
+			 const PGresult *res);
+
+#endif
