@@ -581,6 +581,46 @@ PGresult *db_run(struct db *db, const char *sql, int nparams,
 	return NULL;
 }
 
+/* A db_rows is libpq's result under another name: nothing to allocate. */
+struct db_rows *db_query(struct db *db, const char *sql, int nparams,
+			 const char *const *values, struct retort_error *err)
+{
+	return (struct db_rows *)db_run(db, sql, nparams, values, err);
+}
+
+int db_exec(struct db *db, const char *sql, int nparams,
+	    const char *const *values, struct retort_error *err)
+{
+	PGresult *res = db_run(db, sql, nparams, values, err);
+
+	PQclear(res);
+	return res ? 0 : -1;
+}
+
+size_t db_nrows(const struct db_rows *rows)
+{
+	return (size_t)PQntuples((const PGresult *)rows);
+}
+
+const char *db_value(const struct db_rows *rows, size_t row, int col)
+{
+	const PGresult *res = (const PGresult *)rows;
+
+	if (PQgetisnull(res, (int)row, col))
+		return NULL;
+	return PQgetvalue(res, (int)row, col);
+}
+
+unsigned long db_affected(const struct db_rows *rows)
+{
+	return strtoul(PQcmdTuples((PGresult *)rows), NULL, 10);
+}
+
+void db_rows_free(struct db_rows *rows)
+{
+	PQclear((PGresult *)rows);
+}
+
 static int version_table_exists(struct db *db, bool *exists,
 				struct retort_error *err)
 {

@@ -121,6 +121,29 @@ PGresult *db_run(struct db *db, const char *sql, int nparams,
 		 const char *const *values, struct retort_error *err);
 
 /*
+ * The rows of one query, read as text.  Everything outside the database
+ * layer reads results through these, never through libpq: a statement of
+ * the runner's own runs with db_query() or db_exec(), with its values as
+ * parameters ($1, $2...).
+ */
+struct db_rows;
+
+/* One statement with text parameters (NULL: SQL NULL), waited for: its
+ * rows (free them with db_rows_free), or NULL after filling err with
+ * PostgreSQL's message, detail, hint and SQLSTATE. */
+struct db_rows *db_query(struct db *db, const char *sql, int nparams,
+			 const char *const *values, struct retort_error *err);
+/* The same when no rows are wanted: 0, or -1 with err filled. */
+int db_exec(struct db *db, const char *sql, int nparams,
+	    const char *const *values, struct retort_error *err);
+size_t db_nrows(const struct db_rows *rows);
+/* Row row's column col as text; NULL for SQL NULL. */
+const char *db_value(const struct db_rows *rows, size_t row, int col);
+/* How many rows the statement inserted, updated or deleted. */
+unsigned long db_affected(const struct db_rows *rows);
+void db_rows_free(struct db_rows *rows);
+
+/*
  * Collect the batch in flight, then send the prelude and sql (one or more
  * statements, as psql sends them; NULL: the prelude alone) in one message.
  * Returns the last statement's result (the caller clears it), or NULL
