@@ -55,19 +55,6 @@ static const char *id_of(const struct draft *d, size_t rev)
 	return d->map->revs[rev].meta->id;
 }
 
-/* "a, b, c" of a revision list, truncated to fit. */
-static void join_ids(const struct draft *d, const struct revlist *l, char *buf,
-		     size_t size)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < l->n && used + 1 < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 i > 0 ? ", " : "",
-					 id_of(d, l->items[i]));
-}
-
 static int check_message(const char *command, const struct cmd_args *args,
 			 struct retort_error *err)
 {
@@ -231,7 +218,7 @@ static int multiple_heads(struct draft *d, struct retort_error *err)
 {
 	char heads[512];
 
-	join_ids(d, &d->map->heads, heads, sizeof(heads));
+	revmap_join_ids(d->map, &d->map->heads, heads, sizeof(heads));
 	error_set(
 		err, RETORT_USAGE,
 		"Multiple heads are present; please specify the head revision on which the new revision should be based, or perform a merge.");
@@ -275,7 +262,7 @@ static int merge_parents(struct draft *d, const struct cmd_args *args,
 			return -1;
 	if (d->parents.n >= 2)
 		return 0;
-	join_ids(d, &d->parents, ids, sizeof(ids));
+	revmap_join_ids(d->map, &d->parents, ids, sizeof(ids));
 	error_set(err, RETORT_USAGE,
 		  "a merge needs at least two revisions to join");
 	error_detail(err, "given: %s", ids[0] ? ids : "(none: base)");
@@ -315,7 +302,7 @@ static int check_heads(struct draft *d, bool splice, bool merging,
 
 		if (revmap_is_head(d->map, rev))
 			continue;
-		join_ids(d, &d->map->heads, heads, sizeof(heads));
+		revmap_join_ids(d->map, &d->map->heads, heads, sizeof(heads));
 		error_set(
 			err, RETORT_USAGE,
 			"Revision %s is not a head revision; please specify --splice to create a new branch from this revision",

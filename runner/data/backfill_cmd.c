@@ -77,20 +77,6 @@ int backfill_cmd_status(struct db *db, const struct revmap *map,
 
 /* ---- running revision code ---- */
 
-/* "a, b": a revision's parents, as Alembic's lines show them. */
-static void parents_of(const struct revmap *map, size_t idx, char *buf,
-		       size_t size)
-{
-	const struct revlist *p = &map->revs[idx].parents;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < p->n && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 i ? ", " : "",
-					 map->revs[p->items[i]].meta->id);
-}
-
 static void announce(const struct revmap *map, size_t idx, bool up,
 		     const char *note, FILE *out)
 {
@@ -99,7 +85,7 @@ static void announce(const struct revmap *map, size_t idx, bool up,
 
 	if (!out)
 		return;
-	parents_of(map, idx, parents, sizeof(parents));
+	revmap_join_ids(map, &map->revs[idx].parents, parents, sizeof(parents));
 	if (up)
 		fprintf(out, "Running upgrade %s -> %s, ", parents, m->id);
 	else

@@ -26,19 +26,6 @@
 #include "plugins/plugin.h"
 #include "base/text.h"
 
-/* "a, b" from a list of revision indices; "" for none (Alembic's base). */
-static void join_ids(const struct revmap *map, const struct revlist *list,
-		     char *buf, size_t size)
-{
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < list->n && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 i ? ", " : "",
-					 map->revs[list->items[i]].meta->id);
-}
-
 /* Alembic's line: "Running upgrade 001 -> 002, add portfolios". */
 static void announce(const struct revmap *map, const struct plan_step *step,
 		     FILE *out)
@@ -49,7 +36,7 @@ static void announce(const struct revmap *map, const struct plan_step *step,
 
 	if (!out)
 		return;
-	join_ids(map, &rev->parents, parents, sizeof(parents));
+	revmap_join_ids(map, &rev->parents, parents, sizeof(parents));
 	if (step->direction == PLAN_UPGRADE)
 		fprintf(out, "Running upgrade %s -> %s, ", parents,
 			rev->meta->id);

@@ -195,17 +195,16 @@ static size_t pred_at(const struct revision *r, size_t k)
 				: r->deps.items[k - r->parents.n];
 }
 
-/* "a, b, c" into buf, truncated to fit. */
-static void join_ids(const struct revmap *map, const struct revlist *l,
+void revmap_join_ids(const struct revmap *map, const struct revlist *list,
 		     char *buf, size_t size)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (size_t i = 0; i < l->n && used < size; i++)
+	for (size_t i = 0; i < list->n && used < size; i++)
 		used += (size_t)snprintf(buf + used, size - used, "%s%s",
 					 i > 0 ? ", " : "",
-					 id_of(map, l->items[i]));
+					 map->revs[list->items[i]].meta->id);
 }
 
 static void detail_revs(struct retort_error *err, const struct revmap *map,
@@ -213,7 +212,7 @@ static void detail_revs(struct retort_error *err, const struct revmap *map,
 {
 	char ids[sizeof(err->detail)];
 
-	join_ids(map, l, ids, sizeof(ids));
+	revmap_join_ids(map, l, ids, sizeof(ids));
 	error_detail(err, "%s: %s", what, ids);
 }
 

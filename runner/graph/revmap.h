@@ -104,6 +104,11 @@ bool revmap_find(const struct revmap *map, const char *id, size_t *out);
 /* True for a revision with no children (a head of the graph). */
 bool revmap_is_head(const struct revmap *map, size_t rev);
 
+/* "a, b, c": the ids of a list of revisions, into buf, cut short to fit;
+ * "" for an empty list (Alembic's base). */
+void revmap_join_ids(const struct revmap *map, const struct revlist *list,
+		     char *buf, size_t size);
+
 /*
  * True for a head that is no revision's dependency either.  A head that
  * is one is an "effective head" in Alembic's output.
