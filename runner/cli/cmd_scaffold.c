@@ -10,6 +10,7 @@
 #define _XOPEN_SOURCE 700 /* realpath() is XSI */
 #include "cli/cmd.h"
 
+#include "base/clock.h"
 #include "schema/autogen.h"
 #include "plugins/scaffold.h"
 
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* A revision about to be written, and the graph it joins. */
@@ -481,16 +481,6 @@ static int verify_draft(struct draft *d, struct retort_error *err)
 	return 0;
 }
 
-static void now_utc(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%d %H:%M:%S+00", &tm) == 0)
-		snprintf(buf, size, "%s", "1970-01-01 00:00:00+00");
-}
-
 /* Alembic's line, with the absolute path it prints. */
 static void print_generated(FILE *out, const char *dir, const char *name)
 {
@@ -512,7 +502,7 @@ static int write_draft(struct app *app, struct draft *d,
 	bool listed;
 	int rc;
 
-	now_utc(date, sizeof(date));
+	clock_now_utc(date, sizeof(date));
 	text = scaffold_render(&rev);
 	if (text == NULL)
 		return oom(err);

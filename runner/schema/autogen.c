@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "store/audit.h"
+#include "base/clock.h"
 #include "schema/catalog.h"
 #include "data/checkpoint.h"
 #include "schema/codegen.h"
@@ -875,16 +876,6 @@ static char *part_message(const char *message, const struct sd_plan *plan,
 	return s;
 }
 
-static void now_utc(char *buf, size_t size)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(buf, size, "%Y-%m-%d %H:%M:%S+00", &tm) == 0)
-		snprintf(buf, size, "%s", "1970-01-01 00:00:00+00");
-}
-
 /* One draft per part that has anything, chained from head. */
 static int make_drafts(struct app *app, const struct cmd_args *args,
 		       const struct revmap *map, const char *head,
@@ -894,7 +885,7 @@ static int make_drafts(struct app *app, const struct cmd_args *args,
 	char date[32];
 	size_t nparts = 0;
 
-	now_utc(date, sizeof(date));
+	clock_now_utc(date, sizeof(date));
 	for (int p = 0; p < SD_NPARTS; p++)
 		nparts += sd_list_has_part(&plan->up, (enum sd_part)p) ||
 			  sd_list_has_part(&plan->down, (enum sd_part)p);
