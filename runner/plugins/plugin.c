@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "plugins/checksum.h"
+#include "plugins/files.h"
 #include "exec/isolate.h"
 #include "plugins/probe.h"
 
@@ -51,46 +52,6 @@ static bool has_suffix(const char *name, const char *suffix)
 	size_t n = strlen(name), s = strlen(suffix);
 
 	return n > s && strcmp(name + n - s, suffix) == 0;
-}
-
-static char *join_path(const char *dir, const char *name)
-{
-	size_t len = strlen(dir) + strlen(name) + 2;
-	char *path = malloc(len);
-
-	if (path)
-		snprintf(path, len, "%s/%s", dir, name);
-	return path;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-static int append_name(char ***names, size_t *n, size_t *cap, const char *name)
-{
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		char **grown = realloc(*names, ncap * sizeof(**names));
-
-		if (!grown)
-			return -1;
-		*names = grown;
-		*cap = ncap;
-	}
-	(*names)[*n] = strdup(name);
-	if (!(*names)[*n])
-		return -1;
-	(*n)++;
-	return 0;
 }
 
 static int open_versions_dir(const char *dir, DIR **out,
@@ -233,26 +194,17 @@ static int check_plugin_safe(const char *path, unsigned flags, struct stat *out,
 	return check_safe("revision plugin", path, &st, flags, err);
 }
 
+static bool is_plugin_name(const char *name)
+{
+	return has_suffix(name, ".so");
+}
+
 /* The sorted names of the "*.so" files in d; other entries are ignored. */
 static int list_plugins(DIR *d, char ***out, size_t *nout,
 			struct retort_error *err)
 {
-	struct dirent *ent;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-
-	while ((ent = readdir(d)) != NULL) {
-		if (!has_suffix(ent->d_name, ".so"))
-			continue;
-		if (append_name(&names, &n, &cap, ent->d_name) < 0) {
-			free_names(names, n);
-			return error_set(err, RETORT_FAILED, "out of memory");
-		}
-	}
-	if (n > 0)
-		qsort(names, n, sizeof(*names), compare_names);
-	*out = names;
-	*nout = n;
+	if (files_list(d, is_plugin_name, out, nout) < 0)
+		return error_set(err, RETORT_FAILED, "out of memory");
 	return 0;
 }
 
@@ -639,7 +591,7 @@ static const char *scan_path(size_t i, void *arg)
 	struct scan_batch *b = arg;
 
 	free(b->path);
-	b->path = join_path(b->dir, b->names[b->todo[i]]);
+	b->path = files_path(b->dir, b->names[b->todo[i]]);
 	return b->path ? b->path : b->names[b->todo[i]];
 }
 
@@ -669,7 +621,7 @@ static int read_one(const char *dir, const char *name, unsigned flags,
 		    struct retort_error *err)
 {
 	const struct index_entry *cached;
-	char *path = join_path(dir, name);
+	char *path = files_path(dir, name);
 	struct stat st;
 	int rc;
 
@@ -755,7 +707,7 @@ static int read_scanned(const char *dir, DIR *d, const struct stat *dir_st,
 	if (list_plugins(d, &names, &n, err) < 0)
 		return -1;
 	rc = read_listed(dir, names, n, flags, idx, set, &missed, err);
-	free_names(names, n);
+	files_free_names(names, n);
 	if (rc < 0)
 		return -1;
 	if (missed || idx->n != n)

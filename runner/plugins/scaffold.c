@@ -1,11 +1,7 @@
 /*
- * scaffold.c - revision metadata read back from sources, and the files
- * `retort revision`, `merge` and `init` write.
- *
- * The scanner reads C text, never builds or loads it: a revision written a
- * moment ago counts before it is compiled.  It understands just enough C to
- * find RETORT_REVISION(...) outside comments, strings and preprocessor
- * lines, and reads its designated initialisers.
+ * scaffold.c - the files `retort revision`, `merge` and `init` write: a
+ * revision's source, its line in meson.build, a new project.  Reading
+ * sources back is scaffold_read.c's.
  *
  * Every file is written to a temporary name in its own directory and
  * renamed into place once everything is ready, so an error or a crash
@@ -17,655 +13,18 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- a growing string ---- */
-
-struct buf {
-	char *s;
-	size_t len, cap;
-	bool oom;
-};
-
-static void buf_putn(struct buf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *grown;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		grown = realloc(b->s, cap);
-		if (grown == NULL) {
-			b->oom = true;
-			return;
-		}
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void buf_puts(struct buf *b, const char *s)
-{
-	buf_putn(b, s, strlen(s));
-}
-
-static void buf_putc(struct buf *b, char c)
-{
-	buf_putn(b, &c, 1);
-}
-
-/* The text, owned by the caller, or NULL (and nothing) when memory ran out.
- */
-static char *buf_finish(struct buf *b)
-{
-	if (b->oom || b->s == NULL) {
-		free(b->s);
-		return b->oom ? NULL : strdup("");
-	}
-	return b->s;
-}
+#include "base/strbuf.h"
+#include "plugins/files.h"
 
 static int oom(struct retort_error *err)
 {
 	return error_set(err, RETORT_FAILED, "out of memory");
-}
-
-static char *join_path(const char *dir, const char *name)
-{
-	size_t len = strlen(dir) + strlen(name) + 2;
-	char *path = malloc(len);
-
-	if (path != NULL)
-		snprintf(path, len, "%s/%s", dir, name);
-	return path;
-}
-
-static int read_file(const char *path, char **out, size_t *len,
-		     struct retort_error *err)
-{
-	struct buf b = { 0 };
-	char chunk[8192];
-	size_t n;
-	FILE *f = fopen(path, "rb");
-
-	if (f == NULL)
-		return error_set(err, RETORT_USAGE, "cannot read \"%s\": %s",
-				 path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_putn(&b, chunk, n);
-	if (ferror(f)) {
-		fclose(f);
-		free(b.s);
-		return error_set(err, RETORT_USAGE, "cannot read \"%s\"", path);
-	}
-	fclose(f);
-	*len = b.len;
-	*out = buf_finish(&b);
-	return *out == NULL ? oom(err) : 0;
-}
-
-/* ---- reading C: tokens ---- */
-
-enum tok_kind { TOK_END, TOK_IDENT, TOK_STRING, TOK_PUNCT, TOK_OTHER };
-
-struct token {
-	enum tok_kind kind;
-	const char *s;
-	size_t len;
-	unsigned line;
-};
-
-struct lexer {
-	const char *p, *end;
-	unsigned line;
-	bool line_start; /* only blanks since the last newline: '#' directs */
-};
-
-static bool is_ident_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '_';
-}
-
-static bool at(const struct lexer *lx, const char *s)
-{
-	size_t n = strlen(s);
-
-	return (size_t)(lx->end - lx->p) >= n && memcmp(lx->p, s, n) == 0;
-}
-
-static void advance(struct lexer *lx)
-{
-	if (*lx->p == '\n') {
-		lx->line++;
-		lx->line_start = true;
-	}
-	lx->p++;
-}
-
-/* Up to (not past) the end of the line, minding backslash-newline. */
-static void skip_line(struct lexer *lx)
-{
-	while (lx->p < lx->end && *lx->p != '\n') {
-		if (*lx->p == '\\' && lx->p + 1 < lx->end)
-			advance(lx);
-		advance(lx);
-	}
-}
-
-static void skip_block_comment(struct lexer *lx)
-{
-	lx->p += 2;
-	while (lx->p < lx->end && !at(lx, "*/"))
-		advance(lx);
-	lx->p = lx->p < lx->end ? lx->p + 2 : lx->end;
-}
-
-/* Blanks, comments, line splices and preprocessor lines. */
-static void skip_blank(struct lexer *lx)
-{
-	while (lx->p < lx->end) {
-		char c = *lx->p;
-
-		if (at(lx, "\\\n")) {
-			/* A splice joins lines: no new line starts. */
-			lx->p += 2;
-			lx->line++;
-		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
-			   c == '\v' || c == '\n') {
-			advance(lx);
-		} else if (at(lx, "/*")) {
-			skip_block_comment(lx);
-		} else if (at(lx, "//") || (c == '#' && lx->line_start)) {
-			skip_line(lx);
-		} else {
-			return;
-		}
-	}
-}
-
-/* A string or character literal; an unterminated one ends at the line. */
-static enum tok_kind lex_quoted(struct lexer *lx)
-{
-	char quote = *lx->p;
-
-	lx->p++;
-	while (lx->p < lx->end && *lx->p != quote && *lx->p != '\n') {
-		if (*lx->p == '\\' && lx->p + 1 < lx->end)
-			advance(lx);
-		advance(lx);
-	}
-	if (lx->p >= lx->end || *lx->p != quote)
-		return TOK_OTHER;
-	lx->p++;
-	return quote == '"' ? TOK_STRING : TOK_OTHER;
-}
-
-static void next_token(struct lexer *lx, struct token *t)
-{
-	skip_blank(lx);
-	lx->line_start = false;
-	t->s = lx->p;
-	t->line = lx->line;
-	if (lx->p >= lx->end) {
-		t->kind = TOK_END;
-	} else if (*lx->p == '"' || *lx->p == '\'') {
-		t->kind = lex_quoted(lx);
-	} else if (is_ident_char(*lx->p)) {
-		bool digit = *lx->p >= '0' && *lx->p <= '9';
-
-		while (lx->p < lx->end && is_ident_char(*lx->p))
-			lx->p++;
-		t->kind = digit ? TOK_OTHER : TOK_IDENT;
-	} else {
-		lx->p++;
-		t->kind = TOK_PUNCT;
-	}
-	t->len = (size_t)(lx->p - t->s);
-}
-
-/* strchr() without its match of the terminator: source text may hold NULs. */
-static bool is_one_of(char c, const char *set)
-{
-	return c != '\0' && strchr(set, c) != NULL;
-}
-
-static bool tok_is(const struct token *t, enum tok_kind kind, const char *text)
-{
-	return t->kind == kind && t->len == strlen(text) &&
-	       memcmp(t->s, text, t->len) == 0;
-}
-
-/* ---- reading C: string literals ---- */
-
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* One escape sequence after the backslash at *p; moves *p past it. */
-static char unescape(const char **p, const char *end)
-{
-	static const char from[] = "abfnrtv", to[] = "\a\b\f\n\r\t\v";
-	const char *hit;
-	char c = *(*p)++;
-	int v = 0, n = 0;
-
-	if (c == 'x') {
-		while (*p < end && hex_value(**p) >= 0)
-			v = v * 16 + hex_value(*(*p)++);
-		return (char)v;
-	}
-	if (c >= '0' && c <= '7') {
-		v = c - '0';
-		while (++n < 3 && *p < end && **p >= '0' && **p <= '7')
-			v = v * 8 + (*(*p)++ - '0');
-		return (char)v;
-	}
-	hit = c != '\0' ? strchr(from, c) : NULL;
-	return hit != NULL ? to[hit - from] : c; /* \" \' \\ \? and the rest */
-}
-
-/* Append the value of the literal t (quotes included) to b. */
-static void decode_string(const struct token *t, struct buf *b)
-{
-	const char *p = t->s + 1, *end = t->s + t->len - 1;
-
-	while (p < end) {
-		if (*p == '\\' && p + 1 < end && p[1] == '\n') {
-			p += 2;
-		} else if (*p == '\\' && p + 1 < end) {
-			p++;
-			buf_putc(b, unescape(&p, end));
-		} else {
-			buf_putc(b, *p++);
-		}
-	}
-}
-
-/* ---- reading C: RETORT_REVISION(...) ---- */
-
-struct parser {
-	struct lexer lx;
-	const char *path;
-	struct source_rev *out;
-};
-
-static int syntax_error(const struct parser *ps, unsigned line,
-			const char *what, struct retort_error *err)
-{
-	error_set(err, RETORT_USAGE,
-		  "cannot read RETORT_REVISION(...) in %s:%u", ps->path, line);
-	error_detail(err, "%s", what);
-	error_hint(
-		err,
-		"retort reads revision metadata from the source: write each field as .name = \"string\" or NULL.");
-	return -1;
-}
-
-/* Where a field of interest goes, or NULL for one retort does not read. */
-static char **field_slot(struct source_rev *out, const struct token *name)
-{
-	if (tok_is(name, TOK_IDENT, "revision"))
-		return &out->id;
-	if (tok_is(name, TOK_IDENT, "down_revision"))
-		return &out->down_revision;
-	if (tok_is(name, TOK_IDENT, "message"))
-		return &out->message;
-	if (tok_is(name, TOK_IDENT, "branch_labels"))
-		return &out->branch_labels;
-	if (tok_is(name, TOK_IDENT, "depends_on"))
-		return &out->depends_on;
-	return NULL;
-}
-
-/* The parts of a value: how many literals, and whether anything else. */
-struct value {
-	struct buf text;
-	size_t strings;
-	size_t others;
-	bool null;
-};
-
-static void take_value_token(struct value *v, const struct token *t)
-{
-	if (t->kind == TOK_STRING) {
-		decode_string(t, &v->text);
-		v->strings++;
-	} else if (tok_is(t, TOK_IDENT, "NULL") && !v->null) {
-		v->null = true;
-	} else {
-		v->others++;
-	}
-}
-
-/*
- * The tokens up to the ',' or ')' that ends the value, at bracket depth 0;
- * *last is that token.
- */
-static int read_value(struct parser *ps, struct value *v, struct token *last,
-		      struct retort_error *err)
-{
-	int depth = 0;
-
-	for (;;) {
-		next_token(&ps->lx, last);
-		if (last->kind == TOK_END)
-			return syntax_error(ps, last->line,
-					    "RETORT_REVISION( is never closed",
-					    err);
-		if (last->kind == TOK_PUNCT && depth == 0 &&
-		    (*last->s == ',' || *last->s == ')'))
-			return 0;
-		if (last->kind == TOK_PUNCT && is_one_of(*last->s, "([{"))
-			depth++;
-		else if (last->kind == TOK_PUNCT && is_one_of(*last->s, ")]}"))
-			depth--;
-		take_value_token(v, last);
-	}
-}
-
-static int store_value(struct parser *ps, char **slot, const struct token *name,
-		       struct value *v, struct retort_error *err)
-{
-	bool literal = v->strings > 0 && !v->null && v->others == 0;
-	bool null = v->null && v->strings == 0 && v->others == 0;
-	char what[96];
-
-	if (!literal && !null) {
-		snprintf(what, sizeof(what),
-			 ".%.*s is neither string literals nor NULL",
-			 (int)name->len, name->s);
-		return syntax_error(ps, name->line, what, err);
-	}
-	free(*slot);
-	*slot = NULL;
-	if (null)
-		return 0;
-	*slot = buf_finish(&v->text);
-	v->text.s = NULL;
-	return *slot == NULL ? oom(err) : 0;
-}
-
-/* ".name = value" and the ',' or ')' after it; *closed after ')'. */
-static int read_field(struct parser *ps, const struct token *dot, bool *closed,
-		      struct retort_error *err)
-{
-	struct token name, eq, last;
-	struct value v = { { 0 }, 0, 0, false };
-	char **slot;
-	int rc = 0;
-
-	next_token(&ps->lx, &name);
-	next_token(&ps->lx, &eq);
-	if (!tok_is(dot, TOK_PUNCT, ".") || name.kind != TOK_IDENT ||
-	    !tok_is(&eq, TOK_PUNCT, "="))
-		return syntax_error(ps, dot->line,
-				    "expected a field written as .name = value",
-				    err);
-	if (read_value(ps, &v, &last, err) < 0) {
-		free(v.text.s);
-		return -1;
-	}
-	slot = field_slot(ps->out, &name);
-	if (slot != NULL)
-		rc = store_value(ps, slot, &name, &v, err);
-	*closed = *last.s == ')';
-	free(v.text.s);
-	return rc;
-}
-
-/* The fields after "RETORT_REVISION(", through the closing ')'. */
-static int read_fields(struct parser *ps, struct retort_error *err)
-{
-	struct token t;
-	bool closed = false;
-
-	while (!closed) {
-		next_token(&ps->lx, &t);
-		if (tok_is(&t, TOK_PUNCT, ")"))
-			return 0;
-		if (tok_is(&t, TOK_PUNCT, ","))
-			continue;
-		if (t.kind == TOK_END)
-			return syntax_error(ps, t.line,
-					    "RETORT_REVISION( is never closed",
-					    err);
-		if (read_field(ps, &t, &closed, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-void source_rev_release(struct source_rev *rev)
-{
-	if (rev == NULL)
-		return;
-	free(rev->path);
-	free(rev->id);
-	free(rev->down_revision);
-	free(rev->message);
-	free(rev->branch_labels);
-	free(rev->depends_on);
-	memset(rev, 0, sizeof(*rev));
-}
-
-static int find_macro(struct parser *ps, bool *found, struct retort_error *err)
-{
-	struct token t, open;
-
-	for (;;) {
-		next_token(&ps->lx, &t);
-		if (t.kind == TOK_END)
-			return 0;
-		if (!tok_is(&t, TOK_IDENT, "RETORT_REVISION"))
-			continue;
-		next_token(&ps->lx, &open);
-		if (!tok_is(&open, TOK_PUNCT, "("))
-			continue;
-		if (*found)
-			return syntax_error(
-				ps, t.line,
-				"a second RETORT_REVISION(...): a source defines one revision",
-				err);
-		*found = true;
-		if (read_fields(ps, err) < 0)
-			return -1;
-	}
-}
-
-int scaffold_parse(const char *text, size_t len, const char *path,
-		   struct source_rev *out, bool *found,
-		   struct retort_error *err)
-{
-	struct parser ps = { { text, text + len, 1, true }, path, out };
-
-	memset(out, 0, sizeof(*out));
-	*found = false;
-	out->path = strdup(path);
-	if (out->path == NULL)
-		return oom(err);
-	if (find_macro(&ps, found, err) < 0)
-		goto fail;
-	if (*found && out->id == NULL) {
-		error_set(err, RETORT_USAGE, "no .revision in %s", path);
-		error_detail(err, "RETORT_REVISION(...) names no .revision");
-		error_hint(err,
-			   "Give the revision an id: .revision = \"...\".");
-		goto fail;
-	}
-	return 0;
-fail:
-	source_rev_release(out);
-	return -1;
-}
-
-/* ---- reading a directory of sources ---- */
-
-static bool is_source_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return name[0] != '.' && n > 2 && strcmp(name + n - 2, ".c") == 0;
-}
-
-static int compare_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void free_names(char **names, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
-/* The "*.c" names in dir, sorted. */
-static int list_sources(const char *dir, char ***out, size_t *n,
-			struct retort_error *err)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t cap = 0;
-
-	*out = NULL;
-	*n = 0;
-	if (d == NULL) {
-		error_set(err, RETORT_USAGE,
-			  "cannot read the sources directory \"%s\": %s", dir,
-			  strerror(errno));
-		error_hint(
-			err,
-			"Pass --version-path DIR, or set sources in retort.ini.");
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL) {
-		char **grown;
-
-		if (!is_source_name(e->d_name))
-			continue;
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			grown = realloc(*out, cap * sizeof(**out));
-			if (grown == NULL)
-				goto fail;
-			*out = grown;
-		}
-		if (((*out)[*n] = strdup(e->d_name)) == NULL)
-			goto fail;
-		(*n)++;
-	}
-	closedir(d);
-	if (*n > 0)
-		qsort(*out, *n, sizeof(**out), compare_names);
-	return 0;
-fail:
-	closedir(d);
-	free_names(*out, *n);
-	*out = NULL;
-	*n = 0;
-	return oom(err);
-}
-
-static int scan_one(const char *dir, const char *name, struct source_set *set,
-		    struct retort_error *err)
-{
-	char *path = join_path(dir, name), *text = NULL;
-	size_t len;
-	bool found = false;
-	int rc = -1;
-
-	if (path == NULL) {
-		oom(err);
-		goto out;
-	}
-	if (read_file(path, &text, &len, err) < 0 ||
-	    scaffold_parse(text, len, path, &set->items[set->n], &found, err) <
-		    0)
-		goto out;
-	if (found)
-		set->n++;
-	else
-		source_rev_release(&set->items[set->n]);
-	rc = 0;
-out:
-	free(text);
-	free(path);
-	return rc;
-}
-
-static void fill_metas(struct source_set *set)
-{
-	for (size_t i = 0; i < set->n; i++) {
-		const struct source_rev *r = &set->items[i];
-
-		set->metas[i] = (struct revision_meta){
-			.id = r->id,
-			.down_revision = r->down_revision,
-			.message = r->message,
-			.branch_labels = r->branch_labels,
-			.depends_on = r->depends_on,
-			.path = r->path,
-		};
-	}
-}
-
-int scaffold_scan(const char *dir, struct source_set *out,
-		  struct retort_error *err)
-{
-	char **names = NULL;
-	size_t n = 0;
-
-	memset(out, 0, sizeof(*out));
-	if (list_sources(dir, &names, &n, err) < 0)
-		return -1;
-	/* One spare slot, so that a caller may append the revision it is
-	 * about to write and validate the whole graph. */
-	out->items = calloc(n + 1, sizeof(*out->items));
-	out->metas = calloc(n + 1, sizeof(*out->metas));
-	if (out->items == NULL || out->metas == NULL) {
-		oom(err);
-		goto fail;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (scan_one(dir, names[i], out, err) < 0)
-			goto fail;
-	fill_metas(out);
-	free_names(names, n);
-	return 0;
-fail:
-	free_names(names, n);
-	source_set_release(out);
-	return -1;
-}
-
-void source_set_release(struct source_set *set)
-{
-	if (set == NULL)
-		return;
-	for (size_t i = 0; i < set->n; i++)
-		source_rev_release(&set->items[i]);
-	free(set->items);
-	free(set->metas);
-	memset(set, 0, sizeof(*set));
 }
 
 /* ---- writing a revision source ---- */
@@ -696,17 +55,17 @@ static void slugify(const char *message, char *slug, size_t size)
 
 char *scaffold_file_name(const char *id, const char *message)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	char slug[41]; /* Alembic's truncate_slug_length */
 
 	slugify(message, slug, sizeof(slug));
-	buf_puts(&b, id);
+	strbuf_add(&b, id);
 	if (slug[0] != '\0') {
-		buf_putc(&b, '_');
-		buf_puts(&b, slug);
+		strbuf_addc(&b, '_');
+		strbuf_add(&b, slug);
 	}
-	buf_puts(&b, ".c");
-	return buf_finish(&b);
+	strbuf_add(&b, ".c");
+	return strbuf_finish(&b);
 }
 
 static bool is_control(char c)
@@ -720,7 +79,7 @@ static bool is_control(char c)
  * a '?' is written "\?" so that no trigraph (C11 reads "??/" as '\\') can
  * form.
  */
-static void put_c_string(struct buf *b, const char *s)
+static void put_c_string(struct strbuf *b, const char *s)
 {
 	char prev = '\0';
 
@@ -728,8 +87,8 @@ static void put_c_string(struct buf *b, const char *s)
 		char c = is_control(*s) ? ' ' : *s;
 
 		if (c == '\\' || c == '"' || (c == '?' && prev == '?'))
-			buf_putc(b, '\\');
-		buf_putc(b, c);
+			strbuf_addc(b, '\\');
+		strbuf_addc(b, c);
 		prev = c;
 	}
 }
@@ -739,33 +98,33 @@ static void put_c_string(struct buf *b, const char *s)
  * early, no "/" "*" (gcc's -Wcomment), no "??" (trigraphs), no control
  * characters, no trailing blanks.
  */
-static void put_comment_line(struct buf *b, const char *s, size_t n)
+static void put_comment_line(struct strbuf *b, const char *s, size_t n)
 {
 	size_t start = b->len;
 	char prev = '\0';
 
-	buf_puts(b, " *");
+	strbuf_add(b, " *");
 	if (n > 0)
-		buf_putc(b, ' ');
+		strbuf_addc(b, ' ');
 	for (size_t i = 0; i < n; i++) {
 		char c = is_control(s[i]) ? ' ' : s[i];
 
 		if ((prev == '*' && c == '/') || (prev == '/' && c == '*') ||
 		    (prev == '?' && c == '?'))
-			buf_putc(b, ' ');
-		buf_putc(b, c);
+			strbuf_addc(b, ' ');
+		strbuf_addc(b, c);
 		prev = c;
 	}
-	while (!b->oom && b->len > start + 2 && b->s[b->len - 1] == ' ')
-		b->s[--b->len] = '\0';
-	buf_putc(b, '\n');
+	while (!b->failed && b->len > start + 2 && b->s[b->len - 1] == ' ')
+		strbuf_truncate(b, b->len - 1);
+	strbuf_addc(b, '\n');
 }
 
-static void put_comment(struct buf *b, const char *message)
+static void put_comment(struct strbuf *b, const char *message)
 {
 	const char *p = message;
 
-	buf_puts(b, "/*\n");
+	strbuf_add(b, "/*\n");
 	for (;;) {
 		size_t n = strcspn(p, "\n");
 
@@ -774,19 +133,19 @@ static void put_comment(struct buf *b, const char *message)
 			break;
 		p += n + 1;
 	}
-	buf_puts(b, " */\n");
+	strbuf_add(b, " */\n");
 }
 
 /* ", .name = \"value\"" on a line of its own, when value is set. */
-static void put_field(struct buf *b, const char *name, const char *value)
+static void put_field(struct strbuf *b, const char *name, const char *value)
 {
 	if (value == NULL)
 		return;
-	buf_puts(b, ",\n\t\t.");
-	buf_puts(b, name);
-	buf_puts(b, " = \"");
+	strbuf_add(b, ",\n\t\t.");
+	strbuf_add(b, name);
+	strbuf_add(b, " = \"");
 	put_c_string(b, value);
-	buf_putc(b, '"');
+	strbuf_addc(b, '"');
 }
 
 static const char revision_body[] =
@@ -806,27 +165,27 @@ static const char revision_body[] =
 
 char *scaffold_render(const struct scaffold_revision *rev)
 {
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 
 	put_comment(&b, rev->message);
-	buf_puts(&b, "#include \"plugin_api.h\"\n\n"
-		     "RETORT_REVISION(.revision = \"");
+	strbuf_add(&b, "#include \"plugin_api.h\"\n\n"
+		       "RETORT_REVISION(.revision = \"");
 	put_c_string(&b, rev->id);
-	buf_puts(&b, "\", .down_revision = ");
+	strbuf_add(&b, "\", .down_revision = ");
 	if (rev->down_revision != NULL) {
-		buf_putc(&b, '"');
+		strbuf_addc(&b, '"');
 		put_c_string(&b, rev->down_revision);
-		buf_putc(&b, '"');
+		strbuf_addc(&b, '"');
 	} else {
-		buf_puts(&b, "NULL");
+		strbuf_add(&b, "NULL");
 	}
 	put_field(&b, "message", rev->message);
 	put_field(&b, "create_date", rev->create_date);
 	put_field(&b, "branch_labels", rev->branch_labels);
 	put_field(&b, "depends_on", rev->depends_on);
-	buf_puts(&b, ", );\n\n");
-	buf_puts(&b, revision_body);
-	return buf_finish(&b);
+	strbuf_add(&b, ", );\n\n");
+	strbuf_add(&b, revision_body);
+	return strbuf_finish(&b);
 }
 
 /* ---- adding a file to meson.build's list ---- */
@@ -912,16 +271,16 @@ static const char *find_close(const char *open, const char **last)
 	return NULL;
 }
 
-static void put_range(struct buf *b, const char *from, const char *to)
+static void put_range(struct strbuf *b, const char *from, const char *to)
 {
-	buf_putn(b, from, (size_t)(to - from));
+	strbuf_addn(b, from, (size_t)(to - from));
 }
 
 /*
  * Entries on their own lines: a new line before the ']' line, indented as
  * the last entry (two spaces when the entries start on the '[' line).
  */
-static void add_as_line(struct buf *b, const char *text, const char *open,
+static void add_as_line(struct strbuf *b, const char *text, const char *open,
 			const char *last, const char *close, const char *file)
 {
 	const char *eol = line_start(text, close);
@@ -929,23 +288,23 @@ static void add_as_line(struct buf *b, const char *text, const char *open,
 
 	put_range(b, text, last + 1);
 	if (last != open && *last != ',')
-		buf_putc(b, ',');
+		strbuf_addc(b, ',');
 	put_range(b, last + 1, eol);
 	if (from == line_start(text, open))
-		buf_puts(b, "  ");
+		strbuf_add(b, "  ");
 	else
-		buf_putn(b, from, strspn(from, " \t"));
-	buf_putc(b, '\'');
-	buf_puts(b, file);
-	buf_puts(b, "',\n");
-	buf_puts(b, eol);
+		strbuf_addn(b, from, strspn(from, " \t"));
+	strbuf_addc(b, '\'');
+	strbuf_add(b, file);
+	strbuf_add(b, "',\n");
+	strbuf_add(b, eol);
 }
 
 int scaffold_meson_add(const char *meson_text, const char *file, char **out,
 		       struct retort_error *err)
 {
 	const char *open = find_list(meson_text), *last = NULL, *close = NULL;
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 
 	if (open != NULL)
 		close = find_close(open, &last);
@@ -957,15 +316,15 @@ int scaffold_meson_add(const char *meson_text, const char *file, char **out,
 		/* A one-line list stays one line. */
 		put_range(&b, meson_text, last + 1);
 		if (last != open)
-			buf_puts(&b, *last == ',' ? " " : ", ");
-		buf_putc(&b, '\'');
-		buf_puts(&b, file);
-		buf_putc(&b, '\'');
-		buf_puts(&b, close);
+			strbuf_add(&b, *last == ',' ? " " : ", ");
+		strbuf_addc(&b, '\'');
+		strbuf_add(&b, file);
+		strbuf_addc(&b, '\'');
+		strbuf_add(&b, close);
 	} else {
 		add_as_line(&b, meson_text, open, last, close, file);
 	}
-	*out = buf_finish(&b);
+	*out = strbuf_finish(&b);
 	return *out == NULL ? oom(err) : 0;
 }
 
@@ -1112,7 +471,7 @@ static int stage_meson(const char *meson, const char *file, struct staged *s,
 			  strerror(errno));
 		goto out;
 	}
-	if (read_file(real, &text, &len, err) < 0)
+	if (files_read(real, &text, &len, err) < 0)
 		goto out;
 	if (scaffold_meson_add(text, file, &edited, err) < 0) {
 		if (err->status == RETORT_USAGE) {
@@ -1138,8 +497,8 @@ int scaffold_write_revision(const char *dir, const char *name, const char *text,
 			    bool *listed, struct retort_error *err)
 {
 	struct staged src = { 0 }, meson = { 0 };
-	char *path = join_path(dir, name);
-	char *meson_path = join_path(dir, "meson.build");
+	char *path = files_path(dir, name);
+	char *meson_path = files_path(dir, "meson.build");
 	struct stat st;
 	int rc = -1;
 
@@ -1270,6 +629,9 @@ static const char *project_text(size_t i)
 /* The directory's last component if it makes a plain project name. */
 static void project_name(const char *dir, char *name, size_t size)
 {
+	static const char project_name_chars[] = "abcdefghijklmnopqrstuvwxyz"
+						 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+						 "0123456789_-.";
 	size_t len = strlen(dir), start;
 
 	while (len > 1 && dir[len - 1] == '/')
@@ -1279,7 +641,7 @@ static void project_name(const char *dir, char *name, size_t size)
 		start--;
 	snprintf(name, size, "%.*s", (int)(len - start), dir + start);
 	for (char *p = name; *p != '\0'; p++)
-		if (!is_ident_char(*p) && *p != '-' && *p != '.')
+		if (strchr(project_name_chars, *p) == NULL)
 			*p = '_';
 	if (name[0] == '\0' || name[0] == '.' || strlen(name) != len - start)
 		snprintf(name, size, "%s", "migrations");
@@ -1288,16 +650,16 @@ static void project_name(const char *dir, char *name, size_t size)
 static char *render_project_file(size_t i, const char *dir)
 {
 	const char *text = project_text(i), *mark = strstr(text, "@NAME@");
-	struct buf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 	char name[64];
 
 	if (mark == NULL)
 		return strdup(text);
 	project_name(dir, name, sizeof(name));
 	put_range(&b, text, mark);
-	buf_puts(&b, name);
-	buf_puts(&b, mark + strlen("@NAME@"));
-	return buf_finish(&b);
+	strbuf_add(&b, name);
+	strbuf_add(&b, mark + strlen("@NAME@"));
+	return strbuf_finish(&b);
 }
 
 /* What init made, to be removed again if a later step fails. */
@@ -1396,7 +758,7 @@ static int write_project_file(const char *dir, size_t i, struct made *m,
 			      struct retort_error *err)
 {
 	struct staged s = { 0 };
-	char *path = join_path(dir, scaffold_project_files[i]);
+	char *path = files_path(dir, scaffold_project_files[i]);
 	char *text = render_project_file(i, dir);
 	int rc = -1;
 
@@ -1418,7 +780,7 @@ out:
 int scaffold_init(const char *dir, struct retort_error *err)
 {
 	struct made m = { .n = 0 };
-	char *versions = join_path(dir, "versions");
+	char *versions = files_path(dir, "versions");
 	int rc = -1;
 
 	if (versions == NULL) {
