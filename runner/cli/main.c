@@ -176,16 +176,25 @@ static void print_error(const struct retort_error *err)
 	print_lines("hint", err->hint);
 }
 
+/*
+ * The global options that take a value: --config and --url are main's own,
+ * the others replace a setting of the ini file.
+ */
+enum global_value {
+	GLOBAL_CONFIG,
+	GLOBAL_URL,
+	GLOBAL_VERSIONS,
+	GLOBAL_LOCK_TIMEOUT,
+	GLOBAL_DDL_LOCK_TIMEOUT,
+	GLOBAL_STATEMENT_TIMEOUT,
+	GLOBAL_LOCK_LEASE,
+	GLOBAL_CONNECT_TIMEOUT,
+	GLOBAL_SHADOW_URL,
+	GLOBAL_NVALUES
+};
+
 struct global_opts {
-	const char *config_path;
-	const char *url;
-	const char *versions;
-	const char *lock_timeout;
-	const char *ddl_lock_timeout;
-	const char *statement_timeout;
-	const char *lock_lease;
-	const char *connect_timeout;
-	const char *shadow_url;
+	const char *values[GLOBAL_NVALUES]; /* as given, NULL when absent */
 	bool unsafe_plugins, allow_changed;
 	bool help, version;
 };
@@ -207,89 +216,91 @@ static int usage_error(struct retort_error *err, const char *hint,
 	return -1;
 }
 
+/* getopt_long()'s answer for a global option's value: past every char. */
+#define GLOBAL_VALUE_CODE(v) (0x100 + (v))
+
+static const struct option global_longopts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "url", required_argument, NULL, GLOBAL_VALUE_CODE(GLOBAL_URL) },
+	{ "versions", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_VERSIONS) },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'R' },
+	{ "lock-timeout", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_LOCK_TIMEOUT) },
+	{ "ddl-lock-timeout", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_DDL_LOCK_TIMEOUT) },
+	{ "statement-timeout", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_STATEMENT_TIMEOUT) },
+	{ "unsafe-plugins", no_argument, NULL, 'P' },
+	{ "allow-changed", no_argument, NULL, 'A' },
+	{ "shadow-url", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_SHADOW_URL) },
+	{ "lock-lease", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_LOCK_LEASE) },
+	{ "connect-timeout", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_CONNECT_TIMEOUT) },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* The flags: what getopt_long() answered for one, the bool it sets. */
+static bool *global_flag(int code, struct global_opts *g, struct app *app)
+{
+	switch (code) {
+	case 'q':
+		return &app->quiet;
+	case 'h':
+		return &g->help;
+	case 'R':
+		return &g->version;
+	case 'P':
+		return &g->unsafe_plugins;
+	case 'A':
+		return &g->allow_changed;
+	}
+	return NULL;
+}
+
+/* One option getopt_long() found (code is its answer); a repeat wins. */
+static int global_option(int code, char **argv, struct global_opts *g,
+			 struct app *app, struct retort_error *err)
+{
+	bool *flag = global_flag(code, g, app);
+
+	if (code == 'c')
+		code = GLOBAL_VALUE_CODE(GLOBAL_CONFIG);
+	if (code >= GLOBAL_VALUE_CODE(0) &&
+	    code < GLOBAL_VALUE_CODE(GLOBAL_NVALUES)) {
+		g->values[code - GLOBAL_VALUE_CODE(0)] = optarg;
+		return 0;
+	}
+	if (flag != NULL) {
+		*flag = true;
+		return 0;
+	}
+	if (code == 'x')
+		return config_add_arg(&app->cfg, optarg, err);
+	if (code == ':')
+		return usage_error(err, "Run `retort --help` for the options.",
+				   "option '%s' needs a value",
+				   argv[optind - 1]);
+	return usage_error(err, "Run `retort --help` for the options.",
+			   "unknown option '%s'", argv[optind - 1]);
+}
+
+/* The options before the command; optind is left at the command. */
 static int parse_global(int argc, char **argv, struct global_opts *g,
 			struct app *app, struct retort_error *err)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "url", required_argument, NULL, 'U' },
-		{ "versions", required_argument, NULL, 'V' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'R' },
-		{ "lock-timeout", required_argument, NULL, 'L' },
-		{ "ddl-lock-timeout", required_argument, NULL, 'D' },
-		{ "statement-timeout", required_argument, NULL, 'S' },
-		{ "unsafe-plugins", no_argument, NULL, 'P' },
-		{ "allow-changed", no_argument, NULL, 'A' },
-		{ "shadow-url", required_argument, NULL, 'W' },
-		{ "lock-lease", required_argument, NULL, 'E' },
-		{ "connect-timeout", required_argument, NULL, 'T' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	int code;
 
 	opterr = 0;
 	/* "+": stop at the command, whose options are parsed apart. */
-	while ((c = getopt_long(argc, argv, "+:c:x:qh", longopts, NULL)) !=
-	       -1) {
-		switch (c) {
-		case 'c':
-			g->config_path = optarg;
-			break;
-		case 'U':
-			g->url = optarg;
-			break;
-		case 'V':
-			g->versions = optarg;
-			break;
-		case 'q':
-			app->quiet = true;
-			break;
-		case 'h':
-			g->help = true;
-			break;
-		case 'R':
-			g->version = true;
-			break;
-		case 'L':
-			g->lock_timeout = optarg;
-			break;
-		case 'D':
-			g->ddl_lock_timeout = optarg;
-			break;
-		case 'S':
-			g->statement_timeout = optarg;
-			break;
-		case 'P':
-			g->unsafe_plugins = true;
-			break;
-		case 'A':
-			g->allow_changed = true;
-			break;
-		case 'W':
-			g->shadow_url = optarg;
-			break;
-		case 'E':
-			g->lock_lease = optarg;
-			break;
-		case 'T':
-			g->connect_timeout = optarg;
-			break;
-		case 'x':
-			if (config_add_arg(&app->cfg, optarg, err) < 0)
-				return -1;
-			break;
-		case ':':
-			return usage_error(
-				err, "Run `retort --help` for the options.",
-				"option '%s' needs a value", argv[optind - 1]);
-		default:
-			return usage_error(
-				err, "Run `retort --help` for the options.",
-				"unknown option '%s'", argv[optind - 1]);
-		}
-	}
+	while ((code = getopt_long(argc, argv, "+:c:x:qh", global_longopts,
+				   NULL)) != -1)
+		if (global_option(code, argv, g, app, err) < 0)
+			return -1;
 	return 0;
 }
 
@@ -348,28 +359,24 @@ static int override_seconds(char **field, const char *value,
 	return override(field, value, "--connect-timeout", false, err);
 }
 
-static int load_config(struct app *app, const struct global_opts *g,
-		       struct retort_error *err)
+/* The command line's settings over the ini's, each checked. */
+static int override_all(struct config *cfg, const char *const *values,
+			struct retort_error *err)
 {
-	const char *ini = g->config_path ? g->config_path : "retort.ini";
-	struct config *cfg = &app->cfg;
-
-	if (config_read_ini(cfg, ini, g->config_path == NULL, err) < 0)
-		return -1;
-	if (override(&cfg->versions, g->versions, "--versions", false, err) <
-		    0 ||
-	    override(&cfg->lock_timeout, g->lock_timeout, "--lock-timeout",
-		     true, err) < 0 ||
-	    override(&cfg->ddl_lock_timeout, g->ddl_lock_timeout,
+	if (override(&cfg->versions, values[GLOBAL_VERSIONS], "--versions",
+		     false, err) < 0 ||
+	    override(&cfg->lock_timeout, values[GLOBAL_LOCK_TIMEOUT],
+		     "--lock-timeout", true, err) < 0 ||
+	    override(&cfg->ddl_lock_timeout, values[GLOBAL_DDL_LOCK_TIMEOUT],
 		     "--ddl-lock-timeout", true, err) < 0 ||
-	    override(&cfg->statement_timeout, g->statement_timeout,
+	    override(&cfg->statement_timeout, values[GLOBAL_STATEMENT_TIMEOUT],
 		     "--statement-timeout", true, err) < 0 ||
-	    override(&cfg->lock_lease, g->lock_lease, "--lock-lease", true,
-		     err) < 0 ||
-	    override(&cfg->shadow_url, g->shadow_url, "--shadow-url", false,
-		     err) < 0 ||
-	    override_seconds(&cfg->connect_timeout, g->connect_timeout, err) <
-		    0)
+	    override(&cfg->lock_lease, values[GLOBAL_LOCK_LEASE],
+		     "--lock-lease", true, err) < 0 ||
+	    override(&cfg->shadow_url, values[GLOBAL_SHADOW_URL],
+		     "--shadow-url", false, err) < 0 ||
+	    override_seconds(&cfg->connect_timeout,
+			     values[GLOBAL_CONNECT_TIMEOUT], err) < 0)
 		return -1;
 	if (cfg->lock_lease && lease_duration_ms(cfg->lock_lease) < 1000) {
 		error_set(err, RETORT_USAGE,
@@ -380,11 +387,24 @@ static int load_config(struct app *app, const struct global_opts *g,
 			"Give --lock-lease (ini lock_lease) a duration of 1s or more: 30s, 2min.");
 		return -1;
 	}
+	return 0;
+}
+
+static int load_config(struct app *app, const struct global_opts *g,
+		       struct retort_error *err)
+{
+	const char *config_path = g->values[GLOBAL_CONFIG];
+	struct config *cfg = &app->cfg;
+
+	if (config_read_ini(cfg, config_path ? config_path : "retort.ini",
+			    config_path == NULL, err) < 0 ||
+	    override_all(cfg, g->values, err) < 0)
+		return -1;
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
 	cfg->url_keyword = db_is_keyword;
-	if (config_resolve_url(&app->cfg, g->url, getenv("DATABASE_URL"),
-			       ".env", err) < 0)
+	if (config_resolve_url(&app->cfg, g->values[GLOBAL_URL],
+			       getenv("DATABASE_URL"), ".env", err) < 0)
 		return -1;
 	if (cfg->url_notes != NULL)
 		print_lines("note", cfg->url_notes);
