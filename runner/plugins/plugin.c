@@ -484,22 +484,19 @@ static struct index_entry entry_of(const struct plugin_info *info)
  * the checksum is of the binary, then each string as a presence byte and
  * its text with the terminator.
  */
-static void put_str(struct probe_buf *out, const char *s)
+static void put_str(struct strbuf *out, const char *s)
 {
-	unsigned char present = s != NULL;
-
-	probe_buf_add(out, &present, 1);
+	strbuf_addc(out, s != NULL ? 1 : 0);
 	if (s)
-		probe_buf_add(out, s, strlen(s) + 1);
+		strbuf_addn(out, s, strlen(s) + 1);
 }
 
-static void put_meta(struct probe_buf *out, const struct revision_meta *m)
+static void put_meta(struct strbuf *out, const struct revision_meta *m)
 {
 	uint32_t flags = m->flags;
-	unsigned char of_binary = m->checksum_of_binary;
 
-	probe_buf_add(out, &flags, sizeof(flags));
-	probe_buf_add(out, &of_binary, 1);
+	strbuf_addn(out, (const char *)&flags, sizeof(flags));
+	strbuf_addc(out, m->checksum_of_binary ? 1 : 0);
 	put_str(out, m->id);
 	put_str(out, m->down_revision);
 	put_str(out, m->message);
@@ -551,7 +548,7 @@ static bool get_meta(const char *data, size_t len, struct index_entry *e)
 }
 
 /* In the child: dlopen the plugin and send its metadata, copied. */
-static int probe_read(const char *path, struct probe_buf *out,
+static int probe_read(const char *path, struct strbuf *out,
 		      struct retort_error *err)
 {
 	struct plugin_info info = { 0 };
@@ -595,7 +592,7 @@ static const char *scan_path(size_t i, void *arg)
 	return b->path ? b->path : b->names[b->todo[i]];
 }
 
-static int scan_load(size_t i, void *arg, struct probe_buf *out,
+static int scan_load(size_t i, void *arg, struct strbuf *out,
 		     struct retort_error *err)
 {
 	const char *path = scan_path(i, arg);
@@ -1040,7 +1037,7 @@ static const char *check_path(size_t i, void *arg)
 	return check_meta(arg, i)->path;
 }
 
-static int check_load(size_t i, void *arg, struct probe_buf *out,
+static int check_load(size_t i, void *arg, struct strbuf *out,
 		      struct retort_error *err)
 {
 	return probe_read(check_path(i, arg), out, err);

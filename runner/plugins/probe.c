@@ -38,28 +38,6 @@ struct record_head {
 	uint32_t len;  /* bytes that follow */
 };
 
-void probe_buf_add(struct probe_buf *buf, const void *bytes, size_t n)
-{
-	if (buf->failed)
-		return;
-	if (buf->len + n > buf->cap) {
-		size_t cap = buf->cap ? buf->cap : 256;
-		char *grown;
-
-		while (cap < buf->len + n)
-			cap *= 2;
-		grown = realloc(buf->data, cap);
-		if (!grown) {
-			buf->failed = true;
-			return;
-		}
-		buf->data = grown;
-		buf->cap = cap;
-	}
-	memcpy(buf->data + buf->len, bytes, n);
-	buf->len += n;
-}
-
 static int write_all(int fd, const void *p, size_t n)
 {
 	const char *c = p;
@@ -80,20 +58,20 @@ static int write_all(int fd, const void *p, size_t n)
 /* Records gather in the child and go to the pipe in large writes. */
 #define FLUSH_AT (64 * 1024)
 
-static void add_record(struct probe_buf *stream, enum record_kind kind,
+static void add_record(struct strbuf *stream, enum record_kind kind,
 		       const void *p, size_t len)
 {
 	struct record_head head = { kind, (uint32_t)len };
 
-	probe_buf_add(stream, &head, sizeof(head));
-	probe_buf_add(stream, p, len);
+	strbuf_addn(stream, (const char *)&head, sizeof(head));
+	strbuf_addn(stream, p, len);
 }
 
-static void flush(int fd, struct probe_buf *stream)
+static void flush(int fd, struct strbuf *stream)
 {
-	if (stream->failed || write_all(fd, stream->data, stream->len) < 0)
+	if (stream->failed || write_all(fd, stream->s, stream->len) < 0)
 		_exit(1);
-	stream->len = 0;
+	strbuf_truncate(stream, 0);
 }
 
 /*
@@ -105,7 +83,7 @@ static void flush(int fd, struct probe_buf *stream)
 static void child_main(int fd, const struct probe_batch *b,
 		       volatile size_t *loading)
 {
-	struct probe_buf buf = { 0 }, stream = { 0 };
+	struct strbuf buf = STRBUF_INIT, stream = STRBUF_INIT;
 	struct retort_error err;
 
 #ifdef __linux__
@@ -122,7 +100,7 @@ static void child_main(int fd, const struct probe_batch *b,
 
 		*loading = i;
 		error_clear(&err);
-		buf.len = 0;
+		strbuf_truncate(&buf, 0);
 		rc = b->load(i, b->arg, &buf, &err);
 		if (rc == 0 && buf.failed)
 			rc = error_set(&err, RETORT_FAILED, "out of memory");
@@ -131,7 +109,7 @@ static void child_main(int fd, const struct probe_batch *b,
 			flush(fd, &stream);
 			_exit(0);
 		}
-		add_record(&stream, RECORD_OK, buf.data, buf.len);
+		add_record(&stream, RECORD_OK, buf.s, buf.len);
 		if (stream.len >= FLUSH_AT)
 			flush(fd, &stream);
 	}
@@ -173,8 +151,7 @@ static int child_died(const char *path, int status, struct retort_error *err)
 }
 
 /* Everything the child wrote, until it closed the pipe. */
-static int read_stream(int fd, struct probe_buf *stream,
-		       struct retort_error *err)
+static int read_stream(int fd, struct strbuf *stream, struct retort_error *err)
 {
 	char chunk[FLUSH_AT];
 	ssize_t r;
@@ -187,7 +164,7 @@ static int read_stream(int fd, struct probe_buf *stream,
 				err, RETORT_FAILED,
 				"cannot read from the process loading plugins: %s",
 				strerror(errno));
-		probe_buf_add(stream, chunk, (size_t)r);
+		strbuf_addn(stream, chunk, (size_t)r);
 	}
 	if (stream->failed)
 		return error_set(err, RETORT_FAILED, "out of memory");
@@ -198,22 +175,22 @@ static int read_stream(int fd, struct probe_buf *stream,
  * Hand the child's records to take(), in order; returns how many items
  * were taken, or -1 with the error a record or take() gave.
  */
-static long take_all(const struct probe_batch *b, const struct probe_buf *s,
+static long take_all(const struct probe_batch *b, const struct strbuf *s,
 		     struct retort_error *err)
 {
 	struct record_head head;
 	size_t at = 0, i = 0;
 
 	for (; i < b->n && s->len - at >= sizeof(head); i++) {
-		memcpy(&head, s->data + at, sizeof(head));
+		memcpy(&head, s->s + at, sizeof(head));
 		at += sizeof(head);
 		if (s->len - at < head.len)
 			break;
 		if (head.kind == RECORD_ERROR && head.len == sizeof(*err)) {
-			memcpy(err, s->data + at, sizeof(*err));
+			memcpy(err, s->s + at, sizeof(*err));
 			return -1;
 		}
-		if (b->take(i, s->data + at, head.len, b->arg, err) < 0)
+		if (b->take(i, s->s + at, head.len, b->arg, err) < 0)
 			return -1;
 		at += head.len;
 	}
@@ -245,7 +222,7 @@ static int start_failed(int fds[2], void *shared, const char *what,
 }
 
 /* The child gone: what it sent, or which item it died on and how. */
-static int conclude(const struct probe_batch *b, const struct probe_buf *s,
+static int conclude(const struct probe_batch *b, const struct strbuf *s,
 		    size_t loading, int status, struct retort_error *err)
 {
 	long taken = take_all(b, s, err);
@@ -262,7 +239,7 @@ static int conclude(const struct probe_batch *b, const struct probe_buf *s,
 
 int probe_run(const struct probe_batch *b, struct retort_error *err)
 {
-	struct probe_buf stream = { 0 };
+	struct strbuf stream = STRBUF_INIT;
 	int fds[2], status = 0, rc;
 	/* Written by the child: read only once it is gone. */
 	volatile size_t *loading;
@@ -298,6 +275,6 @@ int probe_run(const struct probe_batch *b, struct retort_error *err)
 	if (rc == 0)
 		rc = conclude(b, &stream, *loading, status, err);
 	munmap((void *)loading, sizeof(*loading));
-	free(stream.data);
+	strbuf_release(&stream);
 	return rc;
 }

@@ -15,22 +15,15 @@
 #include <stddef.h>
 
 #include "base/error.h"
-
-/* A growing buffer of bytes for one item's result. */
-struct probe_buf {
-	char *data;
-	size_t len, cap;
-	bool failed; /* out of memory: the item fails */
-};
-
-void probe_buf_add(struct probe_buf *buf, const void *bytes, size_t n);
+#include "base/strbuf.h"
 
 /* A batch: what the child does per item, and what the parent does. */
 struct probe_batch {
 	size_t n;
-	/* In the child: handle item i, appending its result to out; 0, or
-	 * -1 with err (the batch then stops with that error). */
-	int (*load)(size_t i, void *arg, struct probe_buf *out,
+	/* In the child: handle item i, appending its result to out (bytes,
+	 * NULs and all, with strbuf_addn; out of memory fails the item); 0,
+	 * or -1 with err (the batch then stops with that error). */
+	int (*load)(size_t i, void *arg, struct strbuf *out,
 		    struct retort_error *err);
 	/* In this process: take item i's result; 0, or -1 with err. */
 	int (*take)(size_t i, const char *data, size_t len, void *arg,
