@@ -11,6 +11,7 @@
 #include "cli/cmd.h"
 
 #include "base/clock.h"
+#include "base/strbuf.h"
 #include "schema/autogen.h"
 #include "plugins/scaffold.h"
 
@@ -167,17 +168,19 @@ static int choose_id(struct draft *d, const char *rev_id,
 /* Append item to the list "a, b" (NULL is the empty list). */
 static int append_item(char **list, const char *item, struct retort_error *err)
 {
-	size_t used = *list ? strlen(*list) : 0, len = strlen(item);
-	char *grown = realloc(*list, used + 2 + len + 1);
+	struct strbuf b = STRBUF_INIT;
+	char *joined;
 
-	if (grown == NULL)
-		return oom(err);
-	if (used > 0) {
-		memcpy(grown + used, ", ", 2);
-		used += 2;
+	if (*list != NULL && **list != '\0') {
+		strbuf_add(&b, *list);
+		strbuf_add(&b, ", ");
 	}
-	memcpy(grown + used, item, len + 1);
-	*list = grown;
+	strbuf_add(&b, item);
+	joined = strbuf_finish(&b);
+	if (joined == NULL)
+		return oom(err);
+	free(*list);
+	*list = joined;
 	return 0;
 }
 
