@@ -15,8 +15,6 @@
 
 #include "cli/config_internal.h"
 
-/* ---- .env ---- */
-
 /*
  * A cursor over a whole .env file: quoted values may span lines.  why says
  * what is wrong with a refused entry; NULL there means memory ran out.

@@ -31,8 +31,6 @@
 #define PKEY_SUFFIX "_pkc"
 #define VERSION_TABLE_MAX (IDENTIFIER_MAX - (int)(sizeof(PKEY_SUFFIX) - 1))
 
-/* ---- retort.ini ---- */
-
 enum ini_key {
 	KEY_VERSIONS,
 	KEY_SOURCES,

@@ -22,8 +22,6 @@ static const char ORIGIN_ENV[] = "DATABASE_URL";
 static const char ORIGIN_DOTENV[] = ".env";
 static const char ORIGIN_INI[] = "the ini file's url";
 
-/* ---- database URL ---- */
-
 /* RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"; 0 if none. */
 static size_t url_scheme_len(const char *s)
 {
