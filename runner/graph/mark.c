@@ -37,9 +37,8 @@ static void push_unmarked(const struct revlist *l, bool *mark, size_t *stack,
 }
 
 /*
- * Mark every revision reachable from starts (included) along the given
- * edges.  Starts are expanded even when already marked; anything else is
- * pushed once, so the stack never holds more than n + nstarts entries.
+ * Starts are expanded even when already marked; anything else is pushed
+ * once, so the stack never holds more than n + nstarts entries.
  */
 int mark_reach(const struct revmap *map, const size_t *starts, size_t nstarts,
 	       unsigned edges, bool *mark, struct retort_error *err)
@@ -66,8 +65,6 @@ int mark_reach(const struct revmap *map, const size_t *starts, size_t nstarts,
 	return 0;
 }
 
-/* Everything the revisions build on, through depends_on too, themselves
- * included. */
 int mark_below(const struct revmap *map, const struct revlist *revs, bool *mark,
 	       struct retort_error *err)
 {
@@ -88,11 +85,6 @@ int mark_ancestors(const struct revmap *map, size_t rev, bool *mark,
 	return 0;
 }
 
-/*
- * Mark what shares a line of history with the anchors: their ancestors
- * and descendants, through depends_on too when deps (Alembic's
- * _shares_lineage).
- */
 int mark_lineage(const struct revmap *map, const struct revlist *anchors,
 		 bool deps, bool *mark, struct retort_error *err)
 {
@@ -116,7 +108,6 @@ out:
 	return rc;
 }
 
-/* The lineage of one revision, in a new array the caller frees. */
 int mark_lineage_of(const struct revmap *map, size_t rev, bool **out,
 		    struct retort_error *err)
 {

@@ -14,7 +14,6 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Entries in a comma list; 0 for NULL or blank, which mean "none". */
 size_t meta_list_count(const char *s)
 {
 	size_t n = 1;
@@ -32,7 +31,6 @@ size_t meta_list_count(const char *s)
 	return n;
 }
 
-/* The next entry, spaces trimmed; false after the last one. */
 bool meta_list_next(const char **cur, struct token *tok)
 {
 	const char *p = *cur;

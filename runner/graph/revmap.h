@@ -95,7 +95,7 @@ struct revmap {
 	struct revlist bases; /* revisions with no parents */
 	struct revlist order; /* every revision, parents and dependencies
 				 before children; deterministic */
-	struct revmap_index *index; /* private: id lookup */
+	struct revmap_index *index; /* private to graph/: see graph.h */
 	/*
 	 * Heads counting depends_on as a down_revision too: no child and no
 	 * dependent (Alembic's _real_heads: the target "heads", `heads

@@ -60,7 +60,6 @@ bool table_find(const struct table *t, const char *key, size_t len, size_t *val)
 	return true;
 }
 
-/* False, with the holder in *prev, when the key is already there. */
 bool table_insert(struct table *t, const char *key, size_t len, size_t val,
 		  size_t *prev)
 {
