@@ -1,10 +1,26 @@
 /*
  * revmap.h - the revision graph: validation, heads and bases, target
- * resolution, upgrade and downgrade plans.
+ * resolution, upgrade and downgrade plans, history and stamp.  The one
+ * header callers include; the files of runner/graph/ implement it:
+ *
+ *   build.c    revmap_build(): ids, labels and edges checked and linked,
+ *              order, cycles (meta.c reads the fields, table.c indexes)
+ *   state.c    revmap_state(), revmap_current(): where a database stands
+ *   target.c   revmap_resolve(), revmap_lookup(): Alembic's target grammar
+ *              (symbol.c names revisions, walk.c steps +N and -N)
+ *   plan.c     revmap_plan(): upgrade and downgrade steps (order.c sorts)
+ *   history.c  revmap_history(): `history -r RANGE`
+ *   stamp.c    revmap_stamp(): the rows `stamp` moves
  *
  * Pure code: no I/O, no libpq, no printing.  Everything it knows of the
  * world comes in as arguments (revision metadata, version-table rows), so
  * it is unit-tested on its own.
+ *
+ * Alembic parity: the orders and answers are Alembic 1.8's
+ * (alembic/script/revision.py, script/base.py, runtime/migration.py), and
+ * tests/alembic_diff/ checks them against the real RevisionMap.  Where
+ * Alembic crashes, retort reports an error or takes the evident meaning;
+ * tests/alembic_diff/README.md lists each case.
  *
  * Graph semantics follow Alembic's: a revision's parents are its
  * down_revisions; depends_on adds ordering edges (a dependency is applied
@@ -79,7 +95,7 @@ struct revmap {
 	struct revlist bases; /* revisions with no parents */
 	struct revlist order; /* every revision, parents and dependencies
 				 before children; deterministic */
-	struct revmap_index *index; /* private: id lookup */
+	struct revmap_index *index; /* private to graph/: see graph.h */
 	/*
 	 * Heads counting depends_on as a down_revision too: no child and no
 	 * dependent (Alembic's _real_heads: the target "heads", `heads

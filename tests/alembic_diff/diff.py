@@ -4,7 +4,7 @@
 Generates many revision graphs (hand-written ones: linear, branches,
 merges, several bases, branch labels, depends_on across branches; and
 random ones from a fixed seed), asks each graph the same questions of
-Alembic's RevisionMap (oracle.py) and of retort's revmap.c (driver.c, on
+Alembic's RevisionMap (oracle.py) and of retort's graph (driver.c, on
 stdin), and compares the answers:
 
   up/down ROWS TARGET    the upgrade or downgrade plan from version rows
@@ -402,13 +402,20 @@ def _k_two_at(g, q, a, r):
 def build_driver(tmp):
     cc = os.environ.get("CC", "cc")
     out = os.path.join(tmp, "alembic_diff_driver")
+    runner = os.path.join(ROOT, "runner")
+    graph = sorted(
+        os.path.join(runner, "graph", name)
+        for name in os.listdir(os.path.join(runner, "graph"))
+        if name.endswith(".c")
+    )
+    base = [os.path.join(runner, "base", name)
+            for name in ("error.c", "text.c", "strbuf.c")]
     subprocess.run(
         [
             cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-O1", "-g",
-            "-I", os.path.join(ROOT, "runner"),
+            "-I", runner,
             os.path.join(HERE, "driver.c"),
-            os.path.join(ROOT, "runner", "revmap.c"),
-            os.path.join(ROOT, "runner", "error.c"),
+            *graph, *base,
             "-o", out,
         ],
         check=True,

@@ -1,8 +1,8 @@
 /*
- * test_revmap.c - unit tests for revmap.c: building and validating the
- * graph, heads, bases and order, the database state, Alembic's target
- * grammar, and upgrade and downgrade plans with their version-table rows.
- * Pure: no files, no database.
+ * test_revmap.c - unit tests for the revision graph (graph/revmap.h):
+ * building and validating the graph, heads, bases and order, the database
+ * state, Alembic's target grammar, and upgrade and downgrade plans with
+ * their version-table rows.  Pure: no files, no database.
  */
 #include "graph/revmap.h"
 
