@@ -1,21 +1,165 @@
 /*
  * Integration: the command line itself.  Help goes to stdout with exit 0;
- * a usage mistake is exit 2 with the culprit named on stderr.  No database
- * is needed: nothing here may get as far as connecting.
+ * a usage mistake is exit 2 with the culprit named on stderr and nothing
+ * on stdout.  No database is needed: every run gets --url to a closed
+ * port, so a command that went as far as connecting fails (exit 1,
+ * "cannot connect") instead of passing.
+ *
+ * Every command is in the tables below: its -h and --help, an unknown
+ * option, and the ways its arguments can be wrong.
  */
 #include "harness.h"
 
-static const char *const commands[] = {
-	"upgrade", "downgrade", "current", "history", "heads",
+#include <dirent.h>
+#include <sys/stat.h>
+
+/* Each command with arguments it accepts, so only the option is wrong. */
+struct command {
+	const char *name;
+	const char *args[4];
+};
+
+static const struct command commands[] = {
+	{ "upgrade", { "head" } },
+	{ "downgrade", { "base" } },
+	{ "current", { NULL } },
+	{ "history", { NULL } },
+	{ "heads", { NULL } },
+	{ "branches", { NULL } },
+	{ "show", { "001" } },
+	{ "stamp", { "head" } },
+	{ "check", { NULL } },
+	{ "revision", { "-m", "add a table" } },
+	{ "merge", { "-m", "join", "heads" } },
+	{ "init", { "project" } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
 
+/* A command's arguments gone wrong, and what the error must say. */
+struct misuse {
+	const char *args[7];
+	const char *says;
+};
+
+static const struct misuse misuses[] = {
+	{ { "upgrade" }, "'upgrade' takes a TARGET argument" },
+	{ { "upgrade", "--sample" }, "'upgrade' takes a TARGET argument" },
+	{ { "upgrade", "head", "surplus" }, "'upgrade' takes a TARGET" },
+	{ { "downgrade" }, "'downgrade' takes a TARGET argument" },
+	{ { "downgrade", "base", "surplus" }, "'downgrade' takes a TARGET" },
+	{ { "current", "surplus" }, "'current' takes no arguments" },
+	{ { "history", "surplus" }, "'history' takes no arguments" },
+	{ { "history", "-r" }, "option '-r' needs a value" },
+	{ { "history", "-r", "a:b:c" }, "History range requires" },
+	{ { "history", "-r", "001:nosuch" },
+	  "Can't locate revision identified by 'nosuch'" },
+	{ { "heads", "surplus" }, "'heads' takes no arguments" },
+	{ { "branches", "surplus" }, "'branches' takes no arguments" },
+	{ { "show" }, "'show' takes a TARGET argument" },
+	{ { "show", "001", "002" }, "'show' takes a TARGET argument" },
+	{ { "show", "" }, "malformed target ''" },
+	{ { "show", "nosuch" },
+	  "Can't locate revision identified by 'nosuch'" },
+	{ { "stamp" }, "'stamp' takes a TARGET argument" },
+	{ { "stamp", "--purge" }, "'stamp' takes a TARGET argument" },
+	{ { "check", "surplus" }, "'check' takes no arguments" },
+	{ { "revision" }, "a message is required" },
+	{ { "revision", "-m" }, "option '-m' needs a value" },
+	{ { "revision", "-m", "" }, "the message is empty" },
+	{ { "revision", "-m", "x", "surplus" },
+	  "'revision' takes no arguments" },
+	{ { "revision", "-m", "x", "--rev-id", "bad id!" },
+	  "invalid revision id \"bad id!\"" },
+	{ { "revision", "-m", "x", "--head", "nosuch" },
+	  "Can't locate revision identified by 'nosuch'" },
+	{ { "merge", "heads" }, "a message is required" },
+	{ { "merge", "-m", "x" }, "'merge' takes a TARGET argument" },
+	{ { "merge", "-m", "", "heads" }, "the message is empty" },
+	{ { "merge", "-m", "x", "heads", "surplus" },
+	  "Can't locate revision identified by 'surplus'" },
+	{ { "merge", "-m", "x", "--rev-id", "bad id!", "heads" },
+	  "invalid revision id \"bad id!\"" },
+	{ { "init" }, "'init' takes a TARGET argument" },
+	{ { "init", "project", "surplus" }, "'init' takes a TARGET argument" },
+	{ { "init", "full" },
+	  "Directory full already exists and is not empty" },
+};
+
+#define N_MISUSES (int)(sizeof(misuses) / sizeof(misuses[0]))
+
+#define PASSWORD "Cli-Sekr3t"
+
+/*
+ * Run retort in the test's directory, which holds an empty versions/
+ * (revision and merge write there) and a non-empty full/ (init refuses
+ * it), with --url to a closed port and the linear fixture's plugins.
+ */
+static const struct harness_result *run(const char *const *args)
+{
+	struct harness_run how = {
+		.url = harness_fmt("postgresql://someone:" PASSWORD
+				   "@127.0.0.1:%s/nowhere",
+				   harness_free_port()),
+		.versions = "linear",
+	};
+
+	mkdir(harness_fmt("%s/versions", harness_tmpdir()), 0755);
+	mkdir(harness_fmt("%s/full", harness_tmpdir()), 0755);
+	harness_write_file("full/README", "taken\n");
+	return harness_retortv(&how, args);
+}
+
+/* argv of run(): cmd, then its arguments, then extra (may be NULL). */
+static const char *const *with(const char *cmd, const char *const *args,
+			       const char *extra)
+{
+	static const char *argv[16];
+	int n = 0;
+
+	argv[n++] = cmd;
+	for (; *args != NULL; args++)
+		argv[n++] = *args;
+	argv[n++] = extra;
+	argv[n] = NULL;
+	return argv;
+}
+
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	ck_assert_msg(d != NULL, "cannot open %s", dir);
+	while ((e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* Neither the database nor the project was touched. */
+static void assert_nothing_done(const struct harness_result *r)
+{
+	struct stat st;
+
+	assert_not_contains(r->err, "cannot connect");
+	ck_assert_msg(entries(harness_fmt("%s/versions", harness_tmpdir())) ==
+			      0,
+		      "%s wrote a revision", r->cmdline);
+	ck_assert_msg(stat(harness_fmt("%s/project", harness_tmpdir()), &st) !=
+			      0,
+		      "%s created a project", r->cmdline);
+	assert_not_contains(r->out, PASSWORD);
+	assert_not_contains(r->err, PASSWORD);
+}
+
+/* Exit 2, one clear error on stderr naming the culprit, stdout empty. */
 static void assert_usage_error(const struct harness_result *r,
 			       const char *culprit)
 {
 	assert_exit(r, 2);
-	assert_starts_with(r->err, "retort: ");
+	assert_starts_with(r->err, "retort: error: ");
 	assert_contains(r->err, culprit);
 	assert_str_eq(r->out, "");
 }
@@ -29,39 +173,63 @@ START_TEST(test_help)
 	assert_ok(r);
 	assert_contains(r->out, "retort");
 	for (int i = 0; i < N_COMMANDS; i++)
-		assert_contains(r->out, commands[i]);
+		assert_contains(r->out,
+				harness_fmt("\n  %s ", commands[i].name));
 }
 END_TEST
 
+/* CMD -h and CMD --help: its usage on stdout, exit 0, nothing else run. */
 START_TEST(test_command_help)
 {
-	const char *cmd = commands[_i];
-	const struct harness_result *r =
-		harness_at(NULL, NULL, cmd, "--help", NULL);
+	static const char *const flags[] = { "-h", "--help" };
+	const struct command *c = &commands[_i / 2];
+	const struct harness_result *r = run(
+		with(c->name, (const char *const[]){ NULL }, flags[_i % 2]));
 
 	assert_ok(r);
-	assert_contains(r->out, cmd);
+	assert_starts_with(r->out, harness_fmt("usage: retort %s", c->name));
+	assert_nothing_done(r);
 }
 END_TEST
 
-START_TEST(test_command_short_help)
+/* Help wins over the command's other arguments, as in git and Alembic. */
+START_TEST(test_command_help_after_arguments)
 {
-	const char *cmd = commands[_i];
-	const struct harness_result *r =
-		harness_at(NULL, NULL, cmd, "-h", NULL);
+	const struct command *c = &commands[_i];
+	const struct harness_result *r = run(with(c->name, c->args, "-h"));
 
 	assert_ok(r);
-	assert_contains(r->out, cmd);
+	assert_starts_with(r->out, harness_fmt("usage: retort %s", c->name));
+	assert_nothing_done(r);
 }
 END_TEST
 
 START_TEST(test_command_bad_option)
 {
-	const char *cmd = commands[_i];
+	const struct command *c = &commands[_i];
 	const struct harness_result *r =
-		harness_at(NULL, "linear", cmd, "--bogus", "head", NULL);
+		run(with(c->name, c->args, "--no-such-option"));
 
-	assert_usage_error(r, "--bogus");
+	assert_usage_error(r, harness_fmt("unknown option '--no-such-option' "
+					  "for '%s'",
+					  c->name));
+	assert_contains(r->err, harness_fmt("retort %s --help", c->name));
+	assert_nothing_done(r);
+}
+END_TEST
+
+/* A wrong count of arguments also shows the command's usage line. */
+START_TEST(test_command_misuse)
+{
+	const struct misuse *m = &misuses[_i];
+	const struct harness_result *r = run(m->args);
+
+	assert_usage_error(r, m->says);
+	if (strstr(m->says, "' takes ") != NULL)
+		assert_contains(r->err, harness_fmt("retort: hint: usage: "
+						    "retort %s",
+						    m->args[0]));
+	assert_nothing_done(r);
 }
 END_TEST
 
@@ -89,26 +257,6 @@ START_TEST(test_no_command)
 }
 END_TEST
 
-START_TEST(test_missing_target)
-{
-	static const char *const cmds[] = { "upgrade", "downgrade" };
-	const struct harness_result *r =
-		harness_at(NULL, "linear", cmds[_i], NULL);
-
-	assert_exit(r, 2);
-	assert_contains(r->err, cmds[_i]);
-	assert_str_eq(r->out, "");
-}
-END_TEST
-
-START_TEST(test_extra_argument)
-{
-	assert_usage_error(
-		harness_at(NULL, "linear", "upgrade", "head", "surplus", NULL),
-		"upgrade");
-}
-END_TEST
-
 START_TEST(test_option_missing_value)
 {
 	const struct harness_result *r =
@@ -125,17 +273,17 @@ static Suite *cli_suite(void)
 	TCase *tc = harness_tcase("help");
 
 	tcase_add_loop_test(tc, test_help, 0, 2);
-	tcase_add_loop_test(tc, test_command_help, 0, N_COMMANDS);
-	tcase_add_loop_test(tc, test_command_short_help, 0, N_COMMANDS);
+	tcase_add_loop_test(tc, test_command_help, 0, 2 * N_COMMANDS);
+	tcase_add_loop_test(tc, test_command_help_after_arguments, 0,
+			    N_COMMANDS);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("usage_errors");
 	tcase_add_loop_test(tc, test_command_bad_option, 0, N_COMMANDS);
+	tcase_add_loop_test(tc, test_command_misuse, 0, N_MISUSES);
 	tcase_add_test(tc, test_unknown_command);
 	tcase_add_test(tc, test_unknown_global_option);
 	tcase_add_test(tc, test_no_command);
-	tcase_add_loop_test(tc, test_missing_target, 0, 2);
-	tcase_add_test(tc, test_extra_argument);
 	tcase_add_test(tc, test_option_missing_value);
 	suite_add_tcase(s, tc);
 	return s;

@@ -13,6 +13,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pwd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -597,21 +598,48 @@ START_TEST(test_versions_dir_writable_by_others_refused)
 }
 END_TEST
 
+/* heads through how: refused (exit 2) for a plugin owned by uid 54321. */
+static void assert_refused_owner(const struct harness_run *how)
+{
+	const struct harness_result *r = harness_retort(how, "heads", NULL);
+
+	assert_exit(r, 2);
+	assert_contains(r->err, "is owned by another user");
+	assert_contains(r->err, "uid 54321");
+	assert_str_eq(r->out, "");
+}
+
+/*
+ * Only the runner's user and root may own a plugin.  Only root can give a
+ * file away, so the test needs root; it then runs retort as root and, as
+ * a deploy would, as a user without root (nobody), whose own plugins and
+ * root's are trusted and another user's are not.
+ */
 START_TEST(test_plugin_of_another_owner_refused)
 {
 	const char *dir = versions_with("integrity_v1", integrity_plugins);
 	const char *so = harness_fmt("%s/003_last.so", dir);
 	struct harness_run how = { .versions = dir };
-	const struct harness_result *r;
+	const struct passwd *nobody;
 
 	if (geteuid() != 0)
 		return; /* only root can give a file away */
 	ck_assert_int_eq(chown(so, 54321, (gid_t)-1), 0);
-	r = harness_retort(&how, "heads", NULL);
-	assert_exit(r, 2);
-	assert_contains(r->err, "is owned by another user");
-	assert_contains(r->err, "uid 54321");
+	assert_refused_owner(&how);
 	assert_ok(harness_retort(&how, "--unsafe-plugins", "heads", NULL));
+
+	if (!harness_can_run_as("nobody"))
+		return;
+	how.user = "nobody";
+	assert_refused_owner(&how);
+	assert_contains(harness_retort(&how, "heads", NULL)->err,
+			harness_fmt("retort runs as uid %u",
+				    (unsigned)getpwnam("nobody")->pw_uid));
+	assert_ok(harness_retort(&how, "--unsafe-plugins", "heads", NULL));
+	nobody = getpwnam("nobody");
+	ck_assert_int_eq(chown(so, nobody->pw_uid, (gid_t)-1), 0);
+	assert_ok(
+		harness_retort(&how, "heads", NULL)); /* its own, and root's */
 }
 END_TEST
 

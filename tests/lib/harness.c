@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -354,6 +355,58 @@ static char **child_environ(const char *database_url, const char *const *more)
 	return envp;
 }
 
+/* runuser(1), which util-linux installs in /usr/sbin or /sbin; or NULL. */
+static const char *runuser_path(void)
+{
+	static const char *const places[] = { "/usr/sbin/runuser",
+					      "/sbin/runuser",
+					      "/usr/bin/runuser" };
+
+	for (size_t i = 0; i < sizeof(places) / sizeof(places[0]); i++)
+		if (access(places[i], X_OK) == 0)
+			return places[i];
+	return NULL;
+}
+
+/* Why runs cannot be made as user, or NULL when they can. */
+static const char *cannot_run_as(const char *user)
+{
+	struct harness_run how = { .user = user };
+	const struct harness_result *r;
+
+	if (geteuid() != 0)
+		return "only root can run retort as another user";
+	if (runuser_path() == NULL)
+		return "runuser (util-linux) is not installed";
+	if (getpwnam(user) == NULL)
+		return harness_fmt("there is no user %s", user);
+	if (chmod(suite_dir, 0755) != 0 || chmod(harness_tmpdir(), 0755) != 0)
+		return harness_fmt("cannot open the scratch directory: %s",
+				   strerror(errno));
+	r = harness_retort(&how, "--version", NULL);
+	if (r->exit_code != 0)
+		return harness_fmt("%s cannot run %s (stderr: %s); make the "
+				   "build directory and its parents "
+				   "readable and searchable by others",
+				   user, env_required("RETORT_BIN"),
+				   harness_oneline(r->err));
+	return NULL;
+}
+
+bool harness_can_run_as(const char *user)
+{
+	const char *why = cannot_run_as(user);
+	const char *ci = getenv("CI");
+
+	if (why == NULL)
+		return true;
+	if (ci != NULL && strcmp(ci, "true") == 0)
+		ck_abort_msg("this test must run retort as %s under CI, but %s",
+			     user, why);
+	fprintf(stderr, "# not run as %s: %s\n", user, why);
+	return false;
+}
+
 /* argv: the binary, the global options from how, then args. */
 static const char **child_argv(const struct harness_run *how,
 			       const char *const *args)
@@ -361,6 +414,15 @@ static const char **child_argv(const struct harness_run *how,
 	const char **argv = own(calloc(MAX_ARGS + 1, sizeof(*argv)));
 	size_t k = 0;
 
+	if (how->user != NULL) {
+		if (runuser_path() == NULL)
+			harness_die("harness: runuser is not installed (ask "
+				    "harness_can_run_as first)");
+		argv[k++] = runuser_path();
+		argv[k++] = "-u";
+		argv[k++] = how->user;
+		argv[k++] = "--";
+	}
 	argv[k++] = env_required("RETORT_BIN");
 	if (how->url != NULL) {
 		argv[k++] = "--url";

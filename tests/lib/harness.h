@@ -50,6 +50,8 @@ struct harness_run {
 				     path; passed as --versions */
 	const char *const *env;	  /* more "NAME=value" for the child, NULL
 				     terminated; may set PG* variables */
+	const char *user;	  /* run as this user, through runuser (see
+				     harness_can_run_as) */
 };
 
 /*
@@ -154,6 +156,17 @@ const char *harness_silent_port(void);
  * cut short. */
 long harness_now_ms(void);
 void harness_sleep_ms(long ms);
+
+/*
+ * Whether runs may set harness_run.user = user: the tests run as root,
+ * runuser and the user exist, and the user can run RETORT_BIN.  Opens the
+ * test's scratch directory to that user (mode 0755, as mkdtemp makes it
+ * 0700).  Permission tests use it so that, run as root, they still test
+ * what a user without root would meet.  When false it says why on stderr;
+ * under CI (CI=true) it fails the test instead, so nothing is skipped
+ * unseen there.
+ */
+bool harness_can_run_as(const char *user);
 
 /* Run SQL that must succeed. */
 void harness_exec(const struct harness_db *db, const char *sql);

@@ -13,52 +13,14 @@ set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
 nr="$root/scripts/new-revision"
-cc=${CC:-cc}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# shellcheck source=tests/scripts/lib.sh
+. "$root/tests/scripts/lib.sh"
 
-n=0
-failures=0
-
-pass() {
-	n=$((n + 1))
-	printf 'ok %d - %s\n' "$n" "$1"
-}
-
-# flunk DESCRIPTION [DIAGNOSTIC...]
-flunk() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	printf 'not ok %d - %s\n' "$n" "$1"
-	shift
-	if [[ $# -gt 0 ]]; then
-		printf '%s\n' "$@" | sed 's/^/#   /'
-	fi
-}
-
-skip() {
-	n=$((n + 1))
-	printf 'ok %d - %s # SKIP %s\n' "$n" "$1" "$2"
-}
-
-# verdict DESCRIPTION STATUS: pass when STATUS is 0; on failure show the
-# last run's exit status and output.  Used as
-#   [[ condition ]]; verdict "description" $?
-verdict() {
-	if [[ $2 -eq 0 ]]; then
-		pass "$1"
-	else
-		flunk "$1" "exit status: $rc" "stdout: $out" "stderr: $err"
-	fi
-}
-
-# run ARGS...: run new-revision, setting out, err and rc, and new to the
-# path of the file it generated (Alembic's "Generating PATH ...  done").
+# run ARGS...: run new-revision (see capture).
 run() {
-	rc=0
-	out=$("$nr" "$@" 2>"$work/stderr") || rc=$?
-	err=$(cat "$work/stderr")
-	new=$(sed -n 's/^Generating \(.*\) \.\.\.  done$/\1/p' <<<"$out")
+	capture "$nr" "$@"
 }
 
 # The .down_revision value of a source: the id, or NULL.
@@ -110,32 +72,6 @@ int downgrade(retort_ctx *ctx) { (void)ctx; return 0; }
 EOF
 }
 
-have_compiler() {
-	command -v "$cc" >/dev/null 2>&1 &&
-		pkg-config --exists libpq 2>/dev/null
-}
-
-# compile_and_print SOURCE: build SOURCE with a main() that prints the
-# revision's message, as strictly as the project builds, and run it.
-compile_and_print() {
-	local src=$1 cflags
-
-	read -r -a cflags <<<"$(pkg-config --cflags libpq)"
-	cat >"$work/main.c" <<'EOF'
-#include <stdio.h>
-#include "plugin_api.h"
-extern const struct retort_revision retort_revision;
-int main(void)
-{
-	fputs(retort_revision.message, stdout);
-	return 0;
-}
-EOF
-	"$cc" -std=c11 -pedantic -Wall -Wextra -Werror -I"$root" \
-		"${cflags[@]}" "$src" "$work/main.c" -o "$work/msg" &&
-		"$work/msg"
-}
-
 # --- usage ------------------------------------------------------------------
 run -h
 [[ $rc -eq 0 && $out == *"--rev-id"* ]]
@@ -169,7 +105,7 @@ want_list="  'bbb_second.c',  # no trailing comma
 [[ $(sed -n 3,5p "$p/versions/meson.build") == "$want_list" ]]
 verdict "meson.build lists the new file before the closing ]" $?
 if have_compiler; then
-	[[ $(compile_and_print "$new") == "Add Portfolios table!" ]]
+	[[ $(compile_message "$new") == "Add Portfolios table!" ]]
 	verdict "the fresh revision compiles with -Wall -Wextra -Werror" $?
 else
 	skip "the fresh revision compiles" "no C compiler or libpq"
@@ -242,7 +178,7 @@ verdict "no shell ran (the marker file does not exist)" $?
 if have_compiler; then
 	want=${msg//$'\n'/ }
 	want=${want//$'\t'/ }
-	got=$(compile_and_print "$new" 2>&1)
+	got=$(compile_message "$new" 2>&1)
 	[[ $got == "$want" ]]
 	verdict "it compiles under -Werror and .message is the message, control characters as spaces" $?
 	[[ $got == "$want" ]] ||
@@ -268,5 +204,4 @@ run -m "lost" --sources "$p/versions"
 [[ $rc -eq 2 && $(count_sources "$p/versions") -eq 0 ]]
 verdict "a meson.build without the list: exit 2 and nothing written" $?
 
-printf '1..%d\n' "$n"
-[[ $failures -eq 0 ]]
+finish

@@ -17,7 +17,6 @@
 set -uo pipefail
 
 : "${RETORT_BIN:?}" "${SRC_ROOT:?}"
-cc=${CC:-cc}
 work=$(mktemp -d)
 dbname=
 cleanup() {
@@ -28,47 +27,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-n=0
-failures=0
+# shellcheck source=tests/scripts/lib.sh
+. "$SRC_ROOT/tests/scripts/lib.sh"
 
-pass() {
-	n=$((n + 1))
-	printf 'ok %d - %s\n' "$n" "$1"
-}
-
-# flunk DESCRIPTION [DIAGNOSTIC...]
-flunk() {
-	n=$((n + 1))
-	failures=$((failures + 1))
-	printf 'not ok %d - %s\n' "$n" "$1"
-	shift
-	if [[ $# -gt 0 ]]; then
-		printf '%s\n' "$@" | sed 's/^/#   /'
-	fi
-}
-
-skip() {
-	n=$((n + 1))
-	printf 'ok %d - %s # SKIP %s\n' "$n" "$1" "$2"
-}
-
-# verdict DESCRIPTION STATUS, used as `[[ condition ]]; verdict "..." $?`:
-# on failure, shows the last run's status and output.
-verdict() {
-	if [[ $2 -eq 0 ]]; then
-		pass "$1"
-	else
-		flunk "$1" "exit status: $rc" "stdout: $out" "stderr: $err"
-	fi
-}
-
-# run ARGS...: run retort in the current directory, setting out, err, rc,
-# and new to the file of Alembic's "Generating PATH ...  done" line.
+# run ARGS...: run retort (see capture).
 run() {
-	rc=0
-	out=$("$RETORT_BIN" "$@" 2>"$work/stderr") || rc=$?
-	err=$(cat "$work/stderr")
-	new=$(sed -n 's/^Generating \(.*\.c\) \.\.\.  done$/\1/p' <<<"$out")
+	capture "$RETORT_BIN" "$@"
 }
 
 # field FILE NAME: the string value of .NAME in a generated source, or NULL.
@@ -90,30 +54,6 @@ snapshot() {
 unchanged() {
 	[[ $(snapshot "$p") == "$snap" ]]
 	verdict "$1" $?
-}
-
-have_compiler() {
-	command -v "$cc" >/dev/null 2>&1 && pkg-config --exists libpq 2>/dev/null
-}
-
-# compile_message SOURCE: build it as strictly as the project does, with a
-# main() printing .message, and run that.
-compile_message() {
-	local -a cflags
-
-	read -r -a cflags <<<"$(pkg-config --cflags libpq)"
-	cat >"$work/main.c" <<'EOF'
-#include <stdio.h>
-#include "plugin_api.h"
-extern const struct retort_revision retort_revision;
-int main(void)
-{
-	fputs(retort_revision.message, stdout);
-	return 0;
-}
-EOF
-	"$cc" -std=c11 -pedantic -Wall -Wextra -Werror -I"$SRC_ROOT" \
-		"${cflags[@]}" "$1" "$work/main.c" -o "$work/msg" && "$work/msg"
 }
 
 # A project whose sources exercise the scanner: fields over several lines,
@@ -399,8 +339,7 @@ install_retort() {
 }
 if ! command -v meson >/dev/null || ! have_compiler; then
 	skip "meson install" "no meson, C compiler or libpq"
-	printf '1..%d\n' "$n"
-	[[ $failures -eq 0 ]]
+	finish
 	exit
 fi
 rc=0
@@ -449,8 +388,7 @@ if [[ -z ${RETORT_TEST_DATABASE_URL:-} || -z ${TESTDB:-} ]]; then
 	else
 		skip "upgrade head and downgrade base" "no DATABASE_URL"
 	fi
-	printf '1..%d\n' "$n"
-	[[ $failures -eq 0 ]]
+	finish
 	exit
 fi
 mapfile -t created < <("$TESTDB" create scaffold)
@@ -495,5 +433,4 @@ run check --allow-changed
 [[ $rc -eq 0 ]]
 verdict "retort check --allow-changed accepts the edit" $?
 
-printf '1..%d\n' "$n"
-[[ $failures -eq 0 ]]
+finish

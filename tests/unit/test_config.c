@@ -3,15 +3,19 @@
  * normalisation, -x arguments.  Files are written to a fresh temporary
  * directory per test; nothing here touches a database or the environment.
  */
+#define _DEFAULT_SOURCE /* setgroups(), to read a file as nobody */
 #include "cli/config.h"
 
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* In every table the password is this, so no error may contain it. */
@@ -340,22 +344,101 @@ START_TEST(test_ini_directory)
 }
 END_TEST
 
-START_TEST(test_ini_unreadable)
+/*
+ * What reading the unreadable ini at path got wrong, or "" when it was
+ * refused as it must be: -1 and a usage error naming the file, with
+ * EACCES's text and a hint.
+ */
+static void check_unreadable(const char *path, char *why, size_t size)
 {
 	struct retort_error err = { 0 };
 	struct config cfg;
-	char path[4096];
+	int rc;
 
-	/* root reads a file whatever its mode: nothing to test then. */
-	if (geteuid() == 0)
+	why[0] = '\0';
+	if (config_init(&cfg, &err) != 0) {
+		snprintf(why, size, "config_init: %s", err.msg);
 		return;
+	}
+	rc = config_read_ini(&cfg, path, true, &err);
+	if (rc != -1)
+		snprintf(why, size, "config_read_ini returned %d", rc);
+	else if (err.status != RETORT_USAGE || !strstr(err.msg, path) ||
+		 err.hint[0] == '\0')
+		snprintf(why, size,
+			 "the error \"%s\" (status %d) is not a "
+			 "usage error naming the file, with a hint",
+			 err.msg, (int)err.status);
+	else if (strcmp(err.detail, strerror(EACCES)) != 0)
+		snprintf(why, size, "detail \"%s\", expected \"%s\"",
+			 err.detail, strerror(EACCES));
+	config_release(&cfg);
+}
+
+/* check_unreadable() in a child that has become pw's user. */
+static void check_unreadable_as(const struct passwd *pw, const char *path,
+				char *why, size_t size)
+{
+	int fds[2], status;
+	ssize_t n;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(fds[0]);
+		if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 ||
+		    setuid(pw->pw_uid) != 0)
+			snprintf(why, size, "cannot become %s: %s", pw->pw_name,
+				 strerror(errno));
+		else
+			check_unreadable(path, why, size);
+		n = write(fds[1], why, strlen(why));
+		_exit(n < 0);
+	}
+	close(fds[1]);
+	n = read(fds[0], why, size - 1);
+	close(fds[0]);
+	why[n > 0 ? n : 0] = '\0';
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the reader running as %s died (status 0x%x)",
+		      pw->pw_name, (unsigned)status);
+}
+
+/*
+ * Root reads a file whatever its mode, so as root the read runs as nobody:
+ * the refusal is tested whoever runs the suite.  Where there is no nobody,
+ * it is not tested, and under CI (CI=true) that fails.
+ */
+START_TEST(test_ini_unreadable)
+{
+	const struct passwd *pw = NULL;
+	const char *ci = getenv("CI");
+	char path[4096], why[4096];
+
 	write_file(path, sizeof(path), "retort.ini", "[retort]\n");
 	ck_assert_int_eq(chmod(path, 0), 0);
-	assert_ok(config_init(&cfg, &err), err);
-	ck_assert_int_eq(config_read_ini(&cfg, path, true, &err), -1);
-	assert_error(&err, path);
-	ck_assert_str_eq(err.detail, strerror(EACCES));
-	config_release(&cfg);
+	if (geteuid() != 0) {
+		check_unreadable(path, why, sizeof(why));
+		ck_assert_msg(why[0] == '\0', "%s: %s", path, why);
+		return;
+	}
+	pw = getpwnam("nobody");
+	if (pw == NULL && ci != NULL && strcmp(ci, "true") == 0)
+		ck_abort_msg("under CI this test must read as user nobody, "
+			     "and there is no such user");
+	if (pw == NULL) {
+		fprintf(stderr, "# unreadable ini not tested: running as root, "
+				"with no user nobody to read as\n");
+		return;
+	}
+	/* mkdtemp made the directory 0700: nobody must reach the file. */
+	ck_assert_int_eq(chmod(tmpdir, 0755), 0);
+	check_unreadable_as(pw, path, why, sizeof(why));
+	ck_assert_msg(why[0] == '\0', "%s, read as %s: %s", path, pw->pw_name,
+		      why);
 }
 END_TEST
 
