@@ -258,15 +258,14 @@ int backfill_job_check_config(const struct config *cfg,
 static int quote_table(struct backfill_job *j, struct retort_error *err)
 {
 	const char *t = j->spec.table, *dot = strchr(t, '.');
-	char *schema = dot ? strndup(t, (size_t)(dot - t)) : NULL;
+	char *schema;
 
-	if (dot && (dot == t || !dot[1])) {
-		free(schema);
+	if (dot && (dot == t || !dot[1]))
 		return error_set(
 			err, RETORT_FAILED,
 			"backfill table \"%s\" is not a name or schema.name",
 			t);
-	}
+	schema = dot ? strndup(t, (size_t)(dot - t)) : NULL;
 	if (!dot || schema)
 		j->table = db_quote_qualified(j->hc->db->conn, schema,
 					      dot ? dot + 1 : t);

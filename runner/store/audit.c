@@ -199,30 +199,35 @@ int audit_record(struct db *db, const struct audit_step *s,
 	return rc;
 }
 
-/* "(v1, v2, ...)" as escaped literals, the step's guard around the first
- * when guarded. */
+/* The value as an escaped literal inside the step's guard: the row fails
+ * unless the step's transaction is still the one the runner opened. */
+static void add_guarded(struct strbuf *sql, struct db *db, const char *value)
+{
+	struct retort_error ignored;
+	struct strbuf lit = STRBUF_INIT;
+	char *text, *guard = NULL;
+
+	db_add_literal(&lit, db->conn, value);
+	text = strbuf_finish(&lit);
+	if (!text || db_step_guard_sql(db, text, &guard, &ignored) < 0)
+		sql->failed = true;
+	else
+		strbuf_add(sql, guard);
+	free(text);
+	free(guard);
+}
+
+/* "(v1, v2, ...)" as escaped literals, the first guarded when asked. */
 static void add_values(struct strbuf *sql, struct db *db,
 		       const char *const *values, size_t n, bool guarded)
 {
-	struct retort_error ignored;
-	struct strbuf first = STRBUF_INIT;
-	char *lit, *guard = NULL;
-
 	strbuf_add(sql, "(");
 	for (size_t i = 0; i < n; i++) {
 		strbuf_add(sql, i ? ", " : "");
-		if (i > 0 || !guarded) {
-			db_add_literal(sql, db->conn, values[i]);
-			continue;
-		}
-		db_add_literal(&first, db->conn, values[i]);
-		lit = strbuf_finish(&first);
-		if (!lit || db_step_guard_sql(db, lit, &guard, &ignored) < 0)
-			sql->failed = true;
+		if (i == 0 && guarded)
+			add_guarded(sql, db, values[i]);
 		else
-			strbuf_add(sql, guard);
-		free(lit);
-		free(guard);
+			db_add_literal(sql, db->conn, values[i]);
 	}
 	strbuf_add(sql, ")");
 }
