@@ -10,8 +10,10 @@
  * run resumes after the last committed batch: each batch is applied
  * exactly once without the body having to be idempotent.  Lock timeouts,
  * deadlocks and serialization failures roll the batch back and retry it
- * with back-off, then in halves, then stop.  Prints only progress, to the
- * run's output.
+ * with back-off, then in halves, then stop.  Its statements and
+ * transactions go through the database layer (store/db.h); the connection
+ * itself is handed only to a batch function and the COPY helpers.  Prints
+ * only progress, to the run's output.
  */
 #include "data/backfill.h"
 
@@ -22,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/strbuf.h"
 #include "data/backfill_job.h"
 #include "data/checkpoint.h"
 #include "data/copy.h"
@@ -34,17 +37,17 @@
 
 /* One batch: the keys the bounds query found, and what it cost. */
 struct batch {
-	long size;	   /* keys asked for */
-	long long count;   /* keys found */
-	PGresult *bounds;  /* count, first key, last key */
-	const char **keys; /* first key (nkeys), then last key (nkeys) */
-	long long changed; /* rows the body reported */
+	long size;		/* keys asked for */
+	long long count;	/* keys found */
+	struct db_rows *bounds; /* count, first key, last key */
+	const char **keys;	/* first key (nkeys), then last key (nkeys) */
+	long long changed;	/* rows the body reported */
 	double ms;
 };
 
 static void batch_release(struct batch *b)
 {
-	PQclear(b->bounds);
+	db_rows_free(b->bounds);
 	free(b->keys);
 	b->bounds = NULL;
 	b->keys = NULL;
@@ -68,29 +71,18 @@ static void sleep_ms(long ms)
 		;
 }
 
+/* The connection a batch function is handed: revision code's own use. */
 static PGconn *conn_of(const struct backfill_job *j)
 {
 	return j->hc->db->conn;
 }
 
-/* Run sql (no parameters, any result); fills err from a failure. */
-static int simple(struct backfill_job *j, const char *sql,
-		  struct retort_error *err)
+/* A key as the bounds query returned it; NULL, as libpq reads it, is "". */
+static const char *key_text(const struct db_rows *rows, int col)
 {
-	PGresult *res = PQexec(conn_of(j), sql);
-	ExecStatusType st = PQresultStatus(res);
-	int rc = 0;
+	const char *v = db_value(rows, 0, col);
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-		rc = db_error_from_result(err, conn_of(j), res);
-	PQclear(res);
-	return rc;
-}
-
-static void rollback(struct backfill_job *j)
-{
-	if (PQtransactionStatus(conn_of(j)) != PQTRANS_IDLE)
-		PQclear(PQexec(conn_of(j), "ROLLBACK"));
+	return v ? v : "";
 }
 
 /* ---- one batch ---- */
@@ -110,38 +102,33 @@ static int find_bounds(struct backfill_job *j, struct batch *b,
 		params[nparams++] = j->ck.last[i];
 	snprintf(limit, sizeof(limit), "%ld", b->size);
 	params[nparams++] = limit;
-	b->bounds = PQexecParams(conn_of(j),
-				 j->ck.last ? j->next_sql : j->first_sql,
-				 nparams, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(b->bounds) != PGRES_TUPLES_OK)
-		return db_error_from_result(err, conn_of(j), b->bounds);
-	if (PQntuples(b->bounds) == 0)
+	b->bounds = db_query(j->hc->db, j->ck.last ? j->next_sql : j->first_sql,
+			     nparams, params, err);
+	if (!b->bounds)
+		return -1;
+	if (db_nrows(b->bounds) == 0)
 		return 0;
-	b->count = atoll(PQgetvalue(b->bounds, 0, 0));
+	b->count = atoll(key_text(b->bounds, 0));
 	if (b->count == 0)
 		return 0;
 	b->keys = calloc(2 * (size_t)n, sizeof(*b->keys));
 	if (!b->keys)
 		return error_set(err, RETORT_FAILED, "out of memory");
 	for (int i = 0; i < 2 * n; i++)
-		b->keys[i] = PQgetvalue(b->bounds, 0, 1 + i);
+		b->keys[i] = key_text(b->bounds, 1 + i);
 	return 0;
 }
 
 static int body_sql(struct backfill_job *j, struct batch *b,
 		    struct retort_error *err)
 {
-	PGresult *res = PQexecParams(conn_of(j), j->spec.sql, 2 * j->nkeys,
-				     NULL, b->keys, NULL, NULL, 0);
-	ExecStatusType st = PQresultStatus(res);
+	struct db_rows *res =
+		db_query(j->hc->db, j->spec.sql, 2 * j->nkeys, b->keys, err);
 
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		db_error_from_result(err, conn_of(j), res);
-		PQclear(res);
+	if (!res)
 		return -1;
-	}
-	b->changed = atoll(PQcmdTuples(res));
-	PQclear(res);
+	b->changed = (long long)db_affected(res);
+	db_rows_free(res);
 	return 0;
 }
 
@@ -153,10 +140,10 @@ static int body_fn(struct backfill_job *j, struct batch *b,
 			    b->keys + j->nkeys, j->nkeys, &rows);
 
 	b->changed = rows;
-	switch (PQtransactionStatus(conn_of(j))) {
-	case PQTRANS_INTRANS:
+	switch (db_state(j->hc->db)) {
+	case DB_IN_TRANSACTION:
 		break;
-	case PQTRANS_INERROR:
+	case DB_IN_FAILED_TRANSACTION:
 		return db_error_from_result(err, conn_of(j), NULL);
 	default:
 		error_set(err, RETORT_FAILED,
@@ -168,21 +155,6 @@ static int body_fn(struct backfill_job *j, struct batch *b,
 		return 0;
 	return error_set(err, RETORT_FAILED, "the batch function returned %d",
 			 rc);
-}
-
-static int commit(struct backfill_job *j, struct retort_error *err)
-{
-	PGresult *res = PQexec(conn_of(j), j->commit_sql);
-	int rc = 0;
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = db_error_from_result(err, conn_of(j), res);
-	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
-		rc = error_set(
-			err, RETORT_FAILED,
-			"the batch was rolled back by the server at COMMIT");
-	PQclear(res);
-	return rc;
 }
 
 /* The checkpoint's step for a batch (or for the end of the walk). */
@@ -206,6 +178,8 @@ static void step_of(const struct backfill_job *j, const struct batch *b,
 /*
  * BEGIN; SET LOCAL ...; bounds; body; checkpoint; COMMIT.  On failure the
  * caller rolls back; the checkpoint in memory moves only after COMMIT.
+ * A batch holds the lock's row while it runs, so the heartbeat cannot
+ * renew the lease then: each batch renews it with its COMMIT (db_commit).
  */
 static int run_batch(struct backfill_job *j, struct batch *b,
 		     struct retort_error *err)
@@ -213,7 +187,7 @@ static int run_batch(struct backfill_job *j, struct batch *b,
 	double start = now_ms();
 	struct checkpoint_step s;
 
-	if (simple(j, j->begin_sql, err) < 0 || find_bounds(j, b, err) < 0)
+	if (backfill_job_begin(j, err) < 0 || find_bounds(j, b, err) < 0)
 		return -1;
 	if (b->count > 0 &&
 	    (j->spec.sql ? body_sql(j, b, err) : body_fn(j, b, err)) < 0)
@@ -221,7 +195,7 @@ static int run_batch(struct backfill_job *j, struct batch *b,
 	step_of(j, b, &s);
 	if (checkpoint_advance(j->hc->db, j->hc->revision, j->name, &j->ck, &s,
 			       err) < 0 ||
-	    commit(j, err) < 0)
+	    db_commit(j->hc->db, err) < 0)
 		return -1;
 	b->ms = now_ms() - start;
 	return checkpoint_apply(&j->ck, &s, err);
@@ -343,7 +317,7 @@ static int stopped(struct backfill_job *j, const struct batch *b, int attempts,
 	else
 		error_detail(err, "the batch of %ld rows %s failed", b->size,
 			     range);
-	if (PQstatus(conn_of(j)) == CONNECTION_BAD)
+	if (db_state(j->hc->db) == DB_LOST)
 		return connection_lost(j, err);
 	error_detail(
 		err,
@@ -406,7 +380,7 @@ static int batch_with_retries(struct backfill_job *j, long *size,
 			*size = a.size;
 			return 0;
 		}
-		rollback(j);
+		db_rollback(j->hc->db);
 		if (next_attempt(j, &a, err) < 0) {
 			stopped(j, &b, a.total, err);
 			batch_release(&b);
@@ -436,19 +410,17 @@ static long adapt(const struct backfill_job *j, long size, double ms)
 static int replication_lag(struct backfill_job *j, long *lag_ms,
 			   struct retort_error *err)
 {
-	PGresult *res = PQexec(
-		conn_of(j),
+	struct db_rows *res = db_query(
+		j->hc->db,
 		"SELECT coalesce(max(extract(epoch FROM greatest(write_lag,"
 		" flush_lag, replay_lag)) * 1000), 0)::bigint"
-		" FROM pg_stat_replication");
+		" FROM pg_stat_replication",
+		0, NULL, err);
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_error_from_result(err, conn_of(j), res);
-		PQclear(res);
+	if (!res)
 		return -1;
-	}
-	*lag_ms = atol(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	*lag_ms = atol(db_value(res, 0, 0));
+	db_rows_free(res);
 	return 0;
 }
 
@@ -597,42 +569,31 @@ static int run_job(struct backfill_job *j, struct retort_error *err)
 static int sample_timeouts(struct backfill_job *j, struct retort_error *err)
 {
 	const char *params[] = { j->k.lock_timeout, j->k.statement_timeout };
-	PGresult *res =
-		PQexecParams(conn_of(j),
-			     "SELECT set_config('lock_timeout', $1, true),"
-			     " set_config('statement_timeout', $2, true)",
-			     2, NULL, params, NULL, NULL, 0);
-	int rc = 0;
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		rc = db_error_from_result(err, conn_of(j), res);
-	PQclear(res);
-	return rc;
+	return db_exec(j->hc->db,
+		       "SELECT set_config('lock_timeout', $1, true),"
+		       " set_config('statement_timeout', $2, true)",
+		       2, params, err);
 }
 
 /* EXPLAIN (ANALYZE, BUFFERS) of the body for the batch's keys. */
 static int sample_explain(struct backfill_job *j, struct batch *b,
-			  PGresult **plan, struct retort_error *err)
+			  struct db_rows **plan, struct retort_error *err)
 {
-	size_t len = strlen(j->spec.sql) + 32;
-	char *sql = malloc(len);
+	struct strbuf sql = STRBUF_INIT;
+	char *text;
 
-	if (!sql)
+	strbuf_addf(&sql, "EXPLAIN (ANALYZE, BUFFERS) %s", j->spec.sql);
+	text = strbuf_finish(&sql);
+	if (!text)
 		return error_set(err, RETORT_FAILED, "out of memory");
-	snprintf(sql, len, "EXPLAIN (ANALYZE, BUFFERS) %s", j->spec.sql);
-	*plan = PQexecParams(conn_of(j), sql, 2 * j->nkeys, NULL, b->keys, NULL,
-			     NULL, 0);
-	free(sql);
-	if (PQresultStatus(*plan) == PGRES_TUPLES_OK)
-		return 0;
-	db_error_from_result(err, conn_of(j), *plan);
-	PQclear(*plan);
-	*plan = NULL;
-	return -1;
+	*plan = db_query(j->hc->db, text, 2 * j->nkeys, b->keys, err);
+	free(text);
+	return *plan ? 0 : -1;
 }
 
 static void sample_print(struct backfill_job *j, const struct batch *b,
-			 const PGresult *plan)
+			 const struct db_rows *plan)
 {
 	FILE *out = j->hc->out;
 	long long left = backfill_job_estimate(j) - j->ck.rows_done;
@@ -648,8 +609,8 @@ static void sample_print(struct backfill_job *j, const struct batch *b,
 	fprintf(out,
 		"  sample of %s: %lld rows, keys %s .. %s, %.1f ms (rolled back)\n",
 		j->label, b->count, first, last, b->ms);
-	for (int i = 0; plan && i < PQntuples(plan); i++)
-		fprintf(out, "    %s\n", PQgetvalue(plan, i, 0));
+	for (size_t i = 0; plan && i < db_nrows(plan); i++)
+		fprintf(out, "    %s\n", db_value(plan, i, 0));
 	total_ms += (double)batches * (double)j->k.pause_ms;
 	progress_format_duration(total_ms / 1000.0, took, sizeof(took));
 	fprintf(out,
@@ -666,7 +627,7 @@ static void sample_print(struct backfill_job *j, const struct batch *b,
 static int sample_batch(struct backfill_job *j, struct retort_error *err)
 {
 	struct batch b = { .size = j->k.batch_size };
-	PGresult *plan = NULL;
+	struct db_rows *plan = NULL;
 	double start;
 	int rc = -1;
 
@@ -686,7 +647,7 @@ static int sample_batch(struct backfill_job *j, struct retort_error *err)
 	if (rc == 0)
 		sample_print(j, &b, plan);
 out:
-	PQclear(plan);
+	db_rows_free(plan);
 	batch_release(&b);
 	return rc;
 }
@@ -700,8 +661,8 @@ static int sample_job(struct backfill_job *j, struct retort_error *err)
 	bool exists = false, own = false;
 	int rc;
 
-	if (PQtransactionStatus(conn_of(j)) == PQTRANS_IDLE) {
-		if (simple(j, "BEGIN", err) < 0)
+	if (db_state(j->hc->db) == DB_IDLE) {
+		if (db_begin(j->hc->db, err) < 0)
 			return -1;
 		own = true;
 	}
@@ -712,16 +673,18 @@ static int sample_job(struct backfill_job *j, struct retort_error *err)
 	if (rc == 0)
 		rc = check_key_shape(j, err);
 	if (rc == 0)
-		rc = simple(j, "SAVEPOINT retort_sample", err);
+		rc = db_exec(j->hc->db, "SAVEPOINT retort_sample", 0, NULL,
+			     err);
 	if (rc == 0 && !j->ck.done)
 		rc = sample_batch(j, err);
 	if (rc == 0)
-		rc = simple(j,
-			    "ROLLBACK TO SAVEPOINT retort_sample;"
-			    " RELEASE SAVEPOINT retort_sample",
-			    err);
+		rc = db_exec(j->hc->db, "ROLLBACK TO SAVEPOINT retort_sample",
+			     0, NULL, err);
+	if (rc == 0)
+		rc = db_exec(j->hc->db, "RELEASE SAVEPOINT retort_sample", 0,
+			     NULL, err);
 	if (own)
-		rollback(j);
+		db_rollback(j->hc->db);
 	return rc;
 }
 
@@ -752,7 +715,7 @@ static int enter_batched(struct host_ctx *hc, struct retort_error *err)
 	isolate_note_step(ISOLATE_BATCHED);
 	if (db_collect(hc->db, err) < 0)
 		return -1;
-	if (PQtransactionStatus(hc->db->conn) != PQTRANS_IDLE)
+	if (db_state(hc->db) != DB_IDLE)
 		return error_set(
 			err, RETORT_FAILED,
 			"retort_backfill() was called inside an open transaction");

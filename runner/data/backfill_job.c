@@ -3,77 +3,26 @@
  * queries, estimates.
  *
  * The table and key names come from the revision's job struct and are
- * quoted with PQescapeIdentifier (a schema-qualified "s.t" is split on its
- * dot); the keyset queries are built from those quoted names only.  Knob
+ * quoted by the database layer (a schema-qualified "s.t" is split on its
+ * dot); the keyset queries are built from those quoted names only, their
+ * values are parameters.  Knob
  * values from retort.ini and -x are checked here, where they are used, so
  * the list of knobs lives in one place.  Never prints.
  */
 #include "data/backfill_job.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strbuf.h"
 #include "base/text.h"
 
 /* Below this many pages a table is counted rather than estimated. */
 #define SMALL_TABLE_PAGES 10000
 
 enum { RANGE_NUMBER = 1, RANGE_UUID = 2 };
-
-/* ---- a growing string ---- */
-
-struct sbuf {
-	char *s;
-	size_t len, cap;
-	bool failed;
-};
-
-static void sb_add(struct sbuf *b, const char *text)
-{
-	size_t n = strlen(text);
-
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = 2 * (b->len + n + 1) + 64;
-		char *grown = realloc(b->s, cap);
-
-		if (!grown) {
-			b->failed = true;
-			return;
-		}
-		b->s = grown;
-		b->cap = cap;
-	}
-	memcpy(b->s + b->len, text, n + 1);
-	b->len += n;
-}
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...) ERROR_PRINTF(2, 3);
-
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	char piece[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(piece, sizeof(piece), fmt, ap);
-	va_end(ap);
-	sb_add(b, piece);
-}
-
-/* The text, owned by the caller; NULL after a failed allocation. */
-static char *sb_take(struct sbuf *b)
-{
-	if (b->failed || !b->s) {
-		free(b->s);
-		return NULL;
-	}
-	return b->s;
-}
 
 /* ---- knobs ---- */
 
@@ -305,65 +254,46 @@ int backfill_job_check_config(const struct config *cfg,
 
 /* ---- names ---- */
 
-static char *quote(PGconn *conn, const char *name, size_t len)
-{
-	char *q = PQescapeIdentifier(conn, name, len);
-	char *copy = q ? strdup(q) : NULL;
-
-	PQfreemem(q);
-	return copy;
-}
-
 /* "s"."t" from s.t, "t" from t. */
 static int quote_table(struct backfill_job *j, struct retort_error *err)
 {
-	PGconn *conn = j->hc->db->conn;
 	const char *t = j->spec.table, *dot = strchr(t, '.');
-	char *schema = NULL, *name;
-	size_t len;
+	char *schema;
 
 	if (dot && (dot == t || !dot[1]))
 		return error_set(
 			err, RETORT_FAILED,
 			"backfill table \"%s\" is not a name or schema.name",
 			t);
-	if (dot)
-		schema = quote(conn, t, (size_t)(dot - t));
-	name = quote(conn, dot ? dot + 1 : t, strlen(dot ? dot + 1 : t));
-	len = (schema ? strlen(schema) + 1 : 0) + (name ? strlen(name) : 0) + 1;
-	j->table = (name && (schema || !dot)) ? malloc(len) : NULL;
-	if (j->table)
-		snprintf(j->table, len, "%s%s%s", schema ? schema : "",
-			 schema ? "." : "", name);
+	schema = dot ? strndup(t, (size_t)(dot - t)) : NULL;
+	if (!dot || schema)
+		j->table = db_quote_qualified(j->hc->db->conn, schema,
+					      dot ? dot + 1 : t);
 	free(schema);
-	free(name);
 	return j->table ? 0 : error_set(err, RETORT_FAILED, "out of memory");
 }
 
-static PGresult *query(struct backfill_job *j, const char *sql, int n,
-		       const char *const *values, struct retort_error *err)
+static struct db_rows *query(struct backfill_job *j, const char *sql, int n,
+			     const char *const *values,
+			     struct retort_error *err)
 {
-	PGconn *conn = j->hc->db->conn;
-	PGresult *res = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
+	return db_query(j->hc->db, sql, n, values, err);
+}
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK)
-		return res;
-	db_error_from_result(err, conn, res);
-	PQclear(res);
-	return NULL;
+/* Whether the first column of the one row is true. */
+static bool is_true(const struct db_rows *res)
+{
+	const char *v = res && db_nrows(res) == 1 ? db_value(res, 0, 0) : NULL;
+
+	return v && strcmp(v, "t") == 0;
 }
 
 static int table_exists(struct backfill_job *j, struct retort_error *err)
 {
-	const char *params[] = { j->table };
-	PGresult *res =
-		query(j, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
-	bool exists;
+	bool exists = false;
 
-	if (!res)
+	if (db_table_exists(j->hc->db, j->table, &exists, err) < 0)
 		return -1;
-	exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
 	if (exists)
 		return 0;
 	error_set(err, RETORT_FAILED, "backfill table %s does not exist",
@@ -388,8 +318,10 @@ static int add_key(struct backfill_job *j, const char *name, size_t len,
 		j->raw_keys = raw;
 	if (!keys || !raw)
 		return error_set(err, RETORT_FAILED, "out of memory");
-	j->keys[n] = quote(j->hc->db->conn, name, len);
 	j->raw_keys[n] = strndup(name, len);
+	j->keys[n] = j->raw_keys[n]
+			     ? db_quote_ident(j->hc->db->conn, j->raw_keys[n])
+			     : NULL;
 	j->nkeys++;
 	if (!j->keys[n] || !j->raw_keys[n])
 		return error_set(err, RETORT_FAILED, "out of memory");
@@ -426,7 +358,7 @@ static int keys_from_primary_key(struct backfill_job *j,
 				 struct retort_error *err)
 {
 	const char *params[] = { j->table };
-	PGresult *res = query(
+	struct db_rows *res = query(
 		j,
 		"SELECT a.attname FROM pg_index i JOIN pg_attribute a"
 		" ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)"
@@ -437,10 +369,10 @@ static int keys_from_primary_key(struct backfill_job *j,
 
 	if (!res)
 		return -1;
-	for (int i = 0; rc == 0 && i < PQntuples(res); i++)
-		rc = add_key(j, PQgetvalue(res, i, 0),
-			     strlen(PQgetvalue(res, i, 0)), err);
-	PQclear(res);
+	for (size_t i = 0; rc == 0 && i < db_nrows(res); i++)
+		rc = add_key(j, db_value(res, i, 0),
+			     strlen(db_value(res, i, 0)), err);
+	db_rows_free(res);
 	if (rc == 0 && j->nkeys == 0) {
 		error_set(err, RETORT_FAILED,
 			  "backfill table %s has no primary key", j->table);
@@ -452,34 +384,40 @@ static int keys_from_primary_key(struct backfill_job *j,
 	return rc;
 }
 
+/* The key's column names as a text[] literal: {"a","b"}, a parameter. */
+static void key_array(struct strbuf *names, const struct backfill_job *j)
+{
+	strbuf_add(names, "{");
+	for (int i = 0; i < j->nkeys; i++) {
+		strbuf_add(names, i ? ",\"" : "\"");
+		for (const char *c = j->raw_keys[i]; *c; c++) {
+			/* An array literal escapes " and \ with \. */
+			if (*c == '"' || *c == '\\')
+				strbuf_addc(names, '\\');
+			strbuf_addc(names, *c);
+		}
+		strbuf_add(names, "\"");
+	}
+	strbuf_add(names, "}");
+}
+
 /*
  * A key the walk cannot seek with an index would make every batch scan
  * the whole table: refuse it rather than load a busy server.
  */
 static int check_key_index(struct backfill_job *j, struct retort_error *err)
 {
-	struct sbuf names = { 0 };
+	struct strbuf names = STRBUF_INIT;
 	const char *params[3];
 	char n[16];
-	PGresult *res;
+	struct db_rows *res;
 	bool ok;
 
-	sb_add(&names, "{");
-	for (int i = 0; i < j->nkeys; i++) {
-		sb_add(&names, i ? ",\"" : "\"");
-		for (const char *c = j->raw_keys[i]; *c; c++) {
-			char one[3] = { '\\', *c, '\0' };
-
-			/* An array literal escapes " and \ with \. */
-			sb_add(&names, one + (*c != '"' && *c != '\\'));
-		}
-		sb_add(&names, "\"");
-	}
-	sb_add(&names, "}");
+	key_array(&names, j);
 	snprintf(n, sizeof(n), "%d", j->nkeys);
 	params[0] = j->table;
 	params[1] = n;
-	params[2] = names.failed ? "{}" : names.s;
+	params[2] = names.failed ? "{}" : strbuf_str(&names);
 	res = query(j,
 		    "SELECT EXISTS (SELECT 1 FROM pg_index i"
 		    " WHERE i.indrelid = to_regclass($1) AND i.indpred IS NULL"
@@ -489,11 +427,11 @@ static int check_key_index(struct backfill_job *j, struct retort_error *err)
 		    " WITH ORDINALITY AS o(name, i) JOIN pg_attribute a"
 		    " ON a.attrelid = i.indrelid AND a.attname = o.name))",
 		    3, params, err);
-	free(names.s);
+	strbuf_release(&names);
 	if (!res)
 		return -1;
-	ok = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	ok = is_true(res);
+	db_rows_free(res);
 	if (ok)
 		return 0;
 	error_set(err, RETORT_FAILED,
@@ -520,32 +458,44 @@ static int resolve_keys(struct backfill_job *j, struct retort_error *err)
 /* ---- queries ---- */
 
 /* `"a", "b"` with an optional prefix before and suffix after each. */
-static void key_list(struct sbuf *b, const struct backfill_job *j,
+static void key_list(struct strbuf *b, const struct backfill_job *j,
 		     const char *prefix, const char *suffix)
 {
 	for (int i = 0; i < j->nkeys; i++)
-		sb_printf(b, "%s%s%s%s", i ? ", " : "", prefix, j->keys[i],
-			  suffix);
+		strbuf_addf(b, "%s%s%s%s", i ? ", " : "", prefix, j->keys[i],
+			    suffix);
 }
 
 /* SELECT k1, k2 FROM t [WHERE (k1, k2) > ($1, $2)] ORDER BY k1, k2
  * LIMIT $n: the batch's keys, straight from the index. */
-static void batch_keys(struct sbuf *b, const struct backfill_job *j, bool after)
+static void batch_keys(struct strbuf *b, const struct backfill_job *j,
+		       bool after)
 {
-	sb_add(b, "SELECT ");
+	strbuf_add(b, "SELECT ");
 	key_list(b, j, "", "");
-	sb_printf(b, " FROM %s", j->table);
+	strbuf_addf(b, " FROM %s", j->table);
 	if (after) {
-		sb_add(b, " WHERE (");
+		strbuf_add(b, " WHERE (");
 		key_list(b, j, "", "");
-		sb_add(b, ") > (");
+		strbuf_add(b, ") > (");
 		for (int i = 0; i < j->nkeys; i++)
-			sb_printf(b, "%s$%d", i ? ", " : "", i + 1);
-		sb_add(b, ")");
+			strbuf_addf(b, "%s$%d", i ? ", " : "", i + 1);
+		strbuf_add(b, ")");
 	}
-	sb_add(b, " ORDER BY ");
+	strbuf_add(b, " ORDER BY ");
 	key_list(b, j, "", "");
-	sb_printf(b, " LIMIT $%d", after ? j->nkeys + 1 : 1);
+	strbuf_addf(b, " LIMIT $%d", after ? j->nkeys + 1 : 1);
+}
+
+/* The batch's first (order "") or last (" DESC") row of keys, as alias. */
+static void end_row(struct strbuf *b, const struct backfill_job *j,
+		    const char *order, const char *alias)
+{
+	strbuf_add(b, "(SELECT ");
+	key_list(b, j, "_rb.", "");
+	strbuf_add(b, " FROM _rb ORDER BY ");
+	key_list(b, j, "_rb.", order);
+	strbuf_addf(b, " LIMIT 1) %s", alias);
 }
 
 /*
@@ -557,33 +507,28 @@ static void batch_keys(struct sbuf *b, const struct backfill_job *j, bool after)
  */
 static char *bounds_sql(const struct backfill_job *j, bool after)
 {
-	struct sbuf b = { 0 };
+	struct strbuf b = STRBUF_INIT;
 
 	if (j->minmax) {
-		sb_printf(&b,
-			  "SELECT count(*), min(_rs.%s)::text,"
-			  " max(_rs.%s)::text FROM (",
-			  j->keys[0], j->keys[0]);
+		strbuf_addf(&b,
+			    "SELECT count(*), min(_rs.%s)::text,"
+			    " max(_rs.%s)::text FROM (",
+			    j->keys[0], j->keys[0]);
 		batch_keys(&b, j, after);
-		sb_add(&b, ") _rs");
-		return sb_take(&b);
+		strbuf_add(&b, ") _rs");
+		return strbuf_finish(&b);
 	}
-	sb_add(&b, "WITH _rb AS (");
+	strbuf_add(&b, "WITH _rb AS (");
 	batch_keys(&b, j, after);
-	sb_add(&b, ") SELECT (SELECT count(*) FROM _rb), ");
+	strbuf_add(&b, ") SELECT (SELECT count(*) FROM _rb), ");
 	key_list(&b, j, "_rf.", "::text");
-	sb_add(&b, ", ");
+	strbuf_add(&b, ", ");
 	key_list(&b, j, "_rl.", "::text");
-	sb_add(&b, " FROM (SELECT ");
-	key_list(&b, j, "_rb.", "");
-	sb_add(&b, " FROM _rb ORDER BY ");
-	key_list(&b, j, "_rb.", "");
-	sb_add(&b, " LIMIT 1) _rf, (SELECT ");
-	key_list(&b, j, "_rb.", "");
-	sb_add(&b, " FROM _rb ORDER BY ");
-	key_list(&b, j, "_rb.", " DESC");
-	sb_add(&b, " LIMIT 1) _rl");
-	return sb_take(&b);
+	strbuf_add(&b, " FROM ");
+	end_row(&b, j, "", "_rf");
+	strbuf_add(&b, ", ");
+	end_row(&b, j, " DESC", "_rl");
+	return strbuf_finish(&b);
 }
 
 /* Whether the one key's type has pg_catalog's min() and max(). */
@@ -591,7 +536,7 @@ static void check_minmax(struct backfill_job *j)
 {
 	struct retort_error ignored;
 	const char *params[2];
-	PGresult *res;
+	struct db_rows *res;
 
 	if (j->nkeys != 1)
 		return;
@@ -605,59 +550,34 @@ static void check_minmax(struct backfill_job *j)
 		    " AND p.proargtypes[0] = (SELECT atttypid FROM pg_attribute"
 		    " WHERE attrelid = to_regclass($1) AND attname = $2)",
 		    2, params, &ignored);
-	j->minmax = res && PQntuples(res) == 1 &&
-		    strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	j->minmax = is_true(res);
+	db_rows_free(res);
 }
 
-static void set_local(struct sbuf *b, PGconn *conn, const char *name,
-		      const char *value)
+/*
+ * Each batch's transaction: the lock's fence (db_begin_with) and the
+ * job's timeouts.  A batch need not wait for its WAL to reach disk: a
+ * server crash can lose only the last batches, each with its checkpoint
+ * row (WAL is replayed in order), so the next run redoes exactly those.
+ * The version row's COMMIT is synchronous and flushes them all.
+ */
+int backfill_job_begin(struct backfill_job *j, struct retort_error *err)
 {
-	char *lit = PQescapeLiteral(conn, value, strlen(value));
+	const struct db_setting set[] = {
+		{ "lock_timeout", j->k.lock_timeout },
+		{ "statement_timeout", j->k.statement_timeout },
+		{ "synchronous_commit", "off" },
+	};
 
-	if (!lit) {
-		b->failed = true;
-		return;
-	}
-	sb_printf(b, "; SET LOCAL %s = %s", name, lit);
-	PQfreemem(lit);
+	return db_begin_with(j->hc->db, set, sizeof(set) / sizeof(set[0]), err);
 }
 
 static int build_queries(struct backfill_job *j, struct retort_error *err)
 {
-	struct sbuf b = { 0 };
-
-	sb_add(&b, "BEGIN");
-	/* Each batch checks that the migration lock is still this runner's
-	 * and holds its row until COMMIT. */
-	if (j->hc->db->fence_begin) {
-		sb_add(&b, "; ");
-		sb_add(&b, j->hc->db->fence_begin);
-	}
-	set_local(&b, j->hc->db->conn, "lock_timeout", j->k.lock_timeout);
-	set_local(&b, j->hc->db->conn, "statement_timeout",
-		  j->k.statement_timeout);
-	/*
-	 * A batch need not wait for its WAL to reach disk: a server crash can
-	 * lose only the last batches, each with its checkpoint row (WAL is
-	 * replayed in order), so the next run redoes exactly those.  The
-	 * version row's COMMIT is synchronous and flushes them all.
-	 */
-	set_local(&b, j->hc->db->conn, "synchronous_commit", "off");
-	j->begin_sql = sb_take(&b);
-	b = (struct sbuf){ 0 };
-	/* A batch holds the lock's row while it runs, so the heartbeat
-	 * cannot renew the lease then: each batch renews it as it commits. */
-	if (j->hc->db->fence_end) {
-		sb_add(&b, j->hc->db->fence_end);
-		sb_add(&b, "; ");
-	}
-	sb_add(&b, "COMMIT");
-	j->commit_sql = sb_take(&b);
 	check_minmax(j);
 	j->first_sql = bounds_sql(j, false);
 	j->next_sql = bounds_sql(j, true);
-	if (!j->begin_sql || !j->commit_sql || !j->first_sql || !j->next_sql)
+	if (!j->first_sql || !j->next_sql)
 		return error_set(err, RETORT_FAILED, "out of memory");
 	return 0;
 }
@@ -669,15 +589,16 @@ static void explain_rows(struct backfill_job *j)
 {
 	struct retort_error ignored;
 	char sql[600];
-	PGresult *res;
-	const char *rows;
+	struct db_rows *res;
+	const char *plan, *rows;
 
 	snprintf(sql, sizeof(sql), "EXPLAIN SELECT 1 FROM %s", j->table);
 	res = query(j, sql, 0, NULL, &ignored);
-	rows = res ? strstr(PQgetvalue(res, 0, 0), "rows=") : NULL;
+	plan = res && db_nrows(res) > 0 ? db_value(res, 0, 0) : NULL;
+	rows = plan ? strstr(plan, "rows=") : NULL;
 	if (rows)
 		j->planner_rows = atoll(rows + 5);
-	PQclear(res);
+	db_rows_free(res);
 }
 
 static bool parse_double(const char *s, double *out)
@@ -695,13 +616,12 @@ static long long scalar_ll(struct backfill_job *j, const char *sql,
 {
 	struct retort_error ignored;
 	const char *params[] = { param };
-	PGresult *res = query(j, sql, param ? 1 : 0, params, &ignored);
-	long long v = -1;
+	struct db_rows *res = query(j, sql, param ? 1 : 0, params, &ignored);
+	const char *v = res && db_nrows(res) == 1 ? db_value(res, 0, 0) : NULL;
+	long long n = v ? atoll(v) : -1;
 
-	if (res && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-		v = atoll(PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return v;
+	db_rows_free(res);
+	return n;
 }
 
 /*
@@ -762,6 +682,8 @@ static bool parse_uuid(const char *s, double *out)
 
 static bool parse_key(int kind, const char *s, double *out)
 {
+	if (!s)
+		return false;
 	return kind == RANGE_UUID ? parse_uuid(s, out) : parse_double(s, out);
 }
 
@@ -770,7 +692,7 @@ static int range_kind(struct backfill_job *j)
 {
 	struct retort_error ignored;
 	const char *params[] = { j->table, j->raw_keys[0] };
-	PGresult *res =
+	struct db_rows *res =
 		query(j,
 		      "SELECT CASE WHEN atttypid = 'uuid'::regtype THEN 2"
 		      " WHEN atttypid::regtype::text IN ('smallint', 'integer',"
@@ -780,9 +702,9 @@ static int range_kind(struct backfill_job *j)
 		      2, params, &ignored);
 	int kind = 0;
 
-	if (res && PQntuples(res) == 1)
-		kind = atoi(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	if (res && db_nrows(res) == 1)
+		kind = atoi(db_value(res, 0, 0));
+	db_rows_free(res);
 	return kind;
 }
 
@@ -792,7 +714,7 @@ static void estimate_range(struct backfill_job *j)
 {
 	struct retort_error ignored;
 	char sql[1200];
-	PGresult *res;
+	struct db_rows *res;
 	int kind;
 
 	if (j->nkeys != 1 || (kind = range_kind(j)) == 0)
@@ -802,11 +724,11 @@ static void estimate_range(struct backfill_job *j)
 		 " (SELECT %s FROM %s ORDER BY 1 DESC LIMIT 1)::text",
 		 j->keys[0], j->table, j->keys[0], j->table);
 	res = query(j, sql, 0, NULL, &ignored);
-	if (res && parse_key(kind, PQgetvalue(res, 0, 0), &j->range_lo) &&
-	    parse_key(kind, PQgetvalue(res, 0, 1), &j->range_hi) &&
+	if (res && parse_key(kind, db_value(res, 0, 0), &j->range_lo) &&
+	    parse_key(kind, db_value(res, 0, 1), &j->range_hi) &&
 	    j->range_hi > j->range_lo)
 		j->range_kind = kind;
-	PQclear(res);
+	db_rows_free(res);
 }
 
 long long backfill_job_estimate(const struct backfill_job *j)
@@ -911,8 +833,6 @@ void backfill_job_release(struct backfill_job *j)
 	free(j->table);
 	free(j->first_sql);
 	free(j->next_sql);
-	free(j->begin_sql);
-	free(j->commit_sql);
 	checkpoint_release(&j->ck);
 	memset(j, 0, sizeof(*j));
 }

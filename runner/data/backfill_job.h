@@ -31,12 +31,10 @@ struct backfill_job {
 	char **keys;	 /* quoted key columns */
 	char **raw_keys; /* the same, as named */
 	int nkeys;
-	bool minmax;	  /* one key with min() and max(): a one-pass query */
-	char *first_sql;  /* bounds of the first batch: $1 = limit */
-	char *next_sql;	  /* after a key: $1..$n, $n+1 = limit */
-	char *begin_sql;  /* BEGIN and the batch's SET LOCALs */
-	char *commit_sql; /* the lock's renewal, if held, and COMMIT */
-	char label[160];  /* "users" or "users (job)" for messages */
+	bool minmax;	 /* one key with min() and max(): a one-pass query */
+	char *first_sql; /* bounds of the first batch: $1 = limit */
+	char *next_sql;	 /* after a key: $1..$n, $n+1 = limit */
+	char label[160]; /* "users" or "users (job)" for messages */
 	long long planner_rows; /* the planner's row count, at start */
 	int range_kind;		/* one numeric or uuid key: lo..hi; 0 = none */
 	double range_lo, range_hi;
@@ -63,6 +61,12 @@ void backfill_job_release(struct backfill_job *j);
  */
 int backfill_job_check_config(const struct config *cfg,
 			      struct retort_error *err);
+
+/*
+ * Open a batch's transaction (BEGIN, the lock's fence, the batch's SET
+ * LOCALs) in one round trip; db_commit() ends it, renewing the lease.
+ */
+int backfill_job_begin(struct backfill_job *j, struct retort_error *err);
 
 /* Total rows expected, corrected by what the batches found so far. */
 long long backfill_job_estimate(const struct backfill_job *j);

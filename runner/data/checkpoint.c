@@ -4,8 +4,9 @@
  * A backfill's place is one row per (revision, job), written in the same
  * transaction as the batch it records: after a crash the row and the data
  * agree, so the next run resumes exactly after the last committed batch.
- * The table's name is quoted with libpq; every value is a parameter.
- * Never prints.
+ * The table sits beside the version table (db_table_beside).  Values are
+ * parameters, but in the cleanup that travels with the revision's version
+ * change (db.h, "Values in SQL").  Never prints.
  */
 #include "data/checkpoint.h"
 
@@ -13,31 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strbuf.h"
+
 #define ADVANCE_FIXED 7 /* parameters before the key values */
-
-char *checkpoint_table(const struct db *db)
-{
-	char *schema = NULL, *out;
-	size_t len;
-
-	if (db->schema) {
-		schema = PQescapeIdentifier(db->conn, db->schema,
-					    strlen(db->schema));
-		if (!schema)
-			return NULL;
-	}
-	len = (schema ? strlen(schema) + 1 : 0) + sizeof(CHECKPOINT_TABLE) + 2;
-	out = malloc(len);
-	if (out)
-		snprintf(out, len, "%s%s\"%s\"", schema ? schema : "",
-			 schema ? "." : "", CHECKPOINT_TABLE);
-	PQfreemem(schema);
-	return out;
-}
 
 static char *table_or_fail(const struct db *db, struct retort_error *err)
 {
-	char *t = checkpoint_table(db);
+	char *t = db_table_beside(db, CHECKPOINT_TABLE);
 
 	if (!t)
 		error_set(err, RETORT_FAILED, "out of memory");
@@ -49,72 +32,78 @@ static char *with_table(const struct db *db, const char *fmt,
 			struct retort_error *err)
 {
 	const char *hole = strstr(fmt, "%s");
-	char *t = table_or_fail(db, err), *sql = NULL;
-	size_t head, tlen;
+	char *t = table_or_fail(db, err), *sql;
+	struct strbuf b = STRBUF_INIT;
 
 	if (!t)
 		return NULL;
-	head = (size_t)(hole - fmt);
-	tlen = strlen(t);
-	sql = malloc(strlen(fmt) + tlen + 1);
-	if (sql) {
-		memcpy(sql, fmt, head);
-		memcpy(sql + head, t, tlen);
-		strcpy(sql + head + tlen, hole + 2);
-	} else {
-		error_set(err, RETORT_FAILED, "out of memory");
-	}
+	strbuf_addn(&b, fmt, (size_t)(hole - fmt));
+	strbuf_add(&b, t);
+	strbuf_add(&b, hole + 2);
 	free(t);
+	sql = strbuf_finish(&b);
+	if (!sql)
+		error_set(err, RETORT_FAILED, "out of memory");
 	return sql;
+}
+
+/* One statement on the table (fmt's %s), waited for: its rows. */
+static struct db_rows *query_table(struct db *db, const char *fmt, int nparams,
+				   const char *const *params,
+				   struct retort_error *err)
+{
+	char *sql = with_table(db, fmt, err);
+	struct db_rows *rows;
+
+	if (!sql)
+		return NULL;
+	rows = db_query(db, sql, nparams, params, err);
+	free(sql);
+	return rows;
+}
+
+static int exec_table(struct db *db, const char *fmt, int nparams,
+		      const char *const *params, struct retort_error *err)
+{
+	struct db_rows *rows = query_table(db, fmt, nparams, params, err);
+
+	db_rows_free(rows);
+	return rows ? 0 : -1;
 }
 
 int checkpoint_exists(struct db *db, bool *exists, struct retort_error *err)
 {
 	char *t = table_or_fail(db, err);
-	const char *params[1] = { t };
-	PGresult *res;
+	int rc;
 
 	if (!t)
 		return -1;
-	res = db_run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
+	rc = db_table_exists(db, t, exists, err);
 	free(t);
-	if (!res)
-		return -1;
-	*exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return 0;
+	return rc;
 }
 
 int checkpoint_ensure(struct db *db, struct retort_error *err)
 {
-	char *sql = with_table(db,
-			       "CREATE TABLE IF NOT EXISTS %s ("
-			       "revision varchar(32) NOT NULL, "
-			       "job text NOT NULL, "
-			       "table_name text NOT NULL, "
-			       "last_key text[], "
-			       "rows_done bigint NOT NULL DEFAULT 0, "
-			       "rows_changed bigint NOT NULL DEFAULT 0, "
-			       "batches bigint NOT NULL DEFAULT 0, "
-			       "rows_estimate bigint, "
-			       "done boolean NOT NULL DEFAULT false, "
-			       "started timestamptz NOT NULL DEFAULT now(), "
-			       "updated timestamptz NOT NULL DEFAULT now(), "
-			       "PRIMARY KEY (revision, job))",
-			       err);
-	PGresult *res;
-
-	if (!sql)
-		return -1;
-	res = db_run(db, sql, 0, NULL, err);
-	free(sql);
-	if (!res) {
-		error_prefix(err, "cannot create the checkpoint table %s",
-			     CHECKPOINT_TABLE);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	if (exec_table(db,
+		       "CREATE TABLE IF NOT EXISTS %s ("
+		       "revision varchar(32) NOT NULL, "
+		       "job text NOT NULL, "
+		       "table_name text NOT NULL, "
+		       "last_key text[], "
+		       "rows_done bigint NOT NULL DEFAULT 0, "
+		       "rows_changed bigint NOT NULL DEFAULT 0, "
+		       "batches bigint NOT NULL DEFAULT 0, "
+		       "rows_estimate bigint, "
+		       "done boolean NOT NULL DEFAULT false, "
+		       "started timestamptz NOT NULL DEFAULT now(), "
+		       "updated timestamptz NOT NULL DEFAULT now(), "
+		       "PRIMARY KEY (revision, job))",
+		       0, NULL, err) == 0)
+		return 0;
+	error_prefix(err, "cannot create the checkpoint table %s",
+		     CHECKPOINT_TABLE);
+	return -1;
 }
 
 void checkpoint_release(struct checkpoint *c)
@@ -130,49 +119,45 @@ void checkpoint_release(struct checkpoint *c)
 static int insert_fresh(struct db *db, const char *const *params,
 			struct retort_error *err)
 {
-	char *sql = with_table(
+	return exec_table(
 		db,
 		"INSERT INTO %s (revision, job, table_name, rows_estimate) "
 		"VALUES ($1, $2, $3, nullif($4, '0')::bigint) "
 		"ON CONFLICT (revision, job) DO NOTHING",
-		err);
-	PGresult *res;
+		4, params, err);
+}
 
-	if (!sql)
-		return -1;
-	res = db_run(db, sql, 4, params, err);
-	free(sql);
-	PQclear(res);
-	return res ? 0 : -1;
+/* A key's value as the row holds it; NULL, as libpq reads it, is "". */
+static const char *text_of(const struct db_rows *rows, size_t row, int col)
+{
+	const char *v = db_value(rows, row, col);
+
+	return v ? v : "";
 }
 
 /* The last key's values, in key order, from the row's text[]. */
 static int read_last(struct db *db, const char *const *params,
 		     struct checkpoint *c, struct retort_error *err)
 {
-	char *sql = with_table(db,
-			       "SELECT k FROM %s, unnest(last_key) "
-			       "WITH ORDINALITY AS u(k, i) "
-			       "WHERE revision = $1 AND job = $2 ORDER BY i",
-			       err);
-	PGresult *res;
-	int n;
+	struct db_rows *res = query_table(db,
+					  "SELECT k FROM %s, unnest(last_key) "
+					  "WITH ORDINALITY AS u(k, i) "
+					  "WHERE revision = $1 AND job = $2 "
+					  "ORDER BY i",
+					  2, params, err);
+	size_t n;
 
-	if (!sql)
-		return -1;
-	res = db_run(db, sql, 2, params, err);
-	free(sql);
 	if (!res)
 		return -1;
-	n = PQntuples(res);
-	c->last = n ? calloc((size_t)n, sizeof(*c->last)) : NULL;
-	for (int i = 0; c->last && i < n; i++) {
-		c->last[i] = strdup(PQgetvalue(res, i, 0));
+	n = db_nrows(res);
+	c->last = n ? calloc(n, sizeof(*c->last)) : NULL;
+	for (size_t i = 0; c->last && i < n; i++) {
+		c->last[i] = strdup(text_of(res, i, 0));
 		if (c->last[i])
 			c->nlast++;
 	}
-	PQclear(res);
-	if (c->nlast != n)
+	db_rows_free(res);
+	if ((size_t)c->nlast != n)
 		return error_set(err, RETORT_FAILED, "out of memory");
 	return 0;
 }
@@ -180,27 +165,23 @@ static int read_last(struct db *db, const char *const *params,
 static int read_row(struct db *db, const char *const *params,
 		    struct checkpoint *c, struct retort_error *err)
 {
-	char *sql = with_table(db,
-			       "SELECT rows_done, rows_changed, batches, "
-			       "coalesce(rows_estimate, 0), done "
-			       "FROM %s WHERE revision = $1 AND job = $2",
-			       err);
-	PGresult *res;
+	struct db_rows *res =
+		query_table(db,
+			    "SELECT rows_done, rows_changed, batches, "
+			    "coalesce(rows_estimate, 0), done "
+			    "FROM %s WHERE revision = $1 AND job = $2",
+			    2, params, err);
 
-	if (!sql)
-		return -1;
-	res = db_run(db, sql, 2, params, err);
-	free(sql);
 	if (!res)
 		return -1;
-	if (PQntuples(res) == 1) {
-		c->rows_done = atoll(PQgetvalue(res, 0, 0));
-		c->rows_changed = atoll(PQgetvalue(res, 0, 1));
-		c->batches = atoll(PQgetvalue(res, 0, 2));
-		c->estimate = atoll(PQgetvalue(res, 0, 3));
-		c->done = strcmp(PQgetvalue(res, 0, 4), "t") == 0;
+	if (db_nrows(res) == 1) {
+		c->rows_done = atoll(db_value(res, 0, 0));
+		c->rows_changed = atoll(db_value(res, 0, 1));
+		c->batches = atoll(db_value(res, 0, 2));
+		c->estimate = atoll(db_value(res, 0, 3));
+		c->done = strcmp(db_value(res, 0, 4), "t") == 0;
 	}
-	PQclear(res);
+	db_rows_free(res);
 	return 0;
 }
 
@@ -227,28 +208,23 @@ int checkpoint_open(struct db *db, const char *revision, const char *job,
 static char *advance_sql(const struct db *db, int n, struct retort_error *err)
 {
 	char *t = table_or_fail(db, err), *sql;
-	size_t len, used;
+	struct strbuf b = STRBUF_INIT;
 
 	if (!t)
 		return NULL;
-	len = strlen(t) + 400 + (size_t)n * 16;
-	sql = malloc(len);
-	if (!sql) {
-		free(t);
-		error_set(err, RETORT_FAILED, "out of memory");
-		return NULL;
-	}
-	used = (size_t)snprintf(sql, len, "UPDATE %s SET last_key = ARRAY[", t);
+	strbuf_addf(&b, "UPDATE %s SET last_key = ARRAY[", t);
 	for (int i = 0; i < n; i++)
-		used += (size_t)snprintf(sql + used, len - used, "%s$%d",
-					 i ? ", " : "", ADVANCE_FIXED + 1 + i);
-	snprintf(sql + used, len - used,
-		 "]::text[], rows_done = rows_done + $4, "
-		 "rows_changed = rows_changed + $5, batches = batches + 1, "
-		 "done = $6, rows_estimate = nullif($7, '0')::bigint, "
-		 "updated = now() "
-		 "WHERE revision = $1 AND job = $2 AND batches = $3");
+		strbuf_addf(&b, "%s$%d", i ? ", " : "", ADVANCE_FIXED + 1 + i);
+	strbuf_add(&b,
+		   "]::text[], rows_done = rows_done + $4, "
+		   "rows_changed = rows_changed + $5, batches = batches + 1, "
+		   "done = $6, rows_estimate = nullif($7, '0')::bigint, "
+		   "updated = now() "
+		   "WHERE revision = $1 AND job = $2 AND batches = $3");
 	free(t);
+	sql = strbuf_finish(&b);
+	if (!sql)
+		error_set(err, RETORT_FAILED, "out of memory");
 	return sql;
 }
 
@@ -298,6 +274,19 @@ static int remember(struct checkpoint *c, const struct checkpoint_step *s,
 	return 0;
 }
 
+/* Another runner has advanced the checkpoint: the batch must not commit. */
+static int checkpoint_moved(const char *job, const struct checkpoint *c,
+			    struct retort_error *err)
+{
+	error_set(err, RETORT_FAILED,
+		  "the checkpoint of \"%s\" moved during the batch", job);
+	error_detail(err, "expected it after %lld batches", c->batches);
+	error_hint(
+		err,
+		"Another runner is working on this backfill; let it finish, then run `retort current`.");
+	return -1;
+}
+
 int checkpoint_advance(struct db *db, const char *revision, const char *job,
 		       const struct checkpoint *c,
 		       const struct checkpoint_step *s,
@@ -306,13 +295,13 @@ int checkpoint_advance(struct db *db, const char *revision, const char *job,
 	char *sql = advance_sql(db, s->n, err), num[4][32];
 	const char **params =
 		calloc(ADVANCE_FIXED + (size_t)s->n + 1, sizeof(*params));
-	PGresult *res = NULL;
-	bool one = false;
+	struct db_rows *res = NULL;
+	bool one;
 	int nparams;
 
 	if (sql && params) {
 		nparams = advance_params(revision, job, c, s, num, params);
-		res = db_run(db, sql, nparams, params, err);
+		res = db_query(db, sql, nparams, params, err);
 	} else if (sql) {
 		error_set(err, RETORT_FAILED, "out of memory");
 	}
@@ -320,19 +309,9 @@ int checkpoint_advance(struct db *db, const char *revision, const char *job,
 	free(params);
 	if (!res)
 		return -1;
-	one = strcmp(PQcmdTuples(res), "1") == 0;
-	PQclear(res);
-	if (!one) {
-		error_set(err, RETORT_FAILED,
-			  "the checkpoint of \"%s\" moved during the batch",
-			  job);
-		error_detail(err, "expected it after %lld batches", c->batches);
-		error_hint(
-			err,
-			"Another runner is working on this backfill; let it finish, then run `retort current`.");
-		return -1;
-	}
-	return 0;
+	one = db_affected(res) == 1;
+	db_rows_free(res);
+	return one ? 0 : checkpoint_moved(job, c, err);
 }
 
 int checkpoint_apply(struct checkpoint *c, const struct checkpoint_step *s,
@@ -348,12 +327,14 @@ int checkpoint_apply(struct checkpoint *c, const struct checkpoint_step *s,
 		       : 0;
 }
 
+/* The revision is an escaped literal: the DELETE travels with the
+ * revision's version change (db.h, "Values in SQL"). */
 int checkpoint_cleanup_sql(struct db *db, const char *revision, char **out,
 			   struct retort_error *err)
 {
-	char *t = NULL, *lit = NULL;
+	struct strbuf sql = STRBUF_INIT;
 	bool exists = false;
-	size_t len;
+	char *t;
 
 	*out = NULL;
 	if (checkpoint_exists(db, &exists, err) < 0)
@@ -361,16 +342,12 @@ int checkpoint_cleanup_sql(struct db *db, const char *revision, char **out,
 	if (!exists)
 		return 0;
 	t = table_or_fail(db, err);
-	lit = t ? PQescapeLiteral(db->conn, revision, strlen(revision)) : NULL;
-	if (t && lit) {
-		len = strlen(t) + strlen(lit) + 40;
-		*out = malloc(len);
-		if (*out)
-			snprintf(*out, len,
-				 "DELETE FROM %s WHERE revision = %s", t, lit);
-	}
-	PQfreemem(lit);
+	if (!t)
+		return -1;
+	strbuf_addf(&sql, "DELETE FROM %s WHERE revision = ", t);
+	db_add_literal(&sql, db->conn, revision);
 	free(t);
+	*out = strbuf_finish(&sql);
 	if (!*out)
 		return error_set(err, RETORT_FAILED, "out of memory");
 	return 0;
@@ -387,29 +364,30 @@ void checkpoint_rows_free(struct checkpoint_row *rows, size_t n)
 	free(rows);
 }
 
-static int copy_row(PGresult *res, int i, struct checkpoint_row *r)
+static int copy_row(const struct db_rows *res, size_t i,
+		    struct checkpoint_row *r)
 {
-	r->revision = strdup(PQgetvalue(res, i, 0));
-	r->job = strdup(PQgetvalue(res, i, 1));
-	r->table = strdup(PQgetvalue(res, i, 2));
-	r->updated = strdup(PQgetvalue(res, i, 3));
-	r->rows_done = atoll(PQgetvalue(res, i, 4));
-	r->estimate = atoll(PQgetvalue(res, i, 5));
-	r->done = strcmp(PQgetvalue(res, i, 6), "t") == 0;
+	r->revision = strdup(db_value(res, i, 0));
+	r->job = strdup(db_value(res, i, 1));
+	r->table = strdup(db_value(res, i, 2));
+	r->updated = strdup(db_value(res, i, 3));
+	r->rows_done = atoll(db_value(res, i, 4));
+	r->estimate = atoll(db_value(res, i, 5));
+	r->done = strcmp(db_value(res, i, 6), "t") == 0;
 	return r->revision && r->job && r->table && r->updated ? 0 : -1;
 }
 
-static int collect_rows(PGresult *res, struct checkpoint_row **rows, size_t *n,
-			struct retort_error *err)
+static int collect_rows(const struct db_rows *res, struct checkpoint_row **rows,
+			size_t *n, struct retort_error *err)
 {
-	size_t count = (size_t)PQntuples(res);
+	size_t count = db_nrows(res);
 
 	*rows = calloc(count ? count : 1, sizeof(**rows));
 	if (!*rows)
 		return error_set(err, RETORT_FAILED, "out of memory");
 	*n = count;
 	for (size_t i = 0; i < count; i++) {
-		if (copy_row(res, (int)i, &(*rows)[i]) < 0) {
+		if (copy_row(res, i, &(*rows)[i]) < 0) {
 			checkpoint_rows_free(*rows, count);
 			*rows = NULL;
 			*n = 0;
@@ -423,8 +401,7 @@ int checkpoint_list(struct db *db, struct checkpoint_row **rows, size_t *n,
 		    struct retort_error *err)
 {
 	bool exists = false;
-	char *sql;
-	PGresult *res;
+	struct db_rows *res;
 	int rc;
 
 	*rows = NULL;
@@ -433,19 +410,15 @@ int checkpoint_list(struct db *db, struct checkpoint_row **rows, size_t *n,
 		return -1;
 	if (!exists)
 		return 0;
-	sql = with_table(db,
-			 "SELECT revision, job, table_name, "
-			 "to_char(updated, 'YYYY-MM-DD HH24:MI:SS TZ'), "
-			 "rows_done, coalesce(rows_estimate, 0), done "
-			 "FROM %s ORDER BY revision, job",
-			 err);
-	if (!sql)
-		return -1;
-	res = db_run(db, sql, 0, NULL, err);
-	free(sql);
+	res = query_table(db,
+			  "SELECT revision, job, table_name, "
+			  "to_char(updated, 'YYYY-MM-DD HH24:MI:SS TZ'), "
+			  "rows_done, coalesce(rows_estimate, 0), done "
+			  "FROM %s ORDER BY revision, job",
+			  0, NULL, err);
 	if (!res)
 		return -1;
 	rc = collect_rows(res, rows, n, err);
-	PQclear(res);
+	db_rows_free(res);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include "store/db.h"
 #include "base/error.h"
 
+/* Beside the version table (db_table_beside). */
 #define CHECKPOINT_TABLE "retort_backfill"
 
 /* One job's checkpoint as read from its row. */
@@ -25,12 +26,6 @@ struct checkpoint {
 	int nlast;
 };
 void checkpoint_release(struct checkpoint *c);
-
-/*
- * The table's name, quoted, in the version table's schema (search_path
- * decides when that has none).  The caller frees it; NULL = out of memory.
- */
-char *checkpoint_table(const struct db *db);
 
 /* Whether the table exists. */
 int checkpoint_exists(struct db *db, bool *exists, struct retort_error *err);

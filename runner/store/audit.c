@@ -2,8 +2,9 @@
  * audit.c - retort_history: creating it, writing a step's row inside the
  * step's transaction, reading the checksums upgrades recorded.
  *
- * The table name is built from the version table's, which db.c quoted
- * with libpq; every value is a parameter.  client_host is the runner's
+ * The table sits beside the version table (db_table_beside).  Values are
+ * parameters, but in audit_record_sql(), whose row travels with the
+ * step's COMMIT (db.h, "Values in SQL").  client_host is the runner's
  * host name (gethostname), not inet_client_addr(): that is NULL over a
  * Unix socket and a pooler's address behind one.  Never prints.
  */
@@ -18,56 +19,24 @@
 #define RETORT_VERSION "unknown"
 #endif
 
-/* Longest schema-qualified, quoted name: 2 * (2 * 63 + 2) + 1. */
-#define QUALIFIED_MAX 272
+/* Room for the version table's name as rows record it. */
+#define VERSION_TABLE_MAX 272
 
-/*
- * The length of the "schema". in front of a quoted version table name, or
- * 0 when it has none.  libpq quotes every identifier and doubles the
- * quotes inside it.
- */
-static size_t schema_prefix_len(const char *quoted)
+/* retort_history beside the version table, quoted; the caller frees it. */
+static char *history_table(const struct db *db, struct retort_error *err)
 {
-	const char *p = quoted;
+	char *table = db_table_beside(db, AUDIT_TABLE);
 
-	if (*p != '"')
-		return 0;
-	for (p++; *p; p++) {
-		if (*p != '"')
-			continue;
-		if (p[1] != '"')
-			break;
-		p++;
-	}
-	return *p == '"' && p[1] == '.' ? (size_t)(p + 2 - quoted) : 0;
+	if (!table)
+		error_set(err, RETORT_FAILED, "out of memory");
+	return table;
 }
 
-/* "schema"."retort_history", or "retort_history" when unqualified. */
-static int history_table(const struct db *db, char *buf, size_t size,
-			 struct retort_error *err)
+/* The version table as rows name it: "schema.table", or "table". */
+static void version_table_text(const struct db *db, char *buf, size_t size)
 {
-	size_t prefix = schema_prefix_len(db->version_table);
-	int n = snprintf(buf, size, "%.*s\"%s\"", (int)prefix,
-			 db->version_table, AUDIT_TABLE);
-
-	if (n < 0 || (size_t)n >= size)
-		return error_set(err, RETORT_FAILED,
-				 "the audit table's name is too long");
-	return 0;
-}
-
-/* The version table as rows name it: the quoting of libpq undone. */
-static void unquote(const char *quoted, char *buf, size_t size)
-{
-	size_t used = 0;
-
-	for (const char *p = quoted; *p && used + 1 < size; p++) {
-		if (*p == '"' && p[1] == '"')
-			buf[used++] = *++p;
-		else if (*p != '"')
-			buf[used++] = *p;
-	}
-	buf[used] = '\0';
+	snprintf(buf, size, "%s%s%s", db->schema ? db->schema : "",
+		 db->schema ? "." : "", db->table);
 }
 
 void audit_step_begin(struct audit_step *s, const struct revision_meta *meta,
@@ -82,10 +51,10 @@ void audit_step_begin(struct audit_step *s, const struct revision_meta *meta,
 
 int audit_ensure_table(struct db *db, struct retort_error *err)
 {
-	char table[QUALIFIED_MAX], sql[1024];
-	PGresult *res;
+	char *table = history_table(db, err), sql[1024];
+	int rc;
 
-	if (history_table(db, table, sizeof(table), err) < 0)
+	if (!table)
 		return -1;
 	snprintf(sql, sizeof(sql),
 		 "CREATE TABLE IF NOT EXISTS %s ("
@@ -102,13 +71,11 @@ int audit_ensure_table(struct db *db, struct retort_error *err)
 		 "runner_version text NOT NULL, "
 		 "version_table text NOT NULL)",
 		 table);
-	res = db_run(db, sql, 0, NULL, err);
-	if (!res) {
+	rc = db_exec(db, sql, 0, NULL, err);
+	if (rc < 0)
 		error_prefix(err, "cannot create the audit table %s", table);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	free(table);
+	return rc;
 }
 
 void audit_checksum_text(const struct revision_meta *meta, char *buf,
@@ -144,7 +111,7 @@ struct audit_row {
 	char started[48], finished[48], duration[32];
 	char checksum[AUDIT_CHECKSUM_SIZE];
 	char host[256];
-	char version_table[QUALIFIED_MAX];
+	char version_table[VERSION_TABLE_MAX];
 };
 
 /* The machine's name, asked once: it does not change during a run. */
@@ -175,8 +142,7 @@ static void fill_row(struct db *db, const struct audit_step *s,
 		 ms < 0 ? 0.0 : ms);
 	audit_checksum_text(s->meta, row->checksum, sizeof(row->checksum));
 	snprintf(row->host, sizeof(row->host), "%s", host_name());
-	unquote(db->version_table, row->version_table,
-		sizeof(row->version_table));
+	version_table_text(db, row->version_table, sizeof(row->version_table));
 }
 
 #define AUDIT_COLUMNS 9
@@ -197,151 +163,108 @@ static void row_values(const struct audit_step *s, const struct audit_row *row,
 }
 
 /* "INSERT INTO table (columns...) VALUES ", which the values follow. */
-static void insert_head(char *buf, size_t size, const char *table)
+static void insert_head(struct strbuf *sql, const char *table)
 {
-	snprintf(buf, size,
-		 "INSERT INTO %s (revision, direction, checksum, started_at, "
-		 "finished_at, duration_ms, client_host, runner_version, "
-		 "version_table) VALUES ",
-		 table);
+	strbuf_addf(
+		sql,
+		"INSERT INTO %s (revision, direction, checksum, started_at, "
+		"finished_at, duration_ms, client_host, runner_version, "
+		"version_table) VALUES ",
+		table);
 }
 
 int audit_record(struct db *db, const struct audit_step *s,
 		 struct retort_error *err)
 {
-	char table[QUALIFIED_MAX], sql[768];
+	char *table = history_table(db, err), *sql;
 	const char *values[AUDIT_COLUMNS];
+	struct strbuf head = STRBUF_INIT;
 	struct audit_row row;
-	PGresult *res;
+	int rc;
 
-	if (history_table(db, table, sizeof(table), err) < 0)
+	if (!table)
 		return -1;
 	fill_row(db, s, &row);
 	row_values(s, &row, values);
-	insert_head(sql, sizeof(sql), table);
-	snprintf(sql + strlen(sql), sizeof(sql) - strlen(sql), "%s",
-		 "($1, $2, $3, $4, $5, $6, $7, $8, $9)");
-	res = db_run(db, sql, AUDIT_COLUMNS, values, err);
-	if (!res) {
+	insert_head(&head, table);
+	strbuf_add(&head, "($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+	sql = strbuf_finish(&head);
+	rc = sql ? db_exec(db, sql, AUDIT_COLUMNS, values, err)
+		 : error_set(err, RETORT_FAILED, "out of memory");
+	if (rc < 0)
 		error_prefix(err, "cannot record revision %s in %s",
 			     s->meta->id, table);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
-}
-
-/* v as an SQL literal, or NULL; the caller PQfreemem()s a literal. */
-static char *literal(struct db *db, const char *v)
-{
-	return v ? PQescapeLiteral(db->conn, v, strlen(v)) : NULL;
-}
-
-static int append(char **buf, size_t *used, size_t *cap, const char *text)
-{
-	size_t len = strlen(text);
-
-	if (*used + len + 1 > *cap) {
-		size_t ncap = (*used + len + 1) * 2;
-		char *grown = realloc(*buf, ncap);
-
-		if (!grown)
-			return -1;
-		*buf = grown;
-		*cap = ncap;
-	}
-	memcpy(*buf + *used, text, len + 1);
-	*used += len;
-	return 0;
-}
-
-/* The literal, or the step's guard around it for the first value. */
-static int append_value(struct db *db, char **sql, size_t *used, size_t *cap,
-			const char *lit, bool guard)
-{
-	struct retort_error ignored;
-	char *guarded = NULL;
-	int rc;
-
-	if (!guard)
-		return append(sql, used, cap, lit);
-	if (db_step_guard_sql(db, lit, &guarded, &ignored) < 0)
-		return -1;
-	rc = append(sql, used, cap, guarded);
-	free(guarded);
+	free(sql);
+	free(table);
 	return rc;
 }
 
-/* "(v1, v2, ...)" with each value quoted by libpq. */
-static int append_values(struct db *db, char **sql, size_t *used, size_t *cap,
-			 const char *const *values, size_t n, bool guarded)
+/* The value as an escaped literal inside the step's guard: the row fails
+ * unless the step's transaction is still the one the runner opened. */
+static void add_guarded(struct strbuf *sql, struct db *db, const char *value)
 {
-	for (size_t i = 0; i < n; i++) {
-		char *lit = literal(db, values[i]);
-		int rc;
+	struct retort_error ignored;
+	struct strbuf lit = STRBUF_INIT;
+	char *text, *guard = NULL;
 
-		if (values[i] && !lit)
-			return -1;
-		rc = append(sql, used, cap, i ? ", " : "(");
-		if (rc == 0)
-			rc = append_value(db, sql, used, cap,
-					  lit ? lit : "NULL",
-					  guarded && i == 0);
-		PQfreemem(lit);
-		if (rc < 0)
-			return -1;
+	db_add_literal(&lit, db->conn, value);
+	text = strbuf_finish(&lit);
+	if (!text || db_step_guard_sql(db, text, &guard, &ignored) < 0)
+		sql->failed = true;
+	else
+		strbuf_add(sql, guard);
+	free(text);
+	free(guard);
+}
+
+/* "(v1, v2, ...)" as escaped literals, the first guarded when asked. */
+static void add_values(struct strbuf *sql, struct db *db,
+		       const char *const *values, size_t n, bool guarded)
+{
+	strbuf_add(sql, "(");
+	for (size_t i = 0; i < n; i++) {
+		strbuf_add(sql, i ? ", " : "");
+		if (i == 0 && guarded)
+			add_guarded(sql, db, values[i]);
+		else
+			db_add_literal(sql, db->conn, values[i]);
 	}
-	return append(sql, used, cap, ")");
+	strbuf_add(sql, ")");
 }
 
 int audit_record_sql(struct db *db, const struct audit_step *s, char **out,
 		     struct retort_error *err)
 {
-	char table[QUALIFIED_MAX], head[768];
+	char *table = history_table(db, err);
 	const char *values[AUDIT_COLUMNS];
+	struct strbuf sql = STRBUF_INIT;
 	struct audit_row row;
-	size_t used = 0, cap = 0;
 
 	*out = NULL;
-	if (history_table(db, table, sizeof(table), err) < 0)
+	if (!table)
 		return -1;
 	fill_row(db, s, &row);
 	row_values(s, &row, values);
-	insert_head(head, sizeof(head), table);
-	if (append(out, &used, &cap, head) < 0 ||
-	    append_values(db, out, &used, &cap, values, AUDIT_COLUMNS,
-			  s->guarded) < 0) {
-		free(*out);
-		*out = NULL;
+	insert_head(&sql, table);
+	add_values(&sql, db, values, AUDIT_COLUMNS, s->guarded);
+	free(table);
+	*out = strbuf_finish(&sql);
+	if (!*out)
 		return error_set(err, RETORT_FAILED, "out of memory");
-	}
 	return 0;
 }
 
-static int table_exists(struct db *db, const char *table, bool *exists,
-			struct retort_error *err)
+static char *copy_value(const struct db_rows *res, size_t row, int col)
 {
-	const char *params[] = { table };
-	PGresult *res = db_run(db, "SELECT to_regclass($1) IS NOT NULL", 1,
-			       params, err);
+	const char *v = db_value(res, row, col);
 
-	if (!res)
-		return -1;
-	*exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
-	return 0;
+	return v ? strdup(v) : NULL;
 }
 
-static char *copy_value(const PGresult *res, int row, int col)
-{
-	return PQgetisnull(res, row, col) ? NULL
-					  : strdup(PQgetvalue(res, row, col));
-}
-
-static int collect(const PGresult *res, struct audit_checksums *out,
+static int collect(const struct db_rows *res, struct audit_checksums *out,
 		   struct retort_error *err)
 {
-	size_t n = (size_t)PQntuples(res);
+	size_t n = db_nrows(res);
 
 	out->items = calloc(n ? n : 1, sizeof(*out->items));
 	if (!out->items)
@@ -349,11 +272,10 @@ static int collect(const PGresult *res, struct audit_checksums *out,
 	for (size_t i = 0; i < n; i++) {
 		struct audit_checksum *c = &out->items[i];
 
-		c->revision = copy_value(res, (int)i, 0);
-		c->checksum = copy_value(res, (int)i, 1);
+		c->revision = copy_value(res, i, 0);
+		c->checksum = copy_value(res, i, 1);
 		out->n++;
-		if (!c->revision ||
-		    (!c->checksum && !PQgetisnull(res, (int)i, 1)))
+		if (!c->revision || (!c->checksum && db_value(res, i, 1)))
 			return error_set(err, RETORT_FAILED, "out of memory");
 	}
 	return 0;
@@ -362,12 +284,12 @@ static int collect(const PGresult *res, struct audit_checksums *out,
 static int read_checksums(struct db *db, const char *table,
 			  struct audit_checksums *out, struct retort_error *err)
 {
-	char sql[768], version_table[QUALIFIED_MAX];
+	char sql[768], version_table[VERSION_TABLE_MAX];
 	const char *params[1] = { version_table };
-	PGresult *res;
+	struct db_rows *res;
 	int rc;
 
-	unquote(db->version_table, version_table, sizeof(version_table));
+	version_table_text(db, version_table, sizeof(version_table));
 	/* C collation: the order audit_checksums_find() searches in. */
 	snprintf(
 		sql, sizeof(sql),
@@ -375,33 +297,32 @@ static int read_checksums(struct db *db, const char *table,
 		"checksum FROM %s WHERE version_table = $1 AND "
 		"direction = 'upgrade' ORDER BY revision COLLATE \"C\", id DESC",
 		table);
-	res = db_run(db, sql, 1, params, err);
+	res = db_query(db, sql, 1, params, err);
 	if (!res) {
 		error_prefix(err, "cannot read the audit table %s", table);
 		return -1;
 	}
 	rc = collect(res, out, err);
-	PQclear(res);
+	db_rows_free(res);
 	return rc;
 }
 
 int audit_last_checksums(struct db *db, struct audit_checksums *out,
 			 struct retort_error *err)
 {
-	char table[QUALIFIED_MAX];
+	char *table = history_table(db, err);
 	bool exists = false;
+	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (history_table(db, table, sizeof(table), err) < 0 ||
-	    table_exists(db, table, &exists, err) < 0)
-		return -1;
-	if (!exists)
-		return 0;
-	if (read_checksums(db, table, out, err) < 0) {
+	if (!table || db_table_exists(db, table, &exists, err) < 0)
+		goto out;
+	rc = exists ? read_checksums(db, table, out, err) : 0;
+	if (rc < 0)
 		audit_checksums_release(out);
-		return -1;
-	}
-	return 0;
+out:
+	free(table);
+	return rc;
 }
 
 void audit_checksums_release(struct audit_checksums *list)

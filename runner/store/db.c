@@ -1,10 +1,11 @@
 /*
- * db.c - the connection, the version table and transactions.
+ * db.c - the connection, the runner's statements and transactions, the one
+ * round trip per revision.
  *
- * The version table is Alembic's, byte for byte, so Alembic and retort can
- * take turns on one database.  Identifiers are quoted with libpq, values
- * are parameters.  Never prints, and never puts a connection string in an
- * error: it may hold a password.
+ * Identifiers are quoted with libpq; values are parameters but where a
+ * statement travels with a revision's BEGIN or COMMIT (db.h, "Values in
+ * SQL").  The version table's rows are version_table.c's.  Never prints,
+ * and never puts a connection string in an error: it may hold a password.
  */
 #include "store/db.h"
 
@@ -257,42 +258,51 @@ char *db_quote_literal(PGconn *conn, const char *value)
 	return quoted(conn, value, false);
 }
 
-static char *join_pkey_name(const char *table)
+char *db_quote_qualified(PGconn *conn, const char *schema, const char *name)
 {
-	size_t len = strlen(table) + sizeof("_pkc");
-	char *name = malloc(len);
+	char *qschema = schema ? db_quote_ident(conn, schema) : NULL;
+	char *qname = db_quote_ident(conn, name);
+	struct strbuf b = STRBUF_INIT;
+	char *out = NULL;
 
-	if (name)
-		snprintf(name, len, "%s_pkc", table);
-	return name;
+	if (qname && (qschema || !schema)) {
+		strbuf_addf(&b, "%s%s%s", qschema ? qschema : "",
+			    qschema ? "." : "", qname);
+		out = strbuf_finish(&b);
+	}
+	free(qschema);
+	free(qname);
+	return out;
 }
 
-/* "schema"."table", or "table" when no schema is configured. */
+void db_add_literal(struct strbuf *sql, PGconn *conn, const char *value)
+{
+	char *lit = value ? db_quote_literal(conn, value) : NULL;
+
+	if (value && !lit)
+		sql->failed = true;
+	else
+		strbuf_add(sql, value ? lit : "NULL");
+	free(lit);
+}
+
+/* The version table's name, and its primary key's: Alembic's
+ * <table>_pkc, so that both tools agree. */
 static int quote_version_table(struct db *db, const char *table,
 			       const char *schema, struct retort_error *err)
 {
-	char *qtable = db_quote_ident(db->conn, table);
-	char *pkey = join_pkey_name(table);
-	char *qschema = schema ? db_quote_ident(db->conn, schema) : NULL;
-	size_t len;
+	struct strbuf pkey = STRBUF_INIT;
+	char *pkey_name;
 
-	db->version_pkey = pkey ? db_quote_ident(db->conn, pkey) : NULL;
-	free(pkey);
-	if (!qtable || (schema && !qschema) || !db->version_pkey) {
-		free(qtable);
-		free(qschema);
+	strbuf_addf(&pkey, "%s_pkc", table);
+	pkey_name = strbuf_finish(&pkey);
+	db->version_pkey =
+		pkey_name ? db_quote_ident(db->conn, pkey_name) : NULL;
+	free(pkey_name);
+	db->version_table = db_quote_qualified(db->conn, schema, table);
+	if (!db->version_pkey || !db->version_table)
 		return error_set(err, RETORT_FAILED,
 				 "cannot quote the version table name");
-	}
-	len = strlen(qtable) + (qschema ? strlen(qschema) + 1 : 0) + 1;
-	db->version_table = malloc(len);
-	if (db->version_table)
-		snprintf(db->version_table, len, "%s%s%s",
-			 qschema ? qschema : "", qschema ? "." : "", qtable);
-	free(qtable);
-	free(qschema);
-	if (!db->version_table)
-		return error_set(err, RETORT_FAILED, "out of memory");
 	return 0;
 }
 
@@ -621,209 +631,36 @@ void db_rows_free(struct db_rows *rows)
 	PQclear((PGresult *)rows);
 }
 
-static int version_table_exists(struct db *db, bool *exists,
-				struct retort_error *err)
+int db_table_exists(struct db *db, const char *table, bool *exists,
+		    struct retort_error *err)
 {
-	const char *params[] = { db->version_table };
-	PGresult *res;
+	const char *params[] = { table };
+	struct db_rows *rows = db_query(
+		db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
 
-	/* Learnt in the lock's round trip, and nobody else changes it since. */
-	if (db->version_table_known >= 0) {
-		*exists = db->version_table_known == 1;
-		return 0;
-	}
-	res = db_run(db, "SELECT to_regclass($1) IS NOT NULL", 1, params, err);
-	if (!res) {
-		error_prefix(err, "cannot look for the version table %s",
-			     db->version_table);
+	if (!rows)
 		return -1;
-	}
-	*exists = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-	PQclear(res);
+	*exists = strcmp(db_value(rows, 0, 0), "t") == 0;
+	db_rows_free(rows);
 	return 0;
 }
 
-static int collect_rows(PGresult *res, char ***rows, size_t *nrows,
-			struct retort_error *err)
+enum db_state db_state(const struct db *db)
 {
-	size_t n = (size_t)PQntuples(res);
-	char **out = calloc(n ? n : 1, sizeof(*out));
-
-	if (!out)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		out[i] = strdup(PQgetvalue(res, (int)i, 0));
-		if (!out[i]) {
-			for (size_t j = 0; j < i; j++)
-				free(out[j]);
-			free(out);
-			return error_set(err, RETORT_FAILED, "out of memory");
-		}
+	if (PQstatus(db->conn) == CONNECTION_BAD)
+		return DB_LOST;
+	switch (PQtransactionStatus(db->conn)) {
+	case PQTRANS_IDLE:
+		return DB_IDLE;
+	case PQTRANS_INTRANS:
+		return DB_IN_TRANSACTION;
+	case PQTRANS_INERROR:
+		return DB_IN_FAILED_TRANSACTION;
+	case PQTRANS_ACTIVE:
+		return DB_BUSY;
+	default:
+		return DB_LOST;
 	}
-	*rows = out;
-	*nrows = n;
-	return 0;
-}
-
-int db_read_versions(struct db *db, char ***rows, size_t *nrows,
-		     struct retort_error *err)
-{
-	char sql[512];
-	PGresult *res;
-	bool exists = false;
-	int rc;
-
-	*rows = NULL;
-	*nrows = 0;
-	if (version_table_exists(db, &exists, err) < 0)
-		return -1;
-	if (!exists)
-		return 0;
-	snprintf(sql, sizeof(sql),
-		 "SELECT version_num FROM %s ORDER BY version_num",
-		 db->version_table);
-	res = db_run(db, sql, 0, NULL, err);
-	if (!res) {
-		error_prefix(err, "cannot read the version table %s",
-			     db->version_table);
-		return -1;
-	}
-	rc = collect_rows(res, rows, nrows, err);
-	PQclear(res);
-	return rc;
-}
-
-static int simple(struct db *db, const char *sql, struct retort_error *err)
-{
-	PGresult *res = db_run(db, sql, 0, NULL, err);
-
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
-/* The primary key's name is Alembic's, <table>_pkc, so both tools agree. */
-static int create_version_table(struct db *db, struct retort_error *err)
-{
-	char sql[768];
-
-	snprintf(sql, sizeof(sql),
-		 "CREATE TABLE %s (version_num varchar(32) NOT NULL, "
-		 "CONSTRAINT %s PRIMARY KEY (version_num))",
-		 db->version_table, db->version_pkey);
-	if (simple(db, sql, err) < 0) {
-		error_prefix(err, "cannot create the version table %s",
-			     db->version_table);
-		return -1;
-	}
-	db->version_table_known = -1; /* until the transaction commits */
-	return 0;
-}
-
-int db_ensure_version_table(struct db *db, struct retort_error *err)
-{
-	bool exists = false;
-
-	if (version_table_exists(db, &exists, err) < 0)
-		return -1;
-	if (exists)
-		return 0;
-	return create_version_table(db, err);
-}
-
-static int delete_version(struct db *db, const char *id,
-			  struct retort_error *err)
-{
-	char sql[512];
-	const char *params[] = { id };
-	PGresult *res;
-	bool one;
-
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE version_num = $1",
-		 db->version_table);
-	res = db_run(db, sql, 1, params, err);
-	if (!res)
-		return -1;
-	one = strcmp(PQcmdTuples(res), "1") == 0;
-	PQclear(res);
-	if (one)
-		return 0;
-	/* Alembic checks the same: another writer moved the table under us. */
-	error_set(err, RETORT_FAILED,
-		  "version table %s has no row '%s' to remove",
-		  db->version_table, id);
-	error_hint(
-		err,
-		"Another process changed the version table during the run; run `retort current` and try again.");
-	return -1;
-}
-
-static int insert_version(struct db *db, const char *id,
-			  struct retort_error *err)
-{
-	char sql[512];
-	const char *params[] = { id };
-	PGresult *res;
-
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (version_num) VALUES ($1)",
-		 db->version_table);
-	res = db_run(db, sql, 1, params, err);
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
-int db_update_versions(struct db *db, const char *const *remove, size_t nremove,
-		       const char *const *insert, size_t ninsert,
-		       struct retort_error *err)
-{
-	for (size_t i = 0; i < nremove; i++)
-		if (delete_version(db, remove[i], err) < 0)
-			return -1;
-	for (size_t i = 0; i < ninsert; i++)
-		if (insert_version(db, insert[i], err) < 0)
-			return -1;
-	return 0;
-}
-
-int db_begin(struct db *db, struct retort_error *err)
-{
-	if (simple(db, "BEGIN", err) < 0)
-		return -1;
-	if (db->fence_begin && simple(db, db->fence_begin, err) < 0) {
-		db_rollback(db);
-		return -1;
-	}
-	return 0;
-}
-
-int db_commit(struct db *db, struct retort_error *err)
-{
-	PGresult *res;
-	bool rolled_back;
-
-	if (db->fence_end && simple(db, db->fence_end, err) < 0)
-		return -1;
-	res = db_run(db, "COMMIT", 0, NULL, err);
-	if (!res)
-		return -1;
-	/* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
-	rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
-	PQclear(res);
-	if (rolled_back)
-		return error_set(
-			err, RETORT_FAILED,
-			"the transaction was rolled back by the server at COMMIT");
-	return 0;
-}
-
-void db_rollback(struct db *db)
-{
-	struct retort_error ignored;
-
-	db_discard_prelude(db);
-	db_collect(db, &ignored);
-	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
-		return;
-	PQclear(PQexec(db->conn, "ROLLBACK"));
 }
 
 /*
@@ -1015,118 +852,32 @@ int db_flush(struct db *db, struct retort_error *err)
 	return res ? 0 : -1;
 }
 
-/* 'a', 'b' as escaped literals, appended to buf. */
-static int append_literals(struct db *db, char **buf, const char *const *ids,
-			   size_t n, const char *sep, const char *wrap_open,
-			   const char *wrap_close, struct retort_error *err)
+/* "; SET LOCAL name = 'value'" (see "Values in SQL" in db.h). */
+static void add_set_local(struct strbuf *sql, PGconn *conn, const char *name,
+			  const char *value)
 {
-	for (size_t i = 0; i < n; i++) {
-		char *lit = PQescapeLiteral(db->conn, ids[i], strlen(ids[i]));
-		size_t old = *buf ? strlen(*buf) : 0;
-		size_t add = strlen(lit ? lit : "") + strlen(sep) +
-			     strlen(wrap_open) + strlen(wrap_close) + 1;
-		char *grown = lit ? realloc(*buf, old + add) : NULL;
-
-		if (!grown) {
-			PQfreemem(lit);
-			return error_set(err, RETORT_FAILED, "out of memory");
-		}
-		snprintf(grown + old, add, "%s%s%s%s", i ? sep : "", wrap_open,
-			 lit, wrap_close);
-		*buf = grown;
-		PQfreemem(lit);
-	}
-	return 0;
-}
-
-static int append_text(char **buf, const char *text, struct retort_error *err)
-{
-	size_t old = *buf ? strlen(*buf) : 0, add = strlen(text) + 1;
-	char *grown = realloc(*buf, old + add);
-
-	if (!grown)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	memcpy(grown + old, text, add);
-	*buf = grown;
-	return 0;
-}
-
-/*
- * The version-row change as one statement that fails unless every row it
- * removes was there: with the lock held this never fires, but a version
- * table moved by another tool must abort the step, not commit over it.
- */
-int db_version_change_sql(struct db *db, const char *const *remove,
-			  size_t nremove, const char *const *insert,
-			  size_t ninsert, char **out, struct retort_error *err)
-{
-	char head[512], count[64];
-	char *sql = NULL;
-	int rc = -1;
-
-	snprintf(count, sizeof(count), "%zu", nremove);
-	if (nremove == 0) {
-		snprintf(head, sizeof(head),
-			 "INSERT INTO %s (version_num) VALUES ",
-			 db->version_table);
-		if (append_text(&sql, head, err) < 0 ||
-		    append_literals(db, &sql, insert, ninsert, ", ", "(", ")",
-				    err) < 0)
-			goto out;
-		rc = 0;
-		goto out;
-	}
-	snprintf(head, sizeof(head),
-		 "WITH d AS (DELETE FROM %s WHERE version_num IN (",
-		 db->version_table);
-	if (append_text(&sql, head, err) < 0 ||
-	    append_literals(db, &sql, remove, nremove, ", ", "", "", err) < 0 ||
-	    append_text(&sql, ") RETURNING 1) ", err) < 0)
-		goto out;
-	if (ninsert == 0) {
-		rc = append_text(
-			     &sql,
-			     "SELECT 1 / ((SELECT count(*) FROM d) = ", err) ||
-		     append_text(&sql, count, err) ||
-		     append_text(&sql, ")::int", err);
-		goto out;
-	}
-	snprintf(head, sizeof(head),
-		 "INSERT INTO %s (version_num) SELECT CASE WHEN "
-		 "(SELECT count(*) FROM d) = %s THEN n END FROM (VALUES ",
-		 db->version_table, count);
-	rc = append_text(&sql, head, err) ||
-	     append_literals(db, &sql, insert, ninsert, ", ", "(", ")", err) ||
-	     append_text(&sql, ") AS t(n)", err);
-out:
-	if (rc != 0) {
-		free(sql);
-		return -1;
-	}
-	*out = sql;
-	return 0;
-}
-
-bool db_is_version_mismatch(const struct retort_error *err)
-{
-	/* What db_version_change_sql's checks raise. */
-	return strcmp(err->sqlstate, "23502") == 0 ||
-	       strcmp(err->sqlstate, "22012") == 0;
+	if (!value)
+		return;
+	strbuf_addf(sql, "%sSET LOCAL %s = ", sql->len ? ";\n" : "", name);
+	db_add_literal(sql, conn, value);
 }
 
 static int prelude_setting(struct db *db, const char *name, const char *value,
 			   struct retort_error *err)
 {
-	char *lit, sql[256];
+	struct strbuf sql = STRBUF_INIT;
+	char *text;
+	int rc;
 
 	if (!value)
 		return 0;
-	lit = PQescapeLiteral(db->conn, value, strlen(value));
-	if (!lit)
+	add_set_local(&sql, db->conn, name, value);
+	text = strbuf_finish(&sql);
+	if (!text)
 		return error_set(err, RETORT_FAILED, "out of memory");
-	snprintf(sql, sizeof(sql), "SET LOCAL %s = %s", name, lit);
-	PQfreemem(lit);
-	return db_prelude(db, sql, err);
+	rc = db_prelude(db, text, err);
+	free(text);
+	return rc;
 }
 
 /*
@@ -1213,4 +964,93 @@ bool db_is_step_ended(const struct retort_error *err)
 {
 	return strcmp(err->sqlstate, "42704") == 0 &&
 	       strstr(err->msg, DB_STEP_ENDED_SETTING) != NULL;
+}
+
+/* ---- transactions of the runner's own ---- */
+
+/* Statements of the runner's, several in one message, waited for: the
+ * last one's result (the caller clears it), or NULL with err filled. */
+static PGresult *run_script(struct db *db, const char *sql,
+			    struct retort_error *err)
+{
+	PGresult *last = NULL;
+
+	if (db_collect(db, err) < 0 || send_query(db, sql, err) < 0 ||
+	    drain(db, &last, false, err) < 0)
+		return NULL;
+	if (!last)
+		last = PQmakeEmptyPGresult(db->conn, PGRES_EMPTY_QUERY);
+	return last;
+}
+
+/* The lock's fence, then the settings, in BEGIN's message: waiting for a
+ * runner that took the lease over is not the transaction's lock_timeout. */
+int db_begin_with(struct db *db, const struct db_setting *set, size_t n,
+		  struct retort_error *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	PGresult *res = NULL;
+	char *text;
+
+	strbuf_add(&sql, "BEGIN");
+	if (db->fence_begin)
+		strbuf_addf(&sql, ";\n%s", db->fence_begin);
+	for (size_t i = 0; i < n; i++)
+		add_set_local(&sql, db->conn, set[i].name, set[i].value);
+	text = strbuf_finish(&sql);
+	if (!text)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	res = run_script(db, text, err);
+	free(text);
+	if (!res) {
+		db_rollback(db);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int db_begin(struct db *db, struct retort_error *err)
+{
+	return db_begin_with(db, NULL, 0, err);
+}
+
+/* The lease is renewed in COMMIT's message: a failed renewal aborts the
+ * transaction, and the server skips the COMMIT behind it. */
+int db_commit(struct db *db, struct retort_error *err)
+{
+	struct strbuf sql = STRBUF_INIT;
+	PGresult *res;
+	char *text;
+	bool rolled_back;
+
+	if (db->fence_end)
+		strbuf_addf(&sql, "%s;\n", db->fence_end);
+	strbuf_add(&sql, "COMMIT");
+	text = strbuf_finish(&sql);
+	if (!text)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	res = run_script(db, text, err);
+	free(text);
+	if (!res)
+		return -1;
+	/* COMMIT of a failed transaction "succeeds" as ROLLBACK. */
+	rolled_back = strcmp(PQcmdStatus(res), "ROLLBACK") == 0;
+	PQclear(res);
+	if (rolled_back)
+		return error_set(
+			err, RETORT_FAILED,
+			"the transaction was rolled back by the server at COMMIT");
+	return 0;
+}
+
+void db_rollback(struct db *db)
+{
+	struct retort_error ignored;
+
+	db_discard_prelude(db);
+	db_collect(db, &ignored);
+	if (PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return;
+	PQclear(PQexec(db->conn, "ROLLBACK"));
 }

@@ -1,10 +1,12 @@
 /*
  * db.h - the connection, the version table and transactions.
  *
- * The database layer, with lease.c (the migration lock): the only place on
- * the runner's side, with migrate.c, that talks to libpq.
- * Identifiers are quoted with PQescapeIdentifier, values go through
- * PQexecParams; no SQL is built from user text.
+ * The database layer, with lease.c (the migration lock) and audit.c: the
+ * only place on the runner's side, with the host side that hands a PGconn
+ * to revisions, that talks to libpq.  version_table.c holds the version
+ * table's half.  Identifiers are quoted with PQescapeIdentifier; how
+ * values reach SQL is said once, below ("Values in SQL").  No SQL is built
+ * from user text.
  */
 #ifndef RETORT_DB_H
 #define RETORT_DB_H
@@ -16,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "base/error.h"
+#include "base/strbuf.h"
 
 struct db {
 	PGconn *conn;
@@ -98,10 +101,28 @@ int db_set_timeouts(struct db *db, const char *lock_timeout,
 void db_reset_timeouts(struct db *db);
 
 /*
- * One round trip per revision.  A revision's BEGIN and SET LOCALs wait in
- * the prelude and travel with its first statement; its version-row change
- * and COMMIT are sent without waiting (db_send_async) and confirmed by
- * db_collect() before the next revision's code runs.
+ * Values in SQL.  Every statement of the runner's own passes its values as
+ * parameters ($1, $2...: db_query, db_exec, db_run): they never go through
+ * the SQL parser as text, so nothing a value holds can change the
+ * statement.  The exception is what makes one round trip per revision.  A
+ * parameterised statement travels alone (libpq's PQexecParams is the
+ * extended protocol: one statement per message); several statements in
+ * one message are the simple protocol's Query, which takes no parameters.
+ * So the statements that travel with a revision's BEGIN or COMMIT carry
+ * their values as escaped literals: its SET LOCALs (db_prelude_begin, and
+ * db_begin_with for a backfill's batches), its version-row change
+ * (db_version_change_sql), its audit row (audit_record_sql) and the
+ * cleanup of its checkpoint rows (checkpoint_cleanup_sql).  Literals are
+ * quoted by libpq's PQescapeLiteral (db_quote_literal, db_add_literal),
+ * which knows the connection's encoding and standard_conforming_strings
+ * and writes E'...' when a backslash needs it; identifiers by
+ * PQescapeIdentifier (db_quote_ident).  tests/integration/test_escaping.c
+ * sends hostile values through each and reads them back.
+ *
+ * The round trip: a revision's BEGIN and SET LOCALs wait in the prelude
+ * and travel with its first statement; its version-row change and COMMIT
+ * are sent without waiting (db_send_async) and confirmed by db_collect()
+ * before the next revision's code runs.
  */
 
 /* Queue a statement to send ahead of the next query. */
@@ -196,7 +217,8 @@ bool db_is_step_ended(const struct retort_error *err);
 
 /*
  * BEGIN (with the lock's fence when a lock is held), queued as a prelude
- * or run now; db_commit() renews the lock's lease before its COMMIT.
+ * or run now; db_commit() renews the lock's lease in the message of its
+ * COMMIT.  A failed db_begin() leaves no transaction open.
  */
 int db_prelude_open(struct db *db, struct retort_error *err);
 int db_begin(struct db *db, struct retort_error *err);
@@ -211,5 +233,52 @@ void db_rollback(struct db *db);
  */
 int db_error_from_result(struct retort_error *err, PGconn *conn,
 			 const PGresult *res);
+
+/* ---- quoting, retort's own tables, transactions' settings ---- */
+
+/* "schema"."name", or "name" when schema is NULL, each part quoted by
+ * libpq; the caller frees it.  NULL when out of memory. */
+char *db_quote_qualified(PGconn *conn, const char *schema, const char *name);
+
+/*
+ * Append value to sql as an escaped literal (see "Values in SQL"), or
+ * NULL for a NULL value; out of memory marks sql failed, as strbuf does.
+ */
+void db_add_literal(struct strbuf *sql, PGconn *conn, const char *value);
+
+/*
+ * retort's own table `name` (retort_history, retort_backfill) beside the
+ * version table: in its schema, or unqualified when none is configured,
+ * so that the search_path finds it as it finds the version table.  Quoted;
+ * the caller frees it.  NULL when out of memory.
+ */
+char *db_table_beside(const struct db *db, const char *name);
+
+/* Whether the table (a quoted, perhaps qualified, name) exists. */
+int db_table_exists(struct db *db, const char *table, bool *exists,
+		    struct retort_error *err);
+
+/* SET LOCAL name = 'value' for the transaction (value NULL: left alone). */
+struct db_setting {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * db_begin() and then the settings, in one round trip; on failure nothing
+ * stays open.
+ */
+int db_begin_with(struct db *db, const struct db_setting *set, size_t n,
+		  struct retort_error *err);
+
+/* Where the connection stands between statements. */
+enum db_state {
+	DB_IDLE,		  /* no transaction open */
+	DB_IN_TRANSACTION,	  /* a transaction open and well */
+	DB_IN_FAILED_TRANSACTION, /* one that a failed statement aborted */
+	DB_BUSY,		  /* a statement still running */
+	DB_LOST			  /* the connection is gone */
+};
+enum db_state db_state(const struct db *db);
 
 #endif

@@ -375,6 +375,54 @@ START_TEST(test_connection_lost_mid_backfill)
 }
 END_TEST
 
+/* When the migration lock's lease was last renewed. */
+static const char *lease_renewed(const struct harness_db *db)
+{
+	return harness_scalar(db, "SELECT renewed FROM retort_lock"
+				  " WHERE released IS NULL");
+}
+
+/*
+ * The migration lock holds for every batch as for a revision: each batch
+ * renews the lease as it commits (the heartbeat, every tenth of a 30 s
+ * lease, would not within the test), and once another runner holds the
+ * lease the next batch fails at its BEGIN, so nothing more commits.
+ */
+START_TEST(test_batches_renew_and_check_the_lease)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *renewed;
+	struct run r;
+	long done;
+	int code;
+
+	assert_ok(at(db, "counter", "-x", "rows=3000", "upgrade", "001", NULL));
+	r = spawn(db, "counter", slow_counter);
+	ck_assert(wait_rows(db, &r, 200, &code));
+	renewed = lease_renewed(db);
+	ck_assert(wait_rows(db, &r, rows_done(db) + 100, &code));
+	ck_assert_msg(strcmp(lease_renewed(db), renewed) != 0,
+		      "five batches committed, the lease still renewed at %s",
+		      renewed);
+	/* What a runner that took the lease over writes. */
+	harness_exec(db, "UPDATE retort_lock SET token = token + 1,"
+			 " runner = 'retort (another)',"
+			 " expires = clock_timestamp() + interval '1 min'");
+	done = rows_done(db);
+	ck_assert_int_eq(reap(&r), 1);
+	assert_contains(slurp(r.err),
+			"this runner no longer holds the migration lock: "
+			"another runner took it over");
+	ck_assert_int_eq(rows_done(db), done);
+	ck_assert_int_lt(done, counter_rows(db));
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_consistent(db);
+	assert_str_eq(harness_scalar(db, "SELECT runner FROM retort_lock"
+					 " WHERE released IS NULL"),
+		      "retort (another)");
+}
+END_TEST
+
 /* A row locked by another session: lock timeouts, retried until free. */
 START_TEST(test_retry_on_held_lock)
 {
@@ -973,6 +1021,10 @@ static Suite *backfill_suite(void)
 	tcase_add_test(tc, test_downgrade_half_done);
 	tcase_add_test(tc, test_knobs);
 	tcase_add_test(tc, test_bad_knob_refused_before_anything_runs);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("lease");
+	tcase_add_test(tc, test_batches_renew_and_check_the_lease);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("progress");
