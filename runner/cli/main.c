@@ -33,49 +33,51 @@ struct command {
 	unsigned needs;	  /* enum cmd_needs */
 	unsigned options; /* enum cmd_option */
 	int min_args, max_args;
+	const char *arg; /* what its arguments are, for messages; NULL: none */
 	const char *usage;
 	const char *summary;
 };
 
 static const struct command commands[] = {
 	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
-	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1,
+	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1, "TARGET",
 	  "upgrade [--sample] [--allow-changed] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade,
 	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, OPT_ALLOW_CHANGED, 1, 1,
-	  "downgrade [--allow-changed] TARGET",
+	  "TARGET", "downgrade [--allow-changed] TARGET",
 	  "Revert revisions down to TARGET (base, an id, -N, ...)." },
 	{ "current", cmd_current, NEEDS_REVISIONS | NEEDS_DB,
-	  OPT_VERBOSE | OPT_CHECK_HEADS, 0, 0, "current [-v] [--check-heads]",
+	  OPT_VERBOSE | OPT_CHECK_HEADS, 0, 0, NULL,
+	  "current [-v] [--check-heads]",
 	  "Show the revision(s) the database is at." },
 	{ "history", cmd_history, NEEDS_REVISIONS,
-	  OPT_VERBOSE | OPT_INDICATE_CURRENT | OPT_REV_RANGE, 0, 0,
+	  OPT_VERBOSE | OPT_INDICATE_CURRENT | OPT_REV_RANGE, 0, 0, NULL,
 	  "history [-r A:B] [-v] [-i]", "List the revisions, newest first." },
 	{ "heads", cmd_heads, NEEDS_REVISIONS, OPT_VERBOSE | OPT_RESOLVE_DEPS,
-	  0, 0, "heads [-v] [--resolve-dependencies]",
+	  0, 0, NULL, "heads [-v] [--resolve-dependencies]",
 	  "Show the revision graph's heads." },
-	{ "branches", cmd_branches, NEEDS_REVISIONS, OPT_VERBOSE, 0, 0,
+	{ "branches", cmd_branches, NEEDS_REVISIONS, OPT_VERBOSE, 0, 0, NULL,
 	  "branches [-v]", "Show the revision graph's branch points." },
-	{ "show", cmd_show, NEEDS_REVISIONS, 0, 1, 1, "show REV",
+	{ "show", cmd_show, NEEDS_REVISIONS, 0, 1, 1, "REV", "show REV",
 	  "Show one revision (or head, heads, a label...) in full." },
 	{ "stamp", cmd_stamp, NEEDS_REVISIONS | NEEDS_DB, OPT_PURGE, 1,
-	  CMD_MAX_POSITIONAL, "stamp [--purge] TARGET...",
+	  CMD_MAX_POSITIONAL, "TARGET", "stamp [--purge] TARGET...",
 	  "Set the version table to TARGET without running any revision." },
 	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB | CHECKS_EVERY_FILE,
-	  OPT_SCHEMA | OPT_ALLOW_CHANGED, 0, 0, "check [--schema]",
+	  OPT_SCHEMA | OPT_ALLOW_CHANGED, 0, 0, NULL, "check [--schema]",
 	  "Exit non-zero unless the database is at head with every applied revision's plugin present and unchanged." },
 	{ "revision", cmd_revision, 0,
 	  OPT_MESSAGE | OPT_REV_ID | OPT_HEAD | OPT_SPLICE | OPT_BRANCH_LABEL |
 		  OPT_DEPENDS_ON | OPT_VERSION_PATH | OPT_AUTOGENERATE,
-	  0, 0,
+	  0, 0, NULL,
 	  "revision -m MSG [--rev-id ID] [--head REV] [--splice] [--branch-label LABEL] [--depends-on REVS] [--version-path DIR] [--autogenerate]",
 	  "Write a new revision source and add it to the build." },
 	{ "merge", cmd_merge, 0, OPT_MESSAGE | OPT_REV_ID | OPT_BRANCH_LABEL, 1,
-	  CMD_MAX_POSITIONAL,
+	  CMD_MAX_POSITIONAL, "REVS",
 	  "merge -m MSG [--rev-id ID] [--branch-label LABEL] REVS...|heads",
 	  "Write a merge revision joining REVS (or every head)." },
-	{ "init", cmd_init, 0, 0, 1, 1, "init DIR",
+	{ "init", cmd_init, 0, 0, 1, 1, "DIR", "init DIR",
 	  "Create a new migration project in DIR." },
 };
 
@@ -304,19 +306,38 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 	return 0;
 }
 
-static int check_arg_count(const struct command *cmd,
-			   const struct cmd_args *args,
-			   struct retort_error *err)
+static int arg_count_error(const struct command *cmd, struct retort_error *err)
 {
-	if (args->npositional >= cmd->min_args &&
-	    args->npositional <= cmd->max_args)
-		return 0;
-	error_set(err, RETORT_USAGE, "'%s' takes %s", cmd->name,
-		  cmd->min_args == cmd->max_args && cmd->max_args == 0
-			  ? "no arguments"
-			  : "a TARGET argument");
+	if (cmd->arg == NULL)
+		error_set(err, RETORT_USAGE, "'%s' takes no arguments",
+			  cmd->name);
+	else if (cmd->max_args == 1)
+		error_set(err, RETORT_USAGE, "'%s' takes a %s argument",
+			  cmd->name, cmd->arg);
+	else
+		error_set(err, RETORT_USAGE, "'%s' takes one or more %s",
+			  cmd->name, cmd->arg);
 	error_hint(err, "usage: retort %s", cmd->usage);
 	return -1;
+}
+
+/* An empty argument names nothing: refused before anything is read or
+ * connected, like a missing one. */
+static int check_args(const struct command *cmd, const struct cmd_args *args,
+		      struct retort_error *err)
+{
+	if (args->npositional < cmd->min_args ||
+	    args->npositional > cmd->max_args)
+		return arg_count_error(cmd, err);
+	for (int i = 0; i < args->npositional; i++) {
+		if (args->positional[i][0] != '\0')
+			continue;
+		error_set(err, RETORT_USAGE, "'%s': the %s argument is empty",
+			  cmd->name, cmd->arg);
+		error_hint(err, "usage: retort %s", cmd->usage);
+		return -1;
+	}
+	return 0;
 }
 
 /* A command-line value replaces the ini's. */
@@ -473,7 +494,7 @@ static int run_command(struct app *app, const struct global_opts *g, int argc,
 		print_command_usage(cmd, app->out);
 		return 0;
 	}
-	if (check_arg_count(cmd, &args, err) < 0)
+	if (check_args(cmd, &args, err) < 0)
 		return -1;
 	if (load_config(app, g, err) < 0)
 		return -1;
