@@ -25,7 +25,7 @@
 #include "data/backfill_job.h"
 #include "data/checkpoint.h"
 #include "data/copy.h"
-#include "exec/host.h"
+#include "exec/context.h"
 #include "exec/isolate.h"
 
 #define BACKOFF_BASE_MS 100
