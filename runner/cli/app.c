@@ -47,7 +47,7 @@ int app_connect(struct app *app, struct retort_error *err)
 		return -1;
 	}
 	/* From now on SIGINT/SIGTERM cancel the statement on the server. */
-	isolate_set_cancel(app->db.cancel);
+	isolate_set_cancel(db_cancel_from_signal, app->db.cancel);
 	return 0;
 }
 
@@ -91,7 +91,7 @@ int app_read_state(struct app *app, struct revstate *state,
 
 void app_release(struct app *app)
 {
-	isolate_set_cancel(NULL);
+	isolate_set_cancel(NULL, NULL);
 	lease_release(&app->db);
 	db_close(&app->db);
 	revmap_free(app->map);

@@ -1214,3 +1214,44 @@ bool db_is_step_ended(const struct retort_error *err)
 	return strcmp(err->sqlstate, "42704") == 0 &&
 	       strstr(err->msg, DB_STEP_ENDED_SETTING) != NULL;
 }
+
+/* ---- the connection's state, for code outside the database layer ---- */
+
+enum db_transaction db_transaction_state(const struct db *db)
+{
+	switch (PQtransactionStatus(db->conn)) {
+	case PQTRANS_IDLE:
+		return DB_IDLE;
+	case PQTRANS_INTRANS:
+		return DB_IN_TRANSACTION;
+	case PQTRANS_INERROR:
+		return DB_TRANSACTION_FAILED;
+	default:
+		return DB_TRANSACTION_UNKNOWN;
+	}
+}
+
+bool db_connection_lost(const struct db *db)
+{
+	return PQstatus(db->conn) == CONNECTION_BAD;
+}
+
+void db_cancel_from_signal(void *cancel)
+{
+	char buf[256];
+
+	if (cancel)
+		PQcancel(cancel, buf, sizeof(buf));
+}
+
+int db_step_mark(struct db *db, struct retort_error *err)
+{
+	const char *params[1];
+
+	step_mark(db->mark, sizeof(db->mark));
+	db->ended_by_revision = false;
+	params[0] = db->mark;
+	return db_exec(db,
+		       "SELECT pg_catalog.set_config('retort.step', $1, true)",
+		       1, params, err);
+}

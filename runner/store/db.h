@@ -212,4 +212,31 @@ void db_rollback(struct db *db);
 int db_error_from_result(struct retort_error *err, PGconn *conn,
 			 const PGresult *res);
 
+/* ---- the connection's state, for code outside the database layer ---- */
+
+/* Where the connection stands between statements. */
+enum db_transaction {
+	DB_IDLE,	       /* no transaction open */
+	DB_IN_TRANSACTION,     /* a transaction open, all well so far */
+	DB_TRANSACTION_FAILED, /* a statement failed in the open transaction */
+	DB_TRANSACTION_UNKNOWN /* busy, or the connection is lost */
+};
+enum db_transaction db_transaction_state(const struct db *db);
+/* Whether the server is gone: the connection cannot be used any more. */
+bool db_connection_lost(const struct db *db);
+
+/*
+ * From a signal handler: ask the server to cancel the statement running
+ * on the connection whose cancel handle (struct db's cancel) is given;
+ * NULL does nothing.  Async-signal-safe, as libpq documents PQcancel.
+ */
+void db_cancel_from_signal(void *cancel);
+
+/*
+ * Inside a transaction already open (upgrade --sample's): a new mark for
+ * the next step, set at once with SET LOCAL, so that db_step_guard_sql()
+ * fails if a revision ends the transaction and begins another.
+ */
+int db_step_mark(struct db *db, struct retort_error *err);
+
 #endif
