@@ -8,7 +8,7 @@
 
 #include "exec/isolate.h"
 #include "store/lease.h"
-#include "exec/migrate.h"
+#include "exec/step.h"
 
 int app_load_revisions(struct app *app, unsigned flags,
 		       struct retort_error *err)

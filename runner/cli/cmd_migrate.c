@@ -15,9 +15,9 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
 	struct revstate state = { 0 };
 	struct plan plan = { 0 };
-	struct migrate_opts opts = { .out = app->quiet ? NULL : app->out,
-				     .cfg = &app->cfg,
-				     .sample = args->sample };
+	struct step_opts opts = { .out = app->quiet ? NULL : app->out,
+				  .cfg = &app->cfg,
+				  .sample = args->sample };
 	int rc = -1;
 
 	/* A bad knob would stop the run at its backfill, after the revisions
@@ -43,7 +43,11 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 	    backfill_cmd_undo(&app->db, app->map, &state, &plan,
 			      args->positional[0], &opts, err) < 0)
 		goto out;
-	rc = migrate_run(&app->db, app->map, &plan, &opts, err);
+	/* upgrade --sample: one rolled-back transaction (backfill_cmd.c). */
+	if (args->sample)
+		rc = backfill_cmd_sample(&app->db, app->map, &plan, &opts, err);
+	else
+		rc = migrate_run(&app->db, app->map, &plan, &opts, err);
 out:
 	lease_release(&app->db);
 	plan_release(&plan);

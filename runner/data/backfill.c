@@ -837,9 +837,3 @@ int backfill_host_copy_out(retort_ctx *ctx, const char *copy_sql,
 	host_record(hc, &err);
 	return -1;
 }
-
-int backfill_cleanup_sql(struct db *db, const char *revision, char **out,
-			 struct retort_error *err)
-{
-	return checkpoint_cleanup_sql(db, revision, out, err);
-}
