@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 
+#include "exec/integrity.h"
 #include "exec/isolate.h"
 #include "store/lease.h"
 #include "exec/step.h"
@@ -68,25 +69,18 @@ void app_give_back_lock(struct app *app)
 		lease_give_back(&app->db);
 }
 
-static void free_rows(char **rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(rows[i]);
-	free(rows);
-}
-
 int app_read_state(struct app *app, struct revstate *state,
 		   struct retort_error *err)
 {
-	char **rows = NULL;
-	size_t n = 0;
-	int rc;
+	return integrity_read_rows(&app->db, app->map, state, err);
+}
 
-	if (db_read_versions(&app->db, &rows, &n, err) < 0)
-		return -1;
-	rc = revmap_state(app->map, (const char *const *)rows, n, state, err);
-	free_rows(rows, n);
-	return rc;
+struct integrity app_integrity(struct app *app)
+{
+	return (struct integrity){ .db = &app->db,
+				   .map = app->map,
+				   .plugins = &app->plugins,
+				   .versions = app->cfg.versions };
 }
 
 void app_release(struct app *app)
