@@ -149,7 +149,7 @@ int backfill_cmd_undo(struct db *db, const struct revmap *map,
 		if (isolate_interrupted())
 			rc = error_set(err, RETORT_FAILED,
 				       "stopped before revision %s",
-				       rows[i].revision);
+				       map->revs[idx].meta->id);
 		else
 			rc = undo_one(db, map, idx, opts, err);
 	}
