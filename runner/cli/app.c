@@ -6,9 +6,10 @@
 
 #include <stdlib.h>
 
+#include "exec/integrity.h"
 #include "exec/isolate.h"
 #include "store/lease.h"
-#include "exec/migrate.h"
+#include "exec/step.h"
 
 int app_load_revisions(struct app *app, unsigned flags,
 		       struct retort_error *err)
@@ -47,7 +48,7 @@ int app_connect(struct app *app, struct retort_error *err)
 		return -1;
 	}
 	/* From now on SIGINT/SIGTERM cancel the statement on the server. */
-	isolate_set_cancel(app->db.cancel);
+	isolate_set_cancel(db_cancel_from_signal, app->db.cancel);
 	return 0;
 }
 
@@ -68,30 +69,23 @@ void app_give_back_lock(struct app *app)
 		lease_give_back(&app->db);
 }
 
-static void free_rows(char **rows, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(rows[i]);
-	free(rows);
-}
-
 int app_read_state(struct app *app, struct revstate *state,
 		   struct retort_error *err)
 {
-	char **rows = NULL;
-	size_t n = 0;
-	int rc;
+	return integrity_read_rows(&app->db, app->map, state, err);
+}
 
-	if (db_read_versions(&app->db, &rows, &n, err) < 0)
-		return -1;
-	rc = revmap_state(app->map, (const char *const *)rows, n, state, err);
-	free_rows(rows, n);
-	return rc;
+struct integrity app_integrity(struct app *app)
+{
+	return (struct integrity){ .db = &app->db,
+				   .map = app->map,
+				   .plugins = &app->plugins,
+				   .versions = app->cfg.versions };
 }
 
 void app_release(struct app *app)
 {
-	isolate_set_cancel(NULL);
+	isolate_set_cancel(NULL, NULL);
 	lease_release(&app->db);
 	db_close(&app->db);
 	revmap_free(app->map);

@@ -15,6 +15,7 @@
 #include "cli/config.h"
 #include "store/db.h"
 #include "base/error.h"
+#include "exec/integrity.h"
 #include "plugins/plugin.h"
 #include "graph/revmap.h"
 
@@ -100,6 +101,8 @@ void app_give_back_lock(struct app *app);
 /* The version table's rows as a revstate (revisions must be loaded). */
 int app_read_state(struct app *app, struct revstate *state,
 		   struct retort_error *err);
+/* What integrity.h compares, for this app (revisions loaded, connected). */
+struct integrity app_integrity(struct app *app);
 void app_release(struct app *app);
 
 int cmd_upgrade(struct app *app, const struct cmd_args *args,
@@ -121,30 +124,6 @@ int cmd_stamp(struct app *app, const struct cmd_args *args,
 int cmd_check(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
 
-/*
- * Whether the revisions and the database agree (cmd_check.c), RETORT_USAGE
- * when not: an applied revision whose plugin is missing, a plugin built
- * from an older source than the one beside it (stale build), an applied
- * revision whose checksum differs from the one its last upgrade recorded
- * in retort_history (edited after it ran; allowed with allow_changed).
- * Needs the revisions loaded and a connection; changes nothing.  The
- * database's state, read on the way, lands in state (the caller releases
- * it) when they agree.
- */
-int check_integrity(struct app *app, bool allow_changed, struct revstate *state,
-		    struct retort_error *err);
-/*
- * check_integrity() in two halves, for upgrade: the database's state
- * (failing on applied revisions without a plugin), then, once the plan is
- * known, the stale check for the revisions the plan runs (every revision
- * when plan is NULL) and the check for applied revisions changed after
- * they ran.  An upgrade runs only the plan's plugins, so only theirs can
- * run yesterday's code; `check` looks at all.
- */
-int check_read_state(struct app *app, struct revstate *state,
-		     struct retort_error *err);
-int check_intact(struct app *app, bool allow_changed, const struct plan *plan,
-		 const struct revstate *state, struct retort_error *err);
 int cmd_revision(struct app *app, const struct cmd_args *args,
 		 struct retort_error *err);
 int cmd_merge(struct app *app, const struct cmd_args *args,

@@ -7,17 +7,19 @@
 #include "data/backfill_cmd.h"
 #include "data/backfill_job.h"
 #include "store/lease.h"
+#include "exec/integrity.h"
 #include "exec/migrate.h"
 
 static int migrate_to(struct app *app, enum plan_direction direction,
 		      const struct cmd_args *args, struct retort_error *err)
 {
 	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
+	struct integrity in = app_integrity(app);
 	struct revstate state = { 0 };
 	struct plan plan = { 0 };
-	struct migrate_opts opts = { .out = app->quiet ? NULL : app->out,
-				     .cfg = &app->cfg,
-				     .sample = args->sample };
+	struct step_opts opts = { .out = app->quiet ? NULL : app->out,
+				  .cfg = &app->cfg,
+				  .sample = args->sample };
 	int rc = -1;
 
 	/* A bad knob would stop the run at its backfill, after the revisions
@@ -25,7 +27,8 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 	if (backfill_job_check_config(&app->cfg, err) < 0)
 		return -1;
 	/* Lock, then read: a runner that waited sees what the other did. */
-	if (app_lock(app, err) < 0 || check_read_state(app, &state, err) < 0 ||
+	if (app_lock(app, err) < 0 ||
+	    integrity_read_state(&in, &state, err) < 0 ||
 	    revmap_plan(app->map, &state, direction, args->positional[0], &plan,
 			err) < 0)
 		goto out;
@@ -33,7 +36,7 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 	 * upgrade(): with nothing to run there is nothing to refuse (`retort
 	 * check` still answers for the whole). */
 	if (plan.n > 0 &&
-	    check_intact(app, allow_changed, &plan, &state, err) < 0)
+	    integrity_intact(&in, allow_changed, &plan, &state, err) < 0)
 		goto out;
 	if (plugin_check_plan(&app->plugins, &plan, plugin_flags(&app->cfg),
 			      err) < 0)
@@ -43,7 +46,11 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 	    backfill_cmd_undo(&app->db, app->map, &state, &plan,
 			      args->positional[0], &opts, err) < 0)
 		goto out;
-	rc = migrate_run(&app->db, app->map, &plan, &opts, err);
+	/* upgrade --sample: one rolled-back transaction (backfill_cmd.c). */
+	if (args->sample)
+		rc = backfill_cmd_sample(&app->db, app->map, &plan, &opts, err);
+	else
+		rc = migrate_run(&app->db, app->map, &plan, &opts, err);
 out:
 	lease_release(&app->db);
 	plan_release(&plan);

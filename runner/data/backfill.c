@@ -28,7 +28,7 @@
 #include "data/backfill_job.h"
 #include "data/checkpoint.h"
 #include "data/copy.h"
-#include "exec/host.h"
+#include "exec/context.h"
 #include "exec/isolate.h"
 
 #define BACKOFF_BASE_MS 100
@@ -799,10 +799,4 @@ int backfill_host_copy_out(retort_ctx *ctx, const char *copy_sql,
 		return 0;
 	host_record(hc, &err);
 	return -1;
-}
-
-int backfill_cleanup_sql(struct db *db, const char *revision, char **out,
-			 struct retort_error *err)
-{
-	return checkpoint_cleanup_sql(db, revision, out, err);
 }

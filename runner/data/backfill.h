@@ -17,12 +17,4 @@ int backfill_host_copy_in(retort_ctx *ctx, const char *copy_sql,
 int backfill_host_copy_out(retort_ctx *ctx, const char *copy_sql,
 			   retort_copy_sink *sink, void *arg);
 
-/*
- * The statement that removes a finished revision's checkpoint rows, sent
- * with its version change and COMMIT; *out NULL when there is nothing to
- * remove.  The caller frees *out.
- */
-int backfill_cleanup_sql(struct db *db, const char *revision, char **out,
-			 struct retort_error *err);
-
 #endif

@@ -3,8 +3,8 @@
  * `upgrade --sample`.
  *
  * Runs revision code (downgrade() of a half-done backfill, upgrade() for a
- * sample) the way migrate.c does: in the worker process, through the host
- * context, in a transaction.  Prints only the run's normal output.
+ * sample) through step_run(), as a plan's steps run, with the same
+ * guards.  Prints only the run's normal output.
  */
 #include "data/backfill_cmd.h"
 
@@ -12,9 +12,7 @@
 #include <string.h>
 
 #include "data/checkpoint.h"
-#include "exec/host.h"
 #include "exec/isolate.h"
-#include "plugins/plugin.h"
 #include "base/text.h"
 
 /* ---- current ---- */
@@ -75,129 +73,6 @@ int backfill_cmd_status(struct db *db, const struct revmap *map,
 	return 0;
 }
 
-/* ---- running revision code ---- */
-
-static void announce(const struct revmap *map, size_t idx, bool up,
-		     const char *note, FILE *out)
-{
-	const struct revision_meta *m = map->revs[idx].meta;
-	char parents[512];
-
-	if (!out)
-		return;
-	revmap_join_ids(map, &map->revs[idx].parents, parents, sizeof(parents));
-	if (up)
-		fprintf(out, "Running upgrade %s -> %s, ", parents, m->id);
-	else
-		fprintf(out, "Running downgrade %s -> %s, ", m->id, parents);
-	text_fput(m->message, out);
-	fprintf(out, "%s\n", note);
-	fflush(out);
-}
-
-/* Call upgrade() or downgrade(); a failure is what the revision said. */
-static int call(const struct plugin_code *code, bool up, struct host_ctx *hc,
-		struct retort_error *err)
-{
-	int rc = up ? code->upgrade(&hc->base) : code->downgrade(&hc->base);
-
-	if (hc->failed) {
-		*err = hc->error;
-		return -1;
-	}
-	if (rc != 0)
-		return error_set(err, RETORT_FAILED, "%s() returned %d",
-				 up ? "upgrade" : "downgrade", rc);
-	return 0;
-}
-
-/* Load the plugin, run fn, unload; errors name the revision. */
-static int with_plugin(const struct revision_meta *m,
-		       const struct migrate_opts *opts,
-		       int (*fn)(const struct plugin_code *code, void *arg,
-				 struct retort_error *err),
-		       void *arg, struct retort_error *err)
-{
-	struct plugin_code code;
-	char note[600];
-	int rc;
-
-	if (plugin_load(m, plugin_flags(opts->cfg), &code, err) < 0)
-		return -1;
-	snprintf(note, sizeof(note), "revision %s (%s)", m->id, m->path);
-	isolate_note(note);
-	rc = fn(&code, arg, err);
-	isolate_note(NULL);
-	plugin_unload(&code);
-	if (rc < 0)
-		error_prefix(err, "revision %s (%s) failed", m->id, m->path);
-	return rc;
-}
-
-/* ---- downgrade of a half-done backfill ---- */
-
-struct undo {
-	struct db *db;
-	const struct revision_meta *meta;
-	const struct migrate_opts *opts;
-};
-
-/* The checkpoint rows go with COMMIT, in downgrade()'s transaction. */
-static int undo_commit(struct undo *u, bool own_begin, struct retort_error *err)
-{
-	char *cleanup = NULL, *sql;
-	PGresult *res;
-	size_t len;
-
-	if (checkpoint_cleanup_sql(u->db, u->meta->id, &cleanup, err) < 0)
-		return -1;
-	if (own_begin && db_prelude_open(u->db, err) < 0) {
-		free(cleanup);
-		return -1;
-	}
-	len = (cleanup ? strlen(cleanup) : 0) +
-	      (u->db->fence_end ? strlen(u->db->fence_end) : 0) + 16;
-	sql = malloc(len);
-	if (!sql) {
-		free(cleanup);
-		return error_set(err, RETORT_FAILED, "out of memory");
-	}
-	snprintf(sql, len, "%s%s%s%sCOMMIT", cleanup ? cleanup : "",
-		 cleanup ? ";\n" : "", u->db->fence_end ? u->db->fence_end : "",
-		 u->db->fence_end ? ";\n" : "");
-	free(cleanup);
-	res = db_exec_batch(u->db, sql, err);
-	free(sql);
-	PQclear(res);
-	return res ? 0 : -1;
-}
-
-static int undo_run(const struct plugin_code *code, void *arg,
-		    struct retort_error *err)
-{
-	struct undo *u = arg;
-	const struct config *cfg = u->opts->cfg;
-	bool autocommit = (u->meta->flags &
-			   (RETORT_NO_TRANSACTION | RETORT_BATCHED)) != 0;
-	struct host_ctx hc;
-
-	host_ctx_init(&hc, u->db, cfg, u->opts->out);
-	hc.revision = u->meta->id;
-	hc.batched = (u->meta->flags & RETORT_BATCHED) != 0;
-	if ((!autocommit &&
-	     db_prelude_begin(u->db, cfg ? cfg->ddl_lock_timeout : NULL,
-			      cfg ? cfg->statement_timeout : NULL, err) < 0) ||
-	    call(code, false, &hc, err) < 0 ||
-	    undo_commit(u, autocommit || hc.batched, err) < 0) {
-		db_rollback(u->db);
-		error_detail(
-			err,
-			"its checkpoint rows stay: the backfill is still half-done");
-		return -1;
-	}
-	return 0;
-}
-
 static bool in_list(const struct revlist *list, size_t idx)
 {
 	for (size_t i = 0; list && i < list->n; i++)
@@ -236,18 +111,21 @@ static bool should_undo(const struct revmap *map, const struct revstate *state,
 	return false;
 }
 
+/* The half-done revision's downgrade(), with its checkpoint rows. */
 static int undo_one(struct db *db, const struct revmap *map, size_t idx,
-		    const struct migrate_opts *opts, struct retort_error *err)
+		    const struct step_opts *opts, struct retort_error *err)
 {
-	struct undo u = { db, map->revs[idx].meta, opts };
+	struct plan_step undo = { .rev = idx, .direction = PLAN_DOWNGRADE };
+	struct step step = { .map = map,
+			     .plan_step = &undo,
+			     .kind = STEP_UNDO };
 
-	announce(map, idx, false, " (half-done backfill)", opts->out);
-	return with_plugin(u.meta, opts, undo_run, &u, err);
+	return step_run(db, &step, opts, err);
 }
 
 int backfill_cmd_undo(struct db *db, const struct revmap *map,
 		      const struct revstate *state, const struct plan *plan,
-		      const char *target, const struct migrate_opts *opts,
+		      const char *target, const struct step_opts *opts,
 		      struct retort_error *err)
 {
 	struct checkpoint_row *rows = NULL;
@@ -268,7 +146,12 @@ int backfill_cmd_undo(struct db *db, const struct revmap *map,
 		    !should_undo(map, state, plan, resolved ? &targets : NULL,
 				 idx))
 			continue;
-		rc = undo_one(db, map, idx, opts, err);
+		if (isolate_interrupted())
+			rc = error_set(err, RETORT_FAILED,
+				       "stopped before revision %s",
+				       map->revs[idx].meta->id);
+		else
+			rc = undo_one(db, map, idx, opts, err);
 	}
 	revlist_release(&targets);
 	checkpoint_rows_free(rows, n);
@@ -279,49 +162,23 @@ int backfill_cmd_undo(struct db *db, const struct revmap *map,
 
 struct sample {
 	struct db *db;
-	const struct revision_meta *meta;
-	const struct migrate_opts *opts;
-	bool backfilled; /* a backfill was sampled (in this or an earlier step)
-			  */
+	const struct step_opts *opts;
+	bool backfilled; /* a backfill was sampled in an earlier step */
 };
-
-static int sample_run(const struct plugin_code *code, void *arg,
-		      struct retort_error *err)
-{
-	struct sample *s = arg;
-	struct host_ctx hc;
-
-	host_ctx_init(&hc, s->db, s->opts->cfg, s->opts->out);
-	hc.revision = s->meta->id;
-	hc.sample = true;
-	if (call(code, true, &hc, err) < 0)
-		return -1;
-	s->backfilled |= hc.batched;
-	if (PQtransactionStatus(s->db->conn) != PQTRANS_INTRANS)
-		return error_set(err, RETORT_FAILED,
-				 "the revision ended the sample's transaction");
-	return 0;
-}
-
-static int savepoint(struct db *db, const char *sql, struct retort_error *err)
-{
-	PGresult *res = db_exec_batch(db, sql, err);
-
-	PQclear(res);
-	return res ? 0 : -1;
-}
 
 /*
  * A revision after a sampled backfill may need the rows the sample did
- * not fill (a NOT NULL, a VALIDATE): its failure is a note, not an error.
+ * not fill (a NOT NULL, a VALIDATE): its failure is a note, not an error,
+ * unless the sample's transaction is gone or a stop was asked for.
  */
 static int sample_failed(struct sample *s, struct retort_error *err)
 {
 	struct retort_error ignored;
 
-	if (!s->backfilled ||
-	    PQtransactionStatus(s->db->conn) == PQTRANS_IDLE ||
-	    savepoint(s->db, "ROLLBACK TO SAVEPOINT retort_step", &ignored) < 0)
+	if (!s->backfilled || isolate_interrupted() ||
+	    db_state(s->db) == DB_IDLE ||
+	    db_exec(s->db, "ROLLBACK TO SAVEPOINT retort_step", 0, NULL,
+		    &ignored) < 0)
 		return -1;
 	if (s->opts->out)
 		fprintf(s->opts->out,
@@ -331,21 +188,16 @@ static int sample_failed(struct sample *s, struct retort_error *err)
 	return 0;
 }
 
-static int sample_step(struct sample *s, const struct revmap *map, size_t idx,
-		       struct retort_error *err)
+static int sample_step(struct sample *s, const struct revmap *map,
+		       const struct plan_step *ps, struct retort_error *err)
 {
-	s->meta = map->revs[idx].meta;
-	announce(map, idx, true, "", s->opts->out);
-	if (s->meta->flags & RETORT_NO_TRANSACTION) {
-		if (s->opts->out)
-			fputs("  skipped: it runs outside a transaction (RETORT_NO_TRANSACTION)\n",
-			      s->opts->out);
-		return 0;
-	}
-	if (savepoint(s->db, "SAVEPOINT retort_step", err) < 0)
+	struct step step = { .map = map, .plan_step = ps, .kind = STEP_SAMPLE };
+
+	if (db_exec(s->db, "SAVEPOINT retort_step", 0, NULL, err) < 0)
 		return -1;
-	if (with_plugin(s->meta, s->opts, sample_run, s, err) < 0)
+	if (step_run(s->db, &step, s->opts, err) < 0)
 		return sample_failed(s, err);
+	s->backfilled |= step.batched;
 	return 0;
 }
 
@@ -359,8 +211,7 @@ static int sample_begin(struct db *db, const struct config *cfg,
 }
 
 int backfill_cmd_sample(struct db *db, const struct revmap *map,
-			const struct plan *plan,
-			const struct migrate_opts *opts,
+			const struct plan *plan, const struct step_opts *opts,
 			struct retort_error *err)
 {
 	struct sample s = { .db = db, .opts = opts };
@@ -376,7 +227,7 @@ int backfill_cmd_sample(struct db *db, const struct revmap *map,
 		if (isolate_interrupted())
 			rc = error_set(err, RETORT_FAILED, "sample canceled");
 		else
-			rc = sample_step(&s, map, plan->steps[i].rev, err);
+			rc = sample_step(&s, map, &plan->steps[i], err);
 	}
 	db_rollback(db);
 	if (rc < 0)

@@ -11,7 +11,7 @@
 
 #include "store/db.h"
 #include "base/error.h"
-#include "exec/migrate.h"
+#include "exec/step.h"
 #include "graph/revmap.h"
 
 /*
@@ -31,7 +31,7 @@ int backfill_cmd_status(struct db *db, const struct revmap *map,
  */
 int backfill_cmd_undo(struct db *db, const struct revmap *map,
 		      const struct revstate *state, const struct plan *plan,
-		      const char *target, const struct migrate_opts *opts,
+		      const char *target, const struct step_opts *opts,
 		      struct retort_error *err);
 
 /*
@@ -40,8 +40,7 @@ int backfill_cmd_undo(struct db *db, const struct revmap *map,
  * roll it all back.  RETORT_NO_TRANSACTION revisions are skipped.
  */
 int backfill_cmd_sample(struct db *db, const struct revmap *map,
-			const struct plan *plan,
-			const struct migrate_opts *opts,
+			const struct plan *plan, const struct step_opts *opts,
 			struct retort_error *err);
 
 #endif

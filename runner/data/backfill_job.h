@@ -11,7 +11,7 @@
 #include "plugin_api.h"
 #include "data/checkpoint.h"
 #include "base/error.h"
-#include "exec/host.h"
+#include "exec/context.h"
 #include "data/progress.h"
 
 /* Every knob, after the job struct, retort.ini and -x had their say. */

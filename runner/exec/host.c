@@ -14,19 +14,6 @@
 #include "data/backfill.h"
 #include "exec/isolate.h"
 
-struct host_ctx *host_of(retort_ctx *ctx)
-{
-	return (struct host_ctx *)ctx;
-}
-
-void host_record(struct host_ctx *hc, const struct retort_error *err)
-{
-	if (hc->failed)
-		return;
-	hc->error = *err;
-	hc->failed = true;
-}
-
 /* After SIGINT/SIGTERM a revision's next statement fails at once. */
 static bool stopping(struct host_ctx *hc)
 {

@@ -31,8 +31,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libpq-fe.h>
-
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -62,7 +60,8 @@ static bool isolation_enabled = true;
 static int result_fd = -1;
 static struct note *shared_note;
 static volatile sig_atomic_t stop_signal;
-static PGcancel *volatile cancel_handle;
+static void (*volatile cancel_fn)(void *arg);
+static void *volatile cancel_arg;
 static volatile pid_t worker_pid;
 static pid_t runner_pid;     /* the parent's, once a worker was started */
 static bool worker_vanished; /* the last worker ended without reporting */
@@ -87,9 +86,12 @@ int isolate_interrupted(void)
 	return stop_signal;
 }
 
-void isolate_set_cancel(void *pgcancel)
+void isolate_set_cancel(void (*cancel)(void *arg), void *arg)
 {
-	cancel_handle = pgcancel;
+	/* Forgotten first, so that a signal in between fires nothing. */
+	cancel_fn = NULL;
+	cancel_arg = arg;
+	cancel_fn = cancel;
 }
 
 static void write_record(const struct record *rec)
@@ -131,12 +133,12 @@ void isolate_note_loading(const char *path)
 /* In the worker (or in-process): cancel the running statement. */
 static void on_stop_signal(int sig)
 {
-	char buf[256];
+	void (*cancel)(void *arg) = cancel_fn;
 	int saved = errno;
 
 	stop_signal = sig;
-	if (cancel_handle)
-		PQcancel(cancel_handle, buf, sizeof(buf));
+	if (cancel)
+		cancel(cancel_arg);
 	errno = saved;
 }
 

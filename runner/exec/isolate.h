@@ -73,10 +73,11 @@ void isolate_note_loading(const char *path);
 int isolate_interrupted(void);
 
 /*
- * In the worker: the connection's cancel handle to fire when a signal
- * arrives (from PQgetCancel); NULL to forget it.  The handler only calls
- * PQcancel, which libpq documents as safe in a signal handler.
+ * In the worker: what cancels the running statement when a signal
+ * arrives, cancel(arg) (db_cancel_from_signal with the connection's
+ * cancel handle); NULL to forget it.  It runs in the signal handler, so
+ * it must be async-signal-safe.
  */
-void isolate_set_cancel(void *pgcancel);
+void isolate_set_cancel(void (*cancel)(void *arg), void *arg);
 
 #endif

@@ -1054,3 +1054,23 @@ void db_rollback(struct db *db)
 		return;
 	PQclear(PQexec(db->conn, "ROLLBACK"));
 }
+
+void db_cancel_from_signal(void *cancel)
+{
+	char buf[256];
+
+	if (cancel)
+		PQcancel(cancel, buf, sizeof(buf));
+}
+
+int db_step_mark(struct db *db, struct retort_error *err)
+{
+	const char *params[1];
+
+	step_mark(db->mark, sizeof(db->mark));
+	db->ended_by_revision = false;
+	params[0] = db->mark;
+	return db_exec(db,
+		       "SELECT pg_catalog.set_config('retort.step', $1, true)",
+		       1, params, err);
+}

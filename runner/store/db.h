@@ -281,4 +281,18 @@ enum db_state {
 };
 enum db_state db_state(const struct db *db);
 
+/*
+ * From a signal handler: ask the server to cancel the statement running
+ * on the connection whose cancel handle (struct db's cancel) is given;
+ * NULL does nothing.  Async-signal-safe, as libpq documents PQcancel.
+ */
+void db_cancel_from_signal(void *cancel);
+
+/*
+ * Inside a transaction already open (upgrade --sample's): a new mark for
+ * the next step, set at once with SET LOCAL, so that db_step_guard_sql()
+ * fails if a revision ends the transaction and begins another.
+ */
+int db_step_mark(struct db *db, struct retort_error *err);
+
 #endif

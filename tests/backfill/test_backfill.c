@@ -860,6 +860,149 @@ START_TEST(test_downgrade_half_done)
 }
 END_TEST
 
+/* ---- the undo and --sample run revisions under the runner's guards ---- */
+
+/* How "guarded"'s 002 ends the transaction it runs in, and the words. */
+static const struct {
+	const char *up, *down, *said;
+} ending[] = {
+	{ "up=commit", "down=commit",
+	  "failed: the revision ended the runner's transaction itself\n" },
+	{ "up=commit_begin", "down=commit_begin",
+	  "failed: the revision ended the runner's transaction itself"
+	  " (a COMMIT or ROLLBACK of its own)\n" },
+};
+
+/* 002 half-done: its backfill committed every batch, then it failed. */
+static void half_done(const struct harness_db *db)
+{
+	const struct harness_result *res;
+
+	assert_ok(at(db, "guarded", "upgrade", "001", NULL));
+	res = at(db, "guarded", "-x", "fail=1", "upgrade", "head", NULL);
+	assert_exit(res, 1);
+	assert_contains(res->err, "failing after the backfill, as asked");
+}
+
+/* Still as half_done() left it: counted, checkpoint kept, at 001. */
+static void assert_still_half_done(const struct harness_db *db)
+{
+	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM g WHERE b = 1"),
+		      "400");
+	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM retort_backfill"
+					 " WHERE revision = '002'"),
+		      "1");
+	assert_str_eq(harness_versions(db, NULL), "001");
+}
+
+/* 002 applied in full, for the plain downgrade to compare with. */
+static const struct harness_db *applied(const char *test)
+{
+	const struct harness_db *db = harness_db_fresh(test);
+
+	assert_ok(at(db, "guarded", "upgrade", "head", NULL));
+	return db;
+}
+
+/*
+ * The undo of a half-done backfill runs downgrade() as a downgrade does:
+ * a downgrade() that ends the runner's transaction (0: COMMIT; 1: COMMIT
+ * then BEGIN, which the step's guard catches) is refused with the same
+ * words and exit status, and the backfill stays half-done.
+ */
+START_TEST(test_undo_ends_transaction)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *res;
+
+	half_done(db);
+	res = at(db, "guarded", "-x", ending[_i].down, "downgrade", "001",
+		 NULL);
+	assert_exit(res, 1);
+	assert_contains(res->out, "Running downgrade 002 -> 001, count every"
+				  " guarded row (half-done backfill)\n");
+	assert_contains(res->err, ending[_i].said);
+	assert_contains(res->err, "its checkpoint rows stay");
+	assert_still_half_done(db);
+
+	res = at(applied(harness_fmt("%s_plain", __func__)), "guarded", "-x",
+		 ending[_i].down, "downgrade", "001", NULL);
+	assert_exit(res, 1);
+	assert_contains(res->err, ending[_i].said);
+}
+END_TEST
+
+/* A stop request while the undo's downgrade() runs: nothing committed. */
+START_TEST(test_undo_stop_before_commit)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *res;
+
+	half_done(db);
+	res = at(db, "guarded", "-x", "down=stop", "downgrade", "001", NULL);
+	assert_exit(res, 143);
+	assert_contains(res->err, "interrupted by SIGTERM: revision 002 (");
+	assert_contains(res->err, "failed: canceled before COMMIT\n");
+	assert_still_half_done(db);
+
+	res = at(applied(harness_fmt("%s_plain", __func__)), "guarded", "-x",
+		 "down=stop", "downgrade", "001", NULL);
+	assert_exit(res, 143);
+	assert_contains(res->err, "failed: canceled before COMMIT\n");
+}
+END_TEST
+
+/* Nothing sampled stays: at 001, every row as 001 made it. */
+static void assert_sample_left_nothing(const struct harness_db *db)
+{
+	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM g WHERE b = 0"),
+		      "400");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	ck_assert(!harness_table_exists(db, "retort_backfill"));
+}
+
+/*
+ * upgrade --sample runs upgrade() as an upgrade does: one that ends the
+ * transaction it runs in is refused with the same words and status.
+ */
+START_TEST(test_sample_ends_transaction)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *res;
+
+	assert_ok(at(db, "guarded", "upgrade", "001", NULL));
+	res = at(db, "guarded", "-x", ending[_i].up, "upgrade", "--sample",
+		 "head", NULL);
+	assert_exit(res, 1);
+	assert_contains(res->err, ending[_i].said);
+	assert_contains(res->err, "--sample rolled everything back");
+	assert_not_contains(res->out, "Sample done");
+	assert_sample_left_nothing(db);
+
+	res = at(db, "guarded", "-x", ending[_i].up, "upgrade", "head", NULL);
+	assert_exit(res, 1);
+	assert_contains(res->err, ending[_i].said);
+	assert_sample_left_nothing(db);
+}
+END_TEST
+
+/* A stop request while a sampled revision runs stops the sample. */
+START_TEST(test_sample_stop)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *res;
+
+	assert_ok(at(db, "guarded", "upgrade", "001", NULL));
+	res = at(db, "guarded", "-x", "up=stop", "upgrade", "--sample", "head",
+		 NULL);
+	assert_exit(res, 143);
+	assert_contains(res->err, "interrupted by SIGTERM: revision 002 (");
+	assert_contains(res->err, "failed: canceled before COMMIT\n");
+	assert_not_contains(res->out, "Sample done");
+	assert_sample_left_nothing(db);
+}
+END_TEST
+
 /* retort.ini sets, -x overrides; bad values name the knob. */
 START_TEST(test_knobs)
 {
@@ -1025,6 +1168,13 @@ static Suite *backfill_suite(void)
 
 	tc = harness_tcase("lease");
 	tcase_add_test(tc, test_batches_renew_and_check_the_lease);
+	suite_add_tcase(s, tc);
+
+	tc = harness_tcase("guards");
+	tcase_add_loop_test(tc, test_undo_ends_transaction, 0, 2);
+	tcase_add_test(tc, test_undo_stop_before_commit);
+	tcase_add_loop_test(tc, test_sample_ends_transaction, 0, 2);
+	tcase_add_test(tc, test_sample_stop);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("progress");
