@@ -691,28 +691,28 @@ static int cmp_str(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-static int cmp_schema(const void *a, const void *b)
+int catalog_cmp_schema(const void *a, const void *b)
 {
 	return cmp_str(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int cmp_ext(const void *a, const void *b)
+int catalog_cmp_extension(const void *a, const void *b)
 {
 	return cmp_str(((const struct cat_extension *)a)->name,
 		       ((const struct cat_extension *)b)->name);
 }
 
 #define CMP_QUALIFIED(fn, type)                                                \
-	static int fn(const void *a, const void *b)                            \
+	int fn(const void *a, const void *b)                                   \
 	{                                                                      \
 		const type *x = a, *y = b;                                     \
 		int c = cmp_str(x->schema, y->schema);                         \
 		return c ? c : cmp_str(x->name, y->name);                      \
 	}
 
-CMP_QUALIFIED(cmp_enum, struct cat_enum)
-CMP_QUALIFIED(cmp_seq, struct cat_sequence)
-CMP_QUALIFIED(cmp_table, struct cat_table)
+CMP_QUALIFIED(catalog_cmp_enum, struct cat_enum)
+CMP_QUALIFIED(catalog_cmp_sequence, struct cat_sequence)
+CMP_QUALIFIED(catalog_cmp_table, struct cat_table)
 
 static int cmp_con(const void *a, const void *b)
 {
@@ -734,7 +734,7 @@ static int cmp_cast(const void *a, const void *b)
 	return c ? c : cmp_str(x->target, y->target);
 }
 
-static int cmp_other(const void *a, const void *b)
+int catalog_cmp_other(const void *a, const void *b)
 {
 	const struct cat_other *x = a, *y = b;
 	int c = cmp_str(x->kind, y->kind);
@@ -752,12 +752,15 @@ static void sort(void *base, size_t n, size_t size,
 
 static void sort_catalog(struct catalog *cat)
 {
-	sort(cat->schemas, cat->nschemas, sizeof(*cat->schemas), cmp_schema);
-	sort(cat->exts, cat->nexts, sizeof(*cat->exts), cmp_ext);
-	sort(cat->enums, cat->nenums, sizeof(*cat->enums), cmp_enum);
-	sort(cat->seqs, cat->nseqs, sizeof(*cat->seqs), cmp_seq);
-	sort(cat->tables, cat->ntables, sizeof(*cat->tables), cmp_table);
-	sort(cat->others, cat->nothers, sizeof(*cat->others), cmp_other);
+	sort(cat->schemas, cat->nschemas, sizeof(*cat->schemas),
+	     catalog_cmp_schema);
+	sort(cat->exts, cat->nexts, sizeof(*cat->exts), catalog_cmp_extension);
+	sort(cat->enums, cat->nenums, sizeof(*cat->enums), catalog_cmp_enum);
+	sort(cat->seqs, cat->nseqs, sizeof(*cat->seqs), catalog_cmp_sequence);
+	sort(cat->tables, cat->ntables, sizeof(*cat->tables),
+	     catalog_cmp_table);
+	sort(cat->others, cat->nothers, sizeof(*cat->others),
+	     catalog_cmp_other);
 	sort(cat->casts, cat->ncasts, sizeof(*cat->casts), cmp_cast);
 }
 
@@ -788,7 +791,35 @@ const struct cat_table *catalog_table(const struct catalog *cat,
 
 	if (cat->ntables == 0)
 		return NULL;
-	return bsearch(&key, cat->tables, cat->ntables, sizeof(key), cmp_table);
+	return bsearch(&key, cat->tables, cat->ntables, sizeof(key),
+		       catalog_cmp_table);
+}
+
+const struct cat_column *catalog_column(const struct cat_table *t,
+					const char *name)
+{
+	for (size_t i = 0; t != NULL && i < t->ncols; i++)
+		if (strcmp(t->cols[i].name, name) == 0)
+			return &t->cols[i];
+	return NULL;
+}
+
+const struct cat_constraint *catalog_constraint(const struct cat_table *t,
+						const char *name)
+{
+	for (size_t i = 0; t != NULL && i < t->ncons; i++)
+		if (strcmp(t->cons[i].name, name) == 0)
+			return &t->cons[i];
+	return NULL;
+}
+
+const struct cat_index *catalog_index(const struct cat_table *t,
+				      const char *name)
+{
+	for (size_t i = 0; t != NULL && i < t->nidx; i++)
+		if (strcmp(t->idx[i].name, name) == 0)
+			return &t->idx[i];
+	return NULL;
 }
 
 /* ---- the whole read ---- */
@@ -868,7 +899,7 @@ static int read_all(struct reader *rd)
 		return -1;
 	/* Tables are looked up by name from here on. */
 	sort(rd->cat->tables, rd->cat->ntables, sizeof(*rd->cat->tables),
-	     cmp_table);
+	     catalog_cmp_table);
 	if (read_grouped(rd, sql_columns, "columns", fill_columns) < 0 ||
 	    read_grouped(rd, sql_constraints, "constraints", fill_constraints) <
 		    0 ||

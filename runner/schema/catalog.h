@@ -144,6 +144,30 @@ void catalog_release(struct catalog *cat);
 const struct cat_table *catalog_table(const struct catalog *cat,
 				      const char *schema, const char *name);
 
+/*
+ * t's column, constraint or index of that name, or NULL (also when t is
+ * NULL).  Columns are searched in attnum order, so a catalog built by hand
+ * need not sort them.
+ */
+const struct cat_column *catalog_column(const struct cat_table *t,
+					const char *name);
+const struct cat_constraint *catalog_constraint(const struct cat_table *t,
+						const char *name);
+const struct cat_index *catalog_index(const struct cat_table *t,
+				      const char *name);
+
+/*
+ * The orders a catalog's arrays are sorted in, for qsort() and bsearch()
+ * (strcmp, NULL as ""): schemas; extensions by name; enum types, sequences
+ * and tables by (schema, name); other objects by (kind, identity).
+ */
+int catalog_cmp_schema(const void *a, const void *b);
+int catalog_cmp_extension(const void *a, const void *b);
+int catalog_cmp_enum(const void *a, const void *b);
+int catalog_cmp_sequence(const void *a, const void *b);
+int catalog_cmp_table(const void *a, const void *b);
+int catalog_cmp_other(const void *a, const void *b);
+
 /* The cast from source to target, or NULL. */
 const struct cat_cast *catalog_cast(const struct catalog *cat,
 				    const char *source, const char *target);
