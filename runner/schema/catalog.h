@@ -17,9 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <libpq-fe.h>
-
 #include "base/error.h"
+
+struct db;
 
 /* A sequence's options; numbers as decimal text. */
 struct cat_seqopts {
@@ -125,7 +125,7 @@ struct catalog {
 };
 
 /*
- * Read the schema of conn's database, one query per object kind.  Run it
+ * Read the schema of db's database, one query per object kind.  Run it
  * inside a transaction the caller opened (REPEATABLE READ for a consistent
  * picture): it sets search_path to '' for that transaction.  The relations
  * named in exclude (as regclass text, e.g. the quoted version table, NULL
@@ -133,7 +133,7 @@ struct catalog {
  * exclude_schema (NULL: none) as a schema, are left out: they are the
  * runner's.  Objects that belong to an extension are left out too.
  */
-int catalog_read(PGconn *conn, const char *const *exclude, size_t nexclude,
+int catalog_read(struct db *db, const char *const *exclude, size_t nexclude,
 		 const char *exclude_schema, struct catalog *out,
 		 struct retort_error *err);
 
@@ -146,8 +146,7 @@ const struct cat_table *catalog_table(const struct catalog *cat,
 
 /*
  * t's column, constraint or index of that name, or NULL (also when t is
- * NULL).  Columns are searched in attnum order, so a catalog built by hand
- * need not sort them.
+ * NULL).
  */
 const struct cat_column *catalog_column(const struct cat_table *t,
 					const char *name);
