@@ -10,10 +10,9 @@
 
 /*
  * "name type [COLLATE c] [GENERATED ...] [DEFAULT e] [NOT NULL]", for
- * CREATE TABLE and ADD COLUMN.  The caller frees it; NULL when out of
- * memory.
+ * CREATE TABLE and ADD COLUMN; kept (see sd_keep).
  */
-char *sd_column_def(struct differ *d, const struct cat_column *c);
+const char *sd_column_def(struct differ *d, const struct cat_column *c);
 
 /* The columns of a table on both sides, a (this side) to b. */
 void sd_diff_columns(struct differ *d, const struct cat_table *a,

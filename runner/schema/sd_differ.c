@@ -39,6 +39,11 @@ const char *sd_keep(struct differ *d, char *s)
 	return s;
 }
 
+const char *sd_keep_text(struct differ *d, struct strbuf *b)
+{
+	return sd_keep(d, strbuf_finish(b));
+}
+
 void sd_differ_release(struct differ *d)
 {
 	for (size_t i = 0; i < d->nscratch; i++)

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "base/strbuf.h"
 #include "schema/catalog.h"
 #include "schema/sd_plan.h"
 
@@ -91,6 +92,8 @@ bool sd_eq(const char *a, const char *b);
 char *sd_fmt(struct differ *d, const char *f, ...) ERROR_PRINTF(2, 3);
 /* Keep s until the pass ends; "" when memory ran out. */
 const char *sd_keep(struct differ *d, char *s);
+/* The text of b (which it empties), kept. */
+const char *sd_keep_text(struct differ *d, struct strbuf *b);
 /* A name, a literal, schema.name, each quoted; kept. */
 const char *sd_qi(struct differ *d, const char *name);
 const char *sd_ql(struct differ *d, const char *s);

@@ -6,7 +6,6 @@
  */
 #include "schema/sd_objects.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "base/strbuf.h"
@@ -61,13 +60,13 @@ void sd_diff_schemas(struct differ *d)
 
 /* ---- enum types ---- */
 
-static char *label_list(struct differ *d, const struct cat_enum *e)
+static const char *label_list(struct differ *d, const struct cat_enum *e)
 {
 	struct strbuf b = STRBUF_INIT;
 
 	for (size_t i = 0; i < e->nlabels; i++)
 		strbuf_addf(&b, "%s%s", i ? ", " : "", sd_ql(d, e->labels[i]));
-	return strbuf_finish(&b);
+	return sd_keep_text(d, &b);
 }
 
 static bool has_label(const struct cat_enum *e, const char *label)
@@ -96,14 +95,10 @@ static bool labels_kept(const struct cat_enum *a, const struct cat_enum *b)
 static void create_enum(struct differ *d, const struct cat_enum *e)
 {
 	const char *name = sd_qn(d, e->schema, e->name);
-	char *labels = label_list(d, e);
 
 	sd_emit_plain(d, PH_TYPE, sd_fmt(d, "create enum type %s", name),
 		      sd_fmt(d, "CREATE TYPE %s AS ENUM (%s)", name,
-			     labels ? labels : ""));
-	if (labels == NULL)
-		d->oom = true;
-	free(labels);
+			     label_list(d, e)));
 }
 
 /*
@@ -146,7 +141,7 @@ static void enum_refused(struct differ *d, const struct cat_enum *a,
 			 const struct cat_enum *b)
 {
 	const char *name = sd_qn(d, b->schema, b->name);
-	char *was = label_list(d, a), *now = label_list(d, b);
+	const char *was = label_list(d, a), *now = label_list(d, b);
 
 	if (d->down) {
 		sd_emit(d,
@@ -156,18 +151,14 @@ static void enum_refused(struct differ *d, const struct cat_enum *a,
 				       name),
 				sd_fmt(d,
 				       "enum type %s cannot go back from (%s) to (%s): PostgreSQL cannot remove a value from an enum type",
-				       name, was ? was : "", now ? now : "") });
+				       name, was, now) });
 	} else {
 		sd_add_problem(
 			d,
 			sd_fmt(d,
 			       "enum type %s: the database has (%s), the declared schema (%s): PostgreSQL cannot remove or reorder enum values; write that change by hand (a new type, the columns converted to it, the old type dropped)",
-			       name, was ? was : "", now ? now : ""));
+			       name, was, now));
 	}
-	if (was == NULL || now == NULL)
-		d->oom = true;
-	free(was);
-	free(now);
 }
 
 static void enum_pair(struct differ *d, const void *x, const void *y)

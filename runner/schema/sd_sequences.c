@@ -103,15 +103,12 @@ static void set_sequence_owner(struct differ *d, const struct cat_sequence *s)
 static void create_sequence(struct differ *d, const struct cat_sequence *s)
 {
 	struct strbuf b = STRBUF_INIT, opts = STRBUF_INIT;
-	char *text;
+	const char *text;
 
 	sd_seq_options(&opts, &s->opts, "", true, false);
-	text = strbuf_finish(&opts);
-	if (text == NULL)
-		d->oom = true;
+	text = sd_keep_text(d, &opts);
 	strbuf_addf(&b, "CREATE SEQUENCE %s%s%s", sd_qn(d, s->schema, s->name),
-		    text && *text ? " " : "", text ? text : "");
-	free(text);
+		    *text ? " " : "", text);
 	sd_emit_plain(
 		d, PH_SEQUENCE,
 		sd_fmt(d, "create sequence %s", sd_qn(d, s->schema, s->name)),

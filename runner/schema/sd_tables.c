@@ -58,12 +58,8 @@ static void create_table(struct differ *d, const struct cat_table *t)
 	strbuf_addf(&b, "CREATE %sTABLE %s (", t->unlogged ? "UNLOGGED " : "",
 		    sd_tname(d, t));
 	for (size_t i = 0; i < t->ncols; i++) {
-		char *def = sd_column_def(d, &t->cols[i]);
-
-		strbuf_addf(&b, "%s\n    %s", i ? "," : "", def ? def : "");
-		if (def == NULL)
-			d->oom = true;
-		free(def);
+		strbuf_addf(&b, "%s\n    %s", i ? "," : "",
+			    sd_column_def(d, &t->cols[i]));
 	}
 	strbuf_add(&b, t->ncols ? "\n)" : ")");
 	sd_emit(d,
