@@ -116,35 +116,15 @@ static int load_failed(const char *path, const char *text, long position,
 
 /* ---- the shadow database ---- */
 
-static int random_hex(char *out, size_t nbytes, struct retort_error *err)
-{
-	unsigned char bytes[16];
-	FILE *f = fopen("/dev/urandom", "rb");
-	size_t got = 0;
-
-	if (nbytes > sizeof(bytes))
-		nbytes = sizeof(bytes);
-	if (f != NULL) {
-		got = fread(bytes, 1, nbytes, f);
-		fclose(f);
-	}
-	if (got != nbytes)
-		return error_set(err, RETORT_FAILED,
-				 "cannot read /dev/urandom");
-	for (size_t i = 0; i < nbytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
-	return 0;
-}
-
 /* The single value sql returns on the shadow, into buf ("" for NULL). */
-static int shadow_value(struct shadow *s, const char *sql, char *buf,
-			size_t size, struct retort_error *err)
+static int shadow_value(struct shadow *s, const char *sql, const char *what,
+			char *buf, size_t size, struct retort_error *err)
 {
 	struct db_rows *rows = db_query(&s->db, sql, 0, NULL, err);
 	const char *v;
 
 	if (rows == NULL) {
-		error_prefix(err, "cannot use the shadow database");
+		error_prefix(err, "%s", what);
 		return -1;
 	}
 	v = db_nrows(rows) == 1 ? db_value(rows, 0, 0) : NULL;
@@ -165,10 +145,10 @@ static int check_empty(struct shadow *s, struct retort_error *err)
 {
 	char count[32];
 
-	if (shadow_value(s, sql_user_objects, count, sizeof(count), err) < 0) {
-		error_prefix(err, "cannot inspect the shadow database");
+	if (shadow_value(s, sql_user_objects,
+			 "cannot inspect the shadow database", count,
+			 sizeof(count), err) < 0)
 		return -1;
-	}
 	if (strcmp(count, "0") == 0)
 		return 0;
 	error_set(err, RETORT_USAGE, "the shadow database is not empty");
@@ -216,7 +196,8 @@ static int check_same_transaction(struct shadow *s, const char *path,
 
 	if (shadow_value(s,
 			 "SELECT pg_catalog.pg_current_xact_id_if_assigned()",
-			 now, sizeof(now), err) < 0)
+			 "cannot use the shadow database", now, sizeof(now),
+			 err) < 0)
 		return -1;
 	if (strcmp(now, xid) == 0)
 		return 0;
@@ -248,8 +229,9 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 		error_prefix(err, "cannot use the shadow database");
 		return -1;
 	}
-	if (shadow_value(s, "SELECT pg_catalog.pg_current_xact_id()", xid,
-			 sizeof(xid), err) < 0 ||
+	if (shadow_value(s, "SELECT pg_catalog.pg_current_xact_id()",
+			 "cannot use the shadow database", xid, sizeof(xid),
+			 err) < 0 ||
 	    shadow_interrupted(err) < 0)
 		return -1;
 	if (shadow_run_script(s, text, &position, err) < 0)
@@ -613,6 +595,27 @@ static void drafts_release(struct draft *d, size_t n)
 		free(d[i].name);
 		free(d[i].text);
 	}
+}
+
+/* nbytes random bytes as hex digits (2 * nbytes + 1 bytes of out). */
+static int random_hex(char *out, size_t nbytes, struct retort_error *err)
+{
+	unsigned char bytes[16];
+	FILE *f = fopen("/dev/urandom", "rb");
+	size_t got = 0;
+
+	if (nbytes > sizeof(bytes))
+		nbytes = sizeof(bytes);
+	if (f != NULL) {
+		got = fread(bytes, 1, nbytes, f);
+		fclose(f);
+	}
+	if (got != nbytes)
+		return error_set(err, RETORT_FAILED,
+				 "cannot read /dev/urandom");
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
 }
 
 static int new_id(const struct revmap *map, const struct draft *drafts,
