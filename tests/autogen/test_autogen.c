@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -669,6 +670,23 @@ START_TEST(test_shadow_url_refused)
 }
 END_TEST
 
+/* Whether a client is connected to 127.0.0.1:port (the kernel's view). */
+static bool connected_to(const char *port)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	unsigned want = (unsigned)atoi(port), remote, state;
+	char line[256];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, " %*d: %*x:%*x %*x:%x %x", &remote,
+			       &state) == 2 &&
+			remote == want && state == 1 /* ESTABLISHED */;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 /* Ctrl-C (or SIGTERM) while waiting for a silent shadow stops at once. */
 START_TEST(test_shadow_url_interrupted)
 {
@@ -692,8 +710,12 @@ START_TEST(test_shadow_url_interrupted)
 
 	rt_declare(&p, "CREATE TABLE t (id int);\n");
 	proc = harness_spawn(&how, args);
-	/* Past the database's own connection and catalog read. */
-	harness_sleep_ms(1500);
+	/* Past the database's own connection and catalog read: waiting for
+	 * the shadow's server to answer. */
+	for (int i = 0; i < 200 && !connected_to(port); i++)
+		harness_sleep_ms(50);
+	ck_assert_msg(connected_to(port), "retort never reached the shadow");
+	harness_sleep_ms(200);
 	start = harness_now_ms();
 	harness_signal(proc, sig);
 	r = harness_wait(proc);
