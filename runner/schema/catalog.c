@@ -5,8 +5,9 @@
  * server's own deparsers (pg_get_*def, format_type, pg_get_expr) for every
  * definition.  User objects are those with an OID at or above
  * FirstNormalObjectId (16384) that no extension owns; the public schema,
- * which initdb creates, is added by name.  Never writes to the database and
- * never prints.
+ * which initdb creates, is added by name.  Rows are read through the
+ * database layer (db_query), never with libpq.  Never writes to the
+ * database and never prints.
  */
 #include "schema/catalog.h"
 
