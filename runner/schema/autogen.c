@@ -4,22 +4,19 @@
  *
  * Both sides are read with the same catalog queries (catalog.c) and
  * compared by schemadiff.c; codegen.c writes the revisions and scaffold.c
- * puts them in place.  The temporary shadow database is dropped whatever
- * happens: on success, on error, and on SIGINT or SIGTERM, whose handler
- * only cancels the running statement (PQcancel is signal-safe) so that the
- * cleanup below runs.  Only a SIGKILL can leave one behind; its name says
- * what it is (retort_shadow_<pid>_<random>).  Never prints an error.
+ * puts them in place.  The shadow database (store/shadow.c) is dropped
+ * whatever happens: on success, on error, and on SIGINT or SIGTERM, which
+ * only cancel the running statement while it is open.  Never prints an
+ * error.
  */
 #define _XOPEN_SOURCE 700 /* realpath() is XSI */
 #include "schema/autogen.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "store/audit.h"
 #include "base/clock.h"
@@ -29,6 +26,8 @@
 #include "store/lease.h"
 #include "plugins/scaffold.h"
 #include "schema/schemadiff.h"
+#include "base/strbuf.h"
+#include "store/shadow.h"
 
 /* The runner's own tables, left out of both sides (struct exclusions). */
 #define NEXCLUDED 4
@@ -38,157 +37,15 @@ static int oom(struct retort_error *err)
 	return error_set(err, RETORT_FAILED, "out of memory");
 }
 
-/* ---- stopping cleanly on SIGINT and SIGTERM ---- */
-
-static volatile sig_atomic_t stop_signal;
-static PGcancel *volatile stop_cancel[2]; /* the admin's, the shadow's */
-
-static void on_stop(int sig)
-{
-	char buf[256];
-	int saved = errno;
-
-	stop_signal = sig;
-	for (int i = 0; i < 2; i++)
-		if (stop_cancel[i])
-			PQcancel(stop_cancel[i], buf, sizeof(buf));
-	errno = saved;
-}
-
-struct traps {
-	struct sigaction old_int, old_term;
-};
-
-static void traps_set(struct traps *t, PGcancel *admin)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	stop_signal = 0;
-	stop_cancel[0] = admin;
-	stop_cancel[1] = NULL;
-	sigaction(SIGINT, &sa, &t->old_int);
-	sigaction(SIGTERM, &sa, &t->old_term);
-}
-
-/* From here on a signal only marks the run as stopped: the drop runs. */
-static void traps_quiet(void)
-{
-	stop_cancel[0] = NULL;
-	stop_cancel[1] = NULL;
-}
-
-static void traps_clear(struct traps *t)
-{
-	traps_quiet();
-	sigaction(SIGINT, &t->old_int, NULL);
-	sigaction(SIGTERM, &t->old_term, NULL);
-}
-
-static int check_stop(struct retort_error *err)
-{
-	if (!stop_signal)
-		return 0;
-	return error_set(err,
-			 stop_signal == SIGTERM ? RETORT_INTERRUPTED_TERM
-						: RETORT_INTERRUPTED_INT,
-			 "interrupted by %s",
-			 stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
-}
-
-/* ---- small libpq helpers ---- */
-
-static int pq_command(PGconn *conn, const char *sql, const char *what,
-		      struct retort_error *err)
-{
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
-	    st == PGRES_EMPTY_QUERY) {
-		PQclear(res);
-		return 0;
-	}
-	db_error_from_result(err, conn, res);
-	PQclear(res);
-	error_prefix(err, "%s", what);
-	return -1;
-}
-
-static void describe(PGconn *conn, char *buf, size_t size)
-{
-	snprintf(buf, size, "host %s port %s database %s user %s",
-		 PQhost(conn) ? PQhost(conn) : "(default)",
-		 PQport(conn) ? PQport(conn) : "(default)",
-		 PQdb(conn) ? PQdb(conn) : "?",
-		 PQuser(conn) ? PQuser(conn) : "?");
-}
-
-static void ignore_notice(void *arg, const PGresult *res)
-{
-	(void)arg;
-	(void)res;
-}
-
-/* The connection to dbname with everything else as admin's. */
-static PGconn *connect_like(PGconn *admin, const char *dbname)
-{
-	PQconninfoOption *opts = PQconninfo(admin), *o;
-	const char **keys, **vals;
-	size_t n = 0;
-	PGconn *conn = NULL;
-
-	if (opts == NULL)
-		return NULL;
-	for (o = opts; o->keyword; o++)
-		n++;
-	keys = calloc(n + 2, sizeof(*keys));
-	vals = calloc(n + 2, sizeof(*vals));
-	if (keys && vals) {
-		n = 0;
-		for (o = opts; o->keyword; o++)
-			if (o->val && o->val[0] &&
-			    strcmp(o->keyword, "dbname")) {
-				keys[n] = o->keyword;
-				vals[n++] = o->val;
-			}
-		keys[n] = "dbname";
-		vals[n] = dbname;
-		conn = PQconnectdbParams(keys, vals, 0);
-	}
-	free(keys);
-	free(vals);
-	PQconninfoFree(opts);
-	return conn;
-}
-
-static int connected(PGconn *conn, const char *what, struct retort_error *err)
-{
-	char where[512];
-
-	if (conn == NULL)
-		return oom(err);
-	if (PQstatus(conn) == CONNECTION_OK) {
-		PQsetNoticeReceiver(conn, ignore_notice, NULL);
-		return 0;
-	}
-	describe(conn, where, sizeof(where));
-	error_set(err, RETORT_FAILED, "cannot connect to the %s", what);
-	error_detail(err, "%s", where);
-	error_detail(err, "%s", PQerrorMessage(conn));
-	return -1;
-}
-
 /* ---- the declared schema's text ---- */
 
 static int read_schema_file(const char *path, char **out,
 			    struct retort_error *err)
 {
 	FILE *f = fopen(path, "rb");
-	char *text = NULL;
-	size_t len = 0, cap = 0, got;
+	struct strbuf text = STRBUF_INIT;
+	char chunk[4096];
+	size_t got;
 
 	if (f == NULL) {
 		error_set(err, RETORT_USAGE,
@@ -199,24 +56,11 @@ static int read_schema_file(const char *path, char **out,
 			"Write the schema you want as plain SQL in that file (CREATE TABLE ...), or name another with `schema = PATH` in retort.ini.");
 		return -1;
 	}
-	do {
-		if (len + 4096 + 1 > cap) {
-			char *grown = realloc(text, cap = 2 * cap + 8192);
-
-			if (grown == NULL) {
-				free(text);
-				fclose(f);
-				return oom(err);
-			}
-			text = grown;
-		}
-		got = fread(text + len, 1, 4096, f);
-		len += got;
-	} while (got > 0);
-	text[len] = '\0';
+	while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		strbuf_addn(&text, chunk, got);
 	fclose(f);
-	*out = text;
-	return 0;
+	*out = strbuf_finish(&text);
+	return *out ? 0 : oom(err);
 }
 
 /* psql's backslash commands are not SQL: say so before the server does. */
@@ -256,14 +100,12 @@ static int line_of(const char *text, long position)
 	return line;
 }
 
-static int load_failed(PGconn *conn, PGresult *res, const char *path,
-		       const char *text, struct retort_error *err)
+/* The script's error, where it happened: path:line when the server says. */
+static int load_failed(const char *path, const char *text, long position,
+		       struct retort_error *err)
 {
-	const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
-
-	db_error_from_result(err, conn, res);
-	if (pos)
-		error_prefix(err, "%s:%d", path, line_of(text, atol(pos)));
+	if (position > 0)
+		error_prefix(err, "%s:%d", path, line_of(text, position));
 	else
 		error_prefix(err, "%s", path);
 	if (!err->hint[0])
@@ -275,57 +117,21 @@ static int load_failed(PGconn *conn, PGresult *res, const char *path,
 
 /* ---- the shadow database ---- */
 
-struct shadow {
-	PGconn *admin;	  /* the database's connection: creates and drops */
-	PGconn *conn;	  /* the shadow's */
-	PGcancel *cancel; /* its cancel handle, for the signal handler */
-	char name[64];	  /* the temporary database, "" with --shadow-url */
-	bool created;	  /* CREATE DATABASE was sent: drop it */
-};
-
-static int random_hex(char *out, size_t nbytes, struct retort_error *err)
+/* The single value sql returns on the shadow, into buf ("" for NULL). */
+static int shadow_value(struct shadow *s, const char *sql, const char *what,
+			char *buf, size_t size, struct retort_error *err)
 {
-	unsigned char bytes[16];
-	FILE *f = fopen("/dev/urandom", "rb");
-	size_t got = 0;
+	struct db_rows *rows = db_query(&s->db, sql, 0, NULL, err);
+	const char *v;
 
-	if (nbytes > sizeof(bytes))
-		nbytes = sizeof(bytes);
-	if (f != NULL) {
-		got = fread(bytes, 1, nbytes, f);
-		fclose(f);
+	if (rows == NULL) {
+		error_prefix(err, "%s", what);
+		return -1;
 	}
-	if (got != nbytes)
-		return error_set(err, RETORT_FAILED,
-				 "cannot read /dev/urandom");
-	for (size_t i = 0; i < nbytes; i++)
-		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	v = db_nrows(rows) == 1 ? db_value(rows, 0, 0) : NULL;
+	snprintf(buf, size, "%s", v ? v : "");
+	db_rows_free(rows);
 	return 0;
-}
-
-static int create_shadow(struct shadow *s, struct retort_error *err)
-{
-	char hex[9], sql[128];
-
-	if (random_hex(hex, 4, err) < 0)
-		return -1;
-	snprintf(s->name, sizeof(s->name), "retort_shadow_%ld_%s",
-		 (long)getpid(), hex);
-	/* A plain name: no quoting needed.  template0: nothing but what
-	 * the declared schema creates. */
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0",
-		 s->name);
-	s->created = true;
-	if (pq_command(s->admin, sql, "cannot create the shadow database",
-		       err) < 0) {
-		error_detail(err, "database: %s", s->name);
-		error_hint(
-			err,
-			"autogenerate loads the declared schema into a scratch database: grant the user CREATEDB, or pass --shadow-url with an empty database it may use.");
-		return -1;
-	}
-	s->conn = connect_like(s->admin, s->name);
-	return connected(s->conn, "shadow database", err);
 }
 
 static const char sql_user_objects[] =
@@ -336,33 +142,18 @@ static const char sql_user_objects[] =
 	" + (SELECT count(*) FROM pg_catalog.pg_namespace WHERE oid >= 16384"
 	" AND nspname OPERATOR(pg_catalog.!~) '^pg_')";
 
-static int open_given_shadow(struct shadow *s, const char *url,
-			     struct retort_error *err)
+static int check_empty(struct shadow *s, struct retort_error *err)
 {
-	char *normal = NULL;
-	PGresult *res;
-	bool empty;
+	char count[32];
 
-	if (config_normalize_url(url, &normal, err) < 0)
+	if (shadow_value(s, sql_user_objects,
+			 "cannot inspect the shadow database", count,
+			 sizeof(count), err) < 0)
 		return -1;
-	s->conn = PQconnectdb(normal);
-	free(normal);
-	if (connected(s->conn, "shadow database (--shadow-url)", err) < 0)
-		return -1;
-	res = PQexec(s->conn, sql_user_objects);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_error_from_result(err, s->conn, res);
-		PQclear(res);
-		error_prefix(err, "cannot inspect the shadow database");
-		return -1;
-	}
-	empty = strcmp(PQgetvalue(res, 0, 0), "0") == 0;
-	PQclear(res);
-	if (empty)
+	if (strcmp(count, "0") == 0)
 		return 0;
 	error_set(err, RETORT_USAGE, "the shadow database is not empty");
-	error_detail(err, "database %s holds %s objects of its own",
-		     PQdb(s->conn), "user");
+	error_detail(err, "database %s holds user objects of its own", s->name);
 	error_hint(
 		err,
 		"Give --shadow-url an empty database: autogenerate loads the declared schema there inside a transaction it rolls back.");
@@ -370,56 +161,27 @@ static int open_given_shadow(struct shadow *s, const char *url,
 }
 
 /*
- * Drop what create_shadow made, and return rc, or -1 when the drop fails
- * (added to err's detail when rc already failed).
+ * The database --shadow-url names, connected to as the database is (the
+ * same connect timeout; SIGINT or SIGTERM stops the attempt), and empty.
  */
-static int close_shadow(struct shadow *s, int rc, struct retort_error *err)
+static int open_given_shadow(struct app *app, struct shadow *s,
+			     struct retort_error *err)
 {
-	struct retort_error drop = { 0 };
-	char sql[128];
+	char *url = NULL;
+	int rc;
 
-	traps_quiet();
-	PQfreeCancel(s->cancel);
-	s->cancel = NULL;
-	PQfinish(s->conn);
-	s->conn = NULL;
-	if (!s->created)
-		return rc;
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		 s->name);
-	if (pq_command(s->admin, sql, "cannot drop the shadow database",
-		       &drop) == 0) {
-		if (rc < 0 && stop_signal)
-			error_detail(err, "the shadow database %s was dropped",
-				     s->name);
-		return rc;
-	}
-	if (rc == 0)
-		*err = drop;
-	else
-		error_detail(
-			err,
-			"and the shadow database %s could not be dropped: %s",
-			s->name, drop.msg);
-	error_hint(err, "Drop it by hand: DROP DATABASE %s;", s->name);
-	return -1;
-}
-
-/* The single value sql returns, into buf. */
-static int pq_value(PGconn *conn, const char *sql, char *buf, size_t size,
-		    struct retort_error *err)
-{
-	PGresult *res = PQexec(conn, sql);
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		db_error_from_result(err, conn, res);
-		PQclear(res);
-		error_prefix(err, "cannot use the shadow database");
+	if (config_normalize_url(app->cfg.shadow_url, &url, err) < 0)
 		return -1;
-	}
-	snprintf(buf, size, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return 0;
+	rc = shadow_connect(s, &app->db, url, err);
+	free(url);
+	if (rc == 0)
+		return check_empty(s, err);
+	error_detail(err, "the URL came from --shadow-url");
+	if (err->status == RETORT_FAILED)
+		error_hint(
+			err,
+			"Check that --shadow-url names a running server and the right host, port, database, user and password; --connect-timeout SECONDS waits longer for a slow one (0 for ever).");
+	return -1;
 }
 
 /*
@@ -433,9 +195,10 @@ static int check_same_transaction(struct shadow *s, const char *path,
 {
 	char now[32];
 
-	if (pq_value(s->conn,
-		     "SELECT pg_catalog.pg_current_xact_id_if_assigned()", now,
-		     sizeof(now), err) < 0)
+	if (shadow_value(s,
+			 "SELECT pg_catalog.pg_current_xact_id_if_assigned()",
+			 "cannot use the shadow database", now, sizeof(now),
+			 err) < 0)
 		return -1;
 	if (strcmp(now, xid) == 0)
 		return 0;
@@ -447,7 +210,7 @@ static int check_same_transaction(struct shadow *s, const char *path,
 		error_detail(
 			err,
 			"anything it committed stays in the shadow database %s: empty it before the next run",
-			PQdb(s->conn));
+			s->name);
 	error_hint(
 		err,
 		"Remove the transaction control statements from the declared schema: retort loads it in one transaction of its own.");
@@ -459,33 +222,31 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 			 const char *const *exclude, const char *exclude_schema,
 			 struct catalog *out, struct retort_error *err)
 {
-	PGresult *res;
-	ExecStatusType st;
 	char xid[32];
+	long position;
 	int rc;
 
-	s->cancel = PQgetCancel(s->conn);
-	stop_cancel[1] = s->cancel;
-	if (pq_value(s->conn, "BEGIN; SELECT pg_catalog.pg_current_xact_id()",
-		     xid, sizeof(xid), err) < 0 ||
-	    check_stop(err) < 0)
-		return -1;
-	res = PQexec(s->conn, text);
-	st = PQresultStatus(res);
-	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
-	    st != PGRES_EMPTY_QUERY) {
-		load_failed(s->conn, res, path, text, err);
-		PQclear(res);
+	if (db_exec(&s->db, "BEGIN", 0, NULL, err) < 0) {
+		error_prefix(err, "cannot use the shadow database");
 		return -1;
 	}
-	PQclear(res);
-	if (check_stop(err) < 0 ||
+	if (shadow_value(s, "SELECT pg_catalog.pg_current_xact_id()",
+			 "cannot use the shadow database", xid, sizeof(xid),
+			 err) < 0 ||
+	    shadow_interrupted(err) < 0)
+		return -1;
+	if (shadow_run_script(s, text, &position, err) < 0)
+		return load_failed(path, text, position, err);
+	if (shadow_interrupted(err) < 0 ||
 	    check_same_transaction(s, path, xid, err) < 0)
 		return -1;
-	rc = catalog_read(s->conn, exclude, NEXCLUDED, exclude_schema, out,
-			  err);
-	pq_command(s->conn, "ROLLBACK", "cannot roll back the shadow database",
-		   rc < 0 ? &(struct retort_error){ 0 } : err);
+	rc = catalog_read(&s->db, exclude, NEXCLUDED, exclude_schema, out, err);
+	if (db_exec(&s->db, "ROLLBACK", 0, NULL,
+		    rc < 0 ? &(struct retort_error){ 0 } : err) < 0 &&
+	    rc == 0) {
+		error_prefix(err, "cannot roll back the shadow database");
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -516,33 +277,30 @@ static int runner_schema(struct app *app, char **out, struct retort_error *err)
 		" WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)),"
 		" pg_catalog.current_schema())";
 	const char *params[1] = { app->db.version_table };
-	PGresult *res;
-	int rc = 0;
+	struct db_rows *rows;
+	const char *v;
 
 	*out = NULL;
 	if (app->db.schema) {
 		*out = strdup(app->db.schema);
 		return *out ? 0 : oom(err);
 	}
-	res = PQexecParams(app->db.conn, sql, 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		db_error_from_result(err, app->db.conn, res);
+	rows = db_query(&app->db, sql, 1, params, err);
+	if (rows == NULL) {
 		error_prefix(err, "cannot find the version table's schema");
-		rc = -1;
-	} else if (!PQgetisnull(res, 0, 0)) {
-		*out = strdup(PQgetvalue(res, 0, 0));
-		rc = *out ? 0 : oom(err);
+		return -1;
 	}
-	PQclear(res);
-	return rc;
+	v = db_nrows(rows) == 1 ? db_value(rows, 0, 0) : NULL;
+	*out = v ? strdup(v) : NULL;
+	db_rows_free(rows);
+	return v && !*out ? oom(err) : 0;
 }
 
 static int runner_tables(struct app *app, struct exclusions *x,
 			 struct retort_error *err)
 {
 	char *schema = NULL, *quoted = NULL;
-	char *table = PQescapeIdentifier(app->db.conn, app->db.table,
-					 strlen(app->db.table));
+	char *table = db_quote_ident(app->db.conn, app->db.table);
 	const char *dot = "";
 	int rc = -1;
 
@@ -553,8 +311,7 @@ static int runner_tables(struct app *app, struct exclusions *x,
 	if (runner_schema(app, &schema, err) < 0)
 		goto out;
 	if (schema) {
-		quoted = PQescapeIdentifier(app->db.conn, schema,
-					    strlen(schema));
+		quoted = db_quote_ident(app->db.conn, schema);
 		if (quoted == NULL) {
 			oom(err);
 			goto out;
@@ -575,36 +332,56 @@ static int runner_tables(struct app *app, struct exclusions *x,
 	x->names[3] = x->lock;
 	rc = 0;
 out:
-	PQfreemem(quoted);
+	free(quoted);
 	free(schema);
-	PQfreemem(table);
+	free(table);
 	return rc;
 }
 
 static int read_database(struct app *app, const struct exclusions *x,
 			 struct catalog *out, struct retort_error *err)
 {
-	PGconn *conn = app->db.conn;
 	int rc;
 
-	if (pq_command(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-		       "cannot read the database's schema", err) < 0)
+	if (db_exec(&app->db,
+		    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL,
+		    err) < 0) {
+		error_prefix(err, "cannot read the database's schema");
 		return -1;
-	rc = catalog_read(conn, x->names, NEXCLUDED, app->db.schema, out, err);
-	if (rc == 0)
-		rc = pq_command(conn, "COMMIT",
-				"cannot read the database's schema", err);
-	else
-		pq_command(conn, "ROLLBACK", "", &(struct retort_error){ 0 });
-	return rc;
+	}
+	rc = catalog_read(&app->db, x->names, NEXCLUDED, app->db.schema, out,
+			  err);
+	if (rc < 0) {
+		db_exec(&app->db, "ROLLBACK", 0, NULL,
+			&(struct retort_error){ 0 });
+		return -1;
+	}
+	if (db_exec(&app->db, "COMMIT", 0, NULL, err) < 0) {
+		error_prefix(err, "cannot read the database's schema");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *schema_path(const struct app *app)
+{
+	return app->cfg.schema ? app->cfg.schema : "db/schema.sql";
+}
+
+/* The shadow, open: the given one or a scratch one. */
+static int open_shadow(struct app *app, struct shadow *s,
+		       struct retort_error *err)
+{
+	if (app->cfg.shadow_url)
+		return open_given_shadow(app, s, err);
+	return shadow_create(s, &app->db, err);
 }
 
 static int read_declared(struct app *app, const struct exclusions *x,
 			 struct catalog *out, struct retort_error *err)
 {
-	const char *path = app->cfg.schema ? app->cfg.schema : "db/schema.sql";
-	struct shadow s = { .admin = app->db.conn };
-	struct traps traps;
+	const char *path = schema_path(app);
+	struct shadow s = { 0 };
 	char *text = NULL;
 	int rc;
 
@@ -614,20 +391,16 @@ static int read_declared(struct app *app, const struct exclusions *x,
 		free(text);
 		return -1;
 	}
-	traps_set(&traps, app->db.cancel);
-	if (app->cfg.shadow_url)
-		rc = open_given_shadow(&s, app->cfg.shadow_url, err);
-	else
-		rc = create_shadow(&s, err);
+	rc = open_shadow(app, &s, err);
 	if (rc == 0)
-		rc = check_stop(err);
+		rc = shadow_interrupted(err);
 	if (rc == 0)
 		rc = load_and_read(&s, path, text, x->names, app->db.schema,
 				   out, err);
-	if (stop_signal)
-		rc = check_stop(err);
-	rc = close_shadow(&s, rc, err);
-	traps_clear(&traps);
+	/* A signal cancelled what ran, or came after: it wins either way. */
+	if (shadow_interrupted(err) < 0)
+		rc = -1;
+	rc = shadow_close(&s, rc, err);
 	free(text);
 	if (rc < 0)
 		catalog_release(out);
@@ -656,11 +429,6 @@ out:
 }
 
 /* ---- check --schema ---- */
-
-static const char *schema_path(const struct app *app)
-{
-	return app->cfg.schema ? app->cfg.schema : "db/schema.sql";
-}
 
 static void print_differences(struct app *app, const struct sd_plan *plan)
 {
@@ -828,6 +596,27 @@ static void drafts_release(struct draft *d, size_t n)
 		free(d[i].name);
 		free(d[i].text);
 	}
+}
+
+/* nbytes random bytes as hex digits (2 * nbytes + 1 bytes of out). */
+static int random_hex(char *out, size_t nbytes, struct retort_error *err)
+{
+	unsigned char bytes[16];
+	FILE *f = fopen("/dev/urandom", "rb");
+	size_t got = 0;
+
+	if (nbytes > sizeof(bytes))
+		nbytes = sizeof(bytes);
+	if (f != NULL) {
+		got = fread(bytes, 1, nbytes, f);
+		fclose(f);
+	}
+	if (got != nbytes)
+		return error_set(err, RETORT_FAILED,
+				 "cannot read /dev/urandom");
+	for (size_t i = 0; i < nbytes; i++)
+		snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+	return 0;
 }
 
 static int new_id(const struct revmap *map, const struct draft *drafts,

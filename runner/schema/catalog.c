@@ -5,8 +5,9 @@
  * server's own deparsers (pg_get_*def, format_type, pg_get_expr) for every
  * definition.  User objects are those with an OID at or above
  * FirstNormalObjectId (16384) that no extension owns; the public schema,
- * which initdb creates, is added by name.  Never writes to the database and
- * never prints.
+ * which initdb creates, is added by name.  Rows are read through the
+ * database layer (db_query), never with libpq.  Never writes to the
+ * database and never prints.
  */
 #include "schema/catalog.h"
 
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/strbuf.h"
 #include "store/db.h"
 
 /* ---- memory: everything of a catalog lives in its arena ---- */
@@ -63,24 +65,36 @@ void catalog_release(struct catalog *cat)
 	memset(cat, 0, sizeof(*cat));
 }
 
-/* A result set being read: rows, the catalog its strings go to. */
+/*
+ * A result set being read: its rows, the catalog its strings go to, and,
+ * for a list of one item per row, the array they fill.
+ */
 struct rows {
-	PGresult *res;
+	struct db_rows *res;
 	struct catalog *cat;
 	bool oom;
+	void *items;
+	size_t n;
 };
 
-/* Column col of row as an arena string; NULL for SQL NULL. */
-static const char *text_at(struct rows *r, int row, int col)
+/* Column col of row as text, "" for SQL NULL. */
+static const char *value_at(const struct rows *r, size_t row, int col)
 {
-	const char *v;
-	char *copy;
-	size_t len;
+	const char *v = db_value(r->res, row, col);
 
-	if (PQgetisnull(r->res, row, col))
+	return v != NULL ? v : "";
+}
+
+/* Column col of row as an arena string; NULL for SQL NULL. */
+static const char *text_at(struct rows *r, size_t row, int col)
+{
+	const char *v = db_value(r->res, row, col);
+	size_t len;
+	char *copy;
+
+	if (v == NULL)
 		return NULL;
-	v = PQgetvalue(r->res, row, col);
-	len = (size_t)PQgetlength(r->res, row, col);
+	len = strlen(v);
 	copy = arena_alloc(r->cat, len + 1);
 	if (copy == NULL) {
 		r->oom = true;
@@ -90,14 +104,14 @@ static const char *text_at(struct rows *r, int row, int col)
 	return copy;
 }
 
-static bool bool_at(const struct rows *r, int row, int col)
+static bool bool_at(const struct rows *r, size_t row, int col)
 {
-	return PQgetvalue(r->res, row, col)[0] == 't';
+	return value_at(r, row, col)[0] == 't';
 }
 
-static char char_at(const struct rows *r, int row, int col)
+static char char_at(const struct rows *r, size_t row, int col)
 {
-	return PQgetvalue(r->res, row, col)[0];
+	return value_at(r, row, col)[0];
 }
 
 static void *alloc_array(struct rows *r, size_t n, size_t size)
@@ -383,7 +397,7 @@ static const char sql_others[] =
 /* ---- running them ---- */
 
 struct reader {
-	PGconn *conn;
+	struct db *db;
 	struct catalog *cat;
 	const char *oids;   /* the excluded relations, '{...}' */
 	const char *schema; /* the excluded schema, or NULL */
@@ -397,98 +411,64 @@ static int run_query(struct reader *rd, const char *sql, enum param param,
 		     const char *what, struct rows *out)
 {
 	const char *value = param == OIDS_PARAM ? rd->oids : rd->schema;
-	PGresult *res = PQexecParams(rd->conn, sql, param != NO_PARAM, NULL,
-				     &value, NULL, NULL, 0);
 
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_error_from_result(rd->err, rd->conn, res);
-		PQclear(res);
+	memset(out, 0, sizeof(*out));
+	out->res = db_query(rd->db, sql, param != NO_PARAM, &value, rd->err);
+	if (out->res == NULL) {
 		error_prefix(rd->err, "cannot read the %s of the database",
 			     what);
 		return -1;
 	}
-	out->res = res;
 	out->cat = rd->cat;
-	out->oom = false;
 	return 0;
 }
 
 static int finish_rows(struct rows *r, struct retort_error *err)
 {
-	PQclear(r->res);
+	db_rows_free(r->res);
 	r->res = NULL;
 	return r->oom ? oom(err) : 0;
 }
 
-static int read_schemas(struct reader *rd)
-{
-	struct rows r;
-	int n;
+/* A kind of object read one per row into an array of items. */
+struct list_query {
+	const char *sql;
+	enum param param;
+	const char *what; /* for the error: "cannot read the <what> of ..." */
+	size_t size;	  /* of an item */
+	void (*fill)(struct rows *r, size_t row, void *item);
+};
 
-	if (run_query(rd, sql_schemas, SCHEMA_PARAM, "schemas", &r) < 0)
+/* r->items and r->n: the query's rows, each filled into an item. */
+static int read_items(struct reader *rd, const struct list_query *q,
+		      struct rows *r)
+{
+	size_t n;
+
+	if (run_query(rd, q->sql, q->param, q->what, r) < 0)
 		return -1;
-	n = PQntuples(r.res);
-	rd->cat->schemas = alloc_array(&r, (size_t)n, sizeof(char *));
-	for (int i = 0; i < n && !r.oom; i++)
-		rd->cat->schemas[i] = text_at(&r, i, 0);
-	rd->cat->nschemas = r.oom ? 0 : (size_t)n;
-	return finish_rows(&r, rd->err);
+	n = db_nrows(r->res);
+	r->items = alloc_array(r, n, q->size);
+	for (size_t i = 0; i < n && !r->oom; i++)
+		q->fill(r, i, (char *)r->items + i * q->size);
+	r->n = r->oom ? 0 : n;
+	return finish_rows(r, rd->err);
 }
 
-static int read_extensions(struct reader *rd)
+static void fill_schema(struct rows *r, size_t row, void *item)
 {
-	struct rows r;
-	int n;
-
-	if (run_query(rd, sql_extensions, NO_PARAM, "extensions", &r) < 0)
-		return -1;
-	n = PQntuples(r.res);
-	rd->cat->exts = alloc_array(&r, (size_t)n, sizeof(*rd->cat->exts));
-	for (int i = 0; i < n && !r.oom; i++) {
-		rd->cat->exts[i].name = text_at(&r, i, 0);
-		rd->cat->exts[i].schema = text_at(&r, i, 1);
-	}
-	rd->cat->nexts = r.oom ? 0 : (size_t)n;
-	return finish_rows(&r, rd->err);
+	*(const char **)item = text_at(r, row, 0);
 }
 
-static bool same_object(const struct rows *r, int a, int b)
+static void fill_extension(struct rows *r, size_t row, void *item)
 {
-	return strcmp(PQgetvalue(r->res, a, 0), PQgetvalue(r->res, b, 0)) ==
-		       0 &&
-	       strcmp(PQgetvalue(r->res, a, 1), PQgetvalue(r->res, b, 1)) == 0;
+	struct cat_extension *x = item;
+
+	x->name = text_at(r, row, 0);
+	x->schema = text_at(r, row, 1);
 }
 
-/* Rows are (schema, type, label), one per label, a NULL label for none. */
-static int read_enums(struct reader *rd)
-{
-	struct rows r;
-	size_t k = 0;
-	int n;
-
-	if (run_query(rd, sql_enums, NO_PARAM, "enum types", &r) < 0)
-		return -1;
-	n = PQntuples(r.res);
-	rd->cat->enums = alloc_array(&r, (size_t)n, sizeof(*rd->cat->enums));
-	for (int i = 0; i < n && !r.oom;) {
-		struct cat_enum *e = &rd->cat->enums[k++];
-		int end = i;
-
-		while (end < n && same_object(&r, i, end))
-			end++;
-		e->schema = text_at(&r, i, 0);
-		e->name = text_at(&r, i, 1);
-		e->labels = alloc_array(&r, (size_t)(end - i), sizeof(char *));
-		for (; i < end && !r.oom; i++)
-			if (!PQgetisnull(r.res, i, 2))
-				e->labels[e->nlabels++] = text_at(&r, i, 2);
-		i = end;
-	}
-	rd->cat->nenums = r.oom ? 0 : k;
-	return finish_rows(&r, rd->err);
-}
-
-static void read_seqopts(struct rows *r, int row, int col,
+static void read_seqopts(struct rows *r, size_t row, int col,
 			 struct cat_seqopts *o)
 {
 	o->type = text_at(r, row, col);
@@ -500,45 +480,121 @@ static void read_seqopts(struct rows *r, int row, int col,
 	o->cycle = bool_at(r, row, col + 6);
 }
 
-static int read_sequences(struct reader *rd)
+static void fill_sequence(struct rows *r, size_t row, void *item)
 {
-	struct rows r;
-	int n;
+	struct cat_sequence *s = item;
 
-	if (run_query(rd, sql_sequences, OIDS_PARAM, "sequences", &r) < 0)
-		return -1;
-	n = PQntuples(r.res);
-	rd->cat->seqs = alloc_array(&r, (size_t)n, sizeof(*rd->cat->seqs));
-	for (int i = 0; i < n && !r.oom; i++) {
-		struct cat_sequence *s = &rd->cat->seqs[i];
-
-		s->schema = text_at(&r, i, 0);
-		s->name = text_at(&r, i, 1);
-		read_seqopts(&r, i, 2, &s->opts);
-		s->owned_table = text_at(&r, i, 9);
-		s->owned_column = text_at(&r, i, 10);
-	}
-	rd->cat->nseqs = r.oom ? 0 : (size_t)n;
-	return finish_rows(&r, rd->err);
+	s->schema = text_at(r, row, 0);
+	s->name = text_at(r, row, 1);
+	read_seqopts(r, row, 2, &s->opts);
+	s->owned_table = text_at(r, row, 9);
+	s->owned_column = text_at(r, row, 10);
 }
 
-static int read_tables(struct reader *rd)
+static void fill_table(struct rows *r, size_t row, void *item)
+{
+	struct cat_table *t = item;
+
+	t->schema = text_at(r, row, 0);
+	t->name = text_at(r, row, 1);
+	t->unlogged = bool_at(r, row, 2);
+}
+
+static void fill_cast(struct rows *r, size_t row, void *item)
+{
+	struct cat_cast *c = item;
+
+	c->source = text_at(r, row, 0);
+	c->target = text_at(r, row, 1);
+	c->context = char_at(r, row, 2);
+	c->method = char_at(r, row, 3);
+}
+
+static void fill_other(struct rows *r, size_t row, void *item)
+{
+	struct cat_other *o = item;
+
+	o->kind = text_at(r, row, 0);
+	o->identity = text_at(r, row, 1);
+	o->def = text_at(r, row, 2);
+}
+
+enum list { L_SCHEMAS, L_EXTENSIONS, L_SEQUENCES, L_TABLES, L_CASTS, L_OTHERS };
+
+static const struct list_query lists[] = {
+	[L_SCHEMAS] = { sql_schemas, SCHEMA_PARAM, "schemas", sizeof(char *),
+			fill_schema },
+	[L_EXTENSIONS] = { sql_extensions, NO_PARAM, "extensions",
+			   sizeof(struct cat_extension), fill_extension },
+	[L_SEQUENCES] = { sql_sequences, OIDS_PARAM, "sequences",
+			  sizeof(struct cat_sequence), fill_sequence },
+	[L_TABLES] = { sql_tables, OIDS_PARAM, "tables",
+		       sizeof(struct cat_table), fill_table },
+	[L_CASTS] = { sql_casts, NO_PARAM, "casts", sizeof(struct cat_cast),
+		      fill_cast },
+	[L_OTHERS] = { sql_others, OIDS_PARAM, "other objects",
+		       sizeof(struct cat_other), fill_other },
+};
+
+#define NLISTS (sizeof(lists) / sizeof(lists[0]))
+
+static int read_lists(struct reader *rd)
+{
+	struct catalog *c = rd->cat;
+	struct rows r[NLISTS];
+
+	for (size_t k = 0; k < NLISTS; k++)
+		if (read_items(rd, &lists[k], &r[k]) < 0)
+			return -1;
+	c->schemas = r[L_SCHEMAS].items;
+	c->nschemas = r[L_SCHEMAS].n;
+	c->exts = r[L_EXTENSIONS].items;
+	c->nexts = r[L_EXTENSIONS].n;
+	c->seqs = r[L_SEQUENCES].items;
+	c->nseqs = r[L_SEQUENCES].n;
+	c->tables = r[L_TABLES].items;
+	c->ntables = r[L_TABLES].n;
+	c->casts = r[L_CASTS].items;
+	c->ncasts = r[L_CASTS].n;
+	c->others = r[L_OTHERS].items;
+	c->nothers = r[L_OTHERS].n;
+	return 0;
+}
+
+/* The rows from first on that name the same object: (schema, name). */
+static size_t same_object(const struct rows *r, size_t first)
+{
+	size_t end = first, n = db_nrows(r->res);
+
+	while (end < n &&
+	       strcmp(value_at(r, first, 0), value_at(r, end, 0)) == 0 &&
+	       strcmp(value_at(r, first, 1), value_at(r, end, 1)) == 0)
+		end++;
+	return end - first;
+}
+
+/* Rows are (schema, type, label), one per label, a NULL label for none. */
+static int read_enums(struct reader *rd)
 {
 	struct rows r;
-	int n;
+	size_t k = 0, n;
 
-	if (run_query(rd, sql_tables, OIDS_PARAM, "tables", &r) < 0)
+	if (run_query(rd, sql_enums, NO_PARAM, "enum types", &r) < 0)
 		return -1;
-	n = PQntuples(r.res);
-	rd->cat->tables = alloc_array(&r, (size_t)n, sizeof(*rd->cat->tables));
-	for (int i = 0; i < n && !r.oom; i++) {
-		struct cat_table *t = &rd->cat->tables[i];
+	n = db_nrows(r.res);
+	rd->cat->enums = alloc_array(&r, n, sizeof(*rd->cat->enums));
+	for (size_t i = 0; i < n && !r.oom;) {
+		struct cat_enum *e = &rd->cat->enums[k++];
+		size_t count = same_object(&r, i);
 
-		t->schema = text_at(&r, i, 0);
-		t->name = text_at(&r, i, 1);
-		t->unlogged = bool_at(&r, i, 2);
+		e->schema = text_at(&r, i, 0);
+		e->name = text_at(&r, i, 1);
+		e->labels = alloc_array(&r, count, sizeof(char *));
+		for (size_t end = i + count; i < end && !r.oom; i++)
+			if (db_value(r.res, i, 2) != NULL)
+				e->labels[e->nlabels++] = text_at(&r, i, 2);
 	}
-	rd->cat->ntables = r.oom ? 0 : (size_t)n;
+	rd->cat->nenums = r.oom ? 0 : k;
 	return finish_rows(&r, rd->err);
 }
 
@@ -550,30 +606,26 @@ static int read_tables(struct reader *rd)
  */
 static void group_by_table(struct rows *r,
 			   void (*fill)(struct rows *r, struct cat_table *t,
-					int first, int count))
+					size_t first, size_t count))
 {
-	int n = PQntuples(r->res);
+	size_t n = db_nrows(r->res);
 
-	for (int i = 0; i < n && !r->oom;) {
-		int end = i;
-		struct cat_table *t;
+	for (size_t i = 0; i < n && !r->oom;) {
+		size_t count = same_object(r, i);
+		struct cat_table *t = (struct cat_table *)catalog_table(
+			r->cat, value_at(r, i, 0), value_at(r, i, 1));
 
-		while (end < n && same_object(r, i, end))
-			end++;
-		t = (struct cat_table *)catalog_table(r->cat,
-						      PQgetvalue(r->res, i, 0),
-						      PQgetvalue(r->res, i, 1));
 		if (t != NULL)
-			fill(r, t, i, end - i);
-		i = end;
+			fill(r, t, i, count);
+		i += count;
 	}
 }
 
-static void fill_columns(struct rows *r, struct cat_table *t, int first,
-			 int count)
+static void fill_columns(struct rows *r, struct cat_table *t, size_t first,
+			 size_t count)
 {
-	t->cols = alloc_array(r, (size_t)count, sizeof(*t->cols));
-	for (int i = first; i < first + count && !r->oom; i++) {
+	t->cols = alloc_array(r, count, sizeof(*t->cols));
+	for (size_t i = first; i < first + count && !r->oom; i++) {
 		struct cat_column *c = &t->cols[t->ncols++];
 		char generated = char_at(r, i, 7);
 
@@ -591,13 +643,13 @@ static void fill_columns(struct rows *r, struct cat_table *t, int first,
 	}
 }
 
-static void fill_constraints(struct rows *r, struct cat_table *t, int first,
-			     int count)
+static void fill_constraints(struct rows *r, struct cat_table *t, size_t first,
+			     size_t count)
 {
 	static const char not_valid[] = " NOT VALID";
 
-	t->cons = alloc_array(r, (size_t)count, sizeof(*t->cons));
-	for (int i = first; i < first + count && !r->oom; i++) {
+	t->cons = alloc_array(r, count, sizeof(*t->cons));
+	for (size_t i = first; i < first + count && !r->oom; i++) {
 		struct cat_constraint *k = &t->cons[t->ncons++];
 		char *def;
 		size_t len;
@@ -617,11 +669,11 @@ static void fill_constraints(struct rows *r, struct cat_table *t, int first,
 	}
 }
 
-static void fill_indexes(struct rows *r, struct cat_table *t, int first,
-			 int count)
+static void fill_indexes(struct rows *r, struct cat_table *t, size_t first,
+			 size_t count)
 {
-	t->idx = alloc_array(r, (size_t)count, sizeof(*t->idx));
-	for (int i = first; i < first + count && !r->oom; i++) {
+	t->idx = alloc_array(r, count, sizeof(*t->idx));
+	for (size_t i = first; i < first + count && !r->oom; i++) {
 		struct cat_index *x = &t->idx[t->nidx++];
 
 		x->name = text_at(r, i, 2);
@@ -632,55 +684,14 @@ static void fill_indexes(struct rows *r, struct cat_table *t, int first,
 }
 
 static int read_grouped(struct reader *rd, const char *sql, const char *what,
-			void (*fill)(struct rows *, struct cat_table *, int,
-				     int))
+			void (*fill)(struct rows *, struct cat_table *, size_t,
+				     size_t))
 {
 	struct rows r;
 
 	if (run_query(rd, sql, OIDS_PARAM, what, &r) < 0)
 		return -1;
 	group_by_table(&r, fill);
-	return finish_rows(&r, rd->err);
-}
-
-static int read_casts(struct reader *rd)
-{
-	struct rows r;
-	int n;
-
-	if (run_query(rd, sql_casts, NO_PARAM, "casts", &r) < 0)
-		return -1;
-	n = PQntuples(r.res);
-	rd->cat->casts = alloc_array(&r, (size_t)n, sizeof(*rd->cat->casts));
-	for (int i = 0; i < n && !r.oom; i++) {
-		struct cat_cast *c = &rd->cat->casts[i];
-
-		c->source = text_at(&r, i, 0);
-		c->target = text_at(&r, i, 1);
-		c->context = char_at(&r, i, 2);
-		c->method = char_at(&r, i, 3);
-	}
-	rd->cat->ncasts = r.oom ? 0 : (size_t)n;
-	return finish_rows(&r, rd->err);
-}
-
-static int read_others(struct reader *rd)
-{
-	struct rows r;
-	int n;
-
-	if (run_query(rd, sql_others, OIDS_PARAM, "other objects", &r) < 0)
-		return -1;
-	n = PQntuples(r.res);
-	rd->cat->others = alloc_array(&r, (size_t)n, sizeof(*rd->cat->others));
-	for (int i = 0; i < n && !r.oom; i++) {
-		struct cat_other *o = &rd->cat->others[i];
-
-		o->kind = text_at(&r, i, 0);
-		o->identity = text_at(&r, i, 1);
-		o->def = text_at(&r, i, 2);
-	}
-	rd->cat->nothers = r.oom ? 0 : (size_t)n;
 	return finish_rows(&r, rd->err);
 }
 
@@ -691,28 +702,28 @@ static int cmp_str(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-static int cmp_schema(const void *a, const void *b)
+int catalog_cmp_schema(const void *a, const void *b)
 {
 	return cmp_str(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int cmp_ext(const void *a, const void *b)
+int catalog_cmp_extension(const void *a, const void *b)
 {
 	return cmp_str(((const struct cat_extension *)a)->name,
 		       ((const struct cat_extension *)b)->name);
 }
 
 #define CMP_QUALIFIED(fn, type)                                                \
-	static int fn(const void *a, const void *b)                            \
+	int fn(const void *a, const void *b)                                   \
 	{                                                                      \
 		const type *x = a, *y = b;                                     \
 		int c = cmp_str(x->schema, y->schema);                         \
 		return c ? c : cmp_str(x->name, y->name);                      \
 	}
 
-CMP_QUALIFIED(cmp_enum, struct cat_enum)
-CMP_QUALIFIED(cmp_seq, struct cat_sequence)
-CMP_QUALIFIED(cmp_table, struct cat_table)
+CMP_QUALIFIED(catalog_cmp_enum, struct cat_enum)
+CMP_QUALIFIED(catalog_cmp_sequence, struct cat_sequence)
+CMP_QUALIFIED(catalog_cmp_table, struct cat_table)
 
 static int cmp_con(const void *a, const void *b)
 {
@@ -734,7 +745,7 @@ static int cmp_cast(const void *a, const void *b)
 	return c ? c : cmp_str(x->target, y->target);
 }
 
-static int cmp_other(const void *a, const void *b)
+int catalog_cmp_other(const void *a, const void *b)
 {
 	const struct cat_other *x = a, *y = b;
 	int c = cmp_str(x->kind, y->kind);
@@ -752,12 +763,15 @@ static void sort(void *base, size_t n, size_t size,
 
 static void sort_catalog(struct catalog *cat)
 {
-	sort(cat->schemas, cat->nschemas, sizeof(*cat->schemas), cmp_schema);
-	sort(cat->exts, cat->nexts, sizeof(*cat->exts), cmp_ext);
-	sort(cat->enums, cat->nenums, sizeof(*cat->enums), cmp_enum);
-	sort(cat->seqs, cat->nseqs, sizeof(*cat->seqs), cmp_seq);
-	sort(cat->tables, cat->ntables, sizeof(*cat->tables), cmp_table);
-	sort(cat->others, cat->nothers, sizeof(*cat->others), cmp_other);
+	sort(cat->schemas, cat->nschemas, sizeof(*cat->schemas),
+	     catalog_cmp_schema);
+	sort(cat->exts, cat->nexts, sizeof(*cat->exts), catalog_cmp_extension);
+	sort(cat->enums, cat->nenums, sizeof(*cat->enums), catalog_cmp_enum);
+	sort(cat->seqs, cat->nseqs, sizeof(*cat->seqs), catalog_cmp_sequence);
+	sort(cat->tables, cat->ntables, sizeof(*cat->tables),
+	     catalog_cmp_table);
+	sort(cat->others, cat->nothers, sizeof(*cat->others),
+	     catalog_cmp_other);
 	sort(cat->casts, cat->ncasts, sizeof(*cat->casts), cmp_cast);
 }
 
@@ -788,7 +802,35 @@ const struct cat_table *catalog_table(const struct catalog *cat,
 
 	if (cat->ntables == 0)
 		return NULL;
-	return bsearch(&key, cat->tables, cat->ntables, sizeof(key), cmp_table);
+	return bsearch(&key, cat->tables, cat->ntables, sizeof(key),
+		       catalog_cmp_table);
+}
+
+const struct cat_column *catalog_column(const struct cat_table *t,
+					const char *name)
+{
+	for (size_t i = 0; t != NULL && i < t->ncols; i++)
+		if (strcmp(t->cols[i].name, name) == 0)
+			return &t->cols[i];
+	return NULL;
+}
+
+const struct cat_constraint *catalog_constraint(const struct cat_table *t,
+						const char *name)
+{
+	for (size_t i = 0; t != NULL && i < t->ncons; i++)
+		if (strcmp(t->cons[i].name, name) == 0)
+			return &t->cons[i];
+	return NULL;
+}
+
+const struct cat_index *catalog_index(const struct cat_table *t,
+				      const char *name)
+{
+	for (size_t i = 0; t != NULL && i < t->nidx; i++)
+		if (strcmp(t->idx[i].name, name) == 0)
+			return &t->idx[i];
+	return NULL;
 }
 
 /* ---- the whole read ---- */
@@ -796,103 +838,88 @@ const struct cat_table *catalog_table(const struct catalog *cat,
 /* '{"a","b"}': a text[] literal of the non-NULL names. */
 static char *text_array(const char *const *names, size_t n)
 {
-	size_t len = 3;
-	char *s, *p;
+	struct strbuf b = STRBUF_INIT;
 
-	for (size_t i = 0; i < n; i++)
-		len += names[i] ? 2 * strlen(names[i]) + 3 : 0;
-	s = p = malloc(len);
-	if (s == NULL)
-		return NULL;
-	*p++ = '{';
+	strbuf_addc(&b, '{');
 	for (size_t i = 0; i < n; i++) {
 		if (names[i] == NULL)
 			continue;
-		if (p[-1] != '{')
-			*p++ = ',';
-		*p++ = '"';
+		if (b.len > 1)
+			strbuf_addc(&b, ',');
+		strbuf_addc(&b, '"');
 		for (const char *c = names[i]; *c; c++) {
 			if (*c == '"' || *c == '\\')
-				*p++ = '\\';
-			*p++ = *c;
+				strbuf_addc(&b, '\\');
+			strbuf_addc(&b, *c);
 		}
-		*p++ = '"';
+		strbuf_addc(&b, '"');
 	}
-	*p++ = '}';
-	*p = '\0';
-	return s;
+	strbuf_addc(&b, '}');
+	return strbuf_finish(&b);
 }
 
 /* The OIDs of the excluded relations, and their dependents, as '{...}'. */
-static int excluded_oids(PGconn *conn, const char *const *exclude,
+static int excluded_oids(struct db *db, const char *const *exclude,
 			 size_t nexclude, char **out, struct retort_error *err)
 {
 	char *names = text_array(exclude, nexclude);
 	const char *params[1] = { names };
-	PGresult *res;
+	struct db_rows *res;
+	const char *v;
 
 	if (names == NULL)
 		return oom(err);
-	res = PQexecParams(conn, sql_excluded, 1, NULL, params, NULL, NULL, 0);
+	res = db_query(db, sql_excluded, 1, params, err);
 	free(names);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
-		db_error_from_result(err, conn, res);
-		PQclear(res);
+	if (res == NULL) {
 		error_prefix(err, "cannot read the database's schema");
 		return -1;
 	}
-	*out = strdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	/* An aggregate: one row, never NULL (COALESCE). */
+	v = db_nrows(res) == 1 ? db_value(res, 0, 0) : NULL;
+	*out = v ? strdup(v) : NULL;
+	db_rows_free(res);
+	if (v == NULL)
+		return error_set(
+			err, RETORT_FAILED,
+			"cannot read the database's schema: no answer to the query of the runner's tables");
 	return *out ? 0 : oom(err);
-}
-
-static int set_empty_search_path(PGconn *conn, struct retort_error *err)
-{
-	PGresult *res = PQexec(
-		conn, "SELECT pg_catalog.set_config('search_path', '', true)");
-
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_error_from_result(err, conn, res);
-		PQclear(res);
-		error_prefix(err, "cannot read the database's schema");
-		return -1;
-	}
-	PQclear(res);
-	return 0;
 }
 
 static int read_all(struct reader *rd)
 {
-	if (read_schemas(rd) < 0 || read_extensions(rd) < 0 ||
-	    read_enums(rd) < 0 || read_sequences(rd) < 0 || read_tables(rd) < 0)
+	if (read_lists(rd) < 0 || read_enums(rd) < 0)
 		return -1;
 	/* Tables are looked up by name from here on. */
 	sort(rd->cat->tables, rd->cat->ntables, sizeof(*rd->cat->tables),
-	     cmp_table);
+	     catalog_cmp_table);
 	if (read_grouped(rd, sql_columns, "columns", fill_columns) < 0 ||
 	    read_grouped(rd, sql_constraints, "constraints", fill_constraints) <
 		    0 ||
-	    read_grouped(rd, sql_indexes, "indexes", fill_indexes) < 0 ||
-	    read_others(rd) < 0 || read_casts(rd) < 0)
+	    read_grouped(rd, sql_indexes, "indexes", fill_indexes) < 0)
 		return -1;
 	sort_catalog(rd->cat);
 	sort_table_parts(rd->cat);
 	return 0;
 }
 
-int catalog_read(PGconn *conn, const char *const *exclude, size_t nexclude,
+int catalog_read(struct db *db, const char *const *exclude, size_t nexclude,
 		 const char *exclude_schema, struct catalog *out,
 		 struct retort_error *err)
 {
-	struct reader rd = { conn, out, NULL, exclude_schema, err };
+	struct reader rd = { db, out, NULL, exclude_schema, err };
 	char *oids = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
 	/* Resolved before the search_path empties: the names may rely on it. */
-	if (excluded_oids(conn, exclude, nexclude, &oids, err) < 0 ||
-	    set_empty_search_path(conn, err) < 0)
+	if (excluded_oids(db, exclude, nexclude, &oids, err) < 0)
 		goto out;
+	if (db_exec(db, "SELECT pg_catalog.set_config('search_path', '', true)",
+		    0, NULL, err) < 0) {
+		error_prefix(err, "cannot read the database's schema");
+		goto out;
+	}
 	rd.oids = oids;
 	rc = read_all(&rd);
 out:

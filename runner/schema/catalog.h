@@ -17,9 +17,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <libpq-fe.h>
-
 #include "base/error.h"
+
+struct db;
 
 /* A sequence's options; numbers as decimal text. */
 struct cat_seqopts {
@@ -125,7 +125,7 @@ struct catalog {
 };
 
 /*
- * Read the schema of conn's database, one query per object kind.  Run it
+ * Read the schema of db's database, one query per object kind.  Run it
  * inside a transaction the caller opened (REPEATABLE READ for a consistent
  * picture): it sets search_path to '' for that transaction.  The relations
  * named in exclude (as regclass text, e.g. the quoted version table, NULL
@@ -133,7 +133,7 @@ struct catalog {
  * exclude_schema (NULL: none) as a schema, are left out: they are the
  * runner's.  Objects that belong to an extension are left out too.
  */
-int catalog_read(PGconn *conn, const char *const *exclude, size_t nexclude,
+int catalog_read(struct db *db, const char *const *exclude, size_t nexclude,
 		 const char *exclude_schema, struct catalog *out,
 		 struct retort_error *err);
 
@@ -143,6 +143,29 @@ void catalog_release(struct catalog *cat);
 /* The table schema.name, or NULL. */
 const struct cat_table *catalog_table(const struct catalog *cat,
 				      const char *schema, const char *name);
+
+/*
+ * t's column, constraint or index of that name, or NULL (also when t is
+ * NULL).
+ */
+const struct cat_column *catalog_column(const struct cat_table *t,
+					const char *name);
+const struct cat_constraint *catalog_constraint(const struct cat_table *t,
+						const char *name);
+const struct cat_index *catalog_index(const struct cat_table *t,
+				      const char *name);
+
+/*
+ * The orders a catalog's arrays are sorted in, for qsort() and bsearch()
+ * (strcmp, NULL as ""): schemas; extensions by name; enum types, sequences
+ * and tables by (schema, name); other objects by (kind, identity).
+ */
+int catalog_cmp_schema(const void *a, const void *b);
+int catalog_cmp_extension(const void *a, const void *b);
+int catalog_cmp_enum(const void *a, const void *b);
+int catalog_cmp_sequence(const void *a, const void *b);
+int catalog_cmp_table(const void *a, const void *b);
+int catalog_cmp_other(const void *a, const void *b);
 
 /* The cast from source to target, or NULL. */
 const struct cat_cast *catalog_cast(const struct catalog *cat,

@@ -10,85 +10,48 @@
 #include "schema/codegen.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "base/strbuf.h"
 
 /* Longest piece of SQL on one source line. */
 #define CHUNK 42
 /* Width of comment text. */
 #define COMMENT_WIDTH 68
 
-struct out {
-	char *s;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct out *o, const char *p, size_t n)
-{
-	if (o->failed)
-		return;
-	if (o->len + n + 1 > o->cap) {
-		size_t cap = 2 * (o->len + n + 1);
-		char *s = realloc(o->s, cap);
-
-		if (s == NULL) {
-			o->failed = true;
-			return;
-		}
-		o->s = s;
-		o->cap = cap;
-	}
-	memcpy(o->s + o->len, p, n);
-	o->len += n;
-	o->s[o->len] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void putc_(struct out *o, char c)
-{
-	put(o, &c, 1);
-}
-
 /* ---- escaping ---- */
 
 /* One byte of a C string literal; next is the byte after it. */
-static void put_literal_char(struct out *o, char c, char next)
+static void put_literal_char(struct strbuf *o, char c, char next)
 {
-	char oct[5];
 	unsigned char u = (unsigned char)c;
 
 	if (c == '"' || c == '\\') {
-		putc_(o, '\\');
-		putc_(o, c);
+		strbuf_addc(o, '\\');
+		strbuf_addc(o, c);
 	} else if (c == '\n') {
-		puts_(o, "\\n");
+		strbuf_add(o, "\\n");
 	} else if (c == '\t') {
-		puts_(o, "\\t");
+		strbuf_add(o, "\\t");
 	} else if (u < 0x20 || u == 0x7f) {
-		snprintf(oct, sizeof(oct), "\\%03o", u);
-		puts_(o, oct);
+		strbuf_addf(o, "\\%03o", u);
 	} else if (c == '?' && next == '?') {
-		puts_(o, "?\\"); /* "??x" would be a trigraph */
+		strbuf_add(o, "?\\"); /* "??x" would be a trigraph */
 	} else {
-		putc_(o, c);
+		strbuf_addc(o, c);
 	}
 }
 
-static void put_literal(struct out *o, const char *s, size_t n)
+static void put_literal(struct strbuf *o, const char *s, size_t n)
 {
-	putc_(o, '"');
+	strbuf_addc(o, '"');
 	for (size_t i = 0; i < n; i++)
 		put_literal_char(o, s[i], i + 1 < n ? s[i + 1] : '\0');
-	putc_(o, '"');
+	strbuf_addc(o, '"');
 }
 
 /* Text inside a comment: it cannot end or open one. */
-static void put_comment_text(struct out *o, const char *s, size_t n)
+static void put_comment_text(struct strbuf *o, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
@@ -96,30 +59,30 @@ static void put_comment_text(struct out *o, const char *s, size_t n)
 
 		if (u < 0x20 || u == 0x7f)
 			c = ' ';
-		putc_(o, c);
+		strbuf_addc(o, c);
 		if ((c == '*' && i + 1 < n && s[i + 1] == '/') ||
 		    (c == '/' && i + 1 < n && s[i + 1] == '*'))
-			putc_(o, ' ');
+			strbuf_addc(o, ' ');
 	}
 }
 
 /* #warning text: printable ASCII but quotes, backslashes and '?'. */
-static void put_warning_text(struct out *o, const char *s)
+static void put_warning_text(struct strbuf *o, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char u = (unsigned char)*s;
 
 		if (*s == '"')
-			putc_(o, '\'');
+			strbuf_addc(o, '\'');
 		else if (*s == '\\' || *s == '?' || u < 0x20 || u >= 0x7f)
-			putc_(o, '_');
+			strbuf_addc(o, '_');
 		else
-			putc_(o, *s);
+			strbuf_addc(o, *s);
 	}
 }
 
 /* text wrapped at spaces to COMMENT_WIDTH, each line after prefix. */
-static void put_wrapped(struct out *o, const char *prefix, const char *text)
+static void put_wrapped(struct strbuf *o, const char *prefix, const char *text)
 {
 	size_t len = strlen(text);
 
@@ -133,9 +96,9 @@ static void put_wrapped(struct out *o, const char *prefix, const char *text)
 			if (n == 0)
 				n = COMMENT_WIDTH;
 		}
-		puts_(o, prefix);
+		strbuf_add(o, prefix);
 		put_comment_text(o, text, n);
-		putc_(o, '\n');
+		strbuf_addc(o, '\n');
 		text += n;
 		len -= n;
 		while (len > 0 && *text == ' ') {
@@ -146,19 +109,19 @@ static void put_wrapped(struct out *o, const char *prefix, const char *text)
 }
 
 /* A comment at one tab's indent: on one line when it fits. */
-static void put_comment(struct out *o, const char *text)
+static void put_comment(struct strbuf *o, const char *text)
 {
 	size_t len = strlen(text);
 
 	if (len + 8 + 6 <= 80) {
-		puts_(o, "\t/* ");
+		strbuf_add(o, "\t/* ");
 		put_comment_text(o, text, len);
-		puts_(o, " */\n");
+		strbuf_add(o, " */\n");
 		return;
 	}
-	puts_(o, "\t/*\n");
+	strbuf_add(o, "\t/*\n");
 	put_wrapped(o, "\t * ", text);
-	puts_(o, "\t */\n");
+	strbuf_add(o, "\t */\n");
 }
 
 /* ---- the statements ---- */
@@ -202,58 +165,52 @@ static size_t chunk_length(const char *s)
  * pieces that line up under the first (column 29) and end by column 80:
  * the layout clang-format keeps.
  */
-static void put_exec(struct out *o, const char *sql)
+static void put_exec(struct strbuf *o, const char *sql)
 {
-	puts_(o, "\tif (retort_exec(ctx, ");
+	strbuf_add(o, "\tif (retort_exec(ctx, ");
 	for (bool first = true; *sql; first = false) {
 		size_t n = chunk_length(sql);
 
 		if (!first)
-			puts_(o, "\n\t\t\t     ");
+			strbuf_add(o, "\n\t\t\t     ");
 		put_literal(o, sql, n);
 		sql += n;
 	}
-	puts_(o, ") < 0)\n\t\treturn -1;\n");
+	strbuf_add(o, ") < 0)\n\t\treturn -1;\n");
 }
 
-static void hazard_words(struct out *o, unsigned hazards)
+static void hazard_words(struct strbuf *o, unsigned hazards)
 {
 	const char *sep = "";
 
 	for (unsigned h = 1; h <= SD_BLOCKS_WRITES; h <<= 1) {
 		if (!(hazards & h))
 			continue;
-		puts_(o, sep);
-		puts_(o, sd_hazard_name((enum sd_hazard)h));
+		strbuf_add(o, sep);
+		strbuf_add(o, sd_hazard_name((enum sd_hazard)h));
 		sep = ", ";
 	}
 }
 
-static void put_hazard(struct out *o, const struct sd_change *c)
+static void put_hazard(struct strbuf *o, const struct sd_change *c)
 {
-	struct out words = { 0 };
-	char *text;
-	size_t need;
+	struct strbuf words = STRBUF_INIT, text = STRBUF_INIT;
 
 	hazard_words(&words, c->hazards);
-	need = (words.s ? strlen(words.s) : 0) + strlen(c->note) + 16;
-	text = malloc(need);
-	if (text == NULL || words.failed) {
+	strbuf_addf(&text, "HAZARD (%s): %s", strbuf_str(&words), c->note);
+	/* Above the comment: clang-format indents a comment like the line
+	 * after it, which must not be a directive. */
+	strbuf_add(o, "#warning \"retort HAZARD (");
+	put_warning_text(o, strbuf_str(&words));
+	strbuf_add(o, "): review, then delete this line\"\n");
+	put_comment(o, strbuf_str(&text));
+	if (words.failed || text.failed)
 		o->failed = true;
-	} else {
-		snprintf(text, need, "HAZARD (%s): %s", words.s, c->note);
-		/* Above the comment: clang-format indents a comment
-		 * like the line after it, which must not be a directive. */
-		puts_(o, "#warning \"retort HAZARD (");
-		put_warning_text(o, words.s);
-		puts_(o, "): review, then delete this line\"\n");
-		put_comment(o, text);
-	}
-	free(text);
-	free(words.s);
+	strbuf_release(&words);
+	strbuf_release(&text);
 }
 
-static void put_change(struct out *o, const struct sd_change *c)
+static void put_change(struct strbuf *o, const struct sd_change *c)
 {
 	if (c->hazards)
 		put_hazard(o, c);
@@ -265,41 +222,38 @@ static void put_change(struct out *o, const struct sd_change *c)
 }
 
 /* The irreversible steps of the part, as one retort_fail() reason. */
-static char *irreversible_reason(const struct sd_list *l, enum sd_part part)
+static void irreversible_reason(struct strbuf *r, const struct sd_list *l,
+				enum sd_part part)
 {
-	struct out r = { 0 };
-
 	for (size_t i = 0; i < l->n; i++) {
 		const struct sd_change *c = &l->items[i];
 
 		if (c->part != part || c->sql != NULL)
 			continue;
-		if (r.len)
-			puts_(&r, "; ");
-		puts_(&r, c->note);
+		if (r->len)
+			strbuf_add(r, "; ");
+		strbuf_add(r, c->note);
 	}
-	if (r.failed) {
-		free(r.s);
-		return NULL;
-	}
-	return r.s;
 }
 
-static void put_body(struct out *o, const char *name, const struct sd_list *l,
-		     enum sd_part part)
+static void put_body(struct strbuf *o, const char *name,
+		     const struct sd_list *l, enum sd_part part)
 {
-	char *irreversible = irreversible_reason(l, part);
+	struct strbuf irreversible = STRBUF_INIT;
 	bool any = false;
 
-	puts_(o, "int ");
-	puts_(o, name);
-	puts_(o, "(retort_ctx *ctx)\n{\n");
-	if (irreversible) {
-		puts_(o,
-		      "\treturn retort_fail(ctx, \"irreversible: %s\",\n\t\t\t   ");
-		put_literal(o, irreversible, strlen(irreversible));
-		puts_(o, ");\n}\n");
-		free(irreversible);
+	irreversible_reason(&irreversible, l, part);
+	strbuf_add(o, "int ");
+	strbuf_add(o, name);
+	strbuf_add(o, "(retort_ctx *ctx)\n{\n");
+	if (irreversible.len || irreversible.failed) {
+		strbuf_add(
+			o,
+			"\treturn retort_fail(ctx, \"irreversible: %s\",\n\t\t\t   ");
+		put_literal(o, irreversible.s, irreversible.len);
+		strbuf_add(o, ");\n}\n");
+		o->failed = o->failed || irreversible.failed;
+		strbuf_release(&irreversible);
 		return;
 	}
 	for (size_t i = 0; i < l->n; i++)
@@ -308,59 +262,56 @@ static void put_body(struct out *o, const char *name, const struct sd_list *l,
 			any = true;
 		}
 	if (!any)
-		puts_(o, "\t(void)ctx;\n");
-	puts_(o, "\treturn 0;\n}\n");
+		strbuf_add(o, "\t(void)ctx;\n");
+	strbuf_add(o, "\treturn 0;\n}\n");
 }
 
 /* ---- the file ---- */
 
-static void put_header(struct out *o, const struct codegen_revision *rev)
+static void put_header(struct strbuf *o, const struct codegen_revision *rev)
 {
 	char text[512];
 
-	puts_(o, "/*\n");
+	strbuf_add(o, "/*\n");
 	put_wrapped(o, " * ", rev->message);
-	puts_(o, " *\n");
+	strbuf_add(o, " *\n");
 	snprintf(
 		text, sizeof(text),
 		"Written by `retort revision --autogenerate` from %s. Review every statement before it runs on real data. Each hazard has a HAZARD comment and a #warning: the build shows the warning (and fails with -Werror) until a person has read the statement, changed it if needed, and deleted the #warning line.",
 		rev->schema_path);
 	put_wrapped(o, " * ", text);
-	puts_(o, " */\n");
+	strbuf_add(o, " */\n");
 }
 
-static void put_metadata(struct out *o, const struct codegen_revision *rev)
+static void put_metadata(struct strbuf *o, const struct codegen_revision *rev)
 {
-	puts_(o, "#include \"plugin_api.h\"\n\nRETORT_REVISION(.revision = ");
+	strbuf_add(o,
+		   "#include \"plugin_api.h\"\n\nRETORT_REVISION(.revision = ");
 	put_literal(o, rev->id, strlen(rev->id));
-	puts_(o, ", .down_revision = ");
+	strbuf_add(o, ", .down_revision = ");
 	if (rev->down_revision)
 		put_literal(o, rev->down_revision, strlen(rev->down_revision));
 	else
-		puts_(o, "NULL");
-	puts_(o, ",\n\t\t.message = ");
+		strbuf_add(o, "NULL");
+	strbuf_add(o, ",\n\t\t.message = ");
 	put_literal(o, rev->message, strlen(rev->message));
-	puts_(o, ",\n\t\t.create_date = ");
+	strbuf_add(o, ",\n\t\t.create_date = ");
 	put_literal(o, rev->create_date, strlen(rev->create_date));
 	if (rev->part == SD_PART_POST)
-		puts_(o, ",\n\t\t.flags = RETORT_NO_TRANSACTION");
-	puts_(o, ", );\n\n");
+		strbuf_add(o, ",\n\t\t.flags = RETORT_NO_TRANSACTION");
+	strbuf_add(o, ", );\n\n");
 }
 
 char *codegen_render(const struct codegen_revision *rev)
 {
-	struct out o = { 0 };
+	struct strbuf o = STRBUF_INIT;
 
 	put_header(&o, rev);
 	put_metadata(&o, rev);
 	put_body(&o, "upgrade", rev->up, rev->part);
-	puts_(&o, "\n");
+	strbuf_add(&o, "\n");
 	put_body(&o, "downgrade", rev->down, rev->part);
-	if (o.failed) {
-		free(o.s);
-		return NULL;
-	}
-	return o.s;
+	return strbuf_finish(&o);
 }
 
 unsigned codegen_warnings(const struct codegen_revision *rev)

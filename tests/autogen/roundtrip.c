@@ -14,6 +14,7 @@
 
 #include "schema/catalog.h"
 #include "schema/schemadiff.h"
+#include "store/db.h"
 
 #define MAX_ARGS 32
 
@@ -235,11 +236,17 @@ static void read_catalog(const struct harness_db *db, struct catalog *out)
 					       "retort_history",
 					       "retort_lock" };
 	struct retort_error err = { 0 };
+	struct db conn;
 
-	harness_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ");
-	ck_assert_msg(catalog_read(db->conn, exclude, 3, NULL, out, &err) == 0,
+	ck_assert_msg(
+		db_connect(&conn, db->url, "alembic_version", NULL, &err) == 0,
+		"db_connect: %s [%s]", err.msg, err.detail);
+	ck_assert_msg(db_exec(&conn, "BEGIN ISOLATION LEVEL REPEATABLE READ", 0,
+			      NULL, &err) == 0,
+		      "BEGIN: %s", err.msg);
+	ck_assert_msg(catalog_read(&conn, exclude, 3, NULL, out, &err) == 0,
 		      "catalog_read: %s [%s]", err.msg, err.detail);
-	harness_exec(db, "ROLLBACK");
+	db_close(&conn);
 }
 
 static void assert_same_catalog(const struct harness_db *db,

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -611,6 +612,126 @@ START_TEST(test_shadow_url)
 }
 END_TEST
 
+/*
+ * --shadow-url is connected to as the database is.  A server that takes
+ * the connection and never answers is given up after the connect timeout
+ * (0: --connect-timeout; 1: the shadow URL's own connect_timeout, which
+ * wins), exit 1, naming the shadow's server, never its password.
+ */
+START_TEST(test_shadow_url_silent)
+{
+	const char *port = harness_silent_port();
+	const char *url =
+		harness_fmt("postgresql://app:s3cr3t@127.0.0.1:%s/app%s", port,
+			    _i ? "?connect_timeout=2" : "");
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+	long start, took;
+
+	rt_declare(&p, "CREATE TABLE t (id int);\n");
+	start = harness_now_ms();
+	r = rt_retort(&p, "--connect-timeout", _i ? "300" : "2", "--shadow-url",
+		      url, "check", "--schema", NULL);
+	took = harness_now_ms() - start;
+	assert_exit(r, 1);
+	assert_starts_with(
+		r->err,
+		"retort: error: cannot connect to the database: no answer within 2 seconds\n");
+	assert_contains(r->err, harness_fmt("port %s", port));
+	assert_contains(r->err, "the URL came from --shadow-url");
+	assert_not_contains(r->err, "s3cr3t");
+	ck_assert_msg(took >= 1500 && took < 8000, "took %ld ms", took);
+}
+END_TEST
+
+/* Nothing listens there: refused at once, exit 1, with what to check. */
+START_TEST(test_shadow_url_refused)
+{
+	const char *port = harness_free_port();
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	const struct harness_result *r;
+
+	rt_declare(&p, "CREATE TABLE t (id int);\n");
+	r = rt_retort(
+		&p, "--shadow-url",
+		harness_fmt("postgresql://app:s3cr3t@127.0.0.1:%s/app", port),
+		"revision", "--autogenerate", "-m", "x", NULL);
+	assert_exit(r, 1);
+	assert_starts_with(r->err,
+			   "retort: error: cannot connect to the database\n");
+	assert_contains(r->err, harness_fmt("port %s", port));
+	assert_contains(r->err, "the URL came from --shadow-url");
+	assert_contains(r->err,
+			"Check that --shadow-url names a running server");
+	assert_not_contains(r->err, "s3cr3t");
+	assert_str_eq(rt_sources(&p, &(int){ 0 }), "");
+}
+END_TEST
+
+/* Whether a client is connected to 127.0.0.1:port (the kernel's view). */
+static bool connected_to(const char *port)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	unsigned want = (unsigned)atoi(port), remote, state;
+	char line[256];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = sscanf(line, " %*d: %*x:%*x %*x:%x %x", &remote,
+			       &state) == 2 &&
+			remote == want && state == 1 /* ESTABLISHED */;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Ctrl-C (or SIGTERM) while waiting for a silent shadow stops at once. */
+START_TEST(test_shadow_url_interrupted)
+{
+	int sig = _i == 0 ? SIGINT : SIGTERM;
+	const char *port = harness_silent_port();
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct project p = rt_project("project", db);
+	struct harness_run how = { .cwd = p.dir, .url = db->url };
+	const char *args[] = {
+		"--connect-timeout",
+		"60",
+		"--shadow-url",
+		harness_fmt("postgresql://app:s3cr3t@127.0.0.1:%s/app", port),
+		"check",
+		"--schema",
+		NULL
+	};
+	struct harness_proc *proc;
+	const struct harness_result *r;
+	long start;
+
+	rt_declare(&p, "CREATE TABLE t (id int);\n");
+	proc = harness_spawn(&how, args);
+	/* Past the database's own connection and catalog read: waiting for
+	 * the shadow's server to answer. */
+	for (int i = 0; i < 200 && !connected_to(port); i++)
+		harness_sleep_ms(50);
+	ck_assert_msg(connected_to(port), "retort never reached the shadow");
+	harness_sleep_ms(200);
+	start = harness_now_ms();
+	harness_signal(proc, sig);
+	r = harness_wait(proc);
+	assert_exit(r, 128 + sig);
+	assert_starts_with(
+		r->err,
+		harness_fmt(
+			"retort: error: interrupted by %s: cannot connect to the database",
+			sig == SIGTERM ? "SIGTERM" : "SIGINT"));
+	assert_contains(r->err, "the URL came from --shadow-url");
+	assert_not_contains(r->err, "s3cr3t");
+	ck_assert_msg(harness_now_ms() - start < 3000,
+		      "took %ld ms after the signal", harness_now_ms() - start);
+}
+END_TEST
+
 /* ---- the suite ---- */
 
 static int list_cases(const char *kind, char **names)
@@ -659,6 +780,9 @@ static Suite *autogen_suite(void)
 			    sizeof(endings) / sizeof(endings[0]));
 	tcase_add_loop_test(tc, test_shadow_dropped_after_signal, 0, 2);
 	tcase_add_test(tc, test_shadow_url);
+	tcase_add_loop_test(tc, test_shadow_url_silent, 0, 2);
+	tcase_add_test(tc, test_shadow_url_refused);
+	tcase_add_loop_test(tc, test_shadow_url_interrupted, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,262 @@
+/*
+ * shadow.c - the shadow database: connecting to one, creating and
+ * dropping a scratch one, loading a script into it, and stopping cleanly
+ * on SIGINT and SIGTERM.
+ *
+ * Connections are made by db_connect_timeout(), so a shadow gets the
+ * main connection's timeout, its checks of the URL and its care never to
+ * put a connection string in an error.  While a shadow is open the signal
+ * handler only cancels the running statements (PQcancel is signal-safe):
+ * the scratch database is dropped by the code that then returns.  Never
+ * prints.
+ */
+#include "store/shadow.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <libpq-fe.h>
+
+#include "base/strbuf.h"
+
+/* ---- stopping cleanly on SIGINT and SIGTERM ---- */
+
+static volatile sig_atomic_t stop_signal;
+static PGcancel *volatile stop_cancel[2]; /* the admin's, the shadow's */
+static struct sigaction old_int, old_term;
+static bool catching;
+
+static void on_stop(int sig)
+{
+	char buf[256];
+	int saved = errno;
+
+	stop_signal = sig;
+	for (int i = 0; i < 2; i++)
+		if (stop_cancel[i])
+			PQcancel(stop_cancel[i], buf, sizeof(buf));
+	errno = saved;
+}
+
+/* From here on a signal cancels what runs on the admin's connection. */
+static void catch_signals(struct shadow *s)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	stop_signal = 0;
+	stop_cancel[0] = s->admin->cancel;
+	stop_cancel[1] = NULL;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	catching = true;
+}
+
+/* Before the handles are freed: a signal then only marks the run. */
+static void cancel_nothing(void)
+{
+	stop_cancel[0] = NULL;
+	stop_cancel[1] = NULL;
+}
+
+static void stop_catching(void)
+{
+	cancel_nothing();
+	if (!catching)
+		return;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	catching = false;
+}
+
+int shadow_interrupted(struct retort_error *err)
+{
+	if (!stop_signal)
+		return 0;
+	return error_set(err,
+			 stop_signal == SIGTERM ? RETORT_INTERRUPTED_TERM
+						: RETORT_INTERRUPTED_INT,
+			 "interrupted by %s",
+			 stop_signal == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+/* ---- connecting ---- */
+
+/* A setting of conn as libpq settled it (URL, options, PG* variables). */
+static char *conn_setting(PGconn *conn, const char *keyword)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	char *value = NULL;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (strcmp(o->keyword, keyword) == 0 && o->val && o->val[0])
+			value = strdup(o->val);
+	PQconninfoFree(opts);
+	return value;
+}
+
+static void add_setting(struct strbuf *b, const char *keyword,
+			const char *value)
+{
+	strbuf_addf(b, "%s%s='", b->len ? " " : "", keyword);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\'' || *p == '\\')
+			strbuf_addc(b, '\\');
+		strbuf_addc(b, *p);
+	}
+	strbuf_addc(b, '\'');
+}
+
+/* Every setting of conn but the database, as keyword='value' pairs. */
+static char *conninfo_like(PGconn *conn, const char *dbname)
+{
+	PQconninfoOption *opts = PQconninfo(conn);
+	struct strbuf b = STRBUF_INIT;
+
+	if (opts == NULL)
+		return NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
+			add_setting(&b, o->keyword, o->val);
+	add_setting(&b, "dbname", dbname);
+	PQconninfoFree(opts);
+	return strbuf_finish(&b);
+}
+
+int shadow_connect(struct shadow *s, struct db *admin, const char *url,
+		   struct retort_error *err)
+{
+	char *timeout = conn_setting(admin->conn, "connect_timeout");
+	const char *name;
+	int rc;
+
+	s->admin = admin;
+	/* No handler of ours yet: db_connect_timeout() then stops the
+	 * attempt on SIGINT or SIGTERM itself. */
+	rc = db_connect_timeout(&s->db, url, timeout, admin->table,
+				admin->schema, err);
+	free(timeout);
+	if (rc < 0)
+		return -1;
+	name = PQdb(s->db.conn);
+	snprintf(s->name, sizeof(s->name), "%s", name ? name : "");
+	catch_signals(s);
+	stop_cancel[1] = s->db.cancel;
+	return 0;
+}
+
+/* retort_shadow_<pid>_<8 hex digits>: a plain name that says what it is. */
+static int scratch_name(char *out, size_t size, struct retort_error *err)
+{
+	uint32_t r;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return error_set(err, RETORT_FAILED,
+				 "cannot read random bytes: %s",
+				 strerror(errno));
+	snprintf(out, size, "retort_shadow_%ld_%08" PRIx32, (long)getpid(), r);
+	return 0;
+}
+
+int shadow_create(struct shadow *s, struct db *admin, struct retort_error *err)
+{
+	char sql[128], *conninfo;
+	int rc;
+
+	s->admin = admin;
+	catch_signals(s);
+	if (scratch_name(s->name, sizeof(s->name), err) < 0)
+		return -1;
+	/* A plain name: no quoting needed.  template0: nothing but what
+	 * the declared schema creates. */
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0",
+		 s->name);
+	s->created = true;
+	if (db_exec(admin, sql, 0, NULL, err) < 0) {
+		error_prefix(err, "cannot create the shadow database");
+		error_detail(err, "database: %s", s->name);
+		error_hint(
+			err,
+			"autogenerate loads the declared schema into a scratch database: grant the user CREATEDB, or pass --shadow-url with an empty database it may use.");
+		return -1;
+	}
+	conninfo = conninfo_like(admin->conn, s->name);
+	if (conninfo == NULL)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	rc = db_connect_timeout(&s->db, conninfo, NULL, admin->table,
+				admin->schema, err);
+	free(conninfo);
+	stop_cancel[1] = s->db.cancel;
+	return rc;
+}
+
+/* ---- using it ---- */
+
+int shadow_run_script(struct shadow *s, const char *script, long *position,
+		      struct retort_error *err)
+{
+	PGresult *res = PQexec(s->db.conn, script);
+	ExecStatusType st = PQresultStatus(res);
+	const char *pos;
+
+	*position = 0;
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+	    st == PGRES_EMPTY_QUERY) {
+		PQclear(res);
+		return 0;
+	}
+	pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+	if (pos)
+		*position = atol(pos);
+	db_error_from_result(err, s->db.conn, res);
+	PQclear(res);
+	return -1;
+}
+
+/* ---- closing ---- */
+
+static int drop_failed(struct shadow *s, int rc, struct retort_error *drop,
+		       struct retort_error *err)
+{
+	if (rc == 0)
+		*err = *drop;
+	else
+		error_detail(
+			err,
+			"and the shadow database %s could not be dropped: %s",
+			s->name, drop->msg);
+	error_hint(err, "Drop it by hand: DROP DATABASE %s;", s->name);
+	return -1;
+}
+
+int shadow_close(struct shadow *s, int rc, struct retort_error *err)
+{
+	struct retort_error drop = { 0 };
+	char sql[128];
+
+	cancel_nothing();
+	db_close(&s->db);
+	if (s->created) {
+		snprintf(sql, sizeof(sql),
+			 "DROP DATABASE IF EXISTS %s WITH (FORCE)", s->name);
+		if (db_exec(s->admin, sql, 0, NULL, &drop) < 0) {
+			error_prefix(&drop, "cannot drop the shadow database");
+			rc = drop_failed(s, rc, &drop, err);
+		} else if (rc < 0 && stop_signal) {
+			error_detail(err, "the shadow database %s was dropped",
+				     s->name);
+		}
+		s->created = false;
+	}
+	stop_catching();
+	return rc;
+}
