@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <libpq-fe.h>
+
 #include "data/backfill.h"
 #include "exec/isolate.h"
 

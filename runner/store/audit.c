@@ -15,6 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #ifndef RETORT_VERSION
 #define RETORT_VERSION "unknown"
 #endif

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+
 #include "exec/isolate.h"
 
 /* How often a connection attempt looks for a signal or its deadline. */

@@ -15,22 +15,31 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include <libpq-fe.h>
-
 #include "base/error.h"
 #include "base/strbuf.h"
 
+/*
+ * libpq's types by their struct names, so that including this header
+ * does not bring in libpq: a file outside the database layer and the host
+ * side that called libpq would not compile.  libpq-fe.h typedefs PGconn,
+ * PGresult and PGcancel to these.
+ */
+struct pg_conn;
+struct pg_result;
+struct pg_cancel;
+
 struct db {
-	PGconn *conn;
+	struct pg_conn *conn;
 	char *version_table; /* quoted, schema-qualified when a schema is set */
 	char *version_pkey;  /* its primary key's name, quoted */
 	char *schema;	     /* the version table's schema as given, or NULL */
 	char *table;	     /* the version table's name as given */
-	char *target;	  /* "host H port P database D user U", for messages */
-	PGcancel *cancel; /* cancels the running statement from a signal */
-	char *prelude;	  /* statements sent ahead of the next query, or NULL */
-	bool in_flight;	  /* a db_send_async() batch awaits db_collect() */
-	char mark[48]; /* this step\'s transaction-local mark (retort.step) */
+	char *target; /* "host H port P database D user U", for messages */
+	struct pg_cancel
+		*cancel; /* cancels the running statement from a signal */
+	char *prelude;	 /* statements sent ahead of the next query, or NULL */
+	bool in_flight;	 /* a db_send_async() batch awaits db_collect() */
+	char mark[48];	 /* this step\'s transaction-local mark (retort.step) */
 	/* Whether the version table exists, as learnt with the lock: 1 yes,
 	 * 0 no, -1 not known (ask). */
 	int version_table_known;
@@ -68,8 +77,8 @@ int db_connect_timeout(struct db *db, const char *url,
 bool db_is_keyword(const char *name);
 /* An identifier or a value quoted for SQL text; the caller frees it.
  * NULL when out of memory. */
-char *db_quote_ident(PGconn *conn, const char *name);
-char *db_quote_literal(PGconn *conn, const char *value);
+char *db_quote_ident(struct pg_conn *conn, const char *name);
+char *db_quote_literal(struct pg_conn *conn, const char *value);
 
 /* Close; accepts a zeroed struct. */
 void db_close(struct db *db);
@@ -138,8 +147,8 @@ void db_discard_prelude(struct db *db);
  * waited for: its result (the caller clears it), or NULL after filling
  * err with PostgreSQL's error.  Nothing may be in flight.
  */
-PGresult *db_run(struct db *db, const char *sql, int nparams,
-		 const char *const *values, struct retort_error *err);
+struct pg_result *db_run(struct db *db, const char *sql, int nparams,
+			 const char *const *values, struct retort_error *err);
 
 /*
  * The rows of one query, read as text.  Everything outside the database
@@ -170,8 +179,8 @@ void db_rows_free(struct db_rows *rows);
  * Returns the last statement's result (the caller clears it), or NULL
  * after filling err with the first failure.
  */
-PGresult *db_exec_batch(struct db *db, const char *sql,
-			struct retort_error *err);
+struct pg_result *db_exec_batch(struct db *db, const char *sql,
+				struct retort_error *err);
 
 /* Send the prelude and sql without waiting for the results. */
 int db_send_async(struct db *db, const char *sql, struct retort_error *err);
@@ -231,20 +240,22 @@ void db_rollback(struct db *db);
  * hint and SQLSTATE.  res may be NULL (the connection's message is used).
  * Returns -1.
  */
-int db_error_from_result(struct retort_error *err, PGconn *conn,
-			 const PGresult *res);
+int db_error_from_result(struct retort_error *err, struct pg_conn *conn,
+			 const struct pg_result *res);
 
 /* ---- quoting, retort's own tables, transactions' settings ---- */
 
 /* "schema"."name", or "name" when schema is NULL, each part quoted by
  * libpq; the caller frees it.  NULL when out of memory. */
-char *db_quote_qualified(PGconn *conn, const char *schema, const char *name);
+char *db_quote_qualified(struct pg_conn *conn, const char *schema,
+			 const char *name);
 
 /*
  * Append value to sql as an escaped literal (see "Values in SQL"), or
  * NULL for a NULL value; out of memory marks sql failed, as strbuf does.
  */
-void db_add_literal(struct strbuf *sql, PGconn *conn, const char *value);
+void db_add_literal(struct strbuf *sql, struct pg_conn *conn,
+		    const char *value);
 
 /*
  * retort's own table `name` (retort_history, retort_backfill) beside the

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libpq-fe.h>
+
 char *db_table_beside(const struct db *db, const char *name)
 {
 	return db_quote_qualified(db->conn, db->schema, name);
