@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "exec/integrity.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 #include "store/lease.h"
 #include "exec/step.h"
 

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "store/db.h"
 #include "base/error.h"
 #include "exec/integrity.h"

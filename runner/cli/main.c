@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 #include "store/lease.h"
 #include "base/text.h"
 

@@ -29,7 +29,7 @@
 #include "data/checkpoint.h"
 #include "data/copy.h"
 #include "exec/context.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 
 #define BACKOFF_BASE_MS 100
 #define BACKOFF_MAX_MS 5000

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "data/checkpoint.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 #include "base/text.h"
 
 /* ---- current ---- */

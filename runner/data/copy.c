@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 #include "store/db.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 
 #define COPY_CHUNK (64 * 1024)
 

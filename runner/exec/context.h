@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "plugin_api.h"
-#include "cli/config.h"
+#include "config/config.h"
 #include "store/db.h"
 #include "base/error.h"
 

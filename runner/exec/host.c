@@ -14,7 +14,7 @@
 #include <libpq-fe.h>
 
 #include "data/backfill.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 
 /* After SIGINT/SIGTERM a revision's next statement fails at once. */
 static bool stopping(struct host_ctx *hc)

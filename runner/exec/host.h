@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "exec/context.h"
 #include "store/db.h"
 

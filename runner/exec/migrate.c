@@ -8,7 +8,7 @@
 #include "exec/migrate.h"
 
 #include "store/audit.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 
 static const struct revision_meta *step_meta(const struct revmap *map,
 					     const struct plan *plan, size_t i)

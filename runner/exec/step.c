@@ -28,7 +28,7 @@
 #include "base/text.h"
 #include "data/checkpoint.h"
 #include "exec/host.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 #include "plugins/plugin.h"
 #include "store/audit.h"
 

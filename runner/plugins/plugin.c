@@ -24,7 +24,7 @@
 
 #include "plugins/checksum.h"
 #include "plugins/files.h"
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 #include "plugins/probe.h"
 
 #define REVISION_SYMBOL "retort_revision"

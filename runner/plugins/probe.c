@@ -15,6 +15,8 @@
 
 #include "plugins/probe.h"
 
+#include "base/wait_status.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
@@ -118,22 +120,11 @@ static void child_main(int fd, const struct probe_batch *b,
 	_exit(0);
 }
 
-void probe_describe_end(int status, char *buf, size_t size)
-{
-	if (WIFSIGNALED(status))
-		snprintf(buf, size, "killed by signal %d (%s)",
-			 WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else if (WIFEXITED(status))
-		snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
-	else
-		snprintf(buf, size, "wait status %d", status);
-}
-
 static int child_died(const char *path, int status, struct retort_error *err)
 {
 	char how[128];
 
-	probe_describe_end(status, how, sizeof(how));
+	describe_wait_status(status, how, sizeof(how));
 	error_set(err, RETORT_USAGE,
 		  "revision plugin \"%s\" ended the process while loading: %s",
 		  path, how);
@@ -232,7 +223,7 @@ static int conclude(const struct probe_batch *b, const struct strbuf *s,
 		return taken < 0 ? -1 : 0;
 	if (loading < b->n)
 		return child_died(b->path(loading, b->arg), status, err);
-	probe_describe_end(status, how, sizeof(how));
+	describe_wait_status(status, how, sizeof(how));
 	return error_set(err, RETORT_FAILED,
 			 "the process loading plugins ended early: %s", how);
 }

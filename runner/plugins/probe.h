@@ -42,10 +42,4 @@ struct probe_batch {
  */
 int probe_run(const struct probe_batch *batch, struct retort_error *err);
 
-/*
- * How a process ended, from its wait status: "exit status 0", "killed by
- * signal 11 (Segmentation fault)".
- */
-void probe_describe_end(int status, char *buf, size_t size);
-
 #endif

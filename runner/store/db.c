@@ -20,7 +20,7 @@
 
 #include <libpq-fe.h>
 
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 
 /* How often a connection attempt looks for a signal or its deadline. */
 #define CONNECT_SLICE_MS 100

@@ -25,7 +25,7 @@
 
 #include <libpq-fe.h>
 
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 #include "base/text.h"
 
 /* retort's own first advisory key ("RETR"), for creating the table only. */

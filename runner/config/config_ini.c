@@ -7,7 +7,7 @@
  * Reads only the file it is given; never prints.  A line of junk may hold
  * a password: errors quote a name only when it is plain enough.
  */
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -19,7 +19,7 @@
 
 #include <ini.h>
 
-#include "cli/config_internal.h"
+#include "config/config_internal.h"
 
 /* PostgreSQL truncates longer identifiers (NAMEDATALEN - 1) with a NOTICE. */
 #define IDENTIFIER_MAX 63

@@ -8,14 +8,14 @@
  * url_keyword.  A URL, a user name or a password never reaches an error
  * message: errors say where the URL came from instead.
  */
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "cli/config_internal.h"
+#include "config/config_internal.h"
 
 static const char ORIGIN_CLI[] = "--url";
 static const char ORIGIN_ENV[] = "DATABASE_URL";

@@ -6,14 +6,14 @@
  * never reaches an error message (it may hold a password): errors name
  * the file and the line number instead.
  */
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/config_internal.h"
+#include "config/config_internal.h"
 
 /*
  * A cursor over a whole .env file: quoted values may span lines.  why says

@@ -7,12 +7,12 @@
  * No libpq, no getenv(), no printing.  -x values may carry a password, so
  * errors never quote them.
  */
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/config_internal.h"
+#include "config/config_internal.h"
 
 int config_init(struct config *cfg, struct retort_error *err)
 {

@@ -14,9 +14,9 @@
 /* MAP_ANONYMOUS is not in POSIX.1-2008. */
 #define _DEFAULT_SOURCE
 
-#include "exec/isolate.h"
+#include "proc/isolate.h"
 
-#include "plugins/probe.h"
+#include "base/wait_status.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -376,7 +376,7 @@ static int died_loading(const struct outcome *o, int status,
 {
 	char how[128];
 
-	probe_describe_end(status, how, sizeof(how));
+	describe_wait_status(status, how, sizeof(how));
 	error_set(err, RETORT_FAILED,
 		  "revision plugin \"%s\" ended the process while loading: %s",
 		  o->note, how);
