@@ -7,7 +7,7 @@
  */
 #define _GNU_SOURCE /* memfd_create(), in fuzz.h */
 
-#include "cli/config.h"
+#include "config/config.h"
 #include "fuzz.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -4,7 +4,7 @@
  * directory per test; nothing here touches a database or the environment.
  */
 #define _DEFAULT_SOURCE /* setgroups(), to read a file as nobody */
-#include "cli/config.h"
+#include "config/config.h"
 
 #include <check.h>
 #include <dirent.h>
