@@ -24,6 +24,9 @@ enum cmd_needs {
 	NEEDS_DB = 1 << 1,	    /* a connection */
 	RUNS_REVISIONS = 1 << 2,    /* in a worker process: crash isolation */
 	CHECKS_EVERY_FILE = 1 << 3, /* no plugin taken on the index's word */
+	/* Its arguments are targets, whose form is checked before
+	 * connecting. */
+	TAKES_TARGETS = 1 << 4,
 };
 
 struct command {
@@ -39,13 +42,15 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{ "upgrade", cmd_upgrade, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
+	{ "upgrade", cmd_upgrade,
+	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
 	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1, "TARGET",
 	  "upgrade [--sample] [--allow-changed] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade,
-	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS, OPT_ALLOW_CHANGED, 1, 1,
-	  "TARGET", "downgrade [--allow-changed] TARGET",
+	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
+	  OPT_ALLOW_CHANGED, 1, 1, "TARGET",
+	  "downgrade [--allow-changed] TARGET",
 	  "Revert revisions down to TARGET (base, an id, -N, ...)." },
 	{ "current", cmd_current, NEEDS_REVISIONS | NEEDS_DB,
 	  OPT_VERBOSE | OPT_CHECK_HEADS, 0, 0, NULL,
@@ -61,8 +66,9 @@ static const struct command commands[] = {
 	  "branches [-v]", "Show the revision graph's branch points." },
 	{ "show", cmd_show, NEEDS_REVISIONS, 0, 1, 1, "REV", "show REV",
 	  "Show one revision (or head, heads, a label...) in full." },
-	{ "stamp", cmd_stamp, NEEDS_REVISIONS | NEEDS_DB, OPT_PURGE, 1,
-	  CMD_MAX_POSITIONAL, "TARGET", "stamp [--purge] TARGET...",
+	{ "stamp", cmd_stamp, NEEDS_REVISIONS | NEEDS_DB | TAKES_TARGETS,
+	  OPT_PURGE, 1, CMD_MAX_POSITIONAL, "TARGET",
+	  "stamp [--purge] TARGET...",
 	  "Set the version table to TARGET without running any revision." },
 	{ "check", cmd_check, NEEDS_REVISIONS | NEEDS_DB | CHECKS_EVERY_FILE,
 	  OPT_SCHEMA | OPT_ALLOW_CHANGED, 0, 0, NULL, "check [--schema]",
@@ -337,6 +343,10 @@ static int check_args(const struct command *cmd, const struct cmd_args *args,
 		error_hint(err, "usage: retort %s", cmd->usage);
 		return -1;
 	}
+	for (int i = 0; (cmd->needs & TAKES_TARGETS) && i < args->npositional;
+	     i++)
+		if (revmap_check_target(args->positional[i], err) < 0)
+			return -1;
 	return 0;
 }
 

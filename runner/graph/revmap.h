@@ -150,6 +150,14 @@ int revmap_state(const struct revmap *map, const char *const *rows,
 void revstate_release(struct revstate *state);
 
 /*
+ * Whether target is written as a target can be (characters, '@', a
+ * relative step), before any graph or database state is consulted: the
+ * same "malformed target" error every resolution gives, so that a command
+ * can refuse it before connecting.
+ */
+int revmap_check_target(const char *target, struct retort_error *err);
+
+/*
  * Resolve an upgrade target to revisions, as Alembic's upgrade reads it:
  * "base" (empty list), "heads" (the real heads), "head", a full id, a
  * unique prefix (of an id or label longer than three characters), a

@@ -540,6 +540,13 @@ int target_check_direction(enum plan_direction dir, const char *target,
 	return 0;
 }
 
+int revmap_check_target(const char *target, struct retort_error *err)
+{
+	struct target_form f;
+
+	return target_parse(target, &f, err);
+}
+
 int revmap_resolve(const struct revmap *map, const struct revstate *state,
 		   const char *target, struct revlist *out,
 		   struct retort_error *err)
