@@ -307,6 +307,23 @@ static int check_guard(struct db *db, struct retort_error *err)
 	return rc;
 }
 
+/* What goes with a step's COMMIT, as its failure messages name it. */
+static const char plan_closing[] = "its version-table update";
+static const char undo_closing[] = "the removal of its checkpoint rows";
+static const char sample_closing[] = "the sample's other steps";
+
+static const char *closing_of(const struct step *s)
+{
+	switch (s->kind) {
+	case STEP_UNDO:
+		return undo_closing;
+	case STEP_SAMPLE:
+		return sample_closing;
+	default:
+		return plan_closing;
+	}
+}
+
 /* What a failure leaves behind depends on how the revision ran. */
 static void explain_failure(const struct step *s, const struct host_ctx *hc,
 			    struct retort_error *err)
@@ -333,7 +350,8 @@ static void explain_failure(const struct step *s, const struct host_ctx *hc,
 	} else if (hc->db->ended_by_revision) {
 		error_detail(
 			err,
-			"the revision ran a COMMIT or ROLLBACK of its own: what it ran before that stays applied; the rest, and its version-table update, were rolled back");
+			"the revision ran a COMMIT or ROLLBACK of its own: what it ran before that stays applied; the rest, and %s, were rolled back",
+			closing_of(s));
 		error_hint(err, "%s", ended_hint);
 	} else if (s->kind == STEP_PLAN) {
 		error_detail(
@@ -419,9 +437,8 @@ static int run_autocommit(struct db *db, const struct step *s,
 	if ((!hc->batched && db_prelude_open(db, err) < 0) ||
 	    send_commit(db, s, hc, err) < 0) {
 		db_rollback(db);
-		error_detail(
-			err,
-			"the revision ran but its version-table update failed");
+		error_detail(err, "the revision ran but %s failed",
+			     closing_of(s));
 		return -1;
 	}
 	return 0;
@@ -454,8 +471,13 @@ static int run_mode(struct db *db, const struct step *s,
 }
 
 /* The COMMIT sent for a step failed: say which revision, and why. */
+/*
+ * A COMMIT sent for meta failed.  closing names what went with it: a
+ * plan step's version-table update, an undo's removal of the checkpoint
+ * rows.
+ */
 static int commit_failed(struct db *db, const struct revision_meta *meta,
-			 struct retort_error *err)
+			 const char *closing, struct retort_error *err)
 {
 	if (db_is_step_ended(err)) {
 		db_rollback(db);
@@ -464,7 +486,8 @@ static int commit_failed(struct db *db, const struct revision_meta *meta,
 			     meta->path);
 		error_detail(
 			err,
-			"what it ran before its own COMMIT stays applied; what came after, and its version-table update, were rolled back");
+			"what it ran before its own COMMIT stays applied; what came after, and %s, were rolled back",
+			closing);
 		error_hint(err, "%s", ended_hint);
 		return -1;
 	}
@@ -479,9 +502,7 @@ static int commit_failed(struct db *db, const struct revision_meta *meta,
 	db_rollback(db);
 	error_prefix(err, "revision %s (%s) failed at COMMIT", meta->id,
 		     meta->path);
-	error_detail(
-		err,
-		"the revision and its version-table update were rolled back");
+	error_detail(err, "the revision and %s were rolled back", closing);
 	return -1;
 }
 
@@ -490,7 +511,16 @@ int step_confirm(struct db *db, const struct revision_meta *meta,
 {
 	if (db_collect(db, err) == 0)
 		return 0;
-	return commit_failed(db, meta, err);
+	return commit_failed(db, meta, plan_closing, err);
+}
+
+/* An undo is confirmed at once: the plan after it may not run. */
+static int confirm_undo(struct db *db, const struct revision_meta *meta,
+			struct retort_error *err)
+{
+	if (db_collect(db, err) == 0)
+		return 0;
+	return commit_failed(db, meta, undo_closing, err);
 }
 
 unsigned plugin_flags(const struct config *cfg)
@@ -558,9 +588,8 @@ int step_run(struct db *db, struct step *s, const struct step_opts *opts,
 		return 0;
 	}
 	rc = load_and_run(db, s, opts, err);
-	/* An undo is confirmed at once: the plan after it may not run. */
 	if (rc == 0 && s->kind == STEP_UNDO)
-		rc = step_confirm(db, meta_of(s), err);
+		rc = confirm_undo(db, meta_of(s), err);
 	if (rc < 0 && s->kind == STEP_UNDO)
 		error_detail(
 			err,
