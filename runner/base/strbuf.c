@@ -49,23 +49,35 @@ void strbuf_addc(struct strbuf *b, char c)
 	strbuf_addn(b, &c, 1);
 }
 
+/* Room for most formatted pieces: they are written in one pass. */
+#define STRBUF_ADDF_GUESS 128
+
 void strbuf_addf(struct strbuf *b, const char *fmt, ...)
 {
 	va_list ap;
+	size_t room;
 	int n;
 
+	if (!strbuf_reserve(b, STRBUF_ADDF_GUESS))
+		return;
+	room = b->cap - b->len;
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(b->s + b->len, room, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
+		b->s[b->len] = '\0';
 		b->failed = true;
 		return;
 	}
-	if (!strbuf_reserve(b, (size_t)n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
+	/* Too long for the room there was: grow to fit and write it again. */
+	if ((size_t)n >= room) {
+		b->s[b->len] = '\0';
+		if (!strbuf_reserve(b, (size_t)n))
+			return;
+		va_start(ap, fmt);
+		vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
 	b->len += (size_t)n;
 }
 

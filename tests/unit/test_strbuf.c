@@ -44,6 +44,24 @@ START_TEST(test_grows_past_first_allocation)
 }
 END_TEST
 
+/* A formatted piece longer than the room left is written whole. */
+START_TEST(test_long_formatted_piece)
+{
+	struct strbuf b = STRBUF_INIT;
+	char piece[1001];
+
+	memset(piece, 'x', sizeof(piece) - 1);
+	piece[sizeof(piece) - 1] = '\0';
+	strbuf_add(&b, "head ");
+	strbuf_addf(&b, "[%s]", piece);
+	strbuf_addf(&b, " %d", 7);
+	ck_assert_uint_eq(b.len, 5 + 1002 + 2);
+	ck_assert(strncmp(strbuf_str(&b), "head [xxx", 9) == 0);
+	ck_assert_str_eq(strbuf_str(&b) + 5 + 1001, "] 7");
+	strbuf_release(&b);
+}
+END_TEST
+
 START_TEST(test_empty_and_truncate)
 {
 	struct strbuf b = STRBUF_INIT;
@@ -81,6 +99,7 @@ static Suite *strbuf_suite(void)
 
 	tcase_add_test(tc, test_appends_in_order);
 	tcase_add_test(tc, test_grows_past_first_allocation);
+	tcase_add_test(tc, test_long_formatted_piece);
 	tcase_add_test(tc, test_empty_and_truncate);
 	tcase_add_test(tc, test_failed_buffer_finishes_null);
 	suite_add_tcase(s, tc);
