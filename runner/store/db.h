@@ -1,10 +1,11 @@
 /*
  * db.h - the connection, the version table and transactions.
  *
- * The database layer, with lease.c (the migration lock) and audit.c: the
- * only place on the runner's side, with the host side that hands a PGconn
- * to revisions, that talks to libpq.  version_table.c holds the version
- * table's half.  Identifiers are quoted with PQescapeIdentifier; how
+ * The database layer, with version_table.c (the version table's half),
+ * lease.c (the migration lock), audit.c (retort_history) and shadow.c
+ * (autogenerate's scratch databases): the only place on the runner's
+ * side, with the host side that hands a PGconn to revisions, that talks
+ * to libpq.  Identifiers are quoted with PQescapeIdentifier; how
  * values reach SQL is said once, below ("Values in SQL").  No SQL is built
  * from user text.
  */
