@@ -131,4 +131,8 @@ int cmd_merge(struct app *app, const struct cmd_args *args,
 int cmd_init(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
 
+/* For the shell completion scripts: the ids and labels a target may name. */
+int cmd_complete_revisions(struct app *app, const struct cmd_args *args,
+			   struct retort_error *err);
+
 #endif

@@ -85,6 +85,9 @@ static const struct command commands[] = {
 	  "Write a merge revision joining REVS (or every head)." },
 	{ "init", cmd_init, 0, 0, 1, 1, "DIR", "init DIR",
 	  "Create a new migration project in DIR." },
+	{ "__complete-revisions", cmd_complete_revisions, 0, 0, 0, 0, NULL,
+	  "__complete-revisions",
+	  "Print the revision ids and branch labels a target may name, one a line, for the shell completion scripts." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -105,8 +108,10 @@ static void print_usage(FILE *out)
 	      "commands:\n",
 	      out);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-30s %s\n", commands[i].usage,
-			commands[i].summary);
+		/* "__" commands are for the completion scripts, not people. */
+		if (strncmp(commands[i].name, "__", 2) != 0)
+			fprintf(out, "  %-30s %s\n", commands[i].usage,
+				commands[i].summary);
 	fputs("\noptions:\n"
 	      "  -c, --config FILE   configuration file (default: retort.ini)\n"
 	      "  --url URL           database URL (else DATABASE_URL, .env, "
