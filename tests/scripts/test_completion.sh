@@ -195,6 +195,40 @@ got=$(zsh -f -c '
 	words=(retort upgrade "") _retort     # its first run defines the helpers
 	_retort_prog=retort _retort_targets' zsh "$SRC_ROOT/completions" 2>&1)
 includes "$got" head heads base aaa111 bbb222 core core@head
-verdict "zsh: retort upgrade <Tab>: head, heads, base, the ids and labels${missing[*]:+; missing ${missing[*]}}; got: $(tr '\n' ' ' <<<"$got")" $?
+verdict "zsh: retort upgrade <Tab>: head, heads, base, the ids and labels${missing[*]:+; missing ${missing[*]}; got ${got//$'\n'/ }}" $?
+
+# zsh_tab LINE WORD...: what an interactive zsh (in a pseudo-terminal,
+# compinit loading _retort) shows after LINE and a Tab, once every WORD is
+# on the screen or 20 seconds have passed.
+zsh_tab() {
+	zsh -f -c '
+		zmodload zsh/zpty || exit 1
+		zpty -b z "zsh -f -i"
+		zpty -w z "PS1=\"> \"; fpath=(${(q)1} \$fpath);
+			autoload -Uz compinit; compinit -u -D;
+			zstyle \":completion:*\" format \"[%d]\""
+		line=$2; shift 2
+		zpty -w -n z "$line"$'"'"'\t'"'"'
+		screen=
+		for i in {1..40}; do
+			sleep 0.5
+			while zpty -r -t z chunk; do screen+=$chunk; done
+			missing=0
+			for w; do [[ $screen == *"$w"* ]] || missing=1; done
+			(( missing )) || break
+		done
+		zpty -d z
+		print -r -- "$screen"' zsh "$SRC_ROOT/completions" "$@" 2>&1 |
+		sed 's/\x1b\[[0-9;?]*[A-Za-z]//g' | tr -d '\r'
+}
+
+got=$(zsh_tab 'retort upgrade ' aaa111 bbb222 core@head heads)
+words=$(tr -s ' \t' '\n' <<<"$got")
+includes "$words" aaa111 bbb222 core core@head core@base head heads base
+verdict "zsh, interactive: retort upgrade <Tab> lists the targets${missing[*]:+; missing ${missing[*]}}" $?
+got=$(zsh_tab 'retort upgrade --' -- --sample --allow-changed --url)
+words=$(tr -s ' \t' '\n' <<<"$got")
+includes "$words" --sample --allow-changed --url --help
+verdict "zsh, interactive: retort upgrade --<Tab> lists its options and the global ones${missing[*]:+; missing ${missing[*]}}" $?
 
 finish
