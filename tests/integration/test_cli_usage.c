@@ -275,6 +275,29 @@ START_TEST(test_option_missing_value)
 }
 END_TEST
 
+/*
+ * The completion scripts' helper: not in --help (it is for scripts), but
+ * a command like the others for its usage mistakes.
+ */
+START_TEST(test_completion_helper)
+{
+	const struct harness_result *r = harness_at(NULL, NULL, "--help", NULL);
+
+	assert_ok(r);
+	assert_not_contains(r->out, "__complete");
+	r = run((const char *const[]){ "__complete-revisions", "-h", NULL });
+	assert_ok(r);
+	assert_starts_with(r->out, "usage: retort __complete-revisions");
+	assert_usage_error(run((const char *const[]){ "__complete-revisions",
+						      "surplus", NULL }),
+			   "'__complete-revisions' takes no arguments");
+	assert_usage_error(
+		run((const char *const[]){ "__complete-revisions",
+					   "--no-such-option", NULL }),
+		"unknown option '--no-such-option'");
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli_usage");
@@ -293,6 +316,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_unknown_global_option);
 	tcase_add_test(tc, test_no_command);
 	tcase_add_test(tc, test_option_missing_value);
+	tcase_add_test(tc, test_completion_helper);
 	suite_add_tcase(s, tc);
 	return s;
 }
