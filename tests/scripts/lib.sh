@@ -83,3 +83,14 @@ SRC
 		"${cflags[@]}" "$1" "$work/main.c" -o "$work/msg" &&
 		"$work/msg"
 }
+
+# missing_tool TOOL WHAT: the checks WHAT need TOOL, which is not
+# installed: skipped, but failed under CI (CI=true), where scripts/deps
+# has installed it.
+missing_tool() {
+	if [[ ${CI:-} == true ]]; then
+		flunk "$2: $1 is installed (scripts/deps installs it)"
+	else
+		skip "$2" "$1 is not installed"
+	fi
+}

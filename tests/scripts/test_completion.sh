@@ -138,11 +138,7 @@ verdict "retort --versions DIR stamp <Tab>: that directory's ids" $?
 
 echo "# zsh"
 if ! command -v zsh >/dev/null 2>&1; then
-	if [[ ${CI:-} == true ]]; then
-		flunk "zsh is installed (scripts/deps installs it)"
-	else
-		skip "zsh checks" "zsh is not installed"
-	fi
+	missing_tool zsh "zsh completion"
 	finish
 	exit
 fi

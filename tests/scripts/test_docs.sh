@@ -23,15 +23,6 @@ rc=0 out='' err=''
 
 page=$SRC_ROOT/doc/retort.1
 
-# missing_tool NAME: skip the checks that need it, or fail them under CI.
-missing_tool() {
-	if [[ ${CI:-} == true ]]; then
-		flunk "$1 is installed (scripts/deps installs it)"
-	else
-		skip "$1 checks" "$1 is not installed"
-	fi
-}
-
 echo "# what --help says, parsed"
 mapfile -t cmds < <(help_commands)
 mapfile -t globals < <(help_global_options)
@@ -72,14 +63,14 @@ if command -v groff >/dev/null 2>&1; then
 	# A wide line: nothing is wrapped, and no option split.
 	groff -man -Tascii -P-cbou -rLL=250n "$page" >"$work/page.txt" 2>&1
 else
-	missing_tool groff
+	missing_tool groff "groff renders the page"
 fi
 if command -v man >/dev/null 2>&1; then
 	warnings=$(MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings -l "$page" 2>&1 >"$work/man.txt")
 	[[ -z $warnings ]] && grep -q '^NAME' "$work/man.txt"
 	verdict "man -l renders it at 80 columns without a warning${warnings:+: $warnings}" $?
 else
-	missing_tool man
+	missing_tool man "man -l renders the page"
 fi
 
 # section TITLE: the page's text from heading TITLE to the next heading.

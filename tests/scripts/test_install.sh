@@ -19,14 +19,6 @@ rc=0 out='' err=''
 # shellcheck source=tests/scripts/lib.sh
 . "$SRC_ROOT/tests/scripts/lib.sh"
 
-missing_tool() {
-	if [[ ${CI:-} == true ]]; then
-		flunk "$1 is installed (scripts/deps installs it)"
-	else
-		skip "$2" "$1 is not installed"
-	fi
-}
-
 # option NAME: the build's value of a directory option.
 option() {
 	meson introspect --buildoptions "$BUILD_ROOT" |
