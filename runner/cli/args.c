@@ -159,8 +159,8 @@ static int parse_count(const char *name, struct cmd_args *args,
 		return 0;
 	errno = 0;
 	n = strtol(text, &end, 10);
-	if (errno != 0 || end == text || *end != '\0' || n <= 0 ||
-	    text[0] == '+' || text[0] == ' ') {
+	if (errno != 0 || !(text[0] >= '0' && text[0] <= '9') || *end != '\0' ||
+	    n <= 0) {
 		error_set(err, RETORT_USAGE,
 			  "-n: \"%s\" is not a whole number above zero", text);
 		error_hint(
