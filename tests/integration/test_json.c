@@ -29,6 +29,17 @@ static json_object *parse(const struct harness_result *r)
 			      strchr(r->out, '\n') == r->out + len - 1,
 		      "expected one line of JSON from %s, got \"%s\"",
 		      r->cmdline, harness_oneline(r->out));
+	/* RFC 8259 allows no raw control character in a string, and the
+	 * terminal must not see one: C0, DEL, C1 (U+009B in UTF-8). */
+	for (size_t i = 0; i + 1 < len; i++)
+		ck_assert_msg((unsigned char)r->out[i] >= 0x20 &&
+				      r->out[i] != 0x7f &&
+				      !((unsigned char)r->out[i] == 0xc2 &&
+					(unsigned char)r->out[i + 1] >= 0x80 &&
+					(unsigned char)r->out[i + 1] <= 0x9f),
+			      "a raw control character at byte %zu from %s", i,
+			      r->cmdline);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	doc = json_tokener_parse_ex(tok, r->out, (int)len - 1);
 	ck_assert_msg(doc != NULL &&
 			      json_tokener_get_error(tok) ==
