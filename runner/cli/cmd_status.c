@@ -51,21 +51,14 @@ static void print_ids(const struct view *v, const struct revlist *list)
  * depends_on as given, labels unresolved. */
 static void print_written(FILE *out, const char *list)
 {
-	const char *p = list;
+	const char *item;
+	size_t len;
 	bool first = true;
 
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len > 0 && (*p == ' ' || *p == '\t'))
-			p++, len--;
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
+	for (const char *p = list; revmap_list_next(&p, &item, &len);
+	     first = false) {
 		fputs(first ? "" : ", ", out);
-		text_fputn(p, len, out);
-		first = false;
-		p = end ? end + 1 : NULL;
+		text_fputn(item, len, out);
 	}
 }
 

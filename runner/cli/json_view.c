@@ -35,22 +35,14 @@ void json_view_ids(struct json *j, const struct revmap *map, const char *key,
  * out: depends_on as the revision gives it, labels unresolved. */
 static void written_list(struct json *j, const char *key, const char *list)
 {
-	const char *p = list;
+	const char *item;
+	size_t len;
 
 	json_key(j, key);
 	json_array_begin(j);
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len > 0 && (*p == ' ' || *p == '\t'))
-			p++, len--;
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
+	for (const char *p = list; revmap_list_next(&p, &item, &len);)
 		if (len > 0)
-			json_stringn(j, p, len);
-		p = end ? end + 1 : NULL;
-	}
+			json_stringn(j, item, len);
 	json_array_end(j);
 }
 

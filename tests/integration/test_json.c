@@ -547,6 +547,32 @@ START_TEST(test_log_after_upgrade_and_downgrade)
 }
 END_TEST
 
+/* The trail's text is the database's: escaped in the table, exact in
+ * the JSON. */
+START_TEST(test_log_hostile_cells)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+	json_object *doc;
+
+	assert_ok(harness_at(db, "linear", "-q", "upgrade", "001", NULL));
+	harness_exec(db, "UPDATE retort_history SET client_host = "
+			 "E'evil\\x1b[2J\\nhost\\tcaf\\u00e9'");
+	r = harness_at(db, "linear", "log", NULL);
+	assert_ok(r);
+	assert_contains(r->out, "evil\\x1b[2J\\nhost\\tcaf\xc3\xa9");
+	assert_not_contains(r->out, "\x1b");
+	ck_assert_int_eq(
+		(int)(strchr(strchr(r->out, '\n') + 1, '\n') - r->out + 1),
+		(int)strlen(r->out));
+
+	doc = parse(harness_at(db, "linear", "log", "--json", NULL));
+	assert_str_eq(str(nth(doc, "entries", 0), "client_host"),
+		      "evil\x1b[2J\nhost\tcaf\xc3\xa9");
+	json_object_put(doc);
+}
+END_TEST
+
 /* A project directory under the test's own with a retort.ini naming its
  * version table, and a run from there. */
 static struct harness_run project(const struct harness_db *db,
@@ -617,6 +643,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_log_no_table);
 	tcase_add_test(tc, test_log_after_upgrade_and_downgrade);
 	tcase_add_test(tc, test_log_version_table_filter);
+	tcase_add_test(tc, test_log_hostile_cells);
 	suite_add_tcase(s, tc);
 	return s;
 }
