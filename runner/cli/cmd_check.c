@@ -9,6 +9,7 @@
 #include "cli/cmd.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/json_view.h"
 #include "exec/integrity.h"
@@ -66,7 +67,7 @@ static void pending(struct json *j, const struct revmap *map,
 static int schema_json(struct app *app, struct retort_error *err)
 {
 	FILE *text_out = app->out;
-	char *text = NULL;
+	char *text = NULL, *lines;
 	size_t size = 0;
 	int rc;
 
@@ -78,8 +79,13 @@ static int schema_json(struct app *app, struct retort_error *err)
 	rc = autogen_check_schema(app, err);
 	fclose(app->out);
 	app->out = text_out;
-	if (rc < 0 && text != NULL && err->status == RETORT_FAILED)
-		error_detail(err, "%s", text);
+	if (rc < 0 && text != NULL && err->status == RETORT_FAILED &&
+	    (lines = strchr(text, '\n')) != NULL) {
+		/* The differences, without the heading that introduces
+		 * them, in place of a detail that points at them. */
+		err->detail[0] = '\0';
+		error_detail(err, "%s", lines + 1);
+	}
 	free(text);
 	return rc;
 }

@@ -148,13 +148,17 @@ void json_view_revisions(struct json *j, const struct json_view *v,
 	json_array_end(j);
 }
 
-/* Each non-empty line of text as a string. */
+/* Each non-empty line of text as a string, without the indent that
+ * libpq and lists give a continued line (main.c prints them so too). */
 static void lines(struct json *j, const char *key, const char *text)
 {
 	json_key(j, key);
 	json_array_begin(j);
 	while (*text) {
-		size_t len = strcspn(text, "\r\n");
+		size_t len;
+
+		text += strspn(text, " \t");
+		len = strcspn(text, "\r\n");
 
 		if (len > 0)
 			json_stringn(j, text, len);

@@ -443,6 +443,30 @@ START_TEST(test_check_stale_plugin)
 }
 END_TEST
 
+/* --schema's differences are the problem's detail, not stdout's text. */
+START_TEST(test_check_schema_differs)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const struct harness_result *r;
+	json_object *doc, *p;
+
+	assert_ok(harness_at(db, "linear", "-q", "upgrade", "head", NULL));
+	mkdir(harness_fmt("%s/db", harness_tmpdir()), 0755);
+	harness_write_file("db/schema.sql", "CREATE TABLE extra (id int);\n");
+	r = harness_at(db, "linear", "check", "--schema", "--json", NULL);
+	assert_exit(r, 1);
+	assert_contains(r->err, "does not match db/schema.sql");
+	doc = parse(r);
+	assert_problem(doc, "schema_differs", "does not match db/schema.sql");
+	ck_assert(flag(doc, "intact") && flag(doc, "up_to_date"));
+	p = nth(doc, "problems", 0);
+	assert_contains(joined(p, "detail"), "create table public.extra");
+	assert_not_contains(joined(p, "detail"), "listed above");
+	ck_assert(json_object_get_string(nth(p, "detail", 0))[0] != ' ');
+	json_object_put(doc);
+}
+END_TEST
+
 /* ---- log ---- */
 
 START_TEST(test_log_no_table)
@@ -637,6 +661,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, test_check_missing_plugin);
 	tcase_add_test(tc, test_check_changed_after_applied);
 	tcase_add_test(tc, test_check_stale_plugin);
+	tcase_add_test(tc, test_check_schema_differs);
 	suite_add_tcase(s, tc);
 
 	tc = harness_tcase("log");
