@@ -4,7 +4,9 @@
  * Intact first (RETORT_USAGE, exit 2; integrity.c says what that means).
  * Then up
  * to date (RETORT_FAILED, exit 1): the database is at every head.  Silent
- * when both hold, so scripts read the exit status.  Changes nothing.
+ * when both hold, so scripts read the exit status.  With --json, the
+ * verdict as one document on stdout (README, "JSON output"), with the
+ * same exit status and error.  Changes nothing.
  */
 #include "cli/cmd.h"
 
@@ -25,6 +27,13 @@ static bool at_heads(const struct revmap *map, const struct revstate *state)
 		if (!state->applied[i])
 			return false;
 	return true;
+}
+
+static int not_up_to_date(struct retort_error *err)
+{
+	error_set(err, RETORT_FAILED, "Target database is not up to date.");
+	error_hint(err, "Run `retort upgrade heads`.");
+	return -1;
 }
 
 /*
@@ -110,9 +119,7 @@ static const char *verdict_kind(struct app *app, const struct cmd_args *args,
 				struct retort_error *err)
 {
 	if (!at_heads(app->map, state)) {
-		error_set(err, RETORT_FAILED,
-			  "Target database is not up to date.");
-		error_hint(err, "Run `retort upgrade heads`.");
+		not_up_to_date(err);
 		return "not_up_to_date";
 	}
 	if (!args->schema || schema_json(app, err) == 0)
@@ -186,7 +193,5 @@ int cmd_check(struct app *app, const struct cmd_args *args,
 	revstate_release(&state);
 	if (ok)
 		return args->schema ? autogen_check_schema(app, err) : 0;
-	error_set(err, RETORT_FAILED, "Target database is not up to date.");
-	error_hint(err, "Run `retort upgrade heads`.");
-	return -1;
+	return not_up_to_date(err);
 }

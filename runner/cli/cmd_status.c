@@ -9,6 +9,9 @@
  * have written there (the message, Revision ID, Revises, Create Date).
  * Where Alembic prints a set (a branch point's children, several branch
  * labels), retort prints them in file-name order.
+ *
+ * With --json, the same revisions in the same order as one document
+ * (json_view.c) instead of the text.
  */
 #include "cli/cmd.h"
 
