@@ -66,7 +66,7 @@ static const struct option_spec specs[] = {
 	FLAG("json", 0, OPT_JSON, json,
 	     "print one JSON document instead of text"),
 	VALUE("max-count", 'n', "N", OPT_COUNT, max_count,
-	      "show at most N entries, the newest"),
+	      "show only the newest N entries (default: all)"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))

@@ -92,7 +92,7 @@ static const struct command commands[] = {
 	  "Create a new migration project in DIR." },
 	{ "log", cmd_log, NEEDS_DB, OPT_COUNT | OPT_JSON, 0, 0, NULL,
 	  "log [-n N] [--json]",
-	  "Show the revisions retort ran on the database, newest first." },
+	  "List the steps retort ran on the database (retort_history), newest first." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
