@@ -5,7 +5,9 @@
  */
 #include "cli/cmd.h"
 
+#include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,6 +63,10 @@ static const struct option_spec specs[] = {
 	     "run one batch of each pending backfill and roll it back"),
 	FLAG("allow-changed", 0, OPT_ALLOW_CHANGED, allow_changed,
 	     "accept applied revisions edited since they ran"),
+	FLAG("json", 0, OPT_JSON, json,
+	     "print one JSON document instead of text"),
+	VALUE("max-count", 'n', "N", OPT_COUNT, max_count,
+	      "show only the newest N entries (default: all)"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
@@ -141,6 +147,32 @@ static int parse_option(const char *name, unsigned allowed, int argc,
 	return store(s, value, args);
 }
 
+/* -n N: a whole number above zero, refused before anything connects. */
+static int parse_count(const char *name, struct cmd_args *args,
+		       struct retort_error *err)
+{
+	const char *text = args->max_count;
+	char *end;
+	long n;
+
+	if (text == NULL)
+		return 0;
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (errno != 0 || !(text[0] >= '0' && text[0] <= '9') || *end != '\0' ||
+	    n <= 0) {
+		error_set(err, RETORT_USAGE,
+			  "-n: \"%s\" is not a whole number above zero", text);
+		error_hint(
+			err,
+			"Give the number of entries to show, as in `retort %s -n 20`.",
+			name);
+		return -1;
+	}
+	args->count = n;
+	return 0;
+}
+
 static bool is_option(const char *arg)
 {
 	/* "-1" and "-" are targets, not options. */
@@ -171,7 +203,7 @@ int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
 		}
 		args->positional[args->npositional++] = argv[i];
 	}
-	return 0;
+	return parse_count(name, args, err);
 }
 
 void cmd_print_options(unsigned allowed, FILE *out)

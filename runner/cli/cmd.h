@@ -50,6 +50,8 @@ enum cmd_option {
 	OPT_SCHEMA = 1 << 14,	       /* --schema */
 	OPT_SAMPLE = 1 << 15,	       /* --sample */
 	OPT_ALLOW_CHANGED = 1 << 16,   /* --allow-changed */
+	OPT_JSON = 1 << 17,	       /* --json */
+	OPT_COUNT = 1 << 18,	       /* -n, --max-count N */
 };
 
 struct cmd_args {
@@ -73,6 +75,9 @@ struct cmd_args {
 	const char *branch_label;
 	const char *depends_on;
 	const char *version_path;
+	bool json;
+	const char *max_count; /* as given; count holds it parsed */
+	long count;	       /* -n N: N > 0; 0 when not given */
 };
 
 /*
@@ -130,6 +135,8 @@ int cmd_merge(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
 int cmd_init(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
+int cmd_log(struct app *app, const struct cmd_args *args,
+	    struct retort_error *err);
 
 /* For the shell completion scripts: the ids and labels a target may name. */
 int cmd_complete_revisions(struct app *app, const struct cmd_args *args,

@@ -9,12 +9,16 @@
  * have written there (the message, Revision ID, Revises, Create Date).
  * Where Alembic prints a set (a branch point's children, several branch
  * labels), retort prints them in file-name order.
+ *
+ * With --json, the same revisions in the same order as one document
+ * (json_view.c) instead of the text.
  */
 #include "cli/cmd.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/json_view.h"
 #include "data/backfill_cmd.h"
 #include "base/text.h"
 
@@ -50,21 +54,14 @@ static void print_ids(const struct view *v, const struct revlist *list)
  * depends_on as given, labels unresolved. */
 static void print_written(FILE *out, const char *list)
 {
-	const char *p = list;
+	const char *item;
+	size_t len;
 	bool first = true;
 
-	while (p != NULL && *p != '\0') {
-		const char *end = strchr(p, ',');
-		size_t len = end ? (size_t)(end - p) : strlen(p);
-
-		while (len > 0 && (*p == ' ' || *p == '\t'))
-			p++, len--;
-		while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-			len--;
+	for (const char *p = list; revmap_list_next(&p, &item, &len);
+	     first = false) {
 		fputs(first ? "" : ", ", out);
-		text_fputn(p, len, out);
-		first = false;
-		p = end ? end + 1 : NULL;
+		text_fputn(item, len, out);
 	}
 }
 
@@ -274,47 +271,90 @@ static void print_revision(const struct view *v, size_t idx, bool verbose,
 	fputc('\n', v->out);
 }
 
-int cmd_current(struct app *app, const struct cmd_args *args,
-		struct retort_error *err)
+/* At the heads when everything is applied: a head that is a dependency
+ * of another keeps no row of its own. */
+static bool at_heads(const struct revmap *map, const struct revstate *state)
 {
-	struct revstate state = { 0 };
-	struct revlist tops = { 0 };
-	struct view v = { app->out, app->map, NULL };
-	int rc = -1;
+	for (size_t r = 0; r < map->n; r++)
+		if (!state->applied[r])
+			return false;
+	return true;
+}
 
-	if (app_read_state(app, &state, err) < 0 ||
-	    revmap_current(app->map, &state, &tops, err) < 0)
-		goto out;
-	if (args->verbose) {
+static int current_text(struct app *app, const struct revstate *state,
+			const struct revlist *tops, bool verbose,
+			struct retort_error *err)
+{
+	struct view v = { app->out, app->map, NULL };
+
+	if (verbose) {
 		fputs("Current revision(s) for ", app->out);
 		text_fput(app->db.target ? app->db.target : "the database",
 			  app->out);
 		fputs(":\n", app->out);
 	}
-	for (size_t i = 0; i < tops.n; i++)
-		print_revision(&v, tops.items[i], args->verbose, FORMAT_TREE);
+	for (size_t i = 0; i < tops->n; i++)
+		print_revision(&v, tops->items[i], verbose, FORMAT_TREE);
 	/* Backfills in progress, with rows done and percent. */
-	if (backfill_cmd_status(&app->db, app->map, &state, app->out, err) < 0)
-		goto out;
-	if (args->check_heads) {
-		/* At the heads when everything is applied: a head that is a
-		 * dependency of another keeps no row of its own. */
-		bool at_heads = true;
+	return backfill_cmd_status(&app->db, app->map, state, app->out, err);
+}
 
-		for (size_t r = 0; at_heads && r < app->map->n; r++)
-			at_heads = state.applied[r];
-		if (!at_heads) {
-			error_set(err, RETORT_FAILED,
-				  "the database is not up to date");
-			error_hint(err, "Run `retort upgrade heads`.");
+static int current_json(struct app *app, const struct revstate *state,
+			const struct revlist *tops, struct retort_error *err)
+{
+	struct json j = JSON_INIT;
+	struct json_view v = { app->map, state };
+
+	json_view_begin(&j, "current");
+	json_view_revisions(&j, &v, "revisions", tops);
+	json_key(&j, "up_to_date");
+	json_bool(&j, at_heads(app->map, state));
+	if (json_view_backfills(&j, &app->db, err) < 0) {
+		json_release(&j);
+		return -1;
+	}
+	return json_view_print(&j, app->out, err);
+}
+
+int cmd_current(struct app *app, const struct cmd_args *args,
+		struct retort_error *err)
+{
+	struct revstate state = { 0 };
+	struct revlist tops = { 0 };
+	int rc = -1;
+
+	if (app_read_state(app, &state, err) < 0 ||
+	    revmap_current(app->map, &state, &tops, err) < 0)
+		goto out;
+	if (args->json) {
+		if (current_json(app, &state, &tops, err) < 0)
 			goto out;
-		}
+	} else if (current_text(app, &state, &tops, args->verbose, err) < 0) {
+		goto out;
+	}
+	if (args->check_heads && !at_heads(app->map, &state)) {
+		error_set(err, RETORT_FAILED, "the database is not up to date");
+		error_hint(err, "Run `retort upgrade heads`.");
+		goto out;
 	}
 	rc = 0;
 out:
 	revlist_release(&tops);
 	revstate_release(&state);
 	return rc;
+}
+
+/* The --json document of a command that lists revisions. */
+static int list_json(struct app *app, const char *command,
+		     const struct revstate *state, const struct revlist *list,
+		     struct retort_error *err)
+{
+	struct json j = JSON_INIT;
+	struct json_view v = { app->map, state };
+
+	json_view_begin(&j, command);
+	json_view_revisions(&j, &v, "revisions", list);
+	return json_view_print(&j, app->out, err);
 }
 
 /* history -i and "-r current:..." read the database; nothing else does. */
@@ -337,7 +377,7 @@ int cmd_history(struct app *app, const struct cmd_args *args,
 	struct view v = { app->out, app->map, NULL };
 	unsigned flags =
 		FORMAT_PARENTS | FORMAT_BRANCHES | FORMAT_DOC | FORMAT_TREE;
-	int have;
+	int have, rc = 0;
 
 	if ((have = history_state(app, args, &state, err)) < 0)
 		return -1;
@@ -350,11 +390,14 @@ int cmd_history(struct app *app, const struct cmd_args *args,
 		revstate_release(&state);
 		return -1;
 	}
-	for (size_t i = 0; i < walk.n; i++)
+	if (args->json)
+		rc = list_json(app, "history", have ? &state : NULL, &walk,
+			       err);
+	for (size_t i = 0; !args->json && i < walk.n; i++)
 		print_revision(&v, walk.items[i], args->verbose, flags);
 	revlist_release(&walk);
 	revstate_release(&state);
-	return 0;
+	return rc;
 }
 
 /* heads: dependencies count as heads unless --resolve-dependencies. */
@@ -366,7 +409,8 @@ int cmd_heads(struct app *app, const struct cmd_args *args,
 					      : &app->map->heads;
 	struct view v = { app->out, app->map, NULL };
 
-	(void)err;
+	if (args->json)
+		return list_json(app, "heads", NULL, heads, err);
 	for (size_t i = 0; i < heads->n; i++)
 		print_revision(&v, heads->items[i], args->verbose,
 			       FORMAT_BRANCHES);
@@ -395,47 +439,55 @@ int cmd_branches(struct app *app, const struct cmd_args *args,
 {
 	struct revlist walk = { 0 };
 	struct view v = { app->out, app->map, NULL };
+	size_t n = 0;
+	int rc = 0;
 
 	if (revmap_history(app->map, NULL, NULL, &walk, err) < 0)
 		return -1;
+	/* The branch points, in the walk's order, kept in place. */
 	for (size_t i = 0; i < walk.n; i++)
 		if (app->map->revs[walk.items[i]].children.n > 1)
-			print_branch_point(&v, walk.items[i], args->verbose);
+			walk.items[n++] = walk.items[i];
+	walk.n = n;
+	if (args->json)
+		rc = list_json(app, "branches", NULL, &walk, err);
+	for (size_t i = 0; !args->json && i < walk.n; i++)
+		print_branch_point(&v, walk.items[i], args->verbose);
 	revlist_release(&walk);
-	return 0;
+	return rc;
 }
 
 /* show current: the database's rows, as Alembic's get_revisions(rows). */
-static int show_current(struct app *app, struct revlist *revs,
+static int show_current(struct app *app, struct revstate *state,
 			struct retort_error *err)
 {
-	struct revstate state = { 0 };
-
-	if (app_connect(app, err) < 0 || app_read_state(app, &state, err) < 0)
+	if (app_connect(app, err) < 0 || app_read_state(app, state, err) < 0)
 		return -1;
-	*revs = state.rows;
-	state.rows.items = NULL;
-	state.rows.n = 0;
-	revstate_release(&state);
 	return 0;
 }
 
 int cmd_show(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err)
 {
+	struct revstate state = { 0 };
 	struct revlist revs = { 0 };
+	const struct revlist *list = &revs;
 	struct view v = { app->out, app->map, NULL };
 	const char *what = args->positional[0];
+	bool db = strcmp(what, "current") == 0;
 	int rc;
 
-	if (strcmp(what, "current") == 0)
-		rc = show_current(app, &revs, err);
-	else
+	if (db) {
+		rc = show_current(app, &state, err);
+		list = &state.rows;
+	} else {
 		rc = revmap_lookup(app->map, what, &revs, err);
-	if (rc < 0)
-		return -1;
-	for (size_t i = 0; i < revs.n; i++)
-		print_revision(&v, revs.items[i], true, 0);
+	}
+	if (rc == 0 && args->json)
+		rc = list_json(app, "show", db ? &state : NULL, list, err);
+	for (size_t i = 0; rc == 0 && !args->json && i < list->n; i++)
+		print_revision(&v, list->items[i], true, 0);
 	revlist_release(&revs);
-	return 0;
+	revstate_release(&state);
+	return rc;
 }

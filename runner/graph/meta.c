@@ -51,6 +51,17 @@ bool meta_list_next(const char **cur, struct token *tok)
 	return true;
 }
 
+bool revmap_list_next(const char **cur, const char **item, size_t *len)
+{
+	struct token tok;
+
+	if (!meta_list_next(cur, &tok))
+		return false;
+	*item = tok.s;
+	*len = tok.len;
+	return true;
+}
+
 int meta_check_entry(const struct revision_meta *m, const char *field,
 		     const char *value, struct token tok,
 		     struct retort_error *err)

@@ -126,6 +126,13 @@ void revmap_join_ids(const struct revmap *map, const struct revlist *list,
 		     char *buf, size_t size);
 
 /*
+ * The next entry of a comma list as a revision writes it (down_revision,
+ * branch_labels, depends_on): *item and *len the entry, spaces and tabs
+ * trimmed, *cur moved past it.  False when the list (NULL) is done.
+ */
+bool revmap_list_next(const char **cur, const char **item, size_t *len);
+
+/*
  * True for a head that is no revision's dependency either.  A head that
  * is one is an "effective head" in Alembic's output.
  */

@@ -352,3 +352,83 @@ audit_checksums_find(const struct audit_checksums *list, const char *revision)
 	return bsearch(revision, list->items, list->n, sizeof(*list->items),
 		       compare_revision);
 }
+
+/* The trail's rows newest first; the times in UTC whatever the
+ * session's TimeZone, so that two runs print the same. */
+#define LOG_TIME(column)                                                       \
+	"to_char(" column " AT TIME ZONE 'UTC', "                              \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+static int collect_log(const struct db_rows *res, struct audit_log *out,
+		       struct retort_error *err)
+{
+	size_t n = db_nrows(res);
+
+	out->items = calloc(n ? n : 1, sizeof(*out->items));
+	if (!out->items)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	for (size_t i = 0; i < n; i++, out->n++)
+		for (int c = 0; c < AUDIT_LOG_COLUMNS; c++) {
+			out->items[i].values[c] = copy_value(res, i, c);
+			if (!out->items[i].values[c] && db_value(res, i, c))
+				return error_set(err, RETORT_FAILED,
+						 "out of memory");
+		}
+	return 0;
+}
+
+static int read_log(struct db *db, long limit, struct audit_log *out,
+		    struct retort_error *err)
+{
+	char sql[1024], version_table[VERSION_TABLE_MAX], count[32];
+	const char *params[2] = { version_table, limit > 0 ? count : NULL };
+	struct db_rows *res;
+	int rc;
+
+	version_table_text(db, version_table, sizeof(version_table));
+	snprintf(count, sizeof(count), "%ld", limit);
+	/* LIMIT NULL is no limit. */
+	snprintf(
+		sql, sizeof(sql),
+		"SELECT id, revision, direction, " LOG_TIME("started_at") ", " LOG_TIME(
+			"finished_at") ", "
+				       "duration_ms, db_user, client_host, "
+				       "runner_version, checksum FROM %s "
+				       "WHERE version_table = $1 "
+				       "ORDER BY id DESC LIMIT $2::bigint",
+		out->table);
+	res = db_query(db, sql, 2, params, err);
+	if (!res) {
+		error_prefix(err, "cannot read the audit table %s", out->table);
+		return -1;
+	}
+	rc = collect_log(res, out, err);
+	db_rows_free(res);
+	return rc;
+}
+
+int audit_read_log(struct db *db, long limit, struct audit_log *out,
+		   struct retort_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->table = history_table(db, err);
+	if (!out->table ||
+	    db_table_exists(db, out->table, &out->exists, err) < 0 ||
+	    (out->exists && read_log(db, limit, out, err) < 0)) {
+		audit_log_release(out);
+		return -1;
+	}
+	return 0;
+}
+
+void audit_log_release(struct audit_log *log)
+{
+	if (!log)
+		return;
+	for (size_t i = 0; i < log->n; i++)
+		for (int c = 0; c < AUDIT_LOG_COLUMNS; c++)
+			free(log->items[i].values[c]);
+	free(log->items);
+	free(log->table);
+	memset(log, 0, sizeof(*log));
+}

@@ -89,4 +89,42 @@ void audit_checksums_release(struct audit_checksums *list);
 const struct audit_checksum *
 audit_checksums_find(const struct audit_checksums *list, const char *revision);
 
+/* The columns of a row of `retort log`, as audit_entry.values holds them. */
+enum audit_log_column {
+	AUDIT_LOG_ID, /* the row's id: later rows have larger ones */
+	AUDIT_LOG_REVISION,
+	AUDIT_LOG_DIRECTION, /* "upgrade" or "downgrade" */
+	AUDIT_LOG_STARTED,   /* "2026-12-07T21:55:42.123456Z", UTC */
+	AUDIT_LOG_FINISHED,
+	AUDIT_LOG_DURATION, /* milliseconds, as PostgreSQL prints a numeric */
+	AUDIT_LOG_USER,
+	AUDIT_LOG_HOST,	    /* NULL when unknown */
+	AUDIT_LOG_RUNNER,   /* the version of retort that ran it */
+	AUDIT_LOG_CHECKSUM, /* as audit_checksum_text() writes it, or NULL */
+	AUDIT_LOG_COLUMNS
+};
+
+/* One row of this version table's trail; values are owned, NULL for SQL
+ * NULL. */
+struct audit_entry {
+	char *values[AUDIT_LOG_COLUMNS];
+};
+
+/* Owned by the caller; audit_log_release() frees it. */
+struct audit_log {
+	bool exists; /* false: no retort_history table beside the version
+			table, and no entries */
+	char *table; /* retort_history's name as queried, quoted */
+	struct audit_entry *items; /* newest first */
+	size_t n;
+};
+
+/*
+ * The rows this version table's trail holds (other version tables' rows
+ * are left out), newest first; at most limit of them, or all for 0.
+ */
+int audit_read_log(struct db *db, long limit, struct audit_log *out,
+		   struct retort_error *err);
+void audit_log_release(struct audit_log *log);
+
 #endif

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "revision", { "-m", "add a table" } },
 	{ "merge", { "-m", "join", "heads" } },
 	{ "init", { "project" } },
+	{ "log", { NULL } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -92,6 +93,31 @@ static const struct misuse misuses[] = {
 	{ { "init", "project", "surplus" }, "'init' takes a DIR argument" },
 	{ { "init", "full" },
 	  "Directory full already exists and is not empty" },
+	{ { "log", "surplus" }, "'log' takes no arguments" },
+	{ { "log", "-n" }, "option '-n' needs a value" },
+	{ { "log", "--max-count" }, "option '--max-count' needs a value" },
+	{ { "log", "-n", "0" }, "-n: \"0\" is not a whole number above zero" },
+	{ { "log", "-n", "x" }, "-n: \"x\" is not a whole number above zero" },
+	{ { "log", "-n", "-3" },
+	  "-n: \"-3\" is not a whole number above zero" },
+	{ { "log", "-n2x" }, "-n: \"2x\" is not a whole number above zero" },
+	{ { "log", "-n", " 5" },
+	  "-n: \" 5\" is not a whole number above zero" },
+	{ { "log", "--max-count=" },
+	  "-n: \"\" is not a whole number above zero" },
+	{ { "log", "-n", "99999999999999999999" },
+	  "-n: \"99999999999999999999\" is not a whole number above zero" },
+	{ { "log", "-v" }, "unknown option '-v' for 'log'" },
+	{ { "stamp", "--json", "head" },
+	  "unknown option '--json' for 'stamp'" },
+	{ { "upgrade", "--json", "head" },
+	  "unknown option '--json' for 'upgrade'" },
+	{ { "revision", "-m", "x", "--json" },
+	  "unknown option '--json' for 'revision'" },
+	{ { "history", "--json=yes" },
+	  "unknown option '--json=yes' for 'history'" },
+	{ { "history", "-n", "2" }, "unknown option '-n' for 'history'" },
+	{ { "show", "--json" }, "'show' takes a REV argument" },
 };
 
 #define N_MISUSES (int)(sizeof(misuses) / sizeof(misuses[0]))
