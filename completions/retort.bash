@@ -47,7 +47,7 @@ _retort_command_options() {
 	show) opts='--json' ;;
 	stamp) opts='--purge' ;;
 	check) opts='--schema --allow-changed --json' ;;
-	log) opts='-n --json' ;;
+	log) opts='-n --max-count --json' ;;
 	wait) opts='--timeout' ;;
 	build) opts='--force' ;;
 	revision) opts='-m --message --rev-id --head --splice --branch-label
