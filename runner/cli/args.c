@@ -174,6 +174,19 @@ int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
 	return 0;
 }
 
+int cmd_option_width(unsigned allowed, int argc, char *const *argv)
+{
+	const struct option_spec *s;
+	const char *value;
+
+	if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))
+		return 1;
+	s = find_spec(argv[0], &value);
+	if (!s || !(allowed & s->bit))
+		return 0;
+	return s->metavar && !value && argc > 1 ? 2 : 1;
+}
+
 void cmd_print_options(unsigned allowed, FILE *out)
 {
 	for (size_t i = 0; i < NSPECS; i++) {

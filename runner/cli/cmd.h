@@ -83,6 +83,13 @@ struct cmd_args {
 int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
 		   struct cmd_args *args, struct retort_error *err);
 
+/*
+ * How many of argv[0..argc-1] an option of the command's own takes: 1 for
+ * a flag or "--name=value", 2 with its value, 0 when the command does not
+ * take it (main.c then tries it as a global option).  -h/--help count.
+ */
+int cmd_option_width(unsigned allowed, int argc, char *const *argv);
+
 /* The option lines of a command's --help, for the options it takes. */
 void cmd_print_options(unsigned allowed, FILE *out);
 
