@@ -90,7 +90,8 @@ static int cant_locate(struct token t, struct retort_error *err)
 	if (t.len > 0 && t.len < 4)
 		error_detail(
 			err,
-			"a prefix of a revision identifier or branch label needs at least four characters");
+			"a prefix names only ids and branch labels of four characters or more; \"%.*s\" starts none",
+			(int)t.len, t.s);
 	error_hint(
 		err,
 		"Name a revision by its id, a unique prefix of it or a branch label; 'retort history' lists them.");
