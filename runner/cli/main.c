@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
 #include "proc/isolate.h"
 #include "store/lease.h"
+#include "base/strbuf.h"
 #include "base/text.h"
 
 #ifndef RETORT_VERSION
@@ -527,21 +529,67 @@ static int override_all(struct config *cfg, const char *const *values,
 	return 0;
 }
 
+/*
+ * -c FILE, or the retort.ini of the working directory or of the nearest
+ * parent that has one; relative paths in one found in a parent mean what
+ * they mean from there.
+ */
+static int read_ini(struct config *cfg, const char *config_path,
+		    struct retort_error *err)
+{
+	char *cwd = NULL, *found = NULL;
+	int rc = -1;
+
+	if (config_path != NULL)
+		return config_read_ini(cfg, config_path, false, err);
+	cwd = getcwd(NULL, 0);
+	/* A working directory that is gone: only its own file counts. */
+	if (cwd == NULL)
+		return config_read_ini(cfg, CONFIG_INI_NAME, true, err);
+	if (config_find_ini(cfg, cwd, getenv("RETORT_CEILING_DIRECTORIES"),
+			    &found, err) == 0)
+		rc = found == NULL
+			     ? 0
+			     : (config_read_ini(cfg, found, false, err) < 0
+					? -1
+					: config_rebase(cfg, err));
+	free(found);
+	free(cwd);
+	return rc;
+}
+
+/* The .env beside the retort.ini found in a parent, else the working
+ * directory's; the caller frees it. */
+static char *dotenv_path(const struct config *cfg)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	if (cfg->ini_dir != NULL)
+		strbuf_addf(&b, "%s/", cfg->ini_dir);
+	strbuf_add(&b, ".env");
+	return strbuf_finish(&b);
+}
+
 static int load_config(struct app *app, const struct global_opts *g,
 		       struct retort_error *err)
 {
-	const char *config_path = g->values[GLOBAL_CONFIG];
 	struct config *cfg = &app->cfg;
+	char *dotenv;
+	int rc;
 
-	if (config_read_ini(cfg, config_path ? config_path : "retort.ini",
-			    config_path == NULL, err) < 0 ||
+	if (read_ini(cfg, g->values[GLOBAL_CONFIG], err) < 0 ||
 	    override_all(cfg, g->values, err) < 0)
 		return -1;
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
 	cfg->url_keyword = db_is_keyword;
-	if (config_resolve_url(&app->cfg, g->values[GLOBAL_URL],
-			       getenv("DATABASE_URL"), ".env", err) < 0)
+	dotenv = dotenv_path(cfg);
+	if (dotenv == NULL)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	rc = config_resolve_url(&app->cfg, g->values[GLOBAL_URL],
+				getenv("DATABASE_URL"), dotenv, err);
+	free(dotenv);
+	if (rc < 0)
 		return -1;
 	if (cfg->url_notes != NULL)
 		print_lines("note", cfg->url_notes);
