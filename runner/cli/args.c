@@ -61,6 +61,8 @@ static const struct option_spec specs[] = {
 	     "run one batch of each pending backfill and roll it back"),
 	FLAG("allow-changed", 0, OPT_ALLOW_CHANGED, allow_changed,
 	     "accept applied revisions edited since they ran"),
+	VALUE("timeout", 0, "T", OPT_TIMEOUT, timeout,
+	      "give up after T (30s, 10min; default and 0: no limit)"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))

@@ -50,6 +50,7 @@ enum cmd_option {
 	OPT_SCHEMA = 1 << 14,	       /* --schema */
 	OPT_SAMPLE = 1 << 15,	       /* --sample */
 	OPT_ALLOW_CHANGED = 1 << 16,   /* --allow-changed */
+	OPT_TIMEOUT = 1 << 19,	       /* --timeout T */
 };
 
 struct cmd_args {
@@ -73,6 +74,7 @@ struct cmd_args {
 	const char *branch_label;
 	const char *depends_on;
 	const char *version_path;
+	const char *timeout;
 };
 
 /*
@@ -136,6 +138,8 @@ int cmd_revision(struct app *app, const struct cmd_args *args,
 int cmd_merge(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
 int cmd_init(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
+int cmd_wait(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
 
 #endif

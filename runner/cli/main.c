@@ -87,6 +87,9 @@ static const struct command commands[] = {
 	  "Write a merge revision joining REVS (or every head)." },
 	{ "init", cmd_init, 0, 0, 1, 1, "DIR", "init DIR",
 	  "Create a new migration project in DIR." },
+	{ "wait", cmd_wait, NEEDS_REVISIONS, OPT_TIMEOUT, 0, 0, NULL,
+	  "wait [--timeout T]",
+	  "Wait until the database is at every head (another runner migrates it); exit 1 at the timeout." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -449,6 +452,14 @@ static int check_args(const struct command *cmd, const struct cmd_args *args,
 		error_set(err, RETORT_USAGE, "'%s': the %s argument is empty",
 			  cmd->name, cmd->arg);
 		error_hint(err, "usage: retort %s", cmd->usage);
+		return -1;
+	}
+	if (args->timeout && !config_is_duration(args->timeout)) {
+		error_set(err, RETORT_USAGE,
+			  "--timeout: \"%s\" is not a duration", args->timeout);
+		error_hint(
+			err,
+			"Write a whole number with an optional unit: 500ms, 30s, 10min, 1h (0 = no limit).");
 		return -1;
 	}
 	for (int i = 0; (cmd->needs & TAKES_TARGETS) && i < args->npositional;

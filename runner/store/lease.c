@@ -320,8 +320,8 @@ static enum attempt attempt(struct db *db, struct lease *l, char **took_over,
  * UTC; its lease expires at 2026-12-07 10:14:32 UTC unless renewed", and
  * its token (0 if it was given back meanwhile).
  */
-static long long describe_holder(struct db *db, const struct lease *l,
-				 char *buf, size_t size)
+static long long describe_holder(struct db *db, const char *table, char *buf,
+				 size_t size)
 {
 	const char *params[] = { db->schema, db->table };
 	char *sql = printf_alloc(
@@ -332,7 +332,7 @@ static long long describe_holder(struct db *db, const struct lease *l,
 		" expires < clock_timestamp(), token FROM %s"
 		" WHERE lock_name = coalesce($1, pg_catalog.current_schema())"
 		" || '.' || $2 AND released IS NULL",
-		l->table);
+		table);
 	PGresult *res = sql ? PQexecParams(db->conn, sql, 2, NULL, params, NULL,
 					   NULL, 0)
 			    : NULL;
@@ -398,7 +398,7 @@ static void report_holder(struct db *db, const struct lease *l,
 			  const struct lease_opts *opts, long long *seen,
 			  char *holder, size_t size)
 {
-	long long token = describe_holder(db, l, holder, size);
+	long long token = describe_holder(db, l->table, holder, size);
 
 	if (!opts->progress || token == 0 || token == *seen)
 		return;
@@ -450,6 +450,29 @@ static int take(struct db *db, struct lease *l, const struct lease_opts *opts,
 		sleep_ms(poll);
 		poll = poll * 2 > POLL_MAX_MS ? POLL_MAX_MS : poll * 2;
 	}
+}
+
+int lease_holder(struct db *db, char *buf, size_t size,
+		 struct retort_error *err)
+{
+	char *table = lock_table(db);
+	bool exists = false;
+	int rc = -1;
+
+	buf[0] = '\0';
+	if (table == NULL) {
+		error_set(err, RETORT_FAILED, "out of memory");
+		goto out;
+	}
+	/* Never taken here: no table, and none is created to find out. */
+	if (db_table_exists(db, table, &exists, err) < 0)
+		goto out;
+	rc = exists && describe_holder(db, table, buf, size) != 0;
+	if (rc == 0)
+		buf[0] = '\0';
+out:
+	free(table);
+	return rc;
 }
 
 /* ---- the statements that fence a holder ---- */

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "revision", { "-m", "add a table" } },
 	{ "merge", { "-m", "join", "heads" } },
 	{ "init", { "project" } },
+	{ "wait", { "--timeout", "1s" } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -92,6 +93,13 @@ static const struct misuse misuses[] = {
 	{ { "history", "-r", "001:haed" }, "Did you mean 'head'?" },
 	{ { "merge", "-m", "x", "hedas" }, "Did you mean 'heads'?" },
 	{ { "revision", "-m", "x", "--head", "hed" }, "Did you mean 'head'?" },
+	{ { "wait", "surplus" }, "'wait' takes no arguments" },
+	{ { "wait", "--timeout" }, "option '--timeout' needs a value" },
+	{ { "wait", "--timeout", "x" }, "--timeout: \"x\" is not a duration" },
+	{ { "wait", "--timeout=5 min" },
+	  "--timeout: \"5 min\" is not a duration" },
+	{ { "wait", "--timeout", "-1s" },
+	  "--timeout: \"-1s\" is not a duration" },
 	{ { "init" }, "'init' takes a DIR argument" },
 	{ { "init", "" }, "'init': the DIR argument is empty" },
 	{ { "init", "project", "surplus" }, "'init' takes a DIR argument" },
