@@ -720,6 +720,86 @@ static const char *on_pty(const struct harness_db *db, bool no_color,
 	return out;
 }
 
+/*
+ * Run retort on a pseudo-terminal and send its process group SIGINT
+ * (Ctrl-C) once the bar has been drawn; returns everything it wrote.
+ */
+static const char *interrupted_on_pty(const struct harness_db *db,
+				      const char *const *args, int *code)
+{
+	const char **argv = run_argv(db, "counter", args);
+	char buf[4096];
+	char *text = calloc(1, 1);
+	const char *out;
+	size_t len = 0;
+	bool sent = false;
+	int master, status;
+	ssize_t n;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = forkpty(&master, NULL, NULL, NULL);
+	ck_assert_msg(pid >= 0, "forkpty failed");
+	if (pid == 0) {
+		setenv("TERM", "xterm", 1);
+		setenv("NO_COLOR", "1", 1);
+		execve(argv[0], (char *const *)argv, environ);
+		_exit(127);
+	}
+	while ((n = read(master, buf, sizeof(buf))) > 0 || errno == EINTR) {
+		if (n <= 0)
+			continue;
+		text = realloc(text, len + (size_t)n + 1);
+		memcpy(text + len, buf, (size_t)n);
+		len += (size_t)n;
+		text[len] = '\0';
+		if (!sent && rows_done(db) >= 400 && strstr(text, "ETA ")) {
+			/* forkpty made it a session leader: its group */
+			kill(-pid, SIGINT);
+			sent = true;
+		}
+	}
+	close(master);
+	waitpid(pid, &status, 0);
+	*code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	ck_assert_msg(sent, "the bar was never drawn: %s",
+		      harness_oneline(text));
+	out = harness_fmt("%s", text);
+	free(text);
+	return out;
+}
+
+/*
+ * Ctrl-C while the bar is drawn: the bar's line is ended first, so the
+ * error starts a line of its own, and it says how to go on.
+ */
+START_TEST(test_interrupt_on_terminal)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *out, *error;
+	int code;
+
+	assert_ok(at(db, "counter", "-x", "rows=3000", "upgrade", "001", NULL));
+	out = interrupted_on_pty(db, slow_counter, &code);
+	ck_assert_int_eq(code, 130);
+	error = strstr(out, "retort: error: interrupted by SIGINT");
+	ck_assert_msg(error != NULL, "no error in: %s", harness_oneline(out));
+	/* the terminal turns "\n" into "\r\n" */
+	ck_assert_msg(
+		error - out >= 2 && error[-1] == '\n' && error[-2] == '\r',
+		"the error does not start a line: %s", harness_oneline(out));
+	ck_assert_msg(strstr(error - 2, "\r  t [") == NULL,
+		      "the bar was drawn again after the error: %s",
+		      harness_oneline(out));
+	assert_contains(error, "are done and committed");
+	assert_contains(error, "retort: hint: Run the same command again: the "
+			       "backfill resumes after its last committed "
+			       "batch");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_consistent(db);
+}
+END_TEST
+
 START_TEST(test_progress_on_terminal)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
@@ -1185,6 +1265,7 @@ static Suite *backfill_suite(void)
 
 	tc = harness_tcase("progress");
 	tcase_add_test(tc, test_progress_on_terminal);
+	tcase_add_test(tc, test_interrupt_on_terminal);
 	tcase_add_test(tc, test_progress_in_a_log);
 	suite_add_tcase(s, tc);
 

@@ -8,6 +8,7 @@
 #include "harness.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -234,6 +235,33 @@ START_TEST(test_short_prefixes)
 }
 END_TEST
 
+/* Ctrl-C in a transactional revision: it is rolled back, and the error
+ * says that running the same command again starts it over. */
+START_TEST(test_interrupted_revision_says_what_to_do)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct harness_run how = { .url = db->url, .versions = "slow" };
+	struct harness_proc *p;
+	const struct harness_result *r;
+
+	p = harness_spawn(&how,
+			  (const char *const[]){ "upgrade", "head", NULL });
+	harness_sleep_ms(600);
+	harness_signal(p, SIGINT);
+	r = harness_wait(p);
+	assert_exit(r, 130);
+	assert_starts_with(r->err, "retort: error: interrupted by SIGINT");
+	assert_contains(r->err, "the revision and its version-table update "
+				"were rolled back");
+	assert_contains(r->err, "retort: hint: Run the same command again: "
+				"the revisions before this one stay applied, "
+				"and this one starts over.");
+	assert_str_eq(harness_versions(db, NULL), "");
+	assert_ok(harness_retort(&how, "upgrade", "head", NULL));
+	assert_str_eq(harness_versions(db, NULL), "001");
+}
+END_TEST
+
 static Suite *first_run_suite(void)
 {
 	Suite *s = suite_create("first_run");
@@ -254,6 +282,7 @@ static Suite *first_run_suite(void)
 	tcase_add_test(tc, test_global_options_after_command);
 	tcase_add_test(tc, test_did_you_mean);
 	tcase_add_test(tc, test_short_prefixes);
+	tcase_add_test(tc, test_interrupted_revision_says_what_to_do);
 	suite_add_tcase(s, tc);
 	return s;
 }
