@@ -114,7 +114,8 @@ static void print_usage(FILE *out)
 		fprintf(out, "  %-30s %s\n", commands[i].usage,
 			commands[i].summary);
 	fputs("\noptions:\n"
-	      "  -c, --config FILE   configuration file (default: retort.ini)\n"
+	      "  -c, --config FILE   configuration file (default: retort.ini, "
+	      "here or in a parent)\n"
 	      "  --url URL           database URL (else DATABASE_URL, .env, "
 	      "retort.ini)\n"
 	      "  --versions DIR      directory of built revision plugins\n"
