@@ -13,8 +13,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "base/clock.h"
 #include "base/strbuf.h"
 #include "base/text.h"
 #include "proc/isolate.h"
@@ -39,22 +39,6 @@ struct waiter {
 };
 
 enum look { LOOK_READY, LOOK_NOT_YET, LOOK_FAILED };
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long long ms)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-			       .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	nanosleep(&ts, NULL);
-}
 
 /* A progress line on stderr (not with -q), when it says something new. */
 static void say(struct waiter *w, const char *line)
@@ -95,7 +79,7 @@ static void bound_connect(struct waiter *w)
 
 	if (w->deadline == 0 || w->own_connect_timeout)
 		return;
-	left = (w->deadline - now_ms() + 999) / 1000;
+	left = (w->deadline - clock_monotonic_ms() + 999) / 1000;
 	left = left < 1 ? 1 : left > 10 ? 10 : left;
 	snprintf(secs, sizeof(secs), "%lld", left);
 	free(cfg->connect_timeout);
@@ -217,15 +201,15 @@ int cmd_wait(struct app *app, const struct cmd_args *args,
 	strbuf_add(&w.at, "<base>");
 	join_ids(app->map, &app->map->heads, &w.heads);
 	if (limit > 0)
-		w.deadline = now_ms() + limit;
+		w.deadline = clock_monotonic_ms() + limit;
 	while ((l = look(&w, err)) == LOOK_NOT_YET) {
-		if (w.deadline != 0 && now_ms() >= w.deadline) {
+		if (w.deadline != 0 && clock_monotonic_ms() >= w.deadline) {
 			timed_out(&w, err);
 			break;
 		}
-		if (w.deadline != 0 && w.deadline - now_ms() < poll)
-			poll = w.deadline - now_ms();
-		sleep_ms(poll);
+		if (w.deadline != 0 && w.deadline - clock_monotonic_ms() < poll)
+			poll = w.deadline - clock_monotonic_ms();
+		clock_sleep_ms(poll);
 		poll = poll * 2 > WAIT_POLL_MAX_MS ? WAIT_POLL_MAX_MS
 						   : poll * 2;
 	}

@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "proc/isolate.h"
+#include "base/clock.h"
 #include "base/text.h"
 
 /* retort's own first advisory key ("RETR"), for creating the table only. */
@@ -355,23 +356,6 @@ static long long describe_holder(struct db *db, const char *table, char *buf,
 	return token;
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long long ms)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-			       .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	/* A signal ends the sleep early; the caller checks for it. */
-	nanosleep(&ts, NULL);
-}
-
 static int wait_failed(struct db *db, const char *timeout, const char *holder,
 		       struct retort_error *err)
 {
@@ -415,7 +399,7 @@ static int take(struct db *db, struct lease *l, const struct lease_opts *opts,
 		long long timeout_ms, char **took_over,
 		struct retort_error *err)
 {
-	long long start = now_ms(), poll = POLL_FIRST_MS, seen = 0;
+	long long start = clock_monotonic_ms(), poll = POLL_FIRST_MS, seen = 0;
 	bool created = false;
 	char holder[768] = "another runner";
 
@@ -445,9 +429,10 @@ static int take(struct db *db, struct lease *l, const struct lease_opts *opts,
 		}
 		report_holder(db, l, opts, &seen, holder, sizeof(holder));
 		if (isolate_interrupted() ||
-		    (timeout_ms > 0 && now_ms() - start >= timeout_ms))
+		    (timeout_ms > 0 &&
+		     clock_monotonic_ms() - start >= timeout_ms))
 			return wait_failed(db, opts->timeout, holder, err);
-		sleep_ms(poll);
+		clock_sleep_ms(poll);
 		poll = poll * 2 > POLL_MAX_MS ? POLL_MAX_MS : poll * 2;
 	}
 }
