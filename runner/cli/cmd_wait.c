@@ -141,8 +141,8 @@ static enum look look(struct waiter *w, struct retort_error *err)
 
 	bound_connect(w);
 	if (app_connect(app, &e) < 0)
-		return e.status == RETORT_USAGE ? (*err = e, LOOK_FAILED)
-						: not_reachable(w, &e);
+		return e.status != RETORT_FAILED ? (*err = e, LOOK_FAILED)
+						 : not_reachable(w, &e);
 	w->reached = true;
 	if (app_read_state(app, &state, &e) < 0 ||
 	    revmap_current(app->map, &state, &tops, &e) < 0) {

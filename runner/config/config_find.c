@@ -67,6 +67,20 @@ static void add_searched(struct strbuf *searched, const char *dir)
 	strbuf_add(searched, dir);
 }
 
+/*
+ * The working directory's own file keeps the name it always had in
+ * messages ("retort.ini:3: ..."); one in a parent is named in full.
+ */
+static int found(struct config *cfg, const char *dir, const char *cwd,
+		 char **path)
+{
+	if (strcmp(dir, cwd) != 0)
+		return (cfg->ini_dir = strdup(dir)) != NULL ? 0 : -1;
+	free(*path);
+	*path = strdup(CONFIG_INI_NAME);
+	return *path != NULL ? 0 : -1;
+}
+
 int config_find_ini(struct config *cfg, const char *cwd, const char *ceilings,
 		    char **path, struct retort_error *err)
 {
@@ -83,10 +97,7 @@ int config_find_ini(struct config *cfg, const char *cwd, const char *ceilings,
 		if (*path == NULL)
 			goto out;
 		if (access(*path, F_OK) == 0) {
-			rc = 0;
-			if (strcmp(dir, cwd) != 0 &&
-			    (cfg->ini_dir = strdup(dir)) == NULL)
-				rc = -1;
+			rc = found(cfg, dir, cwd, path);
 			goto out;
 		}
 		add_searched(&searched, dir);
