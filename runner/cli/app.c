@@ -76,17 +76,16 @@ static void pg_variables_set(char *buf, size_t size)
  * forgotten, which is the first thing to say; libpq's failure with its
  * defaults (most often the local socket) comes after, as detail.
  */
-static void explain_no_url(struct retort_error *err)
+static void explain_no_url(const char *url_source, struct retort_error *err)
 {
 	struct retort_error libpq = *err;
 	char vars[128];
 
 	pg_variables_set(vars, sizeof(vars));
 	if (vars[0] != '\0') {
-		error_detail(
-			err,
-			"no --url, DATABASE_URL, .env or ini url was given: libpq's PG* variables (%s) and defaults chose the server",
-			vars);
+		if (url_source != NULL)
+			error_detail(err, "the URL came from %s", url_source);
+		error_detail(err, "set in the environment: %s", vars);
 		return;
 	}
 	error_set(err, RETORT_FAILED,
@@ -108,7 +107,7 @@ int app_connect(struct app *app, struct retort_error *err)
 			       app->cfg.version_table,
 			       app->cfg.version_table_schema, err) < 0) {
 		if (app->cfg.url == NULL && err->status == RETORT_FAILED)
-			explain_no_url(err);
+			explain_no_url(app->cfg.url_source, err);
 		else if (app->cfg.url_source)
 			error_detail(err, "the URL came from %s",
 				     app->cfg.url_source);

@@ -162,8 +162,10 @@ START_TEST(test_no_url_but_pghost)
 	assert_starts_with(r->err,
 			   "retort: error: cannot connect to the database\n");
 	assert_contains(r->err, harness_fmt("%s/.s.PGSQL.", real_tmpdir()));
-	assert_contains(r->err, "libpq's PG* variables (PGHOST) and "
-				"defaults chose the server");
+	assert_contains(r->err, "libpq's PG* variables and defaults chose "
+				"the server\n");
+	assert_contains(r->err, "retort: detail: set in the environment: "
+				"PGHOST\n");
 	assert_not_contains(r->err, "no database URL was given");
 }
 END_TEST
