@@ -193,6 +193,7 @@ START_TEST(test_help)
 
 	assert_ok(r);
 	assert_contains(r->out, "retort");
+	assert_contains(r->out, "may stand before or after the command");
 	for (int i = 0; i < N_COMMANDS; i++)
 		assert_contains(r->out,
 				harness_fmt("\n  %s ", commands[i].name));
