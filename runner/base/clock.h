@@ -14,4 +14,10 @@
  */
 void clock_now_utc(char *buf, size_t size);
 
+/* The monotonic clock in milliseconds, for waits and timeouts. */
+long long clock_monotonic_ms(void);
+
+/* Sleep ms milliseconds; a signal ends it early (the caller checks). */
+void clock_sleep_ms(long long ms);
+
 #endif

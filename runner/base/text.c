@@ -4,6 +4,7 @@
  */
 #include "base/text.h"
 
+#include <stdint.h>
 #include <string.h>
 
 /*
@@ -80,4 +81,42 @@ const char *text_escape(const char *s, char *buf, size_t size)
 	}
 	buf[used] = '\0';
 	return buf;
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+static size_t min3(size_t a, size_t b, size_t c)
+{
+	size_t m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+size_t text_edit_distance(const char *a, size_t la, const char *b, size_t lb)
+{
+	size_t d[64][64];
+	size_t i, j, cost;
+
+	if (la >= 64 || lb >= 64)
+		return SIZE_MAX;
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			cost = lower(a[i - 1]) != lower(b[j - 1]);
+			d[i][j] = min3(d[i - 1][j] + 1, d[i][j - 1] + 1,
+				       d[i - 1][j - 1] + cost);
+			if (i > 1 && j > 1 &&
+			    lower(a[i - 1]) == lower(b[j - 2]) &&
+			    lower(a[i - 2]) == lower(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < d[i][j])
+				d[i][j] = d[i - 2][j - 2] + 1;
+		}
+	}
+	return d[la][lb];
 }

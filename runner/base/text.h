@@ -30,4 +30,11 @@ void text_fputn(const char *s, size_t n, FILE *out);
  */
 const char *text_escape(const char *s, char *buf, size_t size);
 
+/*
+ * Edits (insert, delete, change, swap two neighbours) from a to b, their
+ * first la and lb bytes, ignoring ASCII case: for "did you mean".
+ * SIZE_MAX past 63 characters, which no name worth suggesting comes near.
+ */
+size_t text_edit_distance(const char *a, size_t la, const char *b, size_t lb);
+
 #endif

@@ -4,12 +4,29 @@
  */
 #include "cli/cmd.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "exec/integrity.h"
 #include "proc/isolate.h"
 #include "store/lease.h"
 #include "exec/step.h"
+
+/*
+ * A versions directory missing where no retort.ini was found: most likely
+ * retort runs outside the project, so say where it looked for one.
+ */
+static void no_ini_found(const struct config *cfg, struct retort_error *err)
+{
+	if (cfg->ini_searched == NULL || access(cfg->versions, F_OK) == 0)
+		return;
+	error_detail(err, "no retort.ini was found; looked in %s",
+		     cfg->ini_searched);
+	error_hint(
+		err,
+		"Run retort in the project's directory or below it, give its configuration with -c FILE, or point --versions at the built plugins.");
+}
 
 int app_load_revisions(struct app *app, unsigned flags,
 		       struct retort_error *err)
@@ -18,8 +35,10 @@ int app_load_revisions(struct app *app, unsigned flags,
 		return 0;
 	if (plugin_discover_with(app->cfg.versions,
 				 flags | plugin_flags(&app->cfg), &app->plugins,
-				 err) < 0)
+				 err) < 0) {
+		no_ini_found(&app->cfg, err);
 		return -1;
+	}
 	return revmap_build(app->plugins.metas, app->plugins.n, &app->map, err);
 }
 
@@ -34,6 +53,51 @@ static const char *connect_timeout(const struct config *cfg)
 	return getenv("PGCONNECT_TIMEOUT") ? NULL : "10";
 }
 
+/* The PG* variables that choose the server, as "PGHOST, PGPORT"; "" if
+ * none is set. */
+static void pg_variables_set(char *buf, size_t size)
+{
+	static const char *const names[] = { "PGHOST",	     "PGHOSTADDR",
+					     "PGPORT",	     "PGDATABASE",
+					     "PGUSER",	     "PGSERVICE",
+					     "PGSERVICEFILE" };
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (getenv(names[i]) != NULL && used < size)
+			used += (size_t)snprintf(buf + used, size - used,
+						 "%s%s", used ? ", " : "",
+						 names[i]);
+}
+
+/*
+ * No URL from anywhere: with no PG* variable either, the URL was
+ * forgotten, which is the first thing to say; libpq's failure with its
+ * defaults (most often the local socket) comes after, as detail.
+ */
+static void explain_no_url(const char *url_source, struct retort_error *err)
+{
+	struct retort_error libpq = *err;
+	char vars[128];
+
+	pg_variables_set(vars, sizeof(vars));
+	if (vars[0] != '\0') {
+		if (url_source != NULL)
+			error_detail(err, "the URL came from %s", url_source);
+		error_detail(err, "set in the environment: %s", vars);
+		return;
+	}
+	error_set(err, RETORT_FAILED,
+		  "no database URL was given: not with --url, nor in "
+		  "DATABASE_URL, a .env file or retort.ini's url");
+	error_detail(err, "libpq's defaults were tried instead: %s", libpq.msg);
+	error_detail(err, "%s", libpq.detail);
+	error_hint(
+		err,
+		"Give the database as --url postgresql://USER:PASSWORD@HOST:5432/DB, or set DATABASE_URL (in the environment or .env), or url in retort.ini.");
+}
+
 int app_connect(struct app *app, struct retort_error *err)
 {
 	if (app->db.conn)
@@ -42,7 +106,9 @@ int app_connect(struct app *app, struct retort_error *err)
 			       connect_timeout(&app->cfg),
 			       app->cfg.version_table,
 			       app->cfg.version_table_schema, err) < 0) {
-		if (app->cfg.url_source)
+		if (app->cfg.url == NULL && err->status == RETORT_FAILED)
+			explain_no_url(app->cfg.url_source, err);
+		else if (app->cfg.url_source)
 			error_detail(err, "the URL came from %s",
 				     app->cfg.url_source);
 		return -1;

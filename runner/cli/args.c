@@ -67,6 +67,8 @@ static const struct option_spec specs[] = {
 	     "print one JSON document instead of text"),
 	VALUE("max-count", 'n', "N", OPT_COUNT, max_count,
 	      "show only the newest N entries (default: all)"),
+	VALUE("timeout", 0, "T", OPT_TIMEOUT, timeout,
+	      "give up after T (30s, 10min; default and 0: no limit)"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
@@ -204,6 +206,19 @@ int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
 		args->positional[args->npositional++] = argv[i];
 	}
 	return parse_count(name, args, err);
+}
+
+int cmd_option_width(unsigned allowed, int argc, char *const *argv)
+{
+	const struct option_spec *s;
+	const char *value;
+
+	if (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))
+		return 1;
+	s = find_spec(argv[0], &value);
+	if (!s || !(allowed & s->bit))
+		return 0;
+	return s->metavar && !value && argc > 1 ? 2 : 1;
 }
 
 void cmd_print_options(unsigned allowed, FILE *out)

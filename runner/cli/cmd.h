@@ -52,6 +52,7 @@ enum cmd_option {
 	OPT_ALLOW_CHANGED = 1 << 16,   /* --allow-changed */
 	OPT_JSON = 1 << 17,	       /* --json */
 	OPT_COUNT = 1 << 18,	       /* -n, --max-count N */
+	OPT_TIMEOUT = 1 << 19,	       /* --timeout T */
 };
 
 struct cmd_args {
@@ -78,6 +79,7 @@ struct cmd_args {
 	bool json;
 	const char *max_count; /* as given; count holds it parsed */
 	long count;	       /* -n N: N > 0; 0 when not given */
+	const char *timeout;
 };
 
 /*
@@ -87,6 +89,13 @@ struct cmd_args {
  */
 int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
 		   struct cmd_args *args, struct retort_error *err);
+
+/*
+ * How many of argv[0..argc-1] an option of the command's own takes: 1 for
+ * a flag or "--name=value", 2 with its value, 0 when the command does not
+ * take it (main.c then tries it as a global option).  -h/--help count.
+ */
+int cmd_option_width(unsigned allowed, int argc, char *const *argv);
 
 /* The option lines of a command's --help, for the options it takes. */
 void cmd_print_options(unsigned allowed, FILE *out);
@@ -141,5 +150,7 @@ int cmd_log(struct app *app, const struct cmd_args *args,
 /* For the shell completion scripts: the ids and labels a target may name. */
 int cmd_complete_revisions(struct app *app, const struct cmd_args *args,
 			   struct retort_error *err);
+int cmd_wait(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
 
 #endif

@@ -9,10 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cmd.h"
 #include "proc/isolate.h"
 #include "store/lease.h"
+#include "base/strbuf.h"
 #include "base/text.h"
 
 #ifndef RETORT_VERSION
@@ -93,6 +95,9 @@ static const struct command commands[] = {
 	{ "log", cmd_log, NEEDS_DB, OPT_COUNT | OPT_JSON, 0, 0, NULL,
 	  "log [-n N] [--json]",
 	  "List the steps retort ran on the database (retort_history), newest first." },
+	{ "wait", cmd_wait, NEEDS_REVISIONS, OPT_TIMEOUT, 0, 0, NULL,
+	  "wait [--timeout T]",
+	  "Wait until the database is at every head (another runner migrates it); exit 1 at the timeout." },
 	{ "__complete-revisions", cmd_complete_revisions, 0, 0, 0, 0, NULL,
 	  "__complete-revisions",
 	  "Print the revision ids and branch labels a target may name, one a line, for the shell completion scripts." },
@@ -112,7 +117,8 @@ static void print_usage(FILE *out)
 {
 	fputs("usage: retort [-c FILE] [--url URL] [--versions DIR] "
 	      "[-x KEY=VALUE]... [-q] COMMAND [ARGS]\n\n"
-	      "Alembic-compatible PostgreSQL migrations written in C.\n\n"
+	      "Alembic-compatible PostgreSQL migrations written in C.\n"
+	      "The options below may stand before or after the command.\n\n"
 	      "commands:\n",
 	      out);
 	for (size_t i = 0; i < NCOMMANDS; i++)
@@ -121,7 +127,8 @@ static void print_usage(FILE *out)
 			fprintf(out, "  %-30s %s\n", commands[i].usage,
 				commands[i].summary);
 	fputs("\noptions:\n"
-	      "  -c, --config FILE   configuration file (default: retort.ini)\n"
+	      "  -c, --config FILE   configuration file (default: retort.ini, "
+	      "here or in a parent)\n"
 	      "  --url URL           database URL (else DATABASE_URL, .env, "
 	      "retort.ini)\n"
 	      "  --versions DIR      directory of built revision plugins\n"
@@ -262,6 +269,7 @@ static const struct option global_longopts[] = {
 	  GLOBAL_VALUE_CODE(GLOBAL_LOCK_LEASE) },
 	{ "connect-timeout", required_argument, NULL,
 	  GLOBAL_VALUE_CODE(GLOBAL_CONNECT_TIMEOUT) },
+	{ "sql", no_argument, NULL, 'S' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -283,6 +291,24 @@ static bool *global_flag(int code, struct global_opts *g, struct app *app)
 	return NULL;
 }
 
+/*
+ * Alembic's --sql prints a migration's SQL instead of running it.  A
+ * revision here is compiled C that talks to the database as it runs, so
+ * there is no SQL to print without running it: say so, and what exists.
+ */
+static int no_offline_mode(struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE,
+		  "offline SQL output (--sql) is not available yet");
+	error_detail(
+		err,
+		"retort runs each revision's compiled code against the database; it cannot print the SQL without running it");
+	error_hint(
+		err,
+		"Meanwhile: `retort history -v` and `retort show REV` say what a revision is and where its source is; `retort upgrade --sample TARGET` runs one batch of each pending backfill and rolls it back.");
+	return -1;
+}
+
 /* One option getopt_long() found (code is its answer); a repeat wins. */
 static int global_option(int code, char **argv, struct global_opts *g,
 			 struct app *app, struct retort_error *err)
@@ -302,6 +328,8 @@ static int global_option(int code, char **argv, struct global_opts *g,
 	}
 	if (code == 'x')
 		return config_add_arg(&app->cfg, optarg, err);
+	if (code == 'S')
+		return no_offline_mode(err);
 	if (code == ':')
 		return usage_error(err, "Run `retort --help` for the options.",
 				   "option '%s' needs a value",
@@ -317,12 +345,96 @@ static int parse_global(int argc, char **argv, struct global_opts *g,
 	int code;
 
 	opterr = 0;
+	optind = 0; /* glibc: start afresh, for a second list */
 	/* "+": stop at the command, whose options are parsed apart. */
 	while ((code = getopt_long(argc, argv, "+:c:x:qh", global_longopts,
 				   NULL)) != -1)
 		if (global_option(code, argv, g, app, err) < 0)
 			return -1;
 	return 0;
+}
+
+/*
+ * How many of argv[0..argc-1] a global option takes (itself, and its
+ * value when not written "--name=value"), or 0 when argv[0] spells none.
+ * After the command, a long option must be written in full.
+ */
+static int global_width(int argc, char *const *argv)
+{
+	const char *arg = argv[0];
+	int with_value = argc > 1 ? 2 : 1;
+
+	if (arg[0] != '-' || arg[1] == '\0')
+		return 0;
+	if (arg[1] != '-') {
+		if (arg[1] == 'c' || arg[1] == 'x')
+			return arg[2] != '\0' ? 1 : with_value;
+		return strcmp(arg, "-q") == 0;
+	}
+	for (const struct option *o = global_longopts; o->name; o++) {
+		size_t len = strlen(o->name);
+
+		if (strncmp(arg + 2, o->name, len) != 0)
+			continue;
+		if (arg[2 + len] == '=' && o->has_arg)
+			return 1;
+		if (arg[2 + len] == '\0')
+			return o->has_arg ? with_value : 1;
+	}
+	return 0;
+}
+
+/*
+ * Split the command's argv: the global options among its arguments (that
+ * the command does not take itself) go to globals[1..], the rest to
+ * own[]; both lists keep their order.  Each array has room for argc + 1.
+ */
+static void split_globals(const struct command *cmd, int argc, char **argv,
+			  char **own, int *nown, char **globals, int *nglobals)
+{
+	int i = 1, width;
+
+	own[(*nown)++] = argv[0];
+	globals[(*nglobals)++] = argv[0];
+	while (i < argc && strcmp(argv[i], "--") != 0) {
+		width = cmd_option_width(cmd->options, argc - i, argv + i);
+		if (width == 0 && (width = global_width(argc - i, argv + i))) {
+			while (width-- > 0)
+				globals[(*nglobals)++] = argv[i++];
+			continue;
+		}
+		for (width = width ? width : 1; width-- > 0;)
+			own[(*nown)++] = argv[i++];
+	}
+	while (i < argc)
+		own[(*nown)++] = argv[i++];
+	own[*nown] = globals[*nglobals] = NULL;
+}
+
+/*
+ * The command's own options and arguments into args; the global options
+ * written after the command count as if they stood before it.
+ */
+static int parse_command_line(const struct command *cmd, int argc, char **argv,
+			      struct global_opts *g, struct app *app,
+			      struct cmd_args *args, struct retort_error *err)
+{
+	char **own = calloc((size_t)argc + 1, sizeof(*own));
+	char **globals = calloc((size_t)argc + 1, sizeof(*globals));
+	int nown = 0, nglobals = 0, rc = -1;
+
+	if (!own || !globals) {
+		error_set(err, RETORT_FAILED, "out of memory");
+		goto out;
+	}
+	split_globals(cmd, argc, argv, own, &nown, globals, &nglobals);
+	if (nglobals > 1 && parse_global(nglobals, globals, g, app, err) < 0)
+		goto out;
+	rc = cmd_parse_args(cmd->name, cmd->options, nown, own, args, err);
+out:
+	free(own);
+	free(globals);
+	return rc;
 }
 
 static int arg_count_error(const struct command *cmd, struct retort_error *err)
@@ -354,6 +466,14 @@ static int check_args(const struct command *cmd, const struct cmd_args *args,
 		error_set(err, RETORT_USAGE, "'%s': the %s argument is empty",
 			  cmd->name, cmd->arg);
 		error_hint(err, "usage: retort %s", cmd->usage);
+		return -1;
+	}
+	if (args->timeout && !config_is_duration(args->timeout)) {
+		error_set(err, RETORT_USAGE,
+			  "--timeout: \"%s\" is not a duration", args->timeout);
+		error_hint(
+			err,
+			"Write a whole number with an optional unit: 500ms, 30s, 10min, 1h (0 = no limit).");
 		return -1;
 	}
 	for (int i = 0; (cmd->needs & TAKES_TARGETS) && i < args->npositional;
@@ -434,21 +554,67 @@ static int override_all(struct config *cfg, const char *const *values,
 	return 0;
 }
 
+/*
+ * -c FILE, or the retort.ini of the working directory or of the nearest
+ * parent that has one; relative paths in one found in a parent mean what
+ * they mean from there.
+ */
+static int read_ini(struct config *cfg, const char *config_path,
+		    struct retort_error *err)
+{
+	char *cwd = NULL, *found = NULL;
+	int rc = -1;
+
+	if (config_path != NULL)
+		return config_read_ini(cfg, config_path, false, err);
+	cwd = getcwd(NULL, 0);
+	/* A working directory that is gone: only its own file counts. */
+	if (cwd == NULL)
+		return config_read_ini(cfg, CONFIG_INI_NAME, true, err);
+	if (config_find_ini(cfg, cwd, getenv("RETORT_CEILING_DIRECTORIES"),
+			    &found, err) == 0)
+		rc = found == NULL
+			     ? 0
+			     : (config_read_ini(cfg, found, false, err) < 0
+					? -1
+					: config_rebase(cfg, err));
+	free(found);
+	free(cwd);
+	return rc;
+}
+
+/* The .env beside the retort.ini found in a parent, else the working
+ * directory's; the caller frees it. */
+static char *dotenv_path(const struct config *cfg)
+{
+	struct strbuf b = STRBUF_INIT;
+
+	if (cfg->ini_dir != NULL)
+		strbuf_addf(&b, "%s/", cfg->ini_dir);
+	strbuf_add(&b, ".env");
+	return strbuf_finish(&b);
+}
+
 static int load_config(struct app *app, const struct global_opts *g,
 		       struct retort_error *err)
 {
-	const char *config_path = g->values[GLOBAL_CONFIG];
 	struct config *cfg = &app->cfg;
+	char *dotenv;
+	int rc;
 
-	if (config_read_ini(cfg, config_path ? config_path : "retort.ini",
-			    config_path == NULL, err) < 0 ||
+	if (read_ini(cfg, g->values[GLOBAL_CONFIG], err) < 0 ||
 	    override_all(cfg, g->values, err) < 0)
 		return -1;
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
 	cfg->url_keyword = db_is_keyword;
-	if (config_resolve_url(&app->cfg, g->values[GLOBAL_URL],
-			       getenv("DATABASE_URL"), ".env", err) < 0)
+	dotenv = dotenv_path(cfg);
+	if (dotenv == NULL)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	rc = config_resolve_url(&app->cfg, g->values[GLOBAL_URL],
+				getenv("DATABASE_URL"), dotenv, err);
+	free(dotenv);
+	if (rc < 0)
 		return -1;
 	if (cfg->url_notes != NULL)
 		print_lines("note", cfg->url_notes);
@@ -498,7 +664,7 @@ static int prepare_and_run(struct app *app, const struct command *cmd,
 	return -1;
 }
 
-static int run_command(struct app *app, const struct global_opts *g, int argc,
+static int run_command(struct app *app, struct global_opts *g, int argc,
 		       char **argv, struct retort_error *err)
 {
 	const struct command *cmd;
@@ -511,8 +677,12 @@ static int run_command(struct app *app, const struct global_opts *g, int argc,
 	if (!cmd)
 		return usage_error(err, "Run `retort --help` for the commands.",
 				   "unknown command '%s'", argv[0]);
-	if (cmd_parse_args(cmd->name, cmd->options, argc, argv, &args, err) < 0)
+	if (parse_command_line(cmd, argc, argv, g, app, &args, err) < 0)
 		return -1;
+	if (g->version) {
+		printf("retort %s\n", RETORT_VERSION);
+		return 0;
+	}
 	if (args.help) {
 		print_command_usage(cmd, app->out);
 		return 0;
@@ -538,7 +708,7 @@ int main(int argc, char **argv)
 	struct app app = { .out = stdout, .progress = stderr };
 	struct global_opts g = { 0 };
 	struct retort_error err = { 0 };
-	int rc;
+	int rc, cmd_at = 0;
 
 #ifdef RETORT_NO_ISOLATION
 	isolate_set_enabled(false);
@@ -546,13 +716,14 @@ int main(int argc, char **argv)
 	rc = config_init(&app.cfg, &err);
 	if (rc == 0)
 		rc = parse_global(argc, argv, &g, &app, &err);
+	cmd_at = optind;
 	if (rc == 0 && g.version)
 		printf("retort %s\n", RETORT_VERSION);
-	else if (rc == 0 && (g.help || optind == argc))
+	else if (rc == 0 && (g.help || cmd_at == argc))
 		print_usage(g.help ? stdout : stderr);
 	else if (rc == 0)
-		rc = run_command(&app, &g, argc - optind, argv + optind, &err);
-	if (rc == 0 && !g.help && !g.version && optind == argc)
+		rc = run_command(&app, &g, argc - cmd_at, argv + cmd_at, &err);
+	if (rc == 0 && !g.help && !g.version && cmd_at == argc)
 		rc = usage_error(&err, "Run `retort --help` for the commands.",
 				 "%s", "no command given");
 	if (rc == 0)

@@ -61,6 +61,8 @@ void config_release(struct config *cfg)
 	free(cfg->shadow_url);
 	free(cfg->sources);
 	free(cfg->versions);
+	free(cfg->ini_dir);
+	free(cfg->ini_searched);
 	memset(cfg, 0, sizeof(*cfg));
 }
 bool config_is_seconds(const char *s)

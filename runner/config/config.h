@@ -57,10 +57,17 @@ struct config {
 	bool allow_changed;	 /* --allow-changed: edited applied revisions */
 	struct config_arg *args; /* -x key=value, in order given */
 	size_t nargs;
-	/* [retort] backfill_* keys as written, for runner/data/backfill.c, which
-	 * checks their values (so the knob list lives in one place). */
+	/* [retort] backfill_* keys as written, for runner/data/backfill.c,
+	 * which checks their values (so the knob list lives in one place). */
 	struct config_arg *ini_backfill;
 	size_t nini_backfill;
+	/* The directory of the retort.ini that config_find_ini() found in a
+	 * parent of the working directory; NULL when it was in the working
+	 * directory, given with -c, or not found. */
+	char *ini_dir;
+	/* When config_find_ini() found none: the directories it looked in,
+	 * "/a/b, /a, /", for the error of a command that then misses it. */
+	char *ini_searched;
 };
 
 /* Fill cfg with the defaults. */
@@ -80,6 +87,29 @@ void config_release(struct config *cfg);
  */
 int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
 		    struct retort_error *err);
+
+/* The file config_find_ini() looks for. */
+#define CONFIG_INI_NAME "retort.ini"
+
+/*
+ * Look for retort.ini in cwd (absolute: the working directory), then in
+ * each parent directory below the root, as git looks for .git, but never
+ * in a directory of ceilings (RETORT_CEILING_DIRECTORIES: absolute paths
+ * separated by colons, as GIT_CEILING_DIRECTORIES; NULL: none) or above
+ * one.  *path is the first found (the caller frees it), and cfg->ini_dir
+ * its directory when that is not cwd.  None found: *path NULL and
+ * cfg->ini_searched set.  Fails only when out of memory.
+ */
+int config_find_ini(struct config *cfg, const char *cwd, const char *ceilings,
+		    char **path, struct retort_error *err);
+
+/*
+ * After reading a retort.ini found in a parent directory (cfg->ini_dir
+ * set): versions, sources and schema, written relative or left to their
+ * defaults, become relative to that directory, as %(here)s would make
+ * them.  The command line's values are applied after, as given.
+ */
+int config_rebase(struct config *cfg, struct retort_error *err);
 
 /*
  * The value of key in a .env file (KEY=VALUE lines, optional "export ",

@@ -20,6 +20,7 @@
 #include <ini.h>
 
 #include "config/config_internal.h"
+#include "base/text.h"
 
 /* PostgreSQL truncates longer identifiers (NAMEDATALEN - 1) with a NOTICE. */
 #define IDENTIFIER_MAX 63
@@ -382,42 +383,10 @@ static int ini_backfill_index(const char *name)
 	return -1;
 }
 
-static size_t min3(size_t a, size_t b, size_t c)
-{
-	size_t m = a < b ? a : b;
-
-	return m < c ? m : c;
-}
-
-/*
- * Edits (insert, delete, change, swap two neighbours) from a to b, ignoring
- * case; SIZE_MAX past 63 characters, which no known name comes near.
- */
+/* Edits from a to b, ignoring case (text_edit_distance). */
 static size_t edit_distance(const char *a, const char *b)
 {
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[64][64];
-	size_t i, j, cost;
-
-	if (la >= 64 || lb >= 64)
-		return SIZE_MAX;
-	for (i = 0; i <= la; i++)
-		d[i][0] = i;
-	for (j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (i = 1; i <= la; i++) {
-		for (j = 1; j <= lb; j++) {
-			cost = lower(a[i - 1]) != lower(b[j - 1]);
-			d[i][j] = min3(d[i - 1][j] + 1, d[i][j - 1] + 1,
-				       d[i - 1][j - 1] + cost);
-			if (i > 1 && j > 1 &&
-			    lower(a[i - 1]) == lower(b[j - 2]) &&
-			    lower(a[i - 2]) == lower(b[j - 1]) &&
-			    d[i - 2][j - 2] + 1 < d[i][j])
-				d[i][j] = d[i - 2][j - 2] + 1;
-		}
-	}
-	return d[la][lb];
+	return text_edit_distance(a, strlen(a), b, strlen(b));
 }
 
 /* Close enough to be a slip of the keyboard rather than another word. */

@@ -540,6 +540,16 @@ static int check_key_shape(struct backfill_job *j, struct retort_error *err)
 	return -1;
 }
 
+/* The walk, with the bar's line ended when it stops short. */
+static int walk_job(struct backfill_job *j, struct retort_error *err)
+{
+	int rc = walk(j, err);
+
+	if (rc < 0)
+		progress_stop(&j->prog);
+	return rc;
+}
+
 static int run_job(struct backfill_job *j, struct retort_error *err)
 {
 	struct db *db = j->hc->db;
@@ -561,7 +571,7 @@ static int run_job(struct backfill_job *j, struct retort_error *err)
 	progress_start(&j->prog, j->hc->out, j->label, j->ck.rows_done,
 		       backfill_job_estimate(j));
 	announce_resume(j);
-	return walk(j, err);
+	return walk_job(j, err);
 }
 
 /* ---- upgrade --sample ---- */

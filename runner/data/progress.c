@@ -215,6 +215,16 @@ void progress_note(struct progress *p, const char *fmt, ...)
 		draw_tty(p);
 }
 
+void progress_stop(struct progress *p)
+{
+	if (!p->out || !p->drawn)
+		return;
+	draw_tty(p);
+	fputc('\n', p->out);
+	fflush(p->out);
+	p->drawn = false;
+}
+
 void progress_end(struct progress *p, const char *fmt, ...)
 {
 	va_list ap;

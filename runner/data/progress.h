@@ -34,6 +34,14 @@ void progress_update(struct progress *p, long long done, long long total);
 /* A line of its own (a retry, a pause), under the bar. */
 void progress_note(struct progress *p, const char *fmt, ...) ERROR_PRINTF(2, 3);
 
+/*
+ * The run stops short (an error, Ctrl-C): on a terminal, leave the bar as
+ * it stands and end its line, so that the error printed next (on stderr,
+ * the same terminal) starts a line of its own.  Nothing when no bar is
+ * open.
+ */
+void progress_stop(struct progress *p);
+
 /* Take the bar away and print the summary line. */
 void progress_end(struct progress *p, const char *fmt, ...) ERROR_PRINTF(2, 3);
 

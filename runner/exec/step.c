@@ -338,8 +338,10 @@ static void explain_failure(const struct step *s, const struct host_ctx *hc,
 			err,
 			"the batches committed before the failure stay applied, with their checkpoint");
 		error_hint(
-			err,
-			"Fix the cause and run the upgrade again: the backfill resumes after its last committed batch.");
+			err, "%s",
+			isolate_interrupted()
+				? "Run the same command again: the backfill resumes after its last committed batch and redoes none."
+				: "Fix the cause and run the upgrade again: the backfill resumes after its last committed batch.");
 	} else if (hc->autocommit) {
 		error_detail(
 			err,
@@ -357,6 +359,10 @@ static void explain_failure(const struct step *s, const struct host_ctx *hc,
 		error_detail(
 			err,
 			"the revision and its version-table update were rolled back");
+		if (isolate_interrupted())
+			error_hint(
+				err,
+				"Run the same command again: the revisions before this one stay applied, and this one starts over.");
 	}
 }
 

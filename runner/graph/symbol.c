@@ -9,6 +9,7 @@
 #include "base/strbuf.h"
 #include "graph/mark.h"
 #include "graph/revlist.h"
+#include "graph/suggest.h"
 #include "graph/table.h"
 #include "graph/walk.h"
 
@@ -82,18 +83,47 @@ static void detail_key(const char *key, size_t rev, void *ctx)
 	error_detail(kd->err, "%s: %s", key, path_of(kd->map->revs[rev].meta));
 }
 
-static int cant_locate(struct token t, struct retort_error *err)
+/* Whether t starts an id or label of three characters or fewer, which
+ * Alembic's prefix matching passes over: "00" for 001. */
+static bool starts_short_key(const struct revmap *map, struct token t)
 {
+	for (size_t i = 0; i < map->n; i++) {
+		const struct revision *r = &map->revs[i];
+
+		if (strlen(id_of(map, i)) <= 3 &&
+		    strncmp(id_of(map, i), t.s, t.len) == 0)
+			return true;
+		for (size_t k = 0; k < r->nlabels; k++)
+			if (strlen(r->labels[k]) <= 3 &&
+			    strncmp(r->labels[k], t.s, t.len) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int cant_locate(const struct revmap *map, struct token t,
+		       struct retort_error *err)
+{
+	struct strbuf near = STRBUF_INIT;
+
 	error_set(err, RETORT_USAGE,
 		  "Can't locate revision identified by '%.*s'", (int)t.len,
 		  t.s);
-	if (t.len > 0 && t.len < 4)
+	if (starts_short_key(map, t))
 		error_detail(
 			err,
-			"a prefix of a revision identifier or branch label needs at least four characters");
-	error_hint(
-		err,
-		"Name a revision by its id, a unique prefix of it or a branch label; 'retort history' lists them.");
+			"a prefix names only ids and branch labels of four characters or more, as in Alembic; \"%.*s\" starts only shorter ones",
+			(int)t.len, t.s);
+	if (suggest_targets(map, t.s, t.len, &near) > 0 && !near.failed)
+		error_hint(
+			err,
+			"Did you mean %s? `retort history` lists the revisions.",
+			strbuf_str(&near));
+	else
+		error_hint(
+			err,
+			"Name a revision by its id, a unique prefix of it or a branch label; 'retort history' lists them.");
+	strbuf_release(&near);
 	return -1;
 }
 
@@ -151,10 +181,10 @@ static int ident(const struct revmap *map, struct token t, const bool *lineage,
 	if (!table_find(&map->index->ids, t.s, t.len, rev) &&
 	    !table_find(&map->index->labels, t.s, t.len, rev)) {
 		if (t.len == 0)
-			return cant_locate(t, err);
+			return cant_locate(map, t, err);
 		found = each_key(map, t, lineage, key_rev, &match);
 		if (found == 0)
-			return cant_locate(t, err);
+			return cant_locate(map, t, err);
 		if (found > 1)
 			return ambiguous_prefix(map, t, lineage, err);
 		*rev = match;

@@ -590,7 +590,8 @@ static const char versions_meson[] =
 
 static const char project_ini[] =
 	"# retort configuration, the counterpart of alembic.ini.  retort reads\n"
-	"# ./retort.ini unless -c names another file; run it from this directory.\n"
+	"# the retort.ini of the directory it runs in or of the nearest parent\n"
+	"# (unless -c names another file), so run it here or below.\n"
 	"[retort]\n"
 	"# Where the built revisions are: `meson compile -C build` writes one\n"
 	"# .so per revision there.\n"

@@ -26,6 +26,7 @@
 #include <libpq-fe.h>
 
 #include "proc/isolate.h"
+#include "base/clock.h"
 #include "base/text.h"
 
 /* retort's own first advisory key ("RETR"), for creating the table only. */
@@ -320,8 +321,8 @@ static enum attempt attempt(struct db *db, struct lease *l, char **took_over,
  * UTC; its lease expires at 2026-12-07 10:14:32 UTC unless renewed", and
  * its token (0 if it was given back meanwhile).
  */
-static long long describe_holder(struct db *db, const struct lease *l,
-				 char *buf, size_t size)
+static long long describe_holder(struct db *db, const char *table, char *buf,
+				 size_t size)
 {
 	const char *params[] = { db->schema, db->table };
 	char *sql = printf_alloc(
@@ -332,7 +333,7 @@ static long long describe_holder(struct db *db, const struct lease *l,
 		" expires < clock_timestamp(), token FROM %s"
 		" WHERE lock_name = coalesce($1, pg_catalog.current_schema())"
 		" || '.' || $2 AND released IS NULL",
-		l->table);
+		table);
 	PGresult *res = sql ? PQexecParams(db->conn, sql, 2, NULL, params, NULL,
 					   NULL, 0)
 			    : NULL;
@@ -353,23 +354,6 @@ static long long describe_holder(struct db *db, const struct lease *l,
 	}
 	PQclear(res);
 	return token;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(long long ms)
-{
-	struct timespec ts = { .tv_sec = (time_t)(ms / 1000),
-			       .tv_nsec = (long)(ms % 1000) * 1000000 };
-
-	/* A signal ends the sleep early; the caller checks for it. */
-	nanosleep(&ts, NULL);
 }
 
 static int wait_failed(struct db *db, const char *timeout, const char *holder,
@@ -398,7 +382,7 @@ static void report_holder(struct db *db, const struct lease *l,
 			  const struct lease_opts *opts, long long *seen,
 			  char *holder, size_t size)
 {
-	long long token = describe_holder(db, l, holder, size);
+	long long token = describe_holder(db, l->table, holder, size);
 
 	if (!opts->progress || token == 0 || token == *seen)
 		return;
@@ -415,7 +399,7 @@ static int take(struct db *db, struct lease *l, const struct lease_opts *opts,
 		long long timeout_ms, char **took_over,
 		struct retort_error *err)
 {
-	long long start = now_ms(), poll = POLL_FIRST_MS, seen = 0;
+	long long start = clock_monotonic_ms(), poll = POLL_FIRST_MS, seen = 0;
 	bool created = false;
 	char holder[768] = "another runner";
 
@@ -445,11 +429,35 @@ static int take(struct db *db, struct lease *l, const struct lease_opts *opts,
 		}
 		report_holder(db, l, opts, &seen, holder, sizeof(holder));
 		if (isolate_interrupted() ||
-		    (timeout_ms > 0 && now_ms() - start >= timeout_ms))
+		    (timeout_ms > 0 &&
+		     clock_monotonic_ms() - start >= timeout_ms))
 			return wait_failed(db, opts->timeout, holder, err);
-		sleep_ms(poll);
+		clock_sleep_ms(poll);
 		poll = poll * 2 > POLL_MAX_MS ? POLL_MAX_MS : poll * 2;
 	}
+}
+
+int lease_holder(struct db *db, char *buf, size_t size,
+		 struct retort_error *err)
+{
+	char *table = lock_table(db);
+	bool exists = false;
+	int rc = -1;
+
+	buf[0] = '\0';
+	if (table == NULL) {
+		error_set(err, RETORT_FAILED, "out of memory");
+		goto out;
+	}
+	/* Never taken here: no table, and none is created to find out. */
+	if (db_table_exists(db, table, &exists, err) < 0)
+		goto out;
+	rc = exists && describe_holder(db, table, buf, size) != 0;
+	if (rc == 0)
+		buf[0] = '\0';
+out:
+	free(table);
+	return rc;
 }
 
 /* ---- the statements that fence a holder ---- */

@@ -59,6 +59,16 @@ void lease_init_holder(void);
  */
 void lease_give_back(struct db *db);
 
+/*
+ * Who holds the migration lock on db's version table, in the words of
+ * lease_acquire's waiting message ("retort 0.1.0 pid 4983 on web-1 (user
+ * app) since ..."), into buf: 1 when someone holds it, 0 when nobody does
+ * or it was never taken (buf ""), -1 with err filled.  Only reads: takes
+ * nothing and creates no table.
+ */
+int lease_holder(struct db *db, char *buf, size_t size,
+		 struct retort_error *err);
+
 /* A duration as lease_opts takes it (500ms, 5s, 2min, 1h; no unit = ms),
  * in milliseconds; -1 if it is not one. */
 long long lease_duration_ms(const char *s);

@@ -679,9 +679,13 @@ START_TEST(test_keys_with_gaps)
 }
 END_TEST
 
-/* Run retort on a pseudo-terminal; returns everything it wrote. */
-static const char *on_pty(const struct harness_db *db, bool no_color,
-			  const char *const *args, int *code)
+/*
+ * Run retort on a pseudo-terminal; returns everything it wrote.  With
+ * sigint_at > 0, its process group gets SIGINT (Ctrl-C) once the bar is
+ * drawn and the checkpoint counts that many rows.
+ */
+static const char *pty_run(const struct harness_db *db, bool no_color,
+			   long sigint_at, const char *const *args, int *code)
 {
 	const char **argv = run_argv(db, "counter", args);
 	char buf[4096];
@@ -711,14 +715,59 @@ static const char *on_pty(const struct harness_db *db, bool no_color,
 		memcpy(text + len, buf, (size_t)n);
 		len += (size_t)n;
 		text[len] = '\0';
+		/* forkpty made it a session leader: kill its group */
+		if (sigint_at > 0 && strstr(text, "ETA ") != NULL &&
+		    rows_done(db) >= sigint_at) {
+			kill(-pid, SIGINT);
+			sigint_at = 0;
+		}
 	}
 	close(master);
 	waitpid(pid, &status, 0);
 	*code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	ck_assert_msg(sigint_at == 0 || sigint_at == -1,
+		      "the bar was never drawn: %s", harness_oneline(text));
 	out = harness_fmt("%s", text);
 	free(text);
 	return out;
 }
+
+static const char *on_pty(const struct harness_db *db, bool no_color,
+			  const char *const *args, int *code)
+{
+	return pty_run(db, no_color, -1, args, code);
+}
+
+/*
+ * Ctrl-C while the bar is drawn: the bar's line is ended first, so the
+ * error starts a line of its own, and it says how to go on.
+ */
+START_TEST(test_interrupt_on_terminal)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *out, *error;
+	int code;
+
+	assert_ok(at(db, "counter", "-x", "rows=3000", "upgrade", "001", NULL));
+	out = pty_run(db, true, 400, slow_counter, &code);
+	ck_assert_int_eq(code, 130);
+	error = strstr(out, "retort: error: interrupted by SIGINT");
+	ck_assert_msg(error != NULL, "no error in: %s", harness_oneline(out));
+	/* the terminal turns "\n" into "\r\n" */
+	ck_assert_msg(
+		error - out >= 2 && error[-1] == '\n' && error[-2] == '\r',
+		"the error does not start a line: %s", harness_oneline(out));
+	ck_assert_msg(strstr(error, "\r  t [") == NULL,
+		      "the bar was drawn again after the error: %s",
+		      harness_oneline(out));
+	assert_contains(error, "are done and committed");
+	assert_contains(error, "retort: hint: Run the same command again: the "
+			       "backfill resumes after its last committed "
+			       "batch");
+	assert_str_eq(harness_versions(db, NULL), "001");
+	assert_consistent(db);
+}
+END_TEST
 
 START_TEST(test_progress_on_terminal)
 {
@@ -1185,6 +1234,7 @@ static Suite *backfill_suite(void)
 
 	tc = harness_tcase("progress");
 	tcase_add_test(tc, test_progress_on_terminal);
+	tcase_add_test(tc, test_interrupt_on_terminal);
 	tcase_add_test(tc, test_progress_in_a_log);
 	suite_add_tcase(s, tc);
 

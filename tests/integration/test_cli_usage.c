@@ -33,6 +33,7 @@ static const struct command commands[] = {
 	{ "merge", { "-m", "join", "heads" } },
 	{ "init", { "project" } },
 	{ "log", { NULL } },
+	{ "wait", { "--timeout", "1s" } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -88,6 +89,18 @@ static const struct misuse misuses[] = {
 	  "Can't locate revision identified by 'surplus'" },
 	{ { "merge", "-m", "x", "--rev-id", "bad id!", "heads" },
 	  "invalid revision id \"bad id!\"" },
+	{ { "show", "haed" }, "retort: hint: Did you mean 'head'?" },
+	{ { "show", "0002" }, "retort: hint: Did you mean '002'?" },
+	{ { "history", "-r", "001:haed" }, "Did you mean 'head'?" },
+	{ { "merge", "-m", "x", "hedas" }, "Did you mean 'heads'?" },
+	{ { "revision", "-m", "x", "--head", "hed" }, "Did you mean 'head'?" },
+	{ { "wait", "surplus" }, "'wait' takes no arguments" },
+	{ { "wait", "--timeout" }, "option '--timeout' needs a value" },
+	{ { "wait", "--timeout", "x" }, "--timeout: \"x\" is not a duration" },
+	{ { "wait", "--timeout=5 min" },
+	  "--timeout: \"5 min\" is not a duration" },
+	{ { "wait", "--timeout", "-1s" },
+	  "--timeout: \"-1s\" is not a duration" },
 	{ { "init" }, "'init' takes a DIR argument" },
 	{ { "init", "" }, "'init': the DIR argument is empty" },
 	{ { "init", "project", "surplus" }, "'init' takes a DIR argument" },
@@ -206,6 +219,7 @@ START_TEST(test_help)
 
 	assert_ok(r);
 	assert_contains(r->out, "retort");
+	assert_contains(r->out, "may stand before or after the command");
 	for (int i = 0; i < N_COMMANDS; i++)
 		assert_contains(r->out,
 				harness_fmt("\n  %s ", commands[i].name));
@@ -282,6 +296,50 @@ START_TEST(test_unknown_global_option)
 }
 END_TEST
 
+/* --sql, before or after the command: no offline mode yet, said plainly,
+ * before anything is read or connected. */
+START_TEST(test_sql_not_available)
+{
+	static const char *const argvs[][4] = {
+		{ "upgrade", "--sql", "head" },
+		{ "--sql", "upgrade", "head" },
+		{ "downgrade", "--sql", "base" },
+		{ "upgrade", "head", "--sql" },
+	};
+	const struct harness_result *r = run(argvs[_i]);
+
+	assert_usage_error(r, "offline SQL output (--sql) is not available");
+	assert_contains(r->err, "upgrade --sample");
+	assert_not_contains(r->err, "unknown option");
+	assert_nothing_done(r);
+}
+END_TEST
+
+/* A global option after the command counts as one before it; one that
+ * is neither global nor the command's stays an error. */
+START_TEST(test_global_option_after_command)
+{
+	const struct harness_result *r = run((const char *const[]){
+		"upgrade", "head", "--versions",
+		harness_fmt("%s/nowhere", harness_tmpdir()), NULL });
+
+	assert_exit(r, 2);
+	assert_contains(r->err, "nowhere");
+	assert_not_contains(r->err, "unknown option");
+	r = run((const char *const[]){ "history", "-x", "k=v", "-q",
+				       "--connect-timeout=5", NULL });
+	assert_ok(r);
+	assert_contains(r->out, "001");
+	r = run((const char *const[]){ "history", "--connect-timeout", "x",
+				       NULL });
+	assert_usage_error(r, "--connect-timeout: \"x\" is not a whole number");
+	r = run((const char *const[]){ "current", "-q", "--frob", NULL });
+	assert_usage_error(r, "unknown option '--frob' for 'current'");
+	r = run((const char *const[]){ "history", "--", "--quiet", NULL });
+	assert_usage_error(r, "'history' takes no arguments");
+}
+END_TEST
+
 START_TEST(test_no_command)
 {
 	const struct harness_result *r = harness_at(NULL, "linear", NULL);
@@ -341,6 +399,8 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_unknown_command);
 	tcase_add_test(tc, test_unknown_global_option);
 	tcase_add_test(tc, test_no_command);
+	tcase_add_loop_test(tc, test_sql_not_available, 0, 4);
+	tcase_add_test(tc, test_global_option_after_command);
 	tcase_add_test(tc, test_option_missing_value);
 	tcase_add_test(tc, test_completion_helper);
 	suite_add_tcase(s, tc);

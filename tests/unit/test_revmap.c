@@ -79,7 +79,22 @@ static const struct revision_meta deps[] = {
 	REV("y", "x"),
 };
 
-enum graph { G_LINEAR, G_CHAIN, G_BRANCHED, G_MERGED, G_BASES, G_DEPS };
+/* Ids of three characters, which no prefix matches (as in Alembic). */
+static const struct revision_meta numbered[] = {
+	REV("001", NULL),
+	REV("002", "001"),
+	REV("003", "002"),
+};
+
+enum graph {
+	G_LINEAR,
+	G_CHAIN,
+	G_BRANCHED,
+	G_MERGED,
+	G_BASES,
+	G_DEPS,
+	G_NUMBERED
+};
 
 static const struct {
 	const struct revision_meta *metas;
@@ -91,6 +106,7 @@ static const struct {
 	[G_MERGED] = { merged, N(merged) },
 	[G_BASES] = { two_bases, N(two_bases) },
 	[G_DEPS] = { deps, N(deps) },
+	[G_NUMBERED] = { numbered, N(numbered) },
 };
 
 /* ---- helpers ---- */
@@ -685,6 +701,19 @@ static const struct resolve_case resolve_cases[] = {
 	  "core: versions/a1f0.c" },
 	{ G_LINEAR, NULL, "c4", "c4c7", NULL, NULL },
 	{ G_LINEAR, NULL, "cor", "a1f0", NULL, NULL },
+	/* Alembic's rule: a prefix of any length, 1, 2 or 3 characters too,
+	 * matches the ids and labels longer than three characters */
+	{ G_LINEAR, NULL, "a1f", "a1f0", NULL, NULL },
+	{ G_LINEAR, NULL, "b", "b3d8", NULL, NULL },
+	{ G_LINEAR, NULL, "a2", "a2e9", NULL, NULL },
+	{ G_LINEAR, NULL, "c4c", "c4c7", NULL, NULL },
+	{ G_NUMBERED, NULL, "002", "002", NULL, NULL },
+	{ G_NUMBERED, NULL, "00", NULL,
+	  "Can't locate revision identified by '00'",
+	  "only ids and branch labels of four characters or more" },
+	{ G_NUMBERED, NULL, "0", NULL,
+	  "Can't locate revision identified by '0'",
+	  "only ids and branch labels of four characters or more" },
 	{ G_LINEAR, NULL, "a", NULL,
 	  "Multiple revisions start with 'a': a1f0, a2e9",
 	  "a2e9: versions/a2e9.c" },
