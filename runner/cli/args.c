@@ -61,6 +61,8 @@ static const struct option_spec specs[] = {
 	     "run one batch of each pending backfill and roll it back"),
 	FLAG("allow-changed", 0, OPT_ALLOW_CHANGED, allow_changed,
 	     "accept applied revisions edited since they ran"),
+	FLAG("force", 0, OPT_FORCE, force,
+	     "rebuild every revision source, stale or not"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))

@@ -50,6 +50,7 @@ enum cmd_option {
 	OPT_SCHEMA = 1 << 14,	       /* --schema */
 	OPT_SAMPLE = 1 << 15,	       /* --sample */
 	OPT_ALLOW_CHANGED = 1 << 16,   /* --allow-changed */
+	OPT_FORCE = 1 << 20,	       /* --force (build) */
 };
 
 struct cmd_args {
@@ -65,6 +66,7 @@ struct cmd_args {
 	bool schema;
 	bool sample;
 	bool allow_changed;
+	bool force;
 	bool help;
 	const char *rev_range;
 	const char *message;
@@ -90,6 +92,20 @@ void cmd_print_options(unsigned allowed, FILE *out);
  * these enum plugin_discover_flags besides the configuration's. */
 int app_load_revisions(struct app *app, unsigned flags,
 		       struct retort_error *err);
+/* What app_build() did: plugins compiled, and removed for a deleted
+ * source. */
+struct app_built {
+	size_t built, removed;
+};
+/*
+ * Compile the revision sources that have no current plugin (all with
+ * force) and remove the plugins whose source is gone, as the
+ * configuration allows (build.h), then discover the plugins into
+ * app->plugins with these enum plugin_discover_flags.  With --no-build or
+ * build = never, it only refuses a source with no current plugin.
+ */
+int app_build(struct app *app, bool force, unsigned flags,
+	      struct app_built *out, struct retort_error *err);
 /* Connect with cfg.url and the configured version table. */
 int app_connect(struct app *app, struct retort_error *err);
 /* Take the migration lock as the configuration says (lease.h); every
@@ -130,5 +146,7 @@ int cmd_merge(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
 int cmd_init(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
+int cmd_build(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
 
 #endif

@@ -85,6 +85,8 @@ static const struct command commands[] = {
 	  "Write a merge revision joining REVS (or every head)." },
 	{ "init", cmd_init, 0, 0, 1, 1, "DIR", "init DIR",
 	  "Create a new migration project in DIR." },
+	{ "build", cmd_build, 0, OPT_FORCE, 0, 0, NULL, "build [--force]",
+	  "Compile the revision sources whose plugins are missing or stale." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -112,6 +114,10 @@ static void print_usage(FILE *out)
 	      "  --url URL           database URL (else DATABASE_URL, .env, "
 	      "retort.ini)\n"
 	      "  --versions DIR      directory of built revision plugins\n"
+	      "  --sources DIR       directory of revision sources (default: "
+	      "versions)\n"
+	      "  --no-build          never compile a revision source; refuse "
+	      "one with no current plugin\n"
 	      "  -x KEY=VALUE        argument for revisions (retort_arg)\n"
 	      "  -q, --quiet         no progress output\n"
 	      "  --lock-timeout T    wait at most T for the migration lock "
@@ -198,6 +204,7 @@ enum global_value {
 	GLOBAL_LOCK_LEASE,
 	GLOBAL_CONNECT_TIMEOUT,
 	GLOBAL_SHADOW_URL,
+	GLOBAL_SOURCES,
 	GLOBAL_NVALUES
 };
 
@@ -205,6 +212,7 @@ struct global_opts {
 	const char *values[GLOBAL_NVALUES]; /* as given, NULL when absent */
 	bool unsafe_plugins, allow_changed;
 	bool help, version;
+	bool no_build;
 };
 
 static int usage_error(struct retort_error *err, const char *hint,
@@ -249,6 +257,9 @@ static const struct option global_longopts[] = {
 	  GLOBAL_VALUE_CODE(GLOBAL_LOCK_LEASE) },
 	{ "connect-timeout", required_argument, NULL,
 	  GLOBAL_VALUE_CODE(GLOBAL_CONNECT_TIMEOUT) },
+	{ "sources", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_SOURCES) },
+	{ "no-build", no_argument, NULL, 'B' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -266,6 +277,8 @@ static bool *global_flag(int code, struct global_opts *g, struct app *app)
 		return &g->unsafe_plugins;
 	case 'A':
 		return &g->allow_changed;
+	case 'B':
+		return &g->no_build;
 	}
 	return NULL;
 }
@@ -396,6 +409,8 @@ static int override_all(struct config *cfg, const char *const *values,
 {
 	if (override(&cfg->versions, values[GLOBAL_VERSIONS], "--versions",
 		     false, err) < 0 ||
+	    override(&cfg->sources, values[GLOBAL_SOURCES], "--sources", false,
+		     err) < 0 ||
 	    override(&cfg->lock_timeout, values[GLOBAL_LOCK_TIMEOUT],
 		     "--lock-timeout", true, err) < 0 ||
 	    override(&cfg->ddl_lock_timeout, values[GLOBAL_DDL_LOCK_TIMEOUT],
@@ -433,6 +448,7 @@ static int load_config(struct app *app, const struct global_opts *g,
 		return -1;
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
+	cfg->no_build = g->no_build;
 	cfg->url_keyword = db_is_keyword;
 	if (config_resolve_url(&app->cfg, g->values[GLOBAL_URL],
 			       getenv("DATABASE_URL"), ".env", err) < 0)

@@ -61,6 +61,9 @@ void config_release(struct config *cfg)
 	free(cfg->shadow_url);
 	free(cfg->sources);
 	free(cfg->versions);
+	free(cfg->build);
+	free(cfg->cc);
+	free(cfg->ini_dir);
 	memset(cfg, 0, sizeof(*cfg));
 }
 bool config_is_seconds(const char *s)

@@ -57,10 +57,20 @@ struct config {
 	bool allow_changed;	 /* --allow-changed: edited applied revisions */
 	struct config_arg *args; /* -x key=value, in order given */
 	size_t nargs;
-	/* [retort] backfill_* keys as written, for runner/data/backfill.c, which
-	 * checks their values (so the knob list lives in one place). */
+	/* [retort] backfill_* keys as written, for runner/data/backfill.c,
+	 * which checks their values (so the knob list lives in one place). */
 	struct config_arg *ini_backfill;
 	size_t nini_backfill;
+
+	/* The ini's build: "auto" (NULL: the same) or "never"; --no-build
+	 * sets no_build instead.  Either way no source is compiled before
+	 * a command, and one with no current plugin is an error. */
+	char *build;
+	bool no_build;
+	/* The ini's cc (the C compiler), NULL if unset. */
+	char *cc;
+	/* The directory of the ini file read, NULL if none. */
+	char *ini_dir;
 };
 
 /* Fill cfg with the defaults. */
@@ -71,8 +81,8 @@ void config_release(struct config *cfg);
 /*
  * Read the [retort] section of an ini file over the defaults: versions,
  * sources, version_table, version_table_schema, url, connect_timeout, the
- * timeouts, schema and the backfill_* knobs.  "%(here)s" in a value is the
- * ini file's directory (as in alembic.ini).  An unknown key, a section
+ * timeouts, schema, build, cc and the backfill_* knobs.  "%(here)s" in a value
+ * is the ini file's directory (as in alembic.ini).  An unknown key, a section
  * that is neither [retort] nor one of alembic.ini's, a setting outside any
  * section and a file that is not UTF-8 text are errors naming the file and
  * line (and the nearest known name), as is a malformed line (RETORT_USAGE).
