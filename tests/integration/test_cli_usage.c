@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "revision", { "-m", "add a table" } },
 	{ "merge", { "-m", "join", "heads" } },
 	{ "init", { "project" } },
+	{ "build", { NULL } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
