@@ -69,7 +69,9 @@ int app_build(struct app *app, bool force, unsigned flags,
 	*out = (struct app_built){ 0 };
 	build_opts_of(app, &o, api, sizeof(api));
 	o.force = force;
-	rc = app->cfg.sources ? build_run(&o, &b, err) : 0;
+	rc = app->cfg.sources && !app->cfg.versions_only
+		     ? build_run(&o, &b, err)
+		     : 0;
 	out->built = b.built;
 	if (rc == 0)
 		rc = discover(app, flags, err);

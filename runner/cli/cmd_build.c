@@ -29,6 +29,15 @@ int cmd_build(struct app *app, const struct cmd_args *args,
 	struct app_built built;
 	struct stat st;
 
+	if (app->cfg.versions_only) {
+		error_set(
+			err, RETORT_USAGE,
+			"--versions without --sources: nothing says what to build");
+		error_hint(
+			err,
+			"Name the revision sources too: retort --versions DIR --sources DIR build.");
+		return -1;
+	}
 	if (stat(app->cfg.sources, &st) < 0)
 		return no_sources(app->cfg.sources, err);
 	/* Asked for by name: --no-build and build = never are for the

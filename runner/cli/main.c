@@ -449,6 +449,8 @@ static int load_config(struct app *app, const struct global_opts *g,
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
 	cfg->no_build = g->no_build;
+	cfg->versions_only = g->values[GLOBAL_VERSIONS] != NULL &&
+			     g->values[GLOBAL_SOURCES] == NULL;
 	cfg->url_keyword = db_is_keyword;
 	if (config_resolve_url(&app->cfg, g->values[GLOBAL_URL],
 			       getenv("DATABASE_URL"), ".env", err) < 0)

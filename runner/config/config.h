@@ -67,6 +67,9 @@ struct config {
 	 * a command, and one with no current plugin is an error. */
 	char *build;
 	bool no_build;
+	/* --versions without --sources: those plugins are not the build of
+	 * the sources directory, which is then neither built nor checked. */
+	bool versions_only;
 	/* The ini's cc (the C compiler), NULL if unset. */
 	char *cc;
 	/* The directory of the ini file read, NULL if none. */

@@ -495,6 +495,34 @@ START_TEST(test_two_builders)
 }
 END_TEST
 
+/* --versions alone names other plugins: the ini's sources are not
+ * theirs, so nothing is built into them nor required of them. */
+START_TEST(test_versions_alone)
+{
+	const char *proj = project("p", NULL);
+	const struct harness_result *r;
+
+	write_rev(proj, "a1", NULL, "first", "t1");
+	r = RUN(proj, NULL, "--versions", harness_fixture("linear"), "history");
+	assert_ok(r);
+	assert_contains(r->out, "-> 003 (head)");
+	assert_not_contains(r->out, "a1");
+	r = RUN(proj, NULL, "--versions", harness_fixture("linear"),
+		"--no-build", "history");
+	assert_ok(r);
+	ck_assert(!exists(harness_fmt("%s/build", proj)));
+
+	r = RUN(proj, NULL, "--versions", "elsewhere", "build");
+	assert_exit(r, 2);
+	assert_contains(r->err, "--versions without --sources");
+	r = RUN(proj, NULL, "--versions", "elsewhere", "--sources", "versions",
+		"build");
+	assert_exit(r, 0);
+	assert_contains(r->err, "Building a1 first\n");
+	ck_assert(exists(harness_fmt("%s/elsewhere/a1_rev.so", proj)));
+}
+END_TEST
+
 static Suite *build_suite(void)
 {
 	Suite *s = suite_create("build");
@@ -513,6 +541,7 @@ static Suite *build_suite(void)
 	tcase_add_test(tc, test_cc_with_arguments);
 	tcase_add_test(tc, test_missing_compiler);
 	tcase_add_test(tc, test_two_builders);
+	tcase_add_test(tc, test_versions_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }
