@@ -432,19 +432,48 @@ static int command_line(const struct build_opts *o, const struct job *j,
 	return a->failed ? oom(err) : 0;
 }
 
+/* What autogenerate writes above a statement that can hurt data. */
+#define HAZARD_MARK "#warning \"retort HAZARD"
+
+/*
+ * A hazard still marked: a person deletes the #warning once the statement
+ * is reviewed (README, Hazards).  Meson's -Werror build refused such a
+ * revision, and so does this one, which would otherwise only warn.
+ */
+static int check_hazards(const struct job *j, const char *text,
+			 struct retort_error *err)
+{
+	unsigned line = 1;
+
+	for (const char *p = text; p != NULL; line++) {
+		const char *s = p + strspn(p, " \t");
+
+		if (strncmp(s, HAZARD_MARK, strlen(HAZARD_MARK)) == 0) {
+			error_set(err, RETORT_USAGE,
+				  "%s:%u: a hazard is still marked for review",
+				  j->src, line);
+			error_hint(
+				err,
+				"Read the statement below the #warning, change it if it must, then delete the #warning line (README, Hazards).");
+			return -1;
+		}
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	return 0;
+}
+
 /* The id and message of the "Building" line, else the file name. */
-static void announce(FILE *progress, const struct job *j)
+static void announce(FILE *progress, const struct job *j, const char *text,
+		     size_t len)
 {
 	struct source_rev rev = { 0 };
 	struct retort_error ignored;
-	char *text = NULL;
-	size_t len;
 	bool found = false;
 
 	if (progress == NULL)
 		return;
-	if (files_read(j->src, &text, &len, &ignored) == 0)
-		scaffold_parse(text, len, j->src, &rev, &found, &ignored);
+	scaffold_parse(text, len, j->src, &rev, &found, &ignored);
 	fputs("Building ", progress);
 	if (found && rev.id) {
 		text_fput(rev.id, progress);
@@ -456,7 +485,6 @@ static void announce(FILE *progress, const struct job *j)
 	fputc('\n', progress);
 	fflush(progress);
 	source_rev_release(&rev);
-	free(text);
 }
 
 static int cannot_run(const struct build_opts *o, const char *prog, int errnum,
@@ -471,30 +499,40 @@ static int cannot_run(const struct build_opts *o, const char *prog, int errnum,
 	return -1;
 }
 
-static int job_start(const struct build_opts *o, struct job *j, unsigned serial,
-		     struct retort_error *err)
+/* The temporary output's name, unique to this runner and job. */
+static int name_tmp(const struct build_opts *o, struct job *j, unsigned serial,
+		    struct retort_error *err)
 {
-	struct args a = { 0 };
 	struct strbuf t = STRBUF_INIT;
-	int rc;
 
 	strbuf_addf(&t, "%s/.%s.%ld.%u.tmp", o->versions, j->name,
 		    (long)getpid(), serial);
 	j->tmp = strbuf_finish(&t);
-	if (j->tmp == NULL)
-		return oom(err);
-	if (command_line(o, j, &a, err) < 0) {
-		args_release(&a);
-		return -1;
-	}
-	announce(o->progress, j);
+	return j->tmp ? 0 : oom(err);
+}
+
+static int job_start(const struct build_opts *o, struct job *j, unsigned serial,
+		     struct retort_error *err)
+{
+	struct args a = { 0 };
+	char *text = NULL;
+	size_t len;
+	int rc = -1;
+
+	if (name_tmp(o, j, serial, err) < 0 ||
+	    files_read(j->src, &text, &len, err) < 0 ||
+	    check_hazards(j, text, err) < 0 || command_line(o, j, &a, err) < 0)
+		goto out;
+	announce(o->progress, j, text, len);
 	rc = posix_spawnp(&j->pid, a.v[0], NULL, NULL, a.v, environ);
 	if (rc != 0) {
 		j->pid = 0;
-		cannot_run(o, a.v[0], rc, err);
+		rc = cannot_run(o, a.v[0], rc, err);
 	}
+out:
 	args_release(&a);
-	return rc == 0 ? 0 : -1;
+	free(text);
+	return rc;
 }
 
 /* Wait for one of jobs[0..n) still running; its index, or -1. */

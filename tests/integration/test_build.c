@@ -523,6 +523,28 @@ START_TEST(test_versions_alone)
 }
 END_TEST
 
+/* A hazard autogenerate marked is not built until a person deletes the
+ * mark, as Meson's -Werror build refused it. */
+START_TEST(test_hazard_marked)
+{
+	const char *proj = project("p", NULL);
+	const char *src = write_rev(proj, "a1", NULL, "first", "t1");
+	const struct harness_result *r;
+
+	harness_write_file(
+		"p/versions/a1_rev.c", "%s\n%s",
+		"#warning \"retort HAZARD (data loss): review, then delete this line\"",
+		read_text(src));
+	r = RUN(proj, NULL, "history");
+	assert_exit(r, 2);
+	assert_contains(r->err, "retort: error: versions/a1_rev.c:1: a hazard "
+				"is still marked for review\n");
+	ck_assert(!exists(harness_fmt("%s/build/versions/a1_rev.so", proj)));
+	write_rev(proj, "a1", NULL, "first", "t1");
+	assert_exit(RUN(proj, NULL, "history"), 0);
+}
+END_TEST
+
 static Suite *build_suite(void)
 {
 	Suite *s = suite_create("build");
@@ -542,6 +564,7 @@ static Suite *build_suite(void)
 	tcase_add_test(tc, test_missing_compiler);
 	tcase_add_test(tc, test_two_builders);
 	tcase_add_test(tc, test_versions_alone);
+	tcase_add_test(tc, test_hazard_marked);
 	suite_add_tcase(s, tc);
 	return s;
 }
