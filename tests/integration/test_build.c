@@ -155,15 +155,31 @@ START_TEST(test_repository_layout)
 }
 END_TEST
 
+/* Project p with the source of revision a1 (table t1). */
+static const char *project_a1(void)
+{
+	const char *proj = project("p", NULL);
+
+	write_rev(proj, "a1", NULL, "first", "t1");
+	return proj;
+}
+
+/* Project p with revision a1 (table t1) built and applied to db. */
+static const char *applied_project(const struct harness_db *db)
+{
+	const char *proj = project_a1();
+
+	assert_exit(RUN(proj, db, "upgrade", "head"), 0);
+	return proj;
+}
+
 /* A compile error: the compiler's file:line, exit 2, nothing touched. */
 START_TEST(test_compile_error)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const char *proj = project("p", NULL);
+	const char *proj = applied_project(db);
 	const struct harness_result *r;
 
-	write_rev(proj, "a1", NULL, "first", "t1");
-	assert_exit(RUN(proj, db, "upgrade", "head"), 0);
 	harness_write_file(
 		"p/versions/b2_rev.c",
 		"#include \"plugin_api.h\"\n"
@@ -231,11 +247,9 @@ END_TEST
 START_TEST(test_applied_edit_still_refused)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const char *proj = project("p", NULL);
+	const char *proj = applied_project(db);
 	const struct harness_result *r;
 
-	write_rev(proj, "a1", NULL, "first", "t1");
-	assert_exit(RUN(proj, db, "upgrade", "head"), 0);
 	harness_sleep_ms(20);
 	write_rev(proj, "a1", NULL, "first", "t1x");
 
@@ -257,12 +271,11 @@ END_TEST
 START_TEST(test_no_build)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
-	const char *proj = project("p", NULL);
+	const char *proj = project_a1();
 	const char *never = project("q", "build = never\n");
 	const char *bad = project("r", "build = sometimes\n");
 	const struct harness_result *r;
 
-	write_rev(proj, "a1", NULL, "first", "t1");
 	r = RUN(proj, db, "--no-build", "upgrade", "head");
 	assert_exit(r, 2);
 	assert_contains(
@@ -319,11 +332,10 @@ END_TEST
 /* Removing a source removes its revision. */
 START_TEST(test_removed_source)
 {
-	const char *proj = project("p", NULL);
+	const char *proj = project_a1();
 	const struct harness_result *r;
 	const char *src;
 
-	write_rev(proj, "a1", NULL, "first", "t1");
 	src = write_rev(proj, "b2", "a1", "second", "t2");
 	r = RUN(proj, NULL, "heads");
 	assert_exit(r, 0);
@@ -349,10 +361,9 @@ END_TEST
 /* retort build: the lines, "Nothing to build", --force, -q. */
 START_TEST(test_build_command)
 {
-	const char *proj = project("p", NULL);
+	const char *proj = project_a1();
 	const struct harness_result *r;
 
-	write_rev(proj, "a1", NULL, "first", "t1");
 	write_rev(proj, "b2", "a1", "second", "t2");
 	r = RUN(proj, NULL, "build");
 	assert_exit(r, 0);
@@ -451,11 +462,10 @@ END_TEST
  * from. */
 START_TEST(test_missing_compiler)
 {
-	const char *proj = project("p", NULL);
+	const char *proj = project_a1();
 	const char *env[] = { "CC=/nonexistent/bin/cc", NULL };
 	const struct harness_result *r;
 
-	write_rev(proj, "a1", NULL, "first", "t1");
 	r = RUN_ENV(proj, NULL, env, "history");
 	assert_exit(r, 2);
 	assert_contains(
@@ -499,10 +509,9 @@ END_TEST
  * theirs, so nothing is built into them nor required of them. */
 START_TEST(test_versions_alone)
 {
-	const char *proj = project("p", NULL);
+	const char *proj = project_a1();
 	const struct harness_result *r;
 
-	write_rev(proj, "a1", NULL, "first", "t1");
 	r = RUN(proj, NULL, "--versions", harness_fixture("linear"), "history");
 	assert_ok(r);
 	assert_contains(r->out, "-> 003 (head)");
