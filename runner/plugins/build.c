@@ -15,6 +15,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,48 +159,109 @@ static bool file_holds(const char *path, const char *text)
 	return found;
 }
 
+/* What the staleness check reads once for every source. */
+struct stale_scan {
+	const struct build_opts *o;
+	int src_fd, so_fd; /* the two directories, for fstatat() */
+	struct plugin_index idx;
+	/* The versions directory keeps the stamp the index recorded: no
+	 * plugin was added, removed or renamed since, so each entry's stamp
+	 * stands for its plugin's without a stat(), as discovery trusts. */
+	bool dir_current;
+	bool has_api;
+	struct stat api_st;
+	bool learnt; /* a new match was recorded in idx */
+};
+
+/*
+ * The plugin's modification time and its index entry (NULL if none is
+ * current); false when there is no plugin.
+ */
+static bool plugin_state(const struct stale_scan *sc, const char *so_name,
+			 struct timespec *mtime, const struct index_entry **e)
+{
+	struct stat st;
+
+	if (sc->dir_current) {
+		*e = index_find(&sc->idx, so_name);
+		if (*e == NULL)
+			return false;
+		mtime->tv_sec = (time_t)(*e)->stamp.mtime_s;
+		mtime->tv_nsec = (long)(*e)->stamp.mtime_ns;
+		return true;
+	}
+	if (sc->so_fd < 0 || fstatat(sc->so_fd, so_name, &st, 0) < 0)
+		return false;
+	*e = index_lookup(&sc->idx, so_name, &st);
+	*mtime = st.st_mtim;
+	return true;
+}
+
+/* The source's SHA-256, and whether the plugin holds it (no entry). */
+static bool hash_source(const struct stale_scan *sc, const char *name,
+			const struct index_entry *e,
+			char hex[CHECKSUM_HEX_SIZE])
+{
+	char *src = files_path(sc->o->sources, name);
+	char *so = e ? NULL : plugin_path(sc->o->versions, name);
+	struct retort_error ignored;
+	bool ok = src && checksum_file(src, hex, &ignored) == 0;
+
+	if (ok && e == NULL)
+		ok = so && file_holds(so, hex);
+	free(so);
+	free(src);
+	return ok;
+}
+
 /*
  * Was the plugin built from the source's text as it is now?  The index
  * answers without reading either file while the source keeps the stamp it
- * had when it last matched; *learnt is set when a new match is recorded.
+ * had when it last matched; a new match is recorded there.
  */
-static bool same_text(struct plugin_index *idx, const char *src,
-		      const struct stat *src_st, const char *so,
-		      const struct stat *so_st, bool *learnt)
+static bool same_text(struct stale_scan *sc, const struct index_entry *e,
+		      const char *name, const struct stat *src_st)
 {
-	const struct index_entry *e =
-		index_lookup(idx, strrchr(so, '/') + 1, so_st);
 	struct file_stamp now = file_stamp_of(src_st);
 	char hex[CHECKSUM_HEX_SIZE];
-	struct retort_error ignored;
 
 	if (e && !e->of_binary && e->checksum &&
 	    file_stamp_equal(&now, &e->source_seen))
 		return true;
-	if (checksum_file(src, hex, &ignored) < 0)
+	if (e && (e->of_binary || e->checksum == NULL))
 		return false;
-	if (e == NULL || e->of_binary || e->checksum == NULL)
-		return e == NULL && file_holds(so, hex);
+	if (!hash_source(sc, name, e, hex))
+		return false;
+	if (e == NULL)
+		return true;
 	if (strcmp(hex, e->checksum) != 0)
 		return false;
-	idx->entries[e - idx->entries].source_seen = now;
-	*learnt = true;
+	sc->idx.entries[e - sc->idx.entries].source_seen = now;
+	sc->learnt = true;
 	return true;
 }
 
-static enum stale_why staleness(struct plugin_index *idx,
-				const struct stat *api_st, const char *src,
-				const char *so, bool *learnt)
+/* Source "x.c" against its plugin "x.so". */
+static enum stale_why staleness(struct stale_scan *sc, const char *name)
 {
-	struct stat src_st, so_st;
+	const struct index_entry *e;
+	struct timespec so_mtime;
+	struct stat src_st;
+	char so_name[NAME_MAX + 2];
+	size_t len = strlen(name) - 2;
 
-	if (stat(src, &src_st) < 0 || stat(so, &so_st) < 0)
+	if (len + 4 > sizeof(so_name))
 		return STALE_MISSING;
-	if (newer(&src_st.st_mtim, &so_st.st_mtim))
+	memcpy(so_name, name, len);
+	memcpy(so_name + len, ".so", 4);
+	if (fstatat(sc->src_fd, name, &src_st, 0) < 0 ||
+	    !plugin_state(sc, so_name, &so_mtime, &e))
+		return STALE_MISSING;
+	if (newer(&src_st.st_mtim, &so_mtime))
 		return STALE_SOURCE_NEWER;
-	if (api_st && newer(&api_st->st_mtim, &so_st.st_mtim))
+	if (sc->has_api && newer(&sc->api_st.st_mtim, &so_mtime))
 		return STALE_API_NEWER;
-	if (!same_text(idx, src, &src_st, so, &so_st, learnt))
+	if (!same_text(sc, e, name, &src_st))
 		return STALE_OTHER_TEXT;
 	return FRESH;
 }
@@ -244,6 +307,34 @@ static int job_init(struct job *j, const struct build_opts *o, const char *name,
 	return j->src && j->out ? 0 : oom(err);
 }
 
+static void stale_scan_init(struct stale_scan *sc, const struct build_opts *o)
+{
+	char *api = o->api_dir ? files_path(o->api_dir, "plugin_api.h") : NULL;
+	struct stat dir_st;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->o = o;
+	sc->has_api = api && stat(api, &sc->api_st) == 0;
+	free(api);
+	sc->src_fd = open(o->sources, O_RDONLY | O_DIRECTORY);
+	sc->so_fd = open(o->versions, O_RDONLY | O_DIRECTORY);
+	index_read(o->versions, &sc->idx);
+	sc->dir_current = sc->so_fd >= 0 && fstat(sc->so_fd, &dir_st) == 0 &&
+			  index_dir_current(&sc->idx, &dir_st);
+	index_parse(&sc->idx);
+}
+
+static void stale_scan_release(struct stale_scan *sc)
+{
+	if (sc->learnt)
+		index_write(sc->o->versions, sc->idx.entries, sc->idx.n);
+	index_release(&sc->idx);
+	if (sc->src_fd >= 0)
+		close(sc->src_fd);
+	if (sc->so_fd >= 0)
+		close(sc->so_fd);
+}
+
 /*
  * The stale sources of b as jobs (every one with force), in name order.
  * With check_only the first is an error.  New matches go to the index.
@@ -251,34 +342,26 @@ static int job_init(struct job *j, const struct build_opts *o, const char *name,
 static int find_stale(const struct build_opts *o, const struct build *b,
 		      struct job *jobs, size_t *njobs, struct retort_error *err)
 {
-	struct plugin_index idx = { 0 };
-	struct stat api_st;
-	char *api = o->api_dir ? files_path(o->api_dir, "plugin_api.h") : NULL;
-	bool has_api = api && stat(api, &api_st) == 0, learnt = false;
+	struct stale_scan sc;
 	enum stale_why why = STALE_MISSING;
 	int rc = 0;
 
-	free(api);
-	index_read(o->versions, &idx);
-	index_parse(&idx);
+	stale_scan_init(&sc, o);
 	for (size_t i = 0; i < b->n && rc == 0; i++) {
 		struct job *j = &jobs[*njobs];
 
+		if (!o->force && (why = staleness(&sc, b->names[i])) == FRESH)
+			continue;
 		if ((rc = job_init(j, o, b->names[i], err)) < 0)
 			break;
-		if (!o->force)
-			why = staleness(&idx, has_api ? &api_st : NULL, j->src,
-					j->out, &learnt);
-		if (why == FRESH)
-			job_release(j);
-		else if (o->check_only)
+		if (o->check_only)
 			rc = no_current_plugin(o, j, why, err);
 		else
 			(*njobs)++;
 	}
-	if (learnt && rc == 0)
-		index_write(o->versions, idx.entries, idx.n);
-	index_release(&idx);
+	if (o->check_only && rc < 0)
+		job_release(&jobs[*njobs]);
+	stale_scan_release(&sc);
 	return rc;
 }
 
