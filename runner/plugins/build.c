@@ -307,6 +307,28 @@ static int job_init(struct job *j, const struct build_opts *o, const char *name,
 	return j->src && j->out ? 0 : oom(err);
 }
 
+/*
+ * Whether a stale source is a revision: a "*.c" without RETORT_REVISION
+ * (a helper, say) is not one, as the source scanner (scaffold.h) skips it
+ * too.  One the scanner cannot read is left to the compiler.
+ */
+static bool is_revision(const struct build_opts *o, const char *name)
+{
+	struct source_rev rev = { 0 };
+	struct retort_error ignored;
+	char *path = files_path(o->sources, name), *text = NULL;
+	size_t len;
+	bool found = true;
+
+	if (path && files_read(path, &text, &len, &ignored) == 0 &&
+	    scaffold_parse(text, len, path, &rev, &found, &ignored) < 0)
+		found = true;
+	source_rev_release(&rev);
+	free(text);
+	free(path);
+	return found;
+}
+
 static void stale_scan_init(struct stale_scan *sc, const struct build_opts *o)
 {
 	char *api = o->api_dir ? files_path(o->api_dir, "plugin_api.h") : NULL;
@@ -351,6 +373,8 @@ static int find_stale(const struct build_opts *o, const struct build *b,
 		struct job *j = &jobs[*njobs];
 
 		if (!o->force && (why = staleness(&sc, b->names[i])) == FRESH)
+			continue;
+		if (!is_revision(o, b->names[i]))
 			continue;
 		if ((rc = job_init(j, o, b->names[i], err)) < 0)
 			break;

@@ -554,6 +554,23 @@ START_TEST(test_hazard_marked)
 }
 END_TEST
 
+/* A "*.c" that is not a revision (no RETORT_REVISION) is not built, as
+ * the source scanner skips it. */
+START_TEST(test_not_a_revision)
+{
+	const char *proj = project_a1();
+	const struct harness_result *r;
+
+	harness_write_file("p/versions/helper.c", "%s",
+			   "this is not C, and not a revision\n");
+	r = RUN(proj, NULL, "history");
+	assert_exit(r, 0);
+	assert_str_eq(r->err, "Building a1 first\n");
+	assert_ok(RUN(proj, NULL, "--no-build", "history"));
+	ck_assert(!exists(harness_fmt("%s/build/versions/helper.so", proj)));
+}
+END_TEST
+
 static Suite *build_suite(void)
 {
 	Suite *s = suite_create("build");
@@ -574,6 +591,7 @@ static Suite *build_suite(void)
 	tcase_add_test(tc, test_two_builders);
 	tcase_add_test(tc, test_versions_alone);
 	tcase_add_test(tc, test_hazard_marked);
+	tcase_add_test(tc, test_not_a_revision);
 	suite_add_tcase(s, tc);
 	return s;
 }
