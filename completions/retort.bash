@@ -15,7 +15,7 @@
 _retort_commands='upgrade downgrade current history heads branches show
 stamp check log wait build revision merge init'
 
-_retort_global_options='-c --config --url --versions -x -q --quiet
+_retort_global_options='-c --config --url --versions --sources -x -q --quiet
 --no-build --lock-timeout --ddl-lock-timeout --statement-timeout
 --lock-lease --connect-timeout --unsafe-plugins --allow-changed
 --shadow-url -h --help --version'
@@ -23,7 +23,7 @@ _retort_global_options='-c --config --url --versions -x -q --quiet
 # Whether option $1 takes the next word as its value.
 _retort_valued() {
 	case $1 in
-	-c | --config | --url | --versions | -x | --lock-timeout | \
+	-c | --config | --url | --versions | --sources | -x | --lock-timeout | \
 		--ddl-lock-timeout | --statement-timeout | --lock-lease | \
 		--connect-timeout | --shadow-url | -r | --rev-range | -m | \
 		--message | --rev-id | --head | --branch-label | --depends-on | \
@@ -79,11 +79,11 @@ _retort() {
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		word=${COMP_WORDS[i]}
 		case $word in
-		-c | --config | --versions)
+		-c | --config | --versions | --sources)
 			project+=("$word" "${COMP_WORDS[i + 1]}")
 			((i++))
 			;;
-		--config=* | --versions=*) project+=("$word") ;;
+		--config=* | --versions=* | --sources=*) project+=("$word") ;;
 		-*) ! _retort_valued "$word" || ((i++)) ;;
 		*) [[ -n $cmd ]] || cmd=$word ;;
 		esac
@@ -96,7 +96,7 @@ _retort() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0
 		;;
-	--versions | --version-path)
+	--versions | --sources | --version-path)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0

@@ -4,14 +4,91 @@
  */
 #include "cli/cmd.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "exec/integrity.h"
 #include "proc/isolate.h"
 #include "store/lease.h"
 #include "exec/step.h"
+#include "plugins/build.h"
+
+/*
+ * The compiler: the ini's cc, as a Makefile's CC = line wins over the
+ * environment, else CC from the environment, else cc.
+ */
+static void choose_cc(const struct config *cfg, struct build_opts *o)
+{
+	const char *env_cc = getenv("CC");
+
+	if (cfg->cc) {
+		o->cc = cfg->cc;
+		o->cc_origin = "cc in the configuration file";
+	} else if (env_cc && env_cc[strspn(env_cc, " \t")] != '\0') {
+		o->cc = env_cc;
+		o->cc_origin = "the CC environment variable";
+	} else {
+		o->cc = "cc";
+		o->cc_origin =
+			"the default (neither CC nor the ini's cc is set)";
+	}
+}
+
+static void build_opts_of(const struct app *app, struct build_opts *o,
+			  char *api, size_t size)
+{
+	const struct config *cfg = &app->cfg;
+	bool never = cfg->build && strcmp(cfg->build, "never") == 0;
+
+	*o = (struct build_opts){ .sources = cfg->sources,
+				  .versions = cfg->versions,
+				  .check_only = cfg->no_build || never,
+				  .check_why = cfg->no_build ? "--no-build"
+							     : "build = never",
+				  .progress = app->progress };
+	choose_cc(cfg, o);
+	o->api_dir = build_api_dir(cfg->ini_file_dir, api, size);
+}
+
+static int discover(struct app *app, unsigned flags, struct retort_error *err)
+{
+	return plugin_discover_with(app->cfg.versions,
+				    flags | plugin_flags(&app->cfg),
+				    &app->plugins, err);
+}
+
+int app_build(struct app *app, bool force, unsigned flags,
+	      struct app_built *out, struct retort_error *err)
+{
+	struct build b = { 0 };
+	struct build_opts o;
+	char api[PATH_MAX];
+	int rc;
+
+	*out = (struct app_built){ 0 };
+	build_opts_of(app, &o, api, sizeof(api));
+	o.force = force;
+	rc = app->cfg.sources && !app->cfg.versions_only
+		     ? build_run(&o, &b, err)
+		     : 0;
+	out->built = b.built;
+	if (rc == 0)
+		rc = discover(app, flags, err);
+	/* A plugin of a deleted source is a build leftover while retort
+	 * builds; with --no-build it may be all an image ships. */
+	if (rc == 0 && !o.check_only)
+		rc = build_remove_leftovers(&b, &app->plugins, app->progress,
+					    &out->removed, err);
+	if (rc == 0 && out->removed > 0) {
+		plugin_set_release(&app->plugins);
+		rc = discover(app, flags, err);
+	}
+	build_release(&b);
+	return rc;
+}
 
 /*
  * A versions directory missing where no retort.ini was found: most likely
@@ -31,11 +108,11 @@ static void no_ini_found(const struct config *cfg, struct retort_error *err)
 int app_load_revisions(struct app *app, unsigned flags,
 		       struct retort_error *err)
 {
+	struct app_built built;
+
 	if (app->map)
 		return 0;
-	if (plugin_discover_with(app->cfg.versions,
-				 flags | plugin_flags(&app->cfg), &app->plugins,
-				 err) < 0) {
+	if (app_build(app, false, flags, &built, err) < 0) {
 		no_ini_found(&app->cfg, err);
 		return -1;
 	}

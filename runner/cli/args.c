@@ -69,6 +69,8 @@ static const struct option_spec specs[] = {
 	      "show only the newest N entries (default: all)"),
 	VALUE("timeout", 0, "T", OPT_TIMEOUT, timeout,
 	      "give up after T (30s, 10min; default and 0: no limit)"),
+	FLAG("force", 0, OPT_FORCE, force,
+	     "rebuild every revision source, stale or not"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))

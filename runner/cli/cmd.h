@@ -53,6 +53,7 @@ enum cmd_option {
 	OPT_JSON = 1 << 17,	       /* --json */
 	OPT_COUNT = 1 << 18,	       /* -n, --max-count N */
 	OPT_TIMEOUT = 1 << 19,	       /* --timeout T */
+	OPT_FORCE = 1 << 20,	       /* --force (build) */
 };
 
 struct cmd_args {
@@ -68,6 +69,7 @@ struct cmd_args {
 	bool schema;
 	bool sample;
 	bool allow_changed;
+	bool force;
 	bool help;
 	const char *rev_range;
 	const char *message;
@@ -104,6 +106,20 @@ void cmd_print_options(unsigned allowed, FILE *out);
  * these enum plugin_discover_flags besides the configuration's. */
 int app_load_revisions(struct app *app, unsigned flags,
 		       struct retort_error *err);
+/* What app_build() did: plugins compiled, and removed for a deleted
+ * source. */
+struct app_built {
+	size_t built, removed;
+};
+/*
+ * Compile the revision sources that have no current plugin (all with
+ * force) and remove the plugins whose source is gone, as the
+ * configuration allows (build.h), then discover the plugins into
+ * app->plugins with these enum plugin_discover_flags.  With --no-build or
+ * build = never, it only refuses a source with no current plugin.
+ */
+int app_build(struct app *app, bool force, unsigned flags,
+	      struct app_built *out, struct retort_error *err);
 /* Connect with cfg.url and the configured version table. */
 int app_connect(struct app *app, struct retort_error *err);
 /* Take the migration lock as the configuration says (lease.h); every
@@ -152,5 +168,7 @@ int cmd_complete_revisions(struct app *app, const struct cmd_args *args,
 			   struct retort_error *err);
 int cmd_wait(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
+int cmd_build(struct app *app, const struct cmd_args *args,
+	      struct retort_error *err);
 
 #endif

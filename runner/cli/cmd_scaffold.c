@@ -514,10 +514,6 @@ static int write_draft(struct app *app, struct draft *d,
 	if (rc < 0)
 		return -1;
 	print_generated(app->out, d->dir, d->name);
-	if (!listed)
-		fprintf(app->out,
-			"No meson.build in %s: add %s to your build.\n", d->dir,
-			d->name);
 	return 0;
 }
 
@@ -606,8 +602,7 @@ int cmd_init(struct app *app, const struct cmd_args *args,
 		"Then:\n"
 		"  cd %s\n"
 		"  retort revision -m \"first revision\"\n"
-		"  meson setup build && meson compile -C build\n"
-		"  retort upgrade head\n",
+		"  retort upgrade head      (builds the revision, then applies it)\n",
 		real, real);
 	free(real);
 	return 0;

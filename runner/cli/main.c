@@ -101,6 +101,8 @@ static const struct command commands[] = {
 	{ "__complete-revisions", cmd_complete_revisions, 0, 0, 0, 0, NULL,
 	  "__complete-revisions",
 	  "Print the revision ids and branch labels a target may name, one a line, for the shell completion scripts." },
+	{ "build", cmd_build, 0, OPT_FORCE, 0, 0, NULL, "build [--force]",
+	  "Compile the revision sources whose plugins are missing or stale." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -132,6 +134,10 @@ static void print_usage(FILE *out)
 	      "  --url URL           database URL (else DATABASE_URL, .env, "
 	      "retort.ini)\n"
 	      "  --versions DIR      directory of built revision plugins\n"
+	      "  --sources DIR       directory of revision sources (default: "
+	      "versions)\n"
+	      "  --no-build          never compile a revision source; refuse "
+	      "one with no current plugin\n"
 	      "  -x KEY=VALUE        argument for revisions (retort_arg)\n"
 	      "  -q, --quiet         no progress output\n"
 	      "  --lock-timeout T    wait at most T for the migration lock "
@@ -218,6 +224,7 @@ enum global_value {
 	GLOBAL_LOCK_LEASE,
 	GLOBAL_CONNECT_TIMEOUT,
 	GLOBAL_SHADOW_URL,
+	GLOBAL_SOURCES,
 	GLOBAL_NVALUES
 };
 
@@ -225,6 +232,7 @@ struct global_opts {
 	const char *values[GLOBAL_NVALUES]; /* as given, NULL when absent */
 	bool unsafe_plugins, allow_changed;
 	bool help, version;
+	bool no_build;
 };
 
 static int usage_error(struct retort_error *err, const char *hint,
@@ -270,6 +278,9 @@ static const struct option global_longopts[] = {
 	{ "connect-timeout", required_argument, NULL,
 	  GLOBAL_VALUE_CODE(GLOBAL_CONNECT_TIMEOUT) },
 	{ "sql", no_argument, NULL, 'S' },
+	{ "sources", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_SOURCES) },
+	{ "no-build", no_argument, NULL, 'B' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -287,6 +298,8 @@ static bool *global_flag(int code, struct global_opts *g, struct app *app)
 		return &g->unsafe_plugins;
 	case 'A':
 		return &g->allow_changed;
+	case 'B':
+		return &g->no_build;
 	}
 	return NULL;
 }
@@ -529,6 +542,8 @@ static int override_all(struct config *cfg, const char *const *values,
 {
 	if (override(&cfg->versions, values[GLOBAL_VERSIONS], "--versions",
 		     false, err) < 0 ||
+	    override(&cfg->sources, values[GLOBAL_SOURCES], "--sources", false,
+		     err) < 0 ||
 	    override(&cfg->lock_timeout, values[GLOBAL_LOCK_TIMEOUT],
 		     "--lock-timeout", true, err) < 0 ||
 	    override(&cfg->ddl_lock_timeout, values[GLOBAL_DDL_LOCK_TIMEOUT],
@@ -607,6 +622,9 @@ static int load_config(struct app *app, const struct global_opts *g,
 		return -1;
 	cfg->unsafe_plugins = g->unsafe_plugins;
 	cfg->allow_changed = g->allow_changed;
+	cfg->no_build = g->no_build;
+	cfg->versions_only = g->values[GLOBAL_VERSIONS] != NULL &&
+			     g->values[GLOBAL_SOURCES] == NULL;
 	cfg->url_keyword = db_is_keyword;
 	dotenv = dotenv_path(cfg);
 	if (dotenv == NULL)

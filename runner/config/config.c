@@ -63,6 +63,9 @@ void config_release(struct config *cfg)
 	free(cfg->versions);
 	free(cfg->ini_dir);
 	free(cfg->ini_searched);
+	free(cfg->build);
+	free(cfg->cc);
+	free(cfg->ini_file_dir);
 	memset(cfg, 0, sizeof(*cfg));
 }
 bool config_is_seconds(const char *s)

@@ -68,6 +68,20 @@ struct config {
 	/* When config_find_ini() found none: the directories it looked in,
 	 * "/a/b, /a, /", for the error of a command that then misses it. */
 	char *ini_searched;
+
+	/* The ini's build: "auto" (NULL: the same) or "never"; --no-build
+	 * sets no_build instead.  Either way no source is compiled before
+	 * a command, and one with no current plugin is an error. */
+	char *build;
+	bool no_build;
+	/* --versions without --sources: those plugins are not the build of
+	 * the sources directory, which is then neither built nor checked. */
+	bool versions_only;
+	/* The ini's cc (the C compiler), NULL if unset. */
+	char *cc;
+	/* The directory of the ini file read (wherever it was found, or -c),
+	 * NULL if none: where plugin_api.h is looked for first. */
+	char *ini_file_dir;
 };
 
 /* Fill cfg with the defaults. */
@@ -78,8 +92,8 @@ void config_release(struct config *cfg);
 /*
  * Read the [retort] section of an ini file over the defaults: versions,
  * sources, version_table, version_table_schema, url, connect_timeout, the
- * timeouts, schema and the backfill_* knobs.  "%(here)s" in a value is the
- * ini file's directory (as in alembic.ini).  An unknown key, a section
+ * timeouts, schema, build, cc and the backfill_* knobs.  "%(here)s" in a value
+ * is the ini file's directory (as in alembic.ini).  An unknown key, a section
  * that is neither [retort] nor one of alembic.ini's, a setting outside any
  * section and a file that is not UTF-8 text are errors naming the file and
  * line (and the nearest known name), as is a malformed line (RETORT_USAGE).

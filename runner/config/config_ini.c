@@ -44,6 +44,8 @@ enum ini_key {
 	KEY_LOCK_LEASE,
 	KEY_SCHEMA,
 	KEY_CONNECT_TIMEOUT,
+	KEY_BUILD,
+	KEY_CC,
 	KEY_COUNT
 };
 
@@ -59,6 +61,8 @@ static const char *const ini_key_names[KEY_COUNT] = {
 	"lock_lease",
 	"schema",
 	"connect_timeout",
+	"build",
+	"cc",
 };
 
 /*
@@ -268,8 +272,8 @@ static int ini_check_path(struct ini_read *r, int key)
 		return 0;
 	error_set(r->err, RETORT_USAGE, "%s:%d: %s is empty", r->path,
 		  r->lineno, ini_key_names[key]);
-	error_hint(r->err,
-		   "Name a directory, or remove the line to use the default.");
+	error_hint(r->err, "Name a %s, or remove the line to use the default.",
+		   key == KEY_CC ? "compiler" : "directory");
 	return -1;
 }
 
@@ -325,9 +329,40 @@ static int ini_check_seconds(struct ini_read *r, int key)
 	return -1;
 }
 
+static bool is_near(const char *name, const char *known);
+static bool ini_quotable(const char *name);
+
+static int ini_check_build(struct ini_read *r, int key)
+{
+	const char *v = r->values[key];
+
+	if (strcmp(v, "auto") == 0 || strcmp(v, "never") == 0 ||
+	    !ini_first_error(r))
+		return 0;
+	if (ini_quotable(v))
+		error_set(r->err, RETORT_USAGE,
+			  "%s:%d: build is \"%s\", neither auto nor never",
+			  r->path, r->lineno, v);
+	else
+		error_set(r->err, RETORT_USAGE,
+			  "%s:%d: build is neither auto nor never", r->path,
+			  r->lineno);
+	if (is_near(v, "never") || is_near(v, "auto"))
+		error_detail(r->err, "did you mean \"%s\"?",
+			     is_near(v, "never") ? "never" : "auto");
+	error_hint(
+		r->err,
+		"Write build = auto (compile stale revision sources before each command, the default) or build = never (production: only built plugins).");
+	return -1;
+}
+
 /* Values that cannot work are refused here, where the line is known. */
 static int ini_check(struct ini_read *r, int key)
 {
+	if (key == KEY_BUILD)
+		return ini_check_build(r, key);
+	if (key == KEY_CC)
+		return ini_check_path(r, key);
 	if (key == KEY_VERSIONS || key == KEY_SOURCES || key == KEY_SCHEMA)
 		return ini_check_path(r, key);
 	if (key == KEY_VERSION_TABLE)
@@ -446,7 +481,7 @@ static int ini_unknown_key(struct ini_read *r, const char *name)
 		error_detail(r->err, "did you mean \"%s\"?", near);
 	error_hint(
 		r->err,
-		"Fix or remove the line; [retort] knows versions, sources, version_table, version_table_schema, url, connect_timeout, lock_timeout, ddl_lock_timeout, statement_timeout, schema and backfill_* knobs (see README, Configuration).");
+		"Fix or remove the line; [retort] knows versions, sources, version_table, version_table_schema, url, connect_timeout, lock_timeout, ddl_lock_timeout, statement_timeout, schema, build, cc and backfill_* knobs (see README, Configuration).");
 	return 0;
 }
 
@@ -583,12 +618,19 @@ static int ini_url_at(struct config *cfg, struct ini_read *r)
 static void ini_commit(struct config *cfg, struct ini_read *r)
 {
 	char **fields[KEY_COUNT] = {
-		&cfg->versions,		&cfg->sources,
-		&cfg->version_table,	&cfg->version_table_schema,
-		&cfg->ini_url,		&cfg->lock_timeout,
-		&cfg->ddl_lock_timeout, &cfg->statement_timeout,
-		&cfg->lock_lease,	&cfg->schema,
+		&cfg->versions,
+		&cfg->sources,
+		&cfg->version_table,
+		&cfg->version_table_schema,
+		&cfg->ini_url,
+		&cfg->lock_timeout,
+		&cfg->ddl_lock_timeout,
+		&cfg->statement_timeout,
+		&cfg->lock_lease,
+		&cfg->schema,
 		&cfg->connect_timeout,
+		&cfg->build,
+		&cfg->cc,
 	};
 	int i;
 
@@ -734,6 +776,9 @@ int config_read_ini(struct config *cfg, const char *path, bool missing_ok,
 		goto out;
 	ini_commit(cfg, &r);
 	ini_take_backfill(cfg, &r);
+	free(cfg->ini_file_dir);
+	cfg->ini_file_dir = r.here;
+	r.here = NULL;
 	ret = 0;
 out:
 	for (size_t j = 0; j < r.nbackfill; j++) {

@@ -95,7 +95,7 @@ static int check_rows_known(const struct integrity *in, char **rows, size_t n,
 			  in->versions);
 	return findings_report(
 		&f,
-		"Build the revisions (meson compile -C build) or restore the missing plugins; if a revision was removed on purpose, move the database off it first (retort stamp).",
+		"Build the revisions (retort build, or meson compile -C build) or restore the missing plugins; if a revision was removed on purpose, move the database off it first (retort stamp).",
 		err);
 }
 
@@ -162,7 +162,7 @@ static int check_stale(const struct integrity *in, const struct plan *plan,
 			  f.n);
 	return findings_report(
 		&f,
-		"Rebuild the revisions (meson compile -C build), then run again.",
+		"Rebuild the revisions (retort build, or meson compile -C build), then run again.",
 		err);
 }
 

@@ -327,15 +327,21 @@ static int compare_entry(const void *key, const void *entry)
 	return strcmp(key, ((const struct index_entry *)entry)->name);
 }
 
+const struct index_entry *index_find(const struct plugin_index *idx,
+				     const char *name)
+{
+	if (!idx->entries)
+		return NULL;
+	return bsearch(name, idx->entries, idx->n, sizeof(*idx->entries),
+		       compare_entry);
+}
+
 const struct index_entry *index_lookup(const struct plugin_index *idx,
 				       const char *name, const struct stat *st)
 {
-	const struct index_entry *e;
+	const struct index_entry *e = index_find(idx, name);
 	struct file_stamp now = file_stamp_of(st);
 
-	if (!idx->entries)
-		return NULL;
-	e = bsearch(name, idx->entries, idx->n, sizeof(*e), compare_entry);
 	if (!e || !file_stamp_equal(&e->stamp, &now))
 		return NULL;
 	return e;

@@ -78,6 +78,10 @@ typedef bool index_entry_fn(const struct index_entry *e, size_t i, void *arg);
 bool index_each(struct plugin_index *idx, index_entry_fn *fn, void *arg);
 void index_release(struct plugin_index *idx);
 
+/* The entry for name, whatever the file is now, or NULL. */
+const struct index_entry *index_find(const struct plugin_index *idx,
+				     const char *name);
+
 /* The entry for name if it describes the file st describes, else NULL. */
 const struct index_entry *index_lookup(const struct plugin_index *idx,
 				       const char *name, const struct stat *st);

@@ -66,7 +66,7 @@ static int open_versions_dir(const char *dir, DIR **out,
 	if (errno == ENOENT)
 		error_hint(
 			err,
-			"Build the revisions (meson compile -C build), or point --versions or retort.ini's versions at the directory of built plugins.");
+			"Build the revisions (retort build), or point --versions or retort.ini's versions at the directory of built plugins.");
 	return -1;
 }
 

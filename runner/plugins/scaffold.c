@@ -456,7 +456,9 @@ static void discard(struct staged *s)
 
 /*
  * Stage meson.build with file added.  Written where a symlinked
- * meson.build points, in the mode it has.
+ * meson.build points, in the mode it has.  Returns 1, staging nothing,
+ * when it has no revision_sources list: retort builds the revisions, and
+ * only an older project's meson.build lists them.
  */
 static int stage_meson(const char *meson, const char *file, struct staged *s,
 		       struct retort_error *err)
@@ -473,18 +475,12 @@ static int stage_meson(const char *meson, const char *file, struct staged *s,
 	}
 	if (files_read(real, &text, &len, err) < 0)
 		goto out;
-	if (scaffold_meson_add(text, file, &edited, err) < 0) {
-		if (err->status == RETORT_USAGE) {
-			error_set(
-				err, RETORT_USAGE,
-				"no \"revision_sources = [ ... ]\" list in \"%s\"",
-				meson);
-			error_hint(
-				err,
-				"Add the list (see `retort init`), or pass --version-path to a directory that has one.");
-		}
+	if (find_list(text) == NULL) {
+		rc = 1;
 		goto out;
 	}
+	if (scaffold_meson_add(text, file, &edited, err) < 0)
+		goto out;
 	rc = stage(real, edited, st.st_mode & 07777, s, err);
 out:
 	free(edited);
@@ -512,8 +508,14 @@ int scaffold_write_revision(const char *dir, const char *name, const char *text,
 		error_hint(err, "Pick another --rev-id, or move that file.");
 		goto out;
 	}
-	if ((*listed && stage_meson(meson_path, name, &meson, err) < 0) ||
-	    stage(path, text, new_file_mode(), &src, err) < 0 ||
+	if (*listed) {
+		int staged = stage_meson(meson_path, name, &meson, err);
+
+		if (staged < 0)
+			goto out;
+		*listed = staged == 0;
+	}
+	if (stage(path, text, new_file_mode(), &src, err) < 0 ||
 	    commit_new(&src, err) < 0)
 		goto out;
 	if (*listed && commit_replace(&meson, err) < 0) {
@@ -543,63 +545,54 @@ static const char project_meson[] =
 	"# Database migrations run by retort, the Alembic of C.\n"
 	"#\n"
 	"#   retort revision -m \"add orders\"   writes versions/<id>_add_orders.c\n"
-	"#   meson setup build                 once\n"
-	"#   meson compile -C build            builds build/versions/*.so\n"
-	"#   retort upgrade head               applies them (DATABASE_URL)\n"
+	"#   retort upgrade head               builds and applies it (DATABASE_URL)\n"
+	"#\n"
+	"# retort compiles the revisions itself; this build only runs\n"
+	"# `retort build`, for a CI step or an image that ships the plugins.\n"
 	"project('@NAME@', 'c',\n"
 	"  version: '0.1.0',\n"
-	"  meson_version: '>=0.56.0',\n"
-	"  default_options: ['c_std=c11', 'warning_level=2'],\n"
+	"  meson_version: '>=0.57.0',\n"
 	")\n"
 	"\n"
-	"# plugin_api.h, installed with retort (pkg-config: retort.pc).  A\n"
-	"# revision takes headers only and links against nothing: libpq's\n"
-	"# symbols resolve against the retort binary that loads it.\n"
-	"retort = dependency('retort')\n"
-	"retort_headers = retort.partial_dependency(compile_args: true,\n"
-	"  includes: true)\n"
-	"libpq_headers = dependency('libpq').partial_dependency(\n"
-	"  compile_args: true, includes: true)\n"
-	"\n"
-	"# Each revision carries its source's SHA-256, written at build time by\n"
-	"# retort's source-checksum (installed with it), so that retort refuses\n"
-	"# a plugin older than its source and an applied revision edited since.\n"
-	"source_checksum = find_program(\n"
-	"  retort.get_variable(pkgconfig: 'source_checksum'))\n"
+	"retort = find_program('retort')\n"
 	"\n"
 	"subdir('versions')\n";
 
 static const char versions_meson[] =
-	"# The revisions, one shared object each, built in parallel.\n"
-	"# `retort revision` and `retort merge` append to this list.\n"
-	"revision_sources = [\n"
-	"]\n"
-	"\n"
-	"foreach src : revision_sources\n"
-	"  sha = custom_target(src.substring(0, -2) + '.sha', input: src,\n"
-	"    output: '@BASENAME@.sha.h',\n"
-	"    command: [source_checksum, '@INPUT@', '@OUTPUT@'])\n"
-	"  shared_module(src.substring(0, -2), src, sha,\n"
-	"    c_args: ['-include', sha.full_path()],\n"
-	"    name_prefix: '',\n"
-	"    name_suffix: 'so',\n"
-	"    gnu_symbol_visibility: 'hidden',\n"
-	"    dependencies: [retort_headers, libpq_headers],\n"
-	"  )\n"
-	"endforeach\n";
+	"# The revisions: every *.c here is one, and needs no line in any\n"
+	"# list.  `retort build` compiles each whose plugin is missing or\n"
+	"# stale into the build directory's versions/ (removing those whose\n"
+	"# source is gone); every retort command that reads them does too.\n"
+	"custom_target('revisions',\n"
+	"  output: 'retort-build.stamp',\n"
+	"  command: [retort, '--versions', '@OUTDIR@',\n"
+	"    '--sources', meson.current_source_dir(), 'build'],\n"
+	"  env: {'CC': ' '.join(meson.get_compiler('c').cmd_array())},\n"
+	"  console: true,\n"
+	"  build_always_stale: true,\n"
+	"  build_by_default: true,\n"
+	")\n";
 
 static const char project_ini[] =
 	"# retort configuration, the counterpart of alembic.ini.  retort reads\n"
 	"# the retort.ini of the directory it runs in or of the nearest parent\n"
 	"# (unless -c names another file), so run it here or below.\n"
 	"[retort]\n"
-	"# Where the built revisions are: `meson compile -C build` writes one\n"
-	"# .so per revision there.\n"
+	"# Where the built revisions are: before a command reads them, retort\n"
+	"# compiles each source with no current plugin there (one .so each).\n"
 	"versions = build/versions\n"
 	"\n"
-	"# Where `retort revision` and `retort merge` write new revisions;\n"
-	"# versions/meson.build lists them.\n"
+	"# Where the revision sources are, and `retort revision` and\n"
+	"# `retort merge` write new ones.\n"
 	"sources = versions\n"
+	"\n"
+	"# build = never: compile nothing, and refuse a source with no current\n"
+	"# plugin (production: run `retort build` where the compiler is, and\n"
+	"# ship the plugins).  The default is auto.\n"
+	"# build = auto\n"
+	"\n"
+	"# The C compiler; by default the CC environment variable, else cc.\n"
+	"# cc = gcc\n"
 	"\n"
 	"# The version table, the same as Alembic's, so either tool can carry on\n"
 	"# a database the other has migrated.\n"

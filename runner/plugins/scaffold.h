@@ -95,10 +95,10 @@ int scaffold_meson_add(const char *meson_text, const char *file, char **out,
 		       struct retort_error *err);
 
 /*
- * Write dir/name and add it to dir/meson.build, both or neither: an
- * existing dir/name or a meson.build without the list is RETORT_USAGE and
- * nothing is written.  *listed is false when dir has no meson.build (the
- * source is written alone).
+ * Write dir/name, and add it to dir/meson.build when that file has a
+ * revision_sources list (an older project's; retort builds revisions
+ * itself), both or neither: an existing dir/name is RETORT_USAGE and
+ * nothing is written.  *listed says whether meson.build was edited.
  */
 int scaffold_write_revision(const char *dir, const char *name, const char *text,
 			    bool *listed, struct retort_error *err);

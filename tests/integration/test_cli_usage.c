@@ -34,6 +34,7 @@ static const struct command commands[] = {
 	{ "init", { "project" } },
 	{ "log", { NULL } },
 	{ "wait", { "--timeout", "1s" } },
+	{ "build", { NULL } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
