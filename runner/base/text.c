@@ -120,3 +120,18 @@ size_t text_edit_distance(const char *a, size_t la, const char *b, size_t lb)
 	}
 	return d[la][lb];
 }
+
+const char *text_next_line(const char **cursor, size_t *len)
+{
+	const char *p = *cursor, *line;
+
+	do {
+		p += strspn(p, " \t");
+		line = p;
+		*len = strcspn(p, "\r\n");
+		p += *len;
+		p += strspn(p, "\r\n");
+	} while (*len == 0 && *p != '\0');
+	*cursor = p;
+	return *len > 0 ? line : NULL;
+}

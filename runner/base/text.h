@@ -37,4 +37,11 @@ const char *text_escape(const char *s, char *buf, size_t size);
  */
 size_t text_edit_distance(const char *a, size_t la, const char *b, size_t lb);
 
+/*
+ * The next non-empty line at *cursor, without the indent (spaces, tabs)
+ * that libpq and lists give a continued line; *len is its length up to
+ * the line break.  NULL when no line is left.  *cursor moves past it.
+ */
+const char *text_next_line(const char **cursor, size_t *len);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "data/checkpoint.h"
 #include "store/audit.h"
+#include "base/text.h"
 
 void json_view_begin(struct json *j, const char *command)
 {
@@ -152,19 +153,13 @@ void json_view_revisions(struct json *j, const struct json_view *v,
  * libpq and lists give a continued line (main.c prints them so too). */
 static void lines(struct json *j, const char *key, const char *text)
 {
+	const char *line;
+	size_t len;
+
 	json_key(j, key);
 	json_array_begin(j);
-	while (*text) {
-		size_t len;
-
-		text += strspn(text, " \t");
-		len = strcspn(text, "\r\n");
-
-		if (len > 0)
-			json_stringn(j, text, len);
-		text += len;
-		text += strspn(text, "\r\n");
-	}
+	while ((line = text_next_line(&text, &len)) != NULL)
+		json_stringn(j, line, len);
 	json_array_end(j);
 }
 

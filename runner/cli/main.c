@@ -187,17 +187,12 @@ static void print_line(const char *tag, const char *line, size_t len)
  */
 static void print_lines(const char *tag, const char *text)
 {
+	const char *line;
 	size_t len;
 
-	while (*text) {
-		/* libpq indents its continuation lines with a tab. */
-		text += strspn(text, " \t");
-		len = strcspn(text, "\r\n");
-		if (len > 0)
-			print_line(tag, text, len);
-		text += len;
-		text += strspn(text, "\r\n");
-	}
+	/* libpq indents its continuation lines with a tab. */
+	while ((line = text_next_line(&text, &len)) != NULL)
+		print_line(tag, line, len);
 }
 
 static void print_error(const struct retort_error *err)

@@ -65,6 +65,27 @@ START_TEST(test_fputn_stops_at_n)
 }
 END_TEST
 
+/* Each non-empty line, its indent dropped, whatever breaks the lines. */
+START_TEST(test_next_line)
+{
+	const char *cursor = "first\n\tsecond\r\n\n  \n third\r  ", *line;
+	const char *want[] = { "first", "second", "third" };
+	size_t len, n = 0;
+
+	while ((line = text_next_line(&cursor, &len)) != NULL) {
+		ck_assert_uint_lt(n, 3);
+		ck_assert_uint_eq(len, strlen(want[n]));
+		ck_assert_int_eq(strncmp(line, want[n], len), 0);
+		n++;
+	}
+	ck_assert_uint_eq(n, 3);
+	cursor = " \t\n";
+	ck_assert_ptr_null(text_next_line(&cursor, &len));
+	cursor = "";
+	ck_assert_ptr_null(text_next_line(&cursor, &len));
+}
+END_TEST
+
 static Suite *text_suite(void)
 {
 	Suite *s = suite_create("text");
@@ -74,6 +95,7 @@ static Suite *text_suite(void)
 			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_escape_cut_short);
 	tcase_add_test(tc, test_fputn_stops_at_n);
+	tcase_add_test(tc, test_next_line);
 	suite_add_tcase(s, tc);
 	return s;
 }
