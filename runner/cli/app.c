@@ -60,10 +60,23 @@ static int discover(struct app *app, unsigned flags, struct retort_error *err)
 				    &app->plugins, err);
 }
 
+struct build_call {
+	const struct build_opts *opts;
+	struct build *out;
+};
+
+static int run_build(void *arg, struct retort_error *err)
+{
+	struct build_call *call = arg;
+
+	return build_run(call->opts, call->out, err);
+}
+
 int app_build(struct app *app, bool force, unsigned flags,
 	      struct app_built *out, struct retort_error *err)
 {
 	struct build b = { 0 };
+	struct build_call call;
 	struct build_opts o;
 	char api[PATH_MAX];
 	int rc;
@@ -71,8 +84,11 @@ int app_build(struct app *app, bool force, unsigned flags,
 	*out = (struct app_built){ 0 };
 	build_opts_of(app, &o, api, sizeof(api));
 	o.force = force;
+	call = (struct build_call){ &o, &b };
+	/* Ctrl-C or SIGTERM mid-build stops the compilers and removes their
+	 * half-written plugins, rather than leave them in the directory. */
 	rc = app->cfg.sources && !app->cfg.versions_only
-		     ? build_run(&o, &b, err)
+		     ? isolate_stoppable(run_build, &call, err)
 		     : 0;
 	out->built = b.built;
 	if (rc == 0)

@@ -31,6 +31,7 @@
 #include "plugins/files.h"
 #include "plugins/index.h"
 #include "plugins/scaffold.h"
+#include "proc/isolate.h"
 
 extern char **environ;
 
@@ -642,14 +643,29 @@ out:
 	return rc;
 }
 
+/* Pass a stop signal on to the compilers, which a SIGTERM sent to retort
+ * alone (a deploy system's) would not reach. */
+static void stop_jobs(const struct job *jobs, size_t n, int sig)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].pid > 0)
+			kill(jobs[i].pid, sig);
+}
+
 /* Wait for one of jobs[0..n) still running; its index, or -1. */
 static ssize_t job_wait(struct job *jobs, size_t n)
 {
+	bool stopped = false;
 	int status;
 	pid_t pid;
 
 	for (;;) {
 		pid = waitpid(-1, &status, 0);
+		if (pid < 0 && errno == EINTR && isolate_interrupted() &&
+		    !stopped) {
+			stop_jobs(jobs, n, isolate_interrupted());
+			stopped = true;
+		}
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid < 0)
@@ -718,7 +734,8 @@ static int run_jobs(const struct build_opts *o, struct job *jobs, size_t n,
 	ssize_t done;
 
 	while (next < n || running > 0) {
-		if (next < n && running < cap && failed_at == n) {
+		if (next < n && running < cap && failed_at == n &&
+		    !isolate_interrupted()) {
 			if (job_start(o, &jobs[next], (unsigned)next, &e) < 0) {
 				failed_at = next;
 				first = e;
@@ -736,6 +753,10 @@ static int run_jobs(const struct build_opts *o, struct job *jobs, size_t n,
 			first = e;
 		}
 	}
+	if (failed_at == n && isolate_interrupted())
+		return error_set(
+			err, RETORT_USAGE,
+			"the build stopped before every source was built");
 	if (failed_at == n)
 		return 0;
 	*err = first;

@@ -495,6 +495,13 @@ static int run_isolated(int (*fn)(void *, struct retort_error *), void *arg,
 	return o.end.rc;
 }
 
+int isolate_stoppable(int (*fn)(void *arg, struct retort_error *err), void *arg,
+		      struct retort_error *err)
+{
+	stop_signal = 0;
+	return run_here(fn, arg, err);
+}
+
 int isolate_call(int (*fn)(void *arg, struct retort_error *err), void *arg,
 		 struct retort_error *err)
 {

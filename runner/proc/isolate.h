@@ -28,6 +28,15 @@ int isolate_call(int (*fn)(void *arg, struct retort_error *err), void *arg,
 		 struct retort_error *err);
 
 /*
+ * fn(arg, err) in this process, with SIGINT and SIGTERM caught rather than
+ * fatal: fn polls isolate_interrupted() to stop what it started (the
+ * build's compilers) and clean up.  A failure after a signal says so, with
+ * status RETORT_INTERRUPTED_*.  Default handling comes back afterwards.
+ */
+int isolate_stoppable(int (*fn)(void *arg, struct retort_error *err), void *arg,
+		      struct retort_error *err);
+
+/*
  * Whether the last isolate_call()'s worker ended without reporting (a
  * crash, a signal, exit()): what it held on the server is the parent's to
  * give back.

@@ -9,7 +9,9 @@
  */
 #include "harness.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -571,6 +573,61 @@ START_TEST(test_not_a_revision)
 }
 END_TEST
 
+/* How many half-written plugins (".x.so.<pid>.<n>.tmp") dir holds. */
+static int count_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	while (d != NULL && (e = readdir(d)) != NULL)
+		n += e->d_name[0] == '.' &&
+		     harness_ends_with(e->d_name, ".tmp");
+	if (d != NULL)
+		closedir(d);
+	return n;
+}
+
+/*
+ * SIGTERM sent to retort alone (as a deploy system stops a container's
+ * main process) in the middle of a build: the compilers are stopped, no
+ * half-written plugin is left behind, the exit status says so, and the
+ * next run builds what is missing.
+ */
+START_TEST(test_stopped_build)
+{
+	const char *proj = project("p", "cc = ./slowcc\n");
+	const char *args[] = { "build", NULL };
+	struct harness_run how = { .cwd = proj };
+	const struct harness_result *r;
+	struct harness_proc *p;
+	char id[16], down[16];
+
+	/* A compiler that writes its output, then dawdles while told to. */
+	harness_write_file("p/slowcc", "#!/bin/sh\ncc \"$@\" || exit\n"
+				       "[ -e slow ] && sleep 20\nexit 0\n");
+	chmod(harness_fmt("%s/slowcc", proj), 0755);
+	harness_write_file("p/slow", "%s", "");
+	for (int i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "s%02d", i);
+		snprintf(down, sizeof(down), "s%02d", i - 1);
+		write_rev(proj, id, i ? down : NULL, "step",
+			  harness_fmt("t%02d", i));
+	}
+	p = harness_spawn(&how, args);
+	harness_sleep_ms(2000);
+	kill(harness_pid(p), SIGTERM);
+	r = harness_wait(p);
+	assert_exit(r, 143);
+	assert_contains(r->err, "retort: error: interrupted by SIGTERM");
+	ck_assert_int_eq(count_tmp(harness_fmt("%s/build/versions", proj)), 0);
+	unlink(harness_fmt("%s/slow", proj));
+	r = RUN(proj, NULL, "history");
+	assert_exit(r, 0);
+	assert_contains(r->out, "s02 -> s03 (head), step");
+}
+END_TEST
+
 static Suite *build_suite(void)
 {
 	Suite *s = suite_create("build");
@@ -592,6 +649,7 @@ static Suite *build_suite(void)
 	tcase_add_test(tc, test_versions_alone);
 	tcase_add_test(tc, test_hazard_marked);
 	tcase_add_test(tc, test_not_a_revision);
+	tcase_add_test(tc, test_stopped_build);
 	suite_add_tcase(s, tc);
 	return s;
 }
