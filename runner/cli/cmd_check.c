@@ -36,27 +36,25 @@ static int not_up_to_date(struct retort_error *err)
 	return -1;
 }
 
-/*
- * The integrity checks one at a time, as integrity_check() runs them, so
- * that the first failure has a kind: RETORT_USAGE is a finding, any
- * other failure (the database) stops the command.  Returns the kind, NULL
- * when intact, or "" after such a failure.
- */
+/* check --json's name for each finding. */
+static const char *const finding_kinds[] = {
+	[INTEGRITY_MISSING_PLUGIN] = "missing_plugin",
+	[INTEGRITY_STALE_PLUGIN] = "stale_plugin",
+	[INTEGRITY_CHANGED] = "changed_after_applied",
+};
+
+/* The integrity problem's kind, NULL when intact, or "" after a failure
+ * that is no finding (the database's), which stops the command. */
 static const char *integrity_kind(struct app *app, bool allow_changed,
 				  struct revstate *state,
 				  struct retort_error *err)
 {
 	struct integrity in = app_integrity(app);
-	const char *kind = NULL;
+	enum integrity_finding found;
 
-	if (integrity_read_state(&in, state, err) < 0)
-		kind = "missing_plugin";
-	else if (integrity_intact(&in, true, NULL, state, err) < 0)
-		kind = "stale_plugin";
-	else if (!allow_changed &&
-		 integrity_intact(&in, false, NULL, state, err) < 0)
-		kind = "changed_after_applied";
-	return kind && err->status != RETORT_USAGE ? "" : kind;
+	if (integrity_check(&in, allow_changed, state, &found, err) == 0)
+		return NULL;
+	return err->status == RETORT_USAGE ? finding_kinds[found] : "";
 }
 
 /* The revisions no row reaches yet, in the order an upgrade runs them. */
@@ -182,13 +180,16 @@ int cmd_check(struct app *app, const struct cmd_args *args,
 {
 	struct integrity in = app_integrity(app);
 	struct revstate state = { 0 };
+	enum integrity_finding found;
 	bool ok;
 	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
 
 	if (args->json)
 		return check_json(app, args, allow_changed, err);
-	if (integrity_check(&in, allow_changed, &state, err) < 0)
+	if (integrity_check(&in, allow_changed, &state, &found, err) < 0) {
+		revstate_release(&state);
 		return -1;
+	}
 	ok = at_heads(app->map, &state);
 	revstate_release(&state);
 	if (ok)

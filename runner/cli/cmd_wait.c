@@ -30,8 +30,8 @@ struct waiter {
 	const char *timeout; /* as given; NULL: no limit */
 	long long deadline;  /* CLOCK_MONOTONIC ms; 0: none */
 	char said[1024];     /* the last progress line, said once */
-	struct strbuf at;    /* where the database is: "001" or "<base>" */
-	struct strbuf heads; /* where it is to be */
+	char at[256];	     /* where the database is: "001" or "<base>" */
+	char heads[256];     /* where it is to be */
 	struct retort_error unreachable; /* the last connection failure */
 	bool reached;			 /* connected at least once */
 	/* --connect-timeout, the ini's or PGCONNECT_TIMEOUT: not bounded */
@@ -54,15 +54,13 @@ static void say(struct waiter *w, const char *line)
 	fflush(out);
 }
 
-static void join_ids(const struct revmap *map, const struct revlist *l,
-		     struct strbuf *out)
+/* The ids of l, or "<base>" for none, as Alembic names no revision. */
+static void ids_or_base(const struct revmap *map, const struct revlist *l,
+			char *buf, size_t size)
 {
-	strbuf_release(out);
-	for (size_t i = 0; i < l->n; i++)
-		strbuf_addf(out, "%s%s", i ? ", " : "",
-			    map->revs[l->items[i]].meta->id);
-	if (l->n == 0)
-		strbuf_add(out, "<base>");
+	revmap_join_ids(map, l, buf, size);
+	if (buf[0] == '\0')
+		snprintf(buf, size, "<base>");
 }
 
 /*
@@ -118,7 +116,7 @@ static enum look not_at_heads(struct waiter *w, struct retort_error *err)
 		return LOOK_FAILED;
 	strbuf_addf(&line, "waiting for %s to reach %s; it is at %s",
 		    w->app->db.target ? w->app->db.target : "the database",
-		    strbuf_str(&w->heads), strbuf_str(&w->at));
+		    w->heads, w->at);
 	if (held)
 		strbuf_addf(&line, "; the migration lock is held by %s",
 			    holder);
@@ -154,7 +152,7 @@ static enum look look(struct waiter *w, struct retort_error *err)
 	}
 	for (size_t r = 0; at_heads && r < app->map->n; r++)
 		at_heads = state.applied[r];
-	join_ids(app->map, &tops, &w->at);
+	ids_or_base(app->map, &tops, w->at, sizeof(w->at));
 	rc = at_heads ? LOOK_READY : not_at_heads(w, err);
 out:
 	revlist_release(&tops);
@@ -180,8 +178,8 @@ static int timed_out(struct waiter *w, struct retort_error *err)
 		  "timed out after %s waiting for the database to reach "
 		  "every head",
 		  w->timeout);
-	error_detail(err, "the database is at %s", strbuf_str(&w->at));
-	error_detail(err, "the revisions' heads are %s", strbuf_str(&w->heads));
+	error_detail(err, "the database is at %s", w->at);
+	error_detail(err, "the revisions' heads are %s", w->heads);
 	error_hint(
 		err,
 		"Run `retort upgrade heads` (or see why the migration job did not), or wait longer with --timeout T.");
@@ -198,8 +196,8 @@ int cmd_wait(struct app *app, const struct cmd_args *args,
 
 	w.own_connect_timeout = app->cfg.connect_timeout != NULL ||
 				getenv("PGCONNECT_TIMEOUT") != NULL;
-	strbuf_add(&w.at, "<base>");
-	join_ids(app->map, &app->map->heads, &w.heads);
+	snprintf(w.at, sizeof(w.at), "<base>");
+	ids_or_base(app->map, &app->map->heads, w.heads, sizeof(w.heads));
 	if (limit > 0)
 		w.deadline = clock_monotonic_ms() + limit;
 	while ((l = look(&w, err)) == LOOK_NOT_YET) {
@@ -213,7 +211,5 @@ int cmd_wait(struct app *app, const struct cmd_args *args,
 		poll = poll * 2 > WAIT_POLL_MAX_MS ? WAIT_POLL_MAX_MS
 						   : poll * 2;
 	}
-	strbuf_release(&w.at);
-	strbuf_release(&w.heads);
 	return l == LOOK_READY ? 0 : -1;
 }

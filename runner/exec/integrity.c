@@ -237,12 +237,18 @@ int integrity_intact(const struct integrity *in, bool allow_changed,
 }
 
 int integrity_check(const struct integrity *in, bool allow_changed,
-		    struct revstate *state, struct retort_error *err)
+		    struct revstate *state, enum integrity_finding *found,
+		    struct retort_error *err)
 {
+	*found = INTEGRITY_MISSING_PLUGIN;
 	if (integrity_read_state(in, state, err) < 0)
 		return -1;
-	if (integrity_intact(in, allow_changed, NULL, state, err) == 0)
-		return 0;
-	revstate_release(state);
-	return -1;
+	*found = INTEGRITY_STALE_PLUGIN;
+	if (check_stale(in, NULL, err) < 0)
+		return -1;
+	*found = INTEGRITY_CHANGED;
+	if (!allow_changed && check_changed(in, state, err) < 0)
+		return -1;
+	*found = INTEGRITY_INTACT;
+	return 0;
 }

@@ -25,12 +25,23 @@ struct integrity {
 	const char *versions; /* the revisions' directory, for messages */
 };
 
+/* Which of the checks failed, for `check --json`'s problem kind. */
+enum integrity_finding {
+	INTEGRITY_INTACT,
+	INTEGRITY_MISSING_PLUGIN, /* reading the state: a row without one */
+	INTEGRITY_STALE_PLUGIN,	  /* a plugin built from an older source */
+	INTEGRITY_CHANGED,	  /* an applied revision edited since */
+};
+
 /*
  * The whole check, for `check`: the database's state, read on the way,
- * lands in state (the caller releases it) when they agree.
+ * lands in state (the caller releases it, whatever the outcome); *found
+ * names the check that failed, or INTEGRITY_INTACT.  A failure that is no
+ * finding (the database's) has another status than RETORT_USAGE.
  */
 int integrity_check(const struct integrity *in, bool allow_changed,
-		    struct revstate *state, struct retort_error *err);
+		    struct revstate *state, enum integrity_finding *found,
+		    struct retort_error *err);
 
 /*
  * integrity_check() in two halves, for upgrade and downgrade: the
