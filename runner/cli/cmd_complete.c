@@ -51,17 +51,15 @@ static void add_word(struct strbuf *b, const char *s, size_t len,
 /* A revision's id, and each of its comma-separated labels three ways. */
 static void add_revision(struct strbuf *b, const char *id, const char *labels)
 {
+	const char *label;
+	size_t len;
+
 	if (id != NULL)
 		add_word(b, id, strlen(id), "");
-	while (labels != NULL && *labels != '\0') {
-		size_t len;
-
-		labels += strspn(labels, " ,");
-		len = strcspn(labels, " ,");
-		add_word(b, labels, len, "");
-		add_word(b, labels, len, "@head");
-		add_word(b, labels, len, "@base");
-		labels += len;
+	while (revmap_list_next(&labels, &label, &len)) {
+		add_word(b, label, len, "");
+		add_word(b, label, len, "@head");
+		add_word(b, label, len, "@base");
 	}
 }
 
