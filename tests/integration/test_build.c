@@ -573,6 +573,30 @@ START_TEST(test_not_a_revision)
 }
 END_TEST
 
+/*
+ * A sources or versions path that is a file, not a directory: exit 2
+ * naming it, before any connection, and nothing built.
+ */
+START_TEST(test_unusable_directories)
+{
+	const char *proj = project_a1();
+	const struct harness_result *r;
+
+	harness_write_file("p/afile", "%s", "not a directory\n");
+	r = RUN(proj, NULL, "--sources", "afile", "history");
+	assert_exit(r, 2);
+	assert_contains(r->err, "retort: error: cannot read the sources "
+				"directory \"afile\": Not a directory");
+
+	r = RUN(proj, NULL, "--versions", "afile/plugins", "--sources",
+		"versions", "history");
+	assert_exit(r, 2);
+	assert_contains(r->err, "retort: error: cannot create the versions "
+				"directory \"afile/plugins\"");
+	assert_not_contains(r->err, "Building");
+}
+END_TEST
+
 /* How many half-written plugins (".x.so.<pid>.<n>.tmp") dir holds. */
 static int count_tmp(const char *dir)
 {
@@ -650,6 +674,7 @@ static Suite *build_suite(void)
 	tcase_add_test(tc, test_hazard_marked);
 	tcase_add_test(tc, test_not_a_revision);
 	tcase_add_test(tc, test_stopped_build);
+	tcase_add_test(tc, test_unusable_directories);
 	suite_add_tcase(s, tc);
 	return s;
 }
