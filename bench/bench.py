@@ -24,6 +24,13 @@ and, once per run, start-up (`--version` against a no-op program linked
 with libpq), peak RSS (GNU time's %M), and what crash isolation costs per
 revision (a build with -Dcrash_isolation=false, upgrade at N=1,000).
 
+At N=100 on each cluster it also times the rehearsal against the upgrade
+it rehearses (the same 100 pending revisions, the same empty database):
+`plan head` and `lint` (each a shadow database, the revisions run in it
+with every statement captured and measured, the shadow dropped), and the
+same from a database halfway (at revision 50, so the shadow gets the
+target's schema from pg_dump) against `upgrade head` from there.
+
 Interleaving: every round is one hyperfine invocation that runs each tool
 once (reads: a few times) after its --prepare, in order retort, F1,
 Alembic; the rounds repeat, so slow drift of a busy machine hits every tool
@@ -259,7 +266,8 @@ class Tools:
                  "current": ("current",), "history": ("history",),
                  "history_dir": ("history",),
                  "history_touched": ("history",),
-                 "noop": ("upgrade", "head")}
+                 "noop": ("upgrade", "head"),
+                 "plan": ("plan", "head"), "lint": ("lint",)}
         if tool == "retort":
             return self.retort(cl, db, *verbs[work])
         if tool == "noiso":
@@ -705,6 +713,45 @@ class Bench:
         self.sections.append(("start-up", body))
         print(f"\n### start-up\n\n{body}\n", flush=True)
 
+    # -- the rehearsal (plan, lint) against the upgrade it rehearses
+    def rehearsal(self, cl, n):
+        a = self.a
+        say(f"rehearsal: {cl.kind} N={n}")
+        tools = Tools(a, os.path.join(a.out, f"revs-{n}"), n)
+        half = n // 2
+        cl.clone("tpl_half", "template0")
+        run(tools.retort(cl, "tpl_half", "upgrade", gen.rev_id(half)))
+        warmup, runs = (0, 3) if a.smoke else (2, a.runs or 10)
+        rows, record = [], {"n": n, "cluster": cl.kind}
+        for start, tpl in (("empty", "tpl_empty"), (f"at {half}", "tpl_half")):
+            cmds = [Cmd(work, tools.argv("retort", cl, "bench", work),
+                        cl.reset_argv("bench", tpl), warmup, runs)
+                    for work in ("upgrade", "plan", "lint")]
+            times, cpu = measure(cmds, 1, a.out,
+                                 f"rehearsal {cl.kind} N={n} from {start}")
+            record[start] = {"wall": times, "cpu": cpu}
+            med = {k: statistics.median(v) for k, v in times.items()}
+            pending = n if tpl == "tpl_empty" else n - half
+            for work in ("plan", "lint"):
+                r = ratio(med[work], med["upgrade"])
+                ok = r is not None and r <= 2.0
+                self.targets.append((f"{work} / upgrade, {pending} pending "
+                                     f"from {start}, {cl.kind}", "<= 2.00x",
+                                     fmt_ratio(r), ok))
+                rows.append([f"`{work} head`" if work == "plan"
+                             else "`lint`", f"{pending} from {start}",
+                             fmt_spread(times[work]),
+                             fmt_spread(times["upgrade"]), fmt_ratio(r),
+                             "<= 2.00×", met_text(ok)])
+        cl.drop("tpl_half")
+        self.raw.setdefault("rehearsal", []).append(record)
+        header = ["work", "pending revisions", "retort median ±σ",
+                  "`upgrade head` from the same state", "ratio", "target",
+                  "met?"]
+        title = f"rehearsal, N={n:,}, {cl.kind}"
+        self.sections.append((title, md_table(header, rows)))
+        print(f"\n### {title}\n\n{md_table(header, rows)}\n", flush=True)
+
     # -- crash isolation, once
     def isolation(self, cl, n):
         a = self.a
@@ -986,6 +1033,8 @@ def main():
                 b.run_cluster(cl, n, first)
                 if a.retort_noiso and n == iso_n and kind == kinds[0]:
                     b.isolation(cl, n)
+                if n == 100:
+                    b.rehearsal(cl, n)
                 for db in ("head_retort", "head_sql", "bench", "tpl_empty",
                            "tpl_head_retort", "tpl_head_sql"):
                     cl.drop(db)
