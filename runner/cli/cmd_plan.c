@@ -132,6 +132,8 @@ static void print_stmt(const struct capture *c, size_t i, FILE *out)
 		st->failed ? ", FAILED" : "");
 	print_sql(st->sql, out);
 	print_params(st, out);
+	if (st->copy_bytes > 0)
+		fprintf(out, "      COPY data: %llu bytes\n", st->copy_bytes);
 	if (st->measured_with != i)
 		fprintf(out, "      measured with [%zu]\n", st->measured_with);
 	print_effects(st, out);
@@ -289,6 +291,8 @@ static void json_stmt(struct json *j, const struct capture *c, size_t i)
 	json_string(j, st->lock_timeout);
 	json_key(j, "ms");
 	json_double(j, st->ms);
+	json_key(j, "copy_bytes");
+	json_int(j, (long long)st->copy_bytes);
 	json_object_end(j);
 }
 
