@@ -415,6 +415,9 @@ int cmd_plan(struct app *app, const struct cmd_args *args,
 		return -1;
 	if (!args->rehearse_on_target)
 		return no_shadow(err);
+	/* Connected only now: a mistake in the arguments touches nothing. */
+	if (app_connect(app, err) < 0)
+		return -1;
 	if (plan_from_state(app, args, &req, &plan, err) < 0) {
 		plan_release(&plan);
 		return -1;
