@@ -1,5 +1,5 @@
 /*
- * test_sql_script.c - unit tests for sql_script.c on captures built by
+ * test_sql_render.c - unit tests for sql_script.c on captures built by
  * hand: the header, each revision's comment block, statements ended by one
  * ";", transaction control added only when the runner's own is missing,
  * parameters as SQL literals in a comment, and what cannot run as written
@@ -308,9 +308,9 @@ START_TEST(test_failed_statement_is_marked)
 }
 END_TEST
 
-static Suite *sql_script_suite(void)
+static Suite *sql_render_suite(void)
 {
-	Suite *s = suite_create("sql_script");
+	Suite *s = suite_create("sql_render");
 	TCase *tc = tcase_create("render");
 
 	tcase_add_test(tc, test_whole_script);
@@ -330,7 +330,7 @@ static Suite *sql_script_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sql_script_suite());
+	SRunner *sr = srunner_create(sql_render_suite());
 	int failed;
 
 	srunner_run_all(sr, CK_ENV);
