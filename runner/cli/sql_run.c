@@ -21,6 +21,7 @@
 
 #include "base/clock.h"
 #include "base/strbuf.h"
+#include "data/checkpoint.h"
 #include "exec/capture.h"
 #include "exec/integrity.h"
 #include "exec/rehearse.h"
@@ -38,7 +39,8 @@ struct script_facts {
 	char generated_at[32];
 	char version_table[768];
 	char history_table[1024];
-	char **titles; /* one per plan step, in plan order */
+	char *checkpoint_table; /* when a revision runs batched, else NULL */
+	char **titles;		/* one per plan step, in plan order */
 	size_t ntitles;
 };
 
@@ -47,6 +49,7 @@ static void script_facts_release(struct script_facts *f)
 	for (size_t i = 0; i < f->ntitles; i++)
 		free(f->titles[i]);
 	free(f->titles);
+	free(f->checkpoint_table);
 }
 
 /* Alembic's line, as the run prints it: "Running upgrade 001 -> 002, m". */
@@ -129,11 +132,26 @@ static int rehearse(struct app *app, const struct plan *plan, struct capture *c,
 	return shadow_close(&s, rc, err);
 }
 
+/* A batched revision's last transaction clears its checkpoint rows, in
+ * retort_backfill, which the run creates at its first backfill. */
+static int need_checkpoints(struct app *app, const struct capture *c,
+			    struct script_facts *f, struct retort_error *err)
+{
+	for (size_t i = 0; i < c->nsteps; i++) {
+		if (c->steps[i].mode != CAPTURE_BATCHED)
+			continue;
+		f->checkpoint_table = checkpoint_table_sql(&app->db, err);
+		return f->checkpoint_table ? 0 : -1;
+	}
+	return 0;
+}
+
 static int print_script(struct app *app, const struct capture *c,
 			const struct script_facts *f, const char *command,
 			const char *to, struct retort_error *err)
 {
-	const char *preamble[] = { f->version_table, f->history_table };
+	const char *preamble[] = { f->version_table, f->history_table,
+				   f->checkpoint_table };
 	struct sql_script_info info = {
 		.version = RETORT_VERSION,
 		.target = app->db.target,
@@ -144,7 +162,7 @@ static int print_script(struct app *app, const struct capture *c,
 		.titles = (const char *const *)f->titles,
 		.ntitles = f->ntitles,
 		.preamble = preamble,
-		.npreamble = 2,
+		.npreamble = f->checkpoint_table ? 3 : 2,
 	};
 	struct strbuf out = STRBUF_INIT;
 	int rc = sql_script_render(c, &info, &out, err);
@@ -172,7 +190,8 @@ int sql_run(struct app *app, enum plan_direction direction,
 	if (checked_plan(app, direction, args, &state, &plan, err) < 0 ||
 	    gather_facts(app, &plan, &state, &facts, err) < 0)
 		goto out;
-	if (plan.n > 0 && rehearse(app, &plan, &c, err) < 0)
+	if (plan.n > 0 && (rehearse(app, &plan, &c, err) < 0 ||
+			   need_checkpoints(app, &c, &facts, err) < 0))
 		goto out;
 	rc = print_script(app, &c, &facts,
 			  direction == PLAN_UPGRADE ? "upgrade" : "downgrade",

@@ -182,10 +182,15 @@ START_TEST(test_parameters_as_literals)
 					    4, values),
 			 0);
 	s = render(&c, NULL, 0);
-	ck_assert_has(s, "\n-- parameters: $1 = 'it''s', $2 = NULL,"
-			 " $3 = E'two\\nlines; DROP TABLE x',"
-			 " $4 = E'back\\\\slash'\n"
-			 "INSERT INTO t VALUES ($1, $2, $3, $4);\n");
+	ck_assert_has(s,
+		      "\n-- parameters: $1 = 'it''s', $2 = NULL,"
+		      " $3 = E'two\\nlines; DROP TABLE x',"
+		      " $4 = E'back\\\\slash'\n"
+		      "PREPARE retort_stmt_1 AS INSERT INTO t VALUES ($1, $2,"
+		      " $3, $4);\n"
+		      "EXECUTE retort_stmt_1('it''s', NULL, E'two\\nlines;"
+		      " DROP TABLE x', E'back\\\\slash');\n"
+		      "DEALLOCATE retort_stmt_1;\n");
 	free(s);
 	capture_release(&c);
 }
