@@ -109,7 +109,6 @@ static const struct misuse misuses[] = {
 	  "'plan' takes either a TARGET or --downgrade TARGET" },
 	{ { "plan", "--downgrade", "" }, "the --downgrade target is empty" },
 	{ { "plan", "--sample" }, "unknown option '--sample' for 'plan'" },
-	{ { "plan" }, "plan cannot make a shadow of the target in this build" },
 	{ { "init" }, "'init' takes a DIR argument" },
 	{ { "init", "" }, "'init': the DIR argument is empty" },
 	{ { "init", "project", "surplus" }, "'init' takes a DIR argument" },

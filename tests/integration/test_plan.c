@@ -57,6 +57,19 @@ static json_object *step(json_object *doc, const char *id)
 	return NULL;
 }
 
+/* The facts of relation in "tables". */
+static json_object *table(json_object *doc, const char *relation)
+{
+	json_object *tables = field(doc, "tables");
+
+	for (size_t i = 0; i < json_object_array_length(tables); i++)
+		if (strcmp(str(at(tables, i), "relation"), relation) == 0)
+			return at(tables, i);
+	ck_abort_msg("no table %s in %s", relation,
+		     json_object_to_json_string(tables));
+	return NULL;
+}
+
 static json_object *stmt(json_object *doc, const char *id, size_t i)
 {
 	return at(field(step(doc, id), "statements"), i);
@@ -218,8 +231,8 @@ START_TEST(test_text)
 	assert_contains(
 		r->out,
 		"      ALTER TABLE users ADD COLUMN email text;\n      COMMENT ON TABLE users IS 'people'\n");
-	assert_contains(r->out, "lock: ACCESS EXCLUSIVE on public.users\n");
-	assert_contains(r->out, "lock: SHARE on public.users\n");
+	assert_contains(r->out, "lock: ACCESS EXCLUSIVE on public.users (");
+	assert_contains(r->out, "lock: SHARE on public.users (");
 	assert_contains(r->out, "rewrites public.users\n");
 	assert_contains(r->out, "parameters: $1='1' $2=NULL\n");
 	assert_contains(r->out, "note: sent after the revision read rows");
@@ -284,13 +297,14 @@ START_TEST(test_failure)
 
 	assert_exit(r, 1);
 	assert_contains(r->err, "retort: error: revision 006");
-	assert_contains(r->err,
-			"duplicate key value violates unique constraint");
-	assert_contains(r->err, "SQLSTATE 23505");
+	assert_contains(
+		r->err,
+		"multiple primary keys for table \"users\" are not allowed");
+	assert_contains(r->err, "SQLSTATE 42P16");
 	assert_contains(r->err, "the target is unchanged");
 	/* The statements up to the failure, and the one not rehearsed. */
 	assert_contains(r->out, "CREATE TABLE audit_trail (id int)");
-	assert_contains(r->out, "INSERT INTO users (id) VALUES (1)");
+	assert_contains(r->out, "ALTER TABLE users ADD PRIMARY KEY (n)");
 	assert_contains(r->out, "FAILED");
 	assert_contains(r->out, "upgrade 005, index concurrently (autocommit");
 	assert_contains(r->out, "not rehearsed: it runs outside a transaction");
@@ -351,6 +365,89 @@ START_TEST(test_nothing_to_do)
 }
 END_TEST
 
+/* The writes the target's tables have seen, from the statistics. */
+static const char *writes_of(const struct harness_db *db)
+{
+	harness_exec(db, "SELECT pg_stat_clear_snapshot()");
+	return harness_scalar(
+		db,
+		"SELECT string_agg(relname || ':' || n_tup_ins || ':' || n_tup_upd || ':' || n_tup_del, ',' ORDER BY relname)"
+		" FROM pg_stat_user_tables");
+}
+
+static long shadows_left(const struct harness_db *db)
+{
+	return harness_count(
+		db,
+		"SELECT 1 FROM pg_database WHERE datname LIKE 'retort\\_shadow\\_%'");
+}
+
+/* Without --rehearse-on-target: run for real in a shadow of the target's
+ * schema, each step committed with its version and audit rows. */
+START_TEST(test_shadow)
+{
+	const struct harness_db *db = at_001(__func__);
+	const char *before, *writes;
+	const struct harness_result *r;
+	json_object *doc, *sts, *users;
+	size_t n;
+
+	harness_exec(db, "ANALYZE users");
+	before = state_of(db);
+	writes = writes_of(db);
+	r = harness_at(db, "capture", "plan", "--json", "003", NULL);
+	assert_ok(r);
+	doc = parse(r);
+	assert_str_eq(str(doc, "rehearsal"), "shadow");
+	sts = field(step(doc, "002"), "statements");
+	n = json_object_array_length(sts);
+	assert_str_eq(str(at(sts, 0), "origin"), "runner");
+	assert_str_eq(str(at(sts, 0), "sql"), "BEGIN");
+	assert_str_eq(str(at(sts, n - 1), "sql"), "COMMIT");
+	assert_contains(str(at(sts, n - 3), "sql"), "alembic_version");
+	assert_contains(str(at(sts, n - 2), "sql"), "retort_history");
+	assert_contains(locks(stmt(doc, "002", 2)),
+			"public.users AccessExclusiveLock");
+	assert_contains(strings(field(stmt(doc, "003", 2), "rewrites")),
+			"public.users");
+	users = table(doc, "public.users");
+	ck_assert(flag(users, "exists"));
+	ck_assert_int_eq(json_object_get_int(field(users, "rows")), 50);
+	ck_assert_int_gt(json_object_get_int64(field(users, "bytes")), 0);
+	ck_assert(!flag(table(doc, "public.users_name"), "exists"));
+	r = harness_at(db, "capture", "plan", "003", NULL);
+	assert_ok(r);
+	assert_contains(r->out, "Rehearsal in a shadow database");
+	assert_contains(r->out,
+			"lock: ACCESS EXCLUSIVE on public.users (50 rows, ");
+	assert_contains(r->out, " in the target)\n");
+	assert_str_eq(state_of(db), before);
+	assert_str_eq(writes_of(db), writes);
+	ck_assert_int_eq(shadows_left(db), 0);
+}
+END_TEST
+
+START_TEST(test_shadow_failure)
+{
+	const struct harness_db *db = at_001(__func__);
+	const char *before = state_of(db);
+	const struct harness_result *r =
+		harness_at(db, "capture", "plan", "head", NULL);
+
+	assert_exit(r, 1);
+	assert_contains(r->err, "retort: error: revision 006");
+	assert_contains(r->err, "SQLSTATE 42P16");
+	assert_contains(r->err, "the target is unchanged");
+	assert_contains(r->out, "ALTER TABLE users ADD PRIMARY KEY (n)");
+	/* In the shadow, 005 runs outside a transaction as upgrade runs it. */
+	assert_contains(r->out, "upgrade 005, index concurrently (autocommit");
+	assert_contains(r->out, "CREATE INDEX CONCURRENTLY notes_body");
+	ck_assert(!harness_table_exists(db, "audit_trail"));
+	assert_str_eq(state_of(db), before);
+	ck_assert_int_eq(shadows_left(db), 0);
+}
+END_TEST
+
 /* Through PgBouncer in transaction pooling: the rehearsal is one
  * transaction, so it keeps its server connection throughout. */
 START_TEST(test_through_pooler)
@@ -397,6 +494,8 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_failure_json);
 	tcase_add_test(tc, test_downgrade);
 	tcase_add_test(tc, test_nothing_to_do);
+	tcase_add_test(tc, test_shadow);
+	tcase_add_test(tc, test_shadow_failure);
 	tcase_add_test(tc, test_through_pooler);
 	suite_add_tcase(s, tc);
 	return s;
