@@ -20,7 +20,6 @@
 #include "exec/integrity.h"
 #include "exec/rehearse.h"
 #include "store/facts.h"
-#include "store/shadow.h"
 
 /* The sizes of the tables the plan touches, read from the target. */
 struct plan_facts {
@@ -527,29 +526,6 @@ static int read_facts(struct app *app, const struct capture *c,
 	return rc;
 }
 
-/*
- * The plan run for real in a shadow of the target's schema, which is
- * always dropped, also after a failure or a signal.
- */
-static int rehearse_in_shadow(struct app *app, const struct plan *plan,
-			      struct capture *c, struct retort_error *err)
-{
-	struct step_opts opts = { .cfg = &app->cfg };
-	struct shadow s = { 0 };
-	int rc;
-
-	rc = shadow_clone_schema(&s, &app->db, NULL, app->cfg.shadow_url, err);
-	if (rc == 0)
-		rc = rehearse_plan(&s.db, app->map, plan, &opts, c, err);
-	if (shadow_interrupted(err) < 0)
-		rc = -1;
-	else if (rc < 0 && err->status == RETORT_FAILED)
-		error_detail(
-			err,
-			"the plan was rehearsed in a shadow of the target's schema: the target is unchanged");
-	return shadow_close(&s, rc, err);
-}
-
 static int rehearse(struct app *app, const struct cmd_args *args,
 		    const struct plan *plan, struct capture *c,
 		    struct retort_error *err)
@@ -559,7 +535,10 @@ static int rehearse(struct app *app, const struct cmd_args *args,
 	if (args->rehearse_on_target)
 		return rehearse_on_target(&app->db, app->map, plan, &opts, c,
 					  err);
-	return rehearse_in_shadow(app, plan, c, err);
+	return rehearse_in_shadow(
+		&app->db, app->cfg.shadow_url, app->map, plan, &opts, c,
+		"the plan was rehearsed in a shadow of the target's schema: the target is unchanged",
+		err);
 }
 
 int cmd_plan(struct app *app, const struct cmd_args *args,

@@ -117,19 +117,11 @@ static int rehearse(struct app *app, const struct plan *plan, struct capture *c,
 		    struct retort_error *err)
 {
 	struct step_opts opts = { .out = NULL, .cfg = &app->cfg };
-	struct shadow s = { 0 };
-	int rc;
 
-	rc = shadow_clone_schema(&s, &app->db, NULL, app->cfg.shadow_url, err);
-	if (rc == 0)
-		rc = rehearse_plan(&s.db, app->map, plan, &opts, c, err);
-	if (shadow_interrupted(err) < 0)
-		rc = -1;
-	else if (rc < 0 && err->status == RETORT_FAILED)
-		error_detail(
-			err,
-			"no SQL was printed: the run was rehearsed on a copy of the target's schema, and the target is unchanged");
-	return shadow_close(&s, rc, err);
+	return rehearse_in_shadow(
+		&app->db, app->cfg.shadow_url, app->map, plan, &opts, c,
+		"no SQL was printed: the run was rehearsed on a copy of the target's schema, and the target is unchanged",
+		err);
 }
 
 /* A batched revision's last transaction clears its checkpoint rows, in

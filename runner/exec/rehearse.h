@@ -24,6 +24,18 @@ int rehearse_plan(struct db *db, const struct revmap *map,
 		  struct capture *out, struct retort_error *err);
 
 /*
+ * rehearse_plan() in a shadow of target's schema and version rows
+ * (store/shadow.h: a scratch database on target's server when shadow_url
+ * is NULL, else the empty database it names), always dropped, also after
+ * a failure or a signal.  unchanged is the detail a revision's failure
+ * gets, saying what the caller leaves as it was.
+ */
+int rehearse_in_shadow(struct db *target, const char *shadow_url,
+		       const struct revmap *map, const struct plan *plan,
+		       const struct step_opts *opts, struct capture *out,
+		       const char *unchanged, struct retort_error *err);
+
+/*
  * Rehearse plan on the target itself, in ONE transaction that is always
  * rolled back, with a short lock_timeout (ddl_lock_timeout, else 2s) so
  * that a busy target never queues behind it.  Takes no migration lock
