@@ -412,7 +412,7 @@ static void json_facts(struct json *j, const struct plan_facts *f)
 
 static int print_json(struct app *app, const struct plan_request *req,
 		      const struct capture *c, const struct plan_facts *f,
-		      int rc, struct retort_error *err)
+		      bool ok, struct retort_error *err)
 {
 	struct json j = JSON_INIT;
 
@@ -425,7 +425,7 @@ static int print_json(struct app *app, const struct plan_request *req,
 	json_key(&j, "rehearsal");
 	json_string(&j, c->on_target ? "on_target" : "shadow");
 	json_key(&j, "ok");
-	json_bool(&j, rc == 0);
+	json_bool(&j, ok);
 	json_key(&j, "ms");
 	json_double(&j, c->ms);
 	json_key(&j, "steps");
@@ -541,6 +541,19 @@ static int rehearse(struct app *app, const struct cmd_args *args,
 		err);
 }
 
+/* The target's sizes of what the plan touched, then the record. */
+static int show(struct app *app, const struct cmd_args *args,
+		const struct plan_request *req, const struct capture *c,
+		struct plan_facts *facts, bool ok, struct retort_error *err)
+{
+	if (read_facts(app, c, facts, err) < 0)
+		return -1;
+	if (args->json)
+		return print_json(app, req, c, facts, ok, err);
+	print_text(app->map, c, facts, app->out);
+	return 0;
+}
+
 int cmd_plan(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err)
 {
@@ -552,6 +565,7 @@ int cmd_plan(struct app *app, const struct cmd_args *args,
 	int rc, printed = 0;
 
 	capture_init(&c);
+	c.on_target = args->rehearse_on_target;
 	if (plan_request_of(args, &req, err) < 0)
 		return -1;
 	/* Connected only now: a mistake in the arguments touches nothing. */
@@ -560,23 +574,11 @@ int cmd_plan(struct app *app, const struct cmd_args *args,
 	rc = plan_from_state(app, args, &req, &plan, err);
 	if (rc == 0 && plan.n > 0)
 		rc = rehearse(app, args, &plan, &c, err);
-	/* Sizes are a help, not the answer: a failure to read them (the
-	 * target's connection lost) is the only error when all else went
-	 * well. */
+	/* What ran is shown also when a revision failed, up to the
+	 * statement PostgreSQL refused; that failure stays the error. */
 	if (rc == 0 || c.nsteps > 0)
-		rc = read_facts(app, &c, &facts, rc < 0 ? &ignored : err) < 0 &&
-				     rc == 0
-			     ? -1
-			     : rc;
-	/* What ran is shown also when a revision failed: up to the
-	 * statement PostgreSQL refused. */
-	if (rc == 0 || c.nsteps > 0) {
-		if (args->json)
-			printed = print_json(app, &req, &c, &facts, rc,
-					     rc < 0 ? &ignored : err);
-		else
-			print_text(app->map, &c, &facts, app->out);
-	}
+		printed = show(app, args, &req, &c, &facts, rc == 0,
+			       rc < 0 ? &ignored : err);
 	facts_release(facts.items, facts.n);
 	free(facts.items);
 	capture_release(&c);
