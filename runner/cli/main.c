@@ -103,8 +103,7 @@ static const struct command commands[] = {
 	  "Print the revision ids and branch labels a target may name, one a line, for the shell completion scripts." },
 	{ "build", cmd_build, 0, OPT_FORCE, 0, 0, NULL, "build [--force]",
 	  "Compile the revision sources whose plugins are missing or stale." },
-	{ "plan", cmd_plan,
-	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
+	{ "plan", cmd_plan, NEEDS_REVISIONS | RUNS_REVISIONS | TAKES_TARGETS,
 	  OPT_DOWNGRADE_PLAN | OPT_REHEARSE_ON_TARGET | OPT_JSON |
 		  OPT_ALLOW_CHANGED,
 	  0, 1, "TARGET",

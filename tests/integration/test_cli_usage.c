@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "log", { NULL } },
 	{ "wait", { "--timeout", "1s" } },
 	{ "build", { NULL } },
+	{ "plan", { "--rehearse-on-target", "head" } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -102,6 +103,12 @@ static const struct misuse misuses[] = {
 	  "--timeout: \"5 min\" is not a duration" },
 	{ { "wait", "--timeout", "-1s" },
 	  "--timeout: \"-1s\" is not a duration" },
+	{ { "plan", "head", "surplus" }, "'plan' takes a TARGET argument" },
+	{ { "plan", "--downgrade" }, "option '--downgrade' needs a value" },
+	{ { "plan", "head", "--downgrade", "base" },
+	  "'plan' takes either a TARGET or --downgrade TARGET" },
+	{ { "plan", "--downgrade", "" }, "the --downgrade target is empty" },
+	{ { "plan", "--sample" }, "unknown option '--sample' for 'plan'" },
 	{ { "init" }, "'init' takes a DIR argument" },
 	{ { "init", "" }, "'init': the DIR argument is empty" },
 	{ { "init", "project", "surplus" }, "'init' takes a DIR argument" },
