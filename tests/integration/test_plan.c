@@ -177,6 +177,7 @@ START_TEST(test_every_way_in_order)
 	ck_assert(!flag(at(sts, 3), "after_read"));
 	ck_assert(flag(at(sts, 4), "after_read"));
 	ck_assert(flag(at(sts, 6), "after_read"));
+	json_object_put(doc);
 }
 END_TEST
 
@@ -198,6 +199,7 @@ START_TEST(test_backfills)
 	assert_str_eq(str(at(sts, 2), "origin"), "raw connection");
 	assert_starts_with(str(at(sts, 2), "sql"), "UPDATE users SET name");
 	assert_str_eq(strings(field(at(sts, 2), "params")), "1,50");
+	json_object_put(doc);
 }
 END_TEST
 
@@ -214,6 +216,7 @@ START_TEST(test_locks_and_rewrites)
 	assert_contains(strings(field(stmt(doc, "003", 0), "rewrites")),
 			"public.users");
 	assert_str_eq(strings(field(stmt(doc, "003", 1), "rewrites")), "");
+	json_object_put(doc);
 }
 END_TEST
 
@@ -333,6 +336,7 @@ START_TEST(test_failure_json)
 	ck_assert_uint_eq(json_object_array_length(sts), 2);
 	ck_assert(!flag(at(sts, 0), "failed"));
 	ck_assert(flag(at(sts, 1), "failed"));
+	json_object_put(doc);
 }
 END_TEST
 
@@ -353,6 +357,7 @@ START_TEST(test_downgrade)
 	assert_str_eq(str(at(field(doc, "steps"), 0), "direction"),
 		      "downgrade");
 	assert_str_eq(harness_versions(db, NULL), "003");
+	json_object_put(doc);
 }
 END_TEST
 
@@ -427,6 +432,7 @@ START_TEST(test_shadow)
 	assert_contains(r->out, " in the target)\n");
 	assert_str_eq(state_of(db), before);
 	assert_str_eq(writes_of(db), writes);
+	json_object_put(doc);
 }
 END_TEST
 
