@@ -269,6 +269,27 @@ static const char *state_of(const struct harness_db *db)
 			"SELECT coalesce(string_agg(version_num, ','), '') FROM alembic_version"));
 }
 
+/* 006 refused by PostgreSQL: exit 1 with its error, the statements up
+ * to it shown, the target as it was (before: state_of() then). */
+static void assert_failed_at_006(const struct harness_db *db,
+				 const struct harness_result *r,
+				 const char *before)
+{
+	assert_exit(r, 1);
+	assert_contains(r->err, "retort: error: revision 006");
+	assert_contains(
+		r->err,
+		"multiple primary keys for table \"users\" are not allowed");
+	assert_contains(r->err, "SQLSTATE 42P16");
+	assert_contains(r->err, "the target is unchanged");
+	assert_contains(r->out, "CREATE TABLE audit_trail (id int)");
+	assert_contains(r->out, "ALTER TABLE users ADD PRIMARY KEY (n)");
+	assert_contains(r->out, "FAILED");
+	assert_contains(r->out, "upgrade 005, index concurrently (autocommit");
+	ck_assert(!harness_table_exists(db, "audit_trail"));
+	assert_str_eq(state_of(db), before);
+}
+
 START_TEST(test_target_unchanged)
 {
 	const struct harness_db *db = at_001(__func__);
@@ -300,21 +321,8 @@ START_TEST(test_failure)
 	const struct harness_result *r = harness_at(
 		db, "capture", "plan", "--rehearse-on-target", "head", NULL);
 
-	assert_exit(r, 1);
-	assert_contains(r->err, "retort: error: revision 006");
-	assert_contains(
-		r->err,
-		"multiple primary keys for table \"users\" are not allowed");
-	assert_contains(r->err, "SQLSTATE 42P16");
-	assert_contains(r->err, "the target is unchanged");
-	/* The statements up to the failure, and the one not rehearsed. */
-	assert_contains(r->out, "CREATE TABLE audit_trail (id int)");
-	assert_contains(r->out, "ALTER TABLE users ADD PRIMARY KEY (n)");
-	assert_contains(r->out, "FAILED");
-	assert_contains(r->out, "upgrade 005, index concurrently (autocommit");
+	assert_failed_at_006(db, r, before);
 	assert_contains(r->out, "not rehearsed: it runs outside a transaction");
-	ck_assert(!harness_table_exists(db, "audit_trail"));
-	assert_str_eq(state_of(db), before);
 }
 END_TEST
 
@@ -443,16 +451,9 @@ START_TEST(test_shadow_failure)
 	const struct harness_result *r =
 		harness_at(db, "capture", "plan", "head", NULL);
 
-	assert_exit(r, 1);
-	assert_contains(r->err, "retort: error: revision 006");
-	assert_contains(r->err, "SQLSTATE 42P16");
-	assert_contains(r->err, "the target is unchanged");
-	assert_contains(r->out, "ALTER TABLE users ADD PRIMARY KEY (n)");
+	assert_failed_at_006(db, r, before);
 	/* In the shadow, 005 runs outside a transaction as upgrade runs it. */
-	assert_contains(r->out, "upgrade 005, index concurrently (autocommit");
 	assert_contains(r->out, "CREATE INDEX CONCURRENTLY notes_body");
-	ck_assert(!harness_table_exists(db, "audit_trail"));
-	assert_str_eq(state_of(db), before);
 }
 END_TEST
 
