@@ -74,6 +74,9 @@ struct capture_stmt {
 	size_t nrewrites;
 	char *lock_timeout; /* lock_timeout in effect as it ran; "0" = none */
 	double ms;	    /* how long it took in the rehearsal */
+	/* COPY ... FROM STDIN on the raw connection: the bytes of data it
+	 * sent (the host's COPY helpers stream, and say nothing of it). */
+	unsigned long long copy_bytes;
 };
 
 struct capture_step {
@@ -86,6 +89,11 @@ struct capture_step {
 	size_t n;
 	double ms;
 	bool failed; /* the revision failed; its statements end there */
+	/* Not rehearsed (a RETORT_NO_TRANSACTION revision on the target,
+	 * where everything runs in one transaction): skip_reason says why
+	 * (static text). */
+	bool skipped;
+	const char *skip_reason;
 };
 
 struct capture {
