@@ -368,6 +368,7 @@ START_TEST(test_facts_read_the_catalog)
 	ck_assert_int_eq(f[3].bytes, 0);
 	ck_assert(!f[4].exists);
 	facts_release((struct table_facts *)f, 5);
+	free((struct table_facts *)f);
 	db_close(&target);
 }
 END_TEST
