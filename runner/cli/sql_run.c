@@ -128,7 +128,7 @@ static int rehearse(struct app *app, const struct plan *plan, struct capture *c,
 	else if (rc < 0 && err->status == RETORT_FAILED)
 		error_detail(
 			err,
-			"no SQL was printed: the run was rehearsed on a copy of the target's schema, and the target is unchanged");
+			"no SQL was printed; the run is rehearsed on a copy of the target's schema, and the target is unchanged");
 	return shadow_close(&s, rc, err);
 }
 
