@@ -107,7 +107,7 @@ struct dump_run {
 	int status;
 };
 
-static int cannot_run(int errnum, struct retort_error *err)
+static int cannot_run(int errnum, int server, struct retort_error *err)
 {
 	error_set(err, RETORT_USAGE, "cannot run pg_dump: %s",
 		  strerror(errnum));
@@ -116,7 +116,8 @@ static int cannot_run(int errnum, struct retort_error *err)
 		"retort copies the target's schema into the shadow database with pg_dump --schema-only, looked for on PATH");
 	error_hint(
 		err,
-		"Install PostgreSQL's client programs of the server's major version or newer (Debian: apt-get install postgresql-client-15), and put their pg_dump on PATH.");
+		"Install PostgreSQL's client programs of the server's major version or newer (Debian: apt-get install postgresql-client-%d), and put their pg_dump on PATH.",
+		server / 10000);
 	return -1;
 }
 
@@ -130,7 +131,7 @@ static int cloexec_pipe(int fds[2])
 	return 0;
 }
 
-static int spawn_dump(struct dump_run *r, struct dump_cmd *c,
+static int spawn_dump(struct dump_run *r, struct dump_cmd *c, int server,
 		      struct retort_error *err)
 {
 	posix_spawn_file_actions_t fa;
@@ -158,7 +159,7 @@ static int spawn_dump(struct dump_run *r, struct dump_cmd *c,
 	if (rc == 0)
 		return 0;
 	r->pid = 0;
-	return cannot_run(rc, err);
+	return cannot_run(rc, server, err);
 }
 
 /* Read what is there on fd into b; -1 at its end. */
@@ -244,7 +245,7 @@ static int run_dump(struct db *target, char **script, struct retort_error *err)
 		oom(err);
 		goto out;
 	}
-	if (spawn_dump(&r, &c, err) < 0)
+	if (spawn_dump(&r, &c, PQserverVersion(target->conn), err) < 0)
 		goto out;
 	collect(&r);
 	if (!WIFEXITED(r.status) || WEXITSTATUS(r.status) != 0) {
