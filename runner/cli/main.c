@@ -103,6 +103,9 @@ static const struct command commands[] = {
 	  "Print the revision ids and branch labels a target may name, one a line, for the shell completion scripts." },
 	{ "build", cmd_build, 0, OPT_FORCE, 0, 0, NULL, "build [--force]",
 	  "Compile the revision sources whose plugins are missing or stale." },
+	{ "test", cmd_test, NEEDS_REVISIONS, OPT_JSON, 0, 0, NULL,
+	  "test [--json]",
+	  "Upgrade, downgrade and upgrade again each revision on a throwaway database, comparing schemas." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
