@@ -286,6 +286,11 @@ static int walk_on_shadow(struct test_run *t, struct retort_error *err)
 		/* The worker is gone: catch signals again until the drop. */
 		shadow_catch_again(&s);
 	}
+	if (rc < 0 && walked && !t->lent)
+		error_detail(
+			err,
+			"this ran on the scratch database %s: the database the URL names was only read",
+			s.name);
 	if (rc < 0 && t->lent && walked)
 		error_detail(
 			err,

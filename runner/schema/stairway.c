@@ -135,6 +135,10 @@ static int differs_error(struct walk *w, size_t rev, enum stair_verdict v,
 static int step_failed(enum stair_verdict v, struct retort_error *err)
 {
 	error_prefix(err, "%s", verdict_text[v]);
+	if (!err->hint[0])
+		error_hint(
+			err,
+			"Fix the revision so that its upgrade(), its downgrade() and its upgrade() again all run, then run `retort test` again.");
 	return -1;
 }
 
