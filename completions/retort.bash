@@ -13,7 +13,7 @@
 # tests/scripts/test_completion.sh checks it against `retort --help`.
 
 _retort_commands='upgrade downgrade current history heads branches show
-stamp check log wait build revision merge init'
+stamp check log wait build test revision merge init'
 
 _retort_global_options='-c --config --url --versions --sources -x -q --quiet
 --no-build --lock-timeout --ddl-lock-timeout --statement-timeout
@@ -50,6 +50,7 @@ _retort_command_options() {
 	log) opts='-n --max-count --json' ;;
 	wait) opts='--timeout' ;;
 	build) opts='--force' ;;
+	test) opts='--json' ;;
 	revision) opts='-m --message --rev-id --head --splice --branch-label
 		--depends-on --version-path --autogenerate' ;;
 	merge) opts='-m --message --rev-id --branch-label' ;;

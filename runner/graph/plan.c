@@ -358,13 +358,16 @@ int revmap_plan_one(const struct revmap *map, const struct revstate *state,
 	struct revlist seq = { &rev, 1 };
 
 	memset(out, 0, sizeof(*out));
-	if (!is_rev(map, rev) || blocks_one(map, state, rev, direction))
-		return error_set(
-			err, RETORT_USAGE,
-			"revision %s cannot be %s on its own from here",
-			is_rev(map, rev) ? map->revs[rev].meta->id : "?",
-			direction == PLAN_UPGRADE ? "upgraded" : "downgraded");
-	return build_plan(map, state, &seq, direction, out, err);
+	if (is_rev(map, rev) && !blocks_one(map, state, rev, direction))
+		return build_plan(map, state, &seq, direction, out, err);
+	error_set(err, RETORT_USAGE,
+		  "revision %s cannot be %s on its own from here",
+		  is_rev(map, rev) ? map->revs[rev].meta->id : "?",
+		  direction == PLAN_UPGRADE ? "upgraded" : "downgraded");
+	error_hint(
+		err,
+		"A revision is upgraded alone once everything it builds on is applied, and downgraded alone once nothing applied builds on it.");
+	return -1;
 }
 
 void plan_release(struct plan *plan)

@@ -65,7 +65,7 @@ static long scratch_left(const struct harness_db *db, pid_t pid)
 static void assert_untouched(const struct harness_db *db)
 {
 	ck_assert_msg(harness_versions(db, NULL) == NULL,
-		      "retort test created the version table in the target");
+		      "a version table is left in %s", db->name);
 	ck_assert(!harness_table_exists(db, "retort_lock"));
 	ck_assert(!harness_table_exists(db, "retort_history"));
 	assert_str_eq(harness_scalar(db, "SELECT count(*) FROM pg_class c"
