@@ -75,6 +75,13 @@ static void assert_untouched(const struct harness_db *db)
 		      "0");
 }
 
+/* Nothing written to the target, no scratch database of pid's left. */
+static void assert_left_nothing(const struct harness_db *db, pid_t pid)
+{
+	assert_untouched(db);
+	ck_assert_int_eq(scratch_left(db, pid), 0);
+}
+
 /* A branch (002a, 002b) and its merge (003): every revision, in the
  * graph's order, up, down and up again. */
 START_TEST(test_stairway_ok)
@@ -99,69 +106,60 @@ START_TEST(test_stairway_ok)
 			"Running downgrade 002b -> 001, add orders\n"
 			"Running upgrade 001 -> 002b, add orders\n"
 			"Running upgrade 002a, 002b -> 003, ");
-	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, run.pid), 0);
+	assert_left_nothing(db, run.pid);
 }
 END_TEST
 
-/* downgrade() forgets the column: exit 1 naming the revision and the
- * column, as check --schema lists a difference. */
-START_TEST(test_stairway_downgrade_leaves_column)
+/*
+ * A revision that fails the walk, and how: its line of the table and
+ * what stderr says (the difference as check --schema lists it, or
+ * PostgreSQL's error with its SQLSTATE).
+ */
+static const struct failing {
+	const char *fixture, *x; /* the set, and its -x KEY=VALUE or NULL */
+	const char *line;
+	const char *says[3];
+} failings[] = {
+	/* downgrade() forgets the column upgrade() added. */
+	{ "stairway_leftover",
+	  NULL,
+	  "\n002       downgrade leaves a difference   add nickname\n"
+	  "  drop column public.users.nickname\n",
+	  { "retort: error: revision 002: downgrade() leaves the schema "
+	    "different from before its upgrade()\n"
+	    "retort: detail: drop column public.users.nickname\n" } },
+	/* downgrade() fails. */
+	{ "stairway_leftover",
+	  "downgrade=typo",
+	  "\n002       downgrade failed ",
+	  { "retort: error: downgrade failed: revision 002 (",
+	    "column \"nick_name\" of relation \"users\" does not exist\n",
+	    "retort: detail: SQLSTATE 42703\n" } },
+	/* The schema is the same after downgrade(), but the row it left
+	 * makes the second upgrade() fail. */
+	{ "stairway_reupgrade",
+	  NULL,
+	  "\n002       re-upgrade failed ",
+	  { "retort: error: re-upgrade failed: revision 002 (",
+	    "retort: detail: Key (id)=(1) already exists.\n",
+	    "retort: detail: SQLSTATE 23505\n" } },
+};
+
+START_TEST(test_stairway_failing)
 {
+	const struct failing *f = &failings[_i];
 	const struct harness_db *db = harness_db_fresh(__func__);
-	struct run run = run_test(db, "stairway_leftover", NULL, NULL);
+	struct run run = run_test(db, f->fixture, f->x, NULL);
 
 	assert_exit(run.r, 1);
 	assert_contains(run.r->out, "\n001       ok ");
-	assert_contains(run.r->out, "\n002       downgrade leaves a "
-				    "difference   add nickname\n"
-				    "  drop column public.users.nickname\n");
+	assert_contains(run.r->out, f->line);
 	assert_contains(run.r->out, "Stopped at revision 002: 1 revision ok "
 				    "below it, 0 not run");
-	assert_contains(run.r->err,
-			"retort: error: revision 002: downgrade() leaves the "
-			"schema different from before its upgrade()\n"
-			"retort: detail: drop column public.users.nickname\n");
-	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, run.pid), 0);
-}
-END_TEST
-
-/* downgrade() fails: PostgreSQL's error with its SQLSTATE. */
-START_TEST(test_stairway_downgrade_fails)
-{
-	const struct harness_db *db = harness_db_fresh(__func__);
-	struct run run = run_test(db, "stairway_downfail", NULL, NULL);
-
-	assert_exit(run.r, 1);
-	assert_contains(run.r->out, "\n002       downgrade failed ");
-	assert_contains(run.r->err, "retort: error: downgrade failed: "
-				    "revision 002 (");
-	assert_contains(run.r->err, "column \"nick_name\" of relation "
-				    "\"users\" does not exist\n");
-	assert_contains(run.r->err, "retort: detail: SQLSTATE 42703\n");
+	for (size_t i = 0; i < 3 && f->says[i]; i++)
+		assert_contains(run.r->err, f->says[i]);
 	assert_contains(run.r->err, "the database the URL names was only read");
-	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, run.pid), 0);
-}
-END_TEST
-
-/* The schema is the same after downgrade(), but the row it left makes
- * the second upgrade() fail. */
-START_TEST(test_stairway_reupgrade_fails)
-{
-	const struct harness_db *db = harness_db_fresh(__func__);
-	struct run run = run_test(db, "stairway_reupgrade", NULL, NULL);
-
-	assert_exit(run.r, 1);
-	assert_contains(run.r->out, "\n002       re-upgrade failed ");
-	assert_contains(run.r->err, "retort: error: re-upgrade failed: "
-				    "revision 002 (");
-	assert_contains(run.r->err, "retort: detail: Key (id)=(1) already "
-				    "exists.\n");
-	assert_contains(run.r->err, "retort: detail: SQLSTATE 23505\n");
-	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, run.pid), 0);
+	assert_left_nothing(db, run.pid);
 }
 END_TEST
 
@@ -176,8 +174,7 @@ START_TEST(test_stairway_two_heads)
 	assert_contains(run.r->err, "retort: error: Multiple heads are "
 				    "present: 002a, 002b\n");
 	assert_contains(run.r->err, "retort merge");
-	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, run.pid), 0);
+	assert_left_nothing(db, run.pid);
 }
 END_TEST
 
@@ -226,8 +223,7 @@ START_TEST(test_stairway_head_differs_from_declared)
 				    "  create table public.audit\n");
 	assert_contains(run.r->err, "retort: error: the schema at head does "
 				    "not match declared.sql\n");
-	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, run.pid), 0);
+	assert_left_nothing(db, run.pid);
 }
 END_TEST
 
@@ -263,8 +259,7 @@ START_TEST(test_stairway_crash_drops_scratch)
 	assert_exit(run.r, 1);
 	assert_contains(run.r->err, "revision 002 (");
 	assert_contains(run.r->err, "crashed: signal 11");
-	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, run.pid), 0);
+	assert_left_nothing(db, run.pid);
 }
 END_TEST
 
@@ -290,8 +285,7 @@ START_TEST(test_stairway_sigint_drops_scratch)
 	r = harness_wait(p);
 	assert_exit(r, 130);
 	assert_contains(r->err, "interrupted by SIGINT");
-	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, pid), 0);
+	assert_left_nothing(db, pid);
 }
 END_TEST
 
@@ -348,9 +342,8 @@ static Suite *stairway_suite(void)
 	TCase *tc = harness_tcase("stairway");
 
 	tcase_add_test(tc, test_stairway_ok);
-	tcase_add_test(tc, test_stairway_downgrade_leaves_column);
-	tcase_add_test(tc, test_stairway_downgrade_fails);
-	tcase_add_test(tc, test_stairway_reupgrade_fails);
+	tcase_add_loop_test(tc, test_stairway_failing, 0,
+			    (int)(sizeof(failings) / sizeof(failings[0])));
 	tcase_add_test(tc, test_stairway_two_heads);
 	tcase_add_test(tc, test_stairway_head_matches_declared);
 	tcase_add_test(tc, test_stairway_head_differs_from_declared);
