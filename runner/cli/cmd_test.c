@@ -40,9 +40,10 @@ static int one_head(const struct revmap *map, struct retort_error *err)
 {
 	char heads[512];
 
-	if (map->heads.n <= 1)
+	/* A head that another revision depends on is no line of its own. */
+	if (map->real_heads.n <= 1)
 		return 0;
-	revmap_join_ids(map, &map->heads, heads, sizeof(heads));
+	revmap_join_ids(map, &map->real_heads, heads, sizeof(heads));
 	error_set(err, RETORT_FAILED, "Multiple heads are present: %s", heads);
 	error_detail(err,
 		     "retort test walks the revisions up to a single head");
@@ -83,20 +84,46 @@ static void print_table(FILE *out, const struct revmap *map,
 	}
 }
 
-static void print_summary(FILE *out, const struct revmap *map,
-			  const struct stair_report *r, const char *path)
+/* How many revisions passed the walk, and how many of them are
+ * irreversible. */
+static size_t passed(const struct revmap *map, const struct stair_report *r,
+		     size_t *irreversible)
 {
-	size_t ok = r->failed < map->n ? r->failed : r->done;
+	size_t n = 0;
+
+	*irreversible = 0;
+	for (size_t pos = 0; pos < map->order.n; pos++) {
+		n += r->verdicts[pos] == STAIR_OK ||
+		     r->verdicts[pos] == STAIR_IRREVERSIBLE;
+		*irreversible += r->verdicts[pos] == STAIR_IRREVERSIBLE;
+	}
+	return n;
+}
+
+static void print_walk(FILE *out, const struct revmap *map,
+		       const struct stair_report *r)
+{
+	size_t irreversible, ok = passed(map, r, &irreversible);
 
 	if (r->failed < map->n)
 		fprintf(out,
-			"Stopped at revision %s: %zu revision%s ok below it, %zu not run\n",
+			"Stopped at revision %s: %zu revision%s passed below it, %zu not run\n",
 			map->revs[map->order.items[r->failed]].meta->id, ok,
 			ok == 1 ? "" : "s", map->n - r->failed - 1);
 	else
 		fprintf(out,
 			"%zu revision%s ok: each upgraded, downgraded to the schema it had before, and upgraded again\n",
-			ok, ok == 1 ? "" : "s");
+			ok - irreversible, ok - irreversible == 1 ? "" : "s");
+	if (irreversible)
+		fprintf(out,
+			"%zu irreversible: upgraded, and its downgrade() refuses as retort_fail(ctx, \"irreversible: ...\") declares\n",
+			irreversible);
+}
+
+static void print_summary(FILE *out, const struct revmap *map,
+			  const struct stair_report *r, const char *path)
+{
+	print_walk(out, map, r);
 	if (r->head == STAIR_HEAD_MATCHES)
 		fprintf(out, "The schema at head matches %s\n", path);
 	else if (r->head == STAIR_HEAD_DIFFERS) {
@@ -152,6 +179,16 @@ static const char *const head_keys[] = {
 	[STAIR_HEAD_DIFFERS] = "differs",
 };
 
+/* The problem's kind: the failing verdict, schema_differs, or error for
+ * what stopped the walk otherwise. */
+static const char *problem_kind(const struct revmap *map,
+				const struct stair_report *r)
+{
+	if (r->failed < map->n && r->verdicts[r->failed] != STAIR_NOT_RUN)
+		return stair_verdict_key(r->verdicts[r->failed]);
+	return r->head == STAIR_HEAD_DIFFERS ? "schema_differs" : "error";
+}
+
 static int print_json(struct app *app, const struct test_run *t,
 		      const struct stair_report *r,
 		      const struct retort_error *problem,
@@ -177,13 +214,7 @@ static int print_json(struct app *app, const struct test_run *t,
 	json_key(&j, "problems");
 	json_array_begin(&j);
 	if (problem)
-		json_view_problem(
-			&j,
-			r->failed < app->map->n
-				? stair_verdict_key(r->verdicts[r->failed])
-			: differs ? "schema_differs"
-				  : "error",
-			problem);
+		json_view_problem(&j, problem_kind(app->map, r), problem);
 	json_array_end(&j);
 	return json_view_print(&j, app->out, err);
 }
@@ -230,8 +261,6 @@ static int walk(struct test_run *t, struct db *db, struct retort_error *err)
 	rc = stairway_run(&s, &r, err);
 	rc = report(t, &r, rc, err);
 	lease_release(db);
-	if (rc == 0 && t->lent)
-		rc = stairway_clear(&s, err);
 	stair_report_release(&r);
 	return rc;
 }
@@ -269,6 +298,29 @@ static int read_declared(struct app *app, struct catalog *out, bool *found,
 	return autogen_read_declared(app, &x, out, err);
 }
 
+/*
+ * The --shadow-url database, empty before the walk, emptied again
+ * whatever the walk's outcome (a crashed worker's included): it stays
+ * fit to lend for the next run.  A failure to empty it is the error, or
+ * its detail after the walk's own.
+ */
+static int empty_lent(struct shadow *s, int rc, struct retort_error *err)
+{
+	struct retort_error e = { 0 };
+
+	if (stairway_empty(&s->db, &e) == 0)
+		return rc;
+	if (rc == 0)
+		*err = e;
+	else
+		error_detail(err, "and %s", e.msg);
+	error_hint(
+		err,
+		"Empty the database --shadow-url names (%s) before the next run: it holds what retort test left.",
+		s->name);
+	return -1;
+}
+
 static int walk_on_shadow(struct test_run *t, struct retort_error *err)
 {
 	struct shadow s = { 0 };
@@ -286,15 +338,13 @@ static int walk_on_shadow(struct test_run *t, struct retort_error *err)
 		/* The worker is gone: catch signals again until the drop. */
 		shadow_catch_again(&s);
 	}
-	if (rc < 0 && walked && !t->lent)
+	if (walked && t->lent)
+		rc = empty_lent(&s, rc, err);
+	else if (rc < 0 && walked)
 		error_detail(
 			err,
 			"this ran on the scratch database %s: the database the URL names was only read",
 			s.name);
-	if (rc < 0 && t->lent && walked)
-		error_detail(
-			err,
-			"the database --shadow-url names keeps what the walk left in it: empty it before the next run");
 	rc = shadow_close(&s, rc, err);
 	free(conninfo);
 	return rc;

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/strbuf.h"
 #include "exec/integrity.h"
 #include "exec/migrate.h"
 #include "schema/autogen.h"
@@ -30,6 +29,7 @@ static const char *const verdict_text[] = {
 	[STAIR_DOWNGRADE_DIFFERS] = "downgrade leaves a difference",
 	[STAIR_REUPGRADE_FAILED] = "re-upgrade failed",
 	[STAIR_REUPGRADE_DIFFERS] = "re-upgrade leaves a difference",
+	[STAIR_IRREVERSIBLE] = "irreversible",
 };
 
 static const char *const verdict_key[] = {
@@ -40,6 +40,7 @@ static const char *const verdict_key[] = {
 	[STAIR_DOWNGRADE_DIFFERS] = "downgrade_differs",
 	[STAIR_REUPGRADE_FAILED] = "reupgrade_failed",
 	[STAIR_REUPGRADE_DIFFERS] = "reupgrade_differs",
+	[STAIR_IRREVERSIBLE] = "irreversible",
 };
 
 const char *stair_verdict_text(enum stair_verdict v)
@@ -142,6 +143,26 @@ static int step_failed(enum stair_verdict v, struct retort_error *err)
 	return -1;
 }
 
+/*
+ * downgrade() refused as retort_fail(ctx, "irreversible: ...") refuses:
+ * the revision's own message, with no SQLSTATE (a statement that failed
+ * has one).
+ */
+static bool is_irreversible(const struct retort_error *err)
+{
+	return err->sqlstate[0] == '\0' && strstr(err->msg, ": irreversible");
+}
+
+/* An irreversible revision stays applied: its schema is the next one's
+ * before. */
+static int irreversible(struct walk *w, struct catalog *again,
+			enum stair_verdict *v, struct retort_error *err)
+{
+	*v = STAIR_IRREVERSIBLE;
+	error_clear(err);
+	return snapshot(w, again, err);
+}
+
 /* Up, down (compared with before), up again (compared with the first). */
 static int climb_steps(struct walk *w, size_t rev, struct catalog *up,
 		       struct catalog *again, enum stair_verdict *v,
@@ -159,7 +180,8 @@ static int climb_steps(struct walk *w, size_t rev, struct catalog *up,
 		return -1;
 	*v = STAIR_DOWNGRADE_FAILED;
 	if (one_step(w->s, rev, PLAN_DOWNGRADE, err) < 0)
-		return step_failed(*v, err);
+		return is_irreversible(err) ? irreversible(w, again, v, err)
+					    : step_failed(*v, err);
 	*v = STAIR_NOT_RUN;
 	if (snapshot(w, &down, err) < 0 ||
 	    differs(w, &down, &w->before, &diff, err) < 0)
@@ -253,44 +275,64 @@ out:
 	return rc;
 }
 
-/* Every table of the runner beside the version table, in one statement. */
-static int drop_runner_tables(struct db *db, const struct exclusions *x,
-			      struct retort_error *err)
+/*
+ * Drop every extension, schema, relation, type and routine a user made:
+ * the kinds autogenerate's emptiness check counts (oid 16384 and up,
+ * PostgreSQL's first for user objects), so the database passes it again.
+ * Each object is looked up again before its drop, as a CASCADE may have
+ * taken it already.  Names come from the catalog, quoted by regclass,
+ * regtype, regprocedure and format('%I').
+ */
+static const char sql_empty[] =
+	"DO $retort$ DECLARE r record; BEGIN"
+	" FOR r IN SELECT oid FROM pg_catalog.pg_extension"
+	" WHERE oid >= 16384 LOOP"
+	"  EXECUTE pg_catalog.format('DROP EXTENSION IF EXISTS %I CASCADE',"
+	"   (SELECT extname FROM pg_catalog.pg_extension WHERE oid = r.oid));"
+	" END LOOP;"
+	" FOR r IN SELECT oid FROM pg_catalog.pg_namespace WHERE oid >= 16384"
+	" AND nspname !~ '^pg_' LOOP"
+	"  EXECUTE pg_catalog.format('DROP SCHEMA IF EXISTS %I CASCADE',"
+	"   (SELECT nspname FROM pg_catalog.pg_namespace WHERE oid = r.oid));"
+	" END LOOP;"
+	" FOR r IN SELECT oid, relkind FROM pg_catalog.pg_class"
+	" WHERE oid >= 16384 AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+	/* Sequences last: an identity column's goes with its table. */
+	" ORDER BY relkind = 'S' LOOP"
+	"  IF EXISTS (SELECT FROM pg_catalog.pg_class WHERE oid = r.oid) THEN"
+	"   EXECUTE pg_catalog.format('DROP %s %s CASCADE',"
+	"    CASE r.relkind WHEN 'v' THEN 'VIEW'"
+	"    WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'S' THEN 'SEQUENCE'"
+	"    WHEN 'f' THEN 'FOREIGN TABLE' ELSE 'TABLE' END,"
+	"    r.oid::pg_catalog.regclass);"
+	"  END IF;"
+	" END LOOP;"
+	" FOR r IN SELECT oid FROM pg_catalog.pg_type WHERE oid >= 16384"
+	" AND typtype IN ('e', 'd', 'r', 'c') LOOP"
+	"  IF EXISTS (SELECT FROM pg_catalog.pg_type t WHERE t.oid = r.oid"
+	"   AND (t.typrelid = 0 OR EXISTS (SELECT FROM pg_catalog.pg_class c"
+	"   WHERE c.oid = t.typrelid AND c.relkind = 'c'))) THEN"
+	"   EXECUTE pg_catalog.format('DROP TYPE %s CASCADE',"
+	"    r.oid::pg_catalog.regtype);"
+	"  END IF;"
+	" END LOOP;"
+	" FOR r IN SELECT oid, prokind FROM pg_catalog.pg_proc"
+	" WHERE oid >= 16384 LOOP"
+	"  IF EXISTS (SELECT FROM pg_catalog.pg_proc WHERE oid = r.oid) THEN"
+	"   EXECUTE pg_catalog.format('DROP %s %s CASCADE',"
+	"    CASE r.prokind WHEN 'a' THEN 'AGGREGATE'"
+	"    WHEN 'p' THEN 'PROCEDURE' ELSE 'FUNCTION' END,"
+	"    r.oid::pg_catalog.regprocedure);"
+	"  END IF;"
+	" END LOOP;"
+	" END $retort$";
+
+int stairway_empty(struct db *db, struct retort_error *err)
 {
-	struct strbuf b = STRBUF_INIT;
-	char *sql;
-	int rc;
-
-	strbuf_addf(&b, "DROP TABLE IF EXISTS %s, %s, %s, %s", x->version,
-		    x->history, x->backfill, x->lock);
-	sql = strbuf_finish(&b);
-	if (sql == NULL)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	rc = db_exec(db, sql, 0, NULL, err);
-	free(sql);
-	return rc;
-}
-
-int stairway_clear(const struct stairway *s, struct retort_error *err)
-{
-	struct revstate state = { 0 };
-	struct plan plan = { 0 };
-	struct exclusions x;
-	int rc = -1;
-
-	if (integrity_read_rows(s->db, s->map, &state, err) < 0 ||
-	    revmap_plan(s->map, &state, PLAN_DOWNGRADE, "base", &plan, err) <
-		    0 ||
-	    migrate_run(s->db, s->map, &plan, s->opts, err) < 0 ||
-	    autogen_runner_tables(s->db, &x, err) < 0)
-		goto out;
-	rc = drop_runner_tables(s->db, &x, err);
-out:
-	if (rc < 0)
-		error_prefix(err, "cannot empty the database again");
-	plan_release(&plan);
-	revstate_release(&state);
-	return rc;
+	if (db_exec(db, sql_empty, 0, NULL, err) == 0)
+		return 0;
+	error_prefix(err, "cannot empty the database again");
+	return -1;
 }
 
 void stair_report_release(struct stair_report *r)

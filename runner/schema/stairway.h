@@ -33,6 +33,10 @@ enum stair_verdict {
 	STAIR_DOWNGRADE_DIFFERS, /* after downgrade() the schema differs */
 	STAIR_REUPGRADE_FAILED,	 /* upgrade() after downgrade() failed */
 	STAIR_REUPGRADE_DIFFERS, /* ... or left another schema than the first */
+	/* upgrade() ran; downgrade() refused with retort_fail(ctx,
+	 * "irreversible: ..."), as a revision that cannot be undone says:
+	 * it passes, and the walk goes on from it. */
+	STAIR_IRREVERSIBLE,
 };
 
 /* How the schema at head compares with the declared one. */
@@ -66,21 +70,23 @@ struct stair_report {
 
 /*
  * Walk s->map on s->db, which holds nothing of the revisions yet.  0 when
- * every revision is STAIR_OK and head matches the declared schema (or
- * there is none); else -1, err naming the first failing revision with
- * PostgreSQL's error, or the difference (RETORT_FAILED), or what stopped
- * the walk.  out is filled either way: release it with
+ * every revision is STAIR_OK or STAIR_IRREVERSIBLE and head matches the
+ * declared schema (or there is none); else -1, err naming the first failing
+ * revision with PostgreSQL's error, or the difference (RETORT_FAILED), or what
+ * stopped the walk.  out is filled either way: release it with
  * stair_report_release().
  */
 int stairway_run(const struct stairway *s, struct stair_report *out,
 		 struct retort_error *err);
 
 /*
- * After a walk that passed, leave s->db as empty as it was: downgrade
- * every revision to base (through the same step path) and drop the
- * runner's tables.  For a database the user lent (--shadow-url).
+ * Empty db again after a walk: drop every user object of the kinds
+ * autogenerate's emptiness check counts (extensions, schemas, relations,
+ * types, routines), in one transaction.  Only for a database that was
+ * found empty before the walk (--shadow-url), so it drops only what the
+ * walk made, and the database can be lent again.
  */
-int stairway_clear(const struct stairway *s, struct retort_error *err);
+int stairway_empty(struct db *db, struct retort_error *err);
 
 void stair_report_release(struct stair_report *r);
 

@@ -83,7 +83,7 @@ static void assert_left_nothing(const struct harness_db *db, pid_t pid)
 }
 
 /* A branch (002a, 002b) and its merge (003): every revision, in the
- * graph's order, up, down and up again. */
+ * graph's order, up, down and up again; 004 says it is irreversible. */
 START_TEST(test_stairway_ok)
 {
 	const struct harness_db *db = harness_db_fresh(__func__);
@@ -95,9 +95,13 @@ START_TEST(test_stairway_ok)
 	assert_contains(run.r->out, "\n002a      ok ");
 	assert_contains(run.r->out, "\n002b      ok ");
 	assert_contains(run.r->out, "\n003       ok ");
+	assert_contains(run.r->out, "\n004       irreversible ");
 	assert_contains(run.r->out, "4 revisions ok: each upgraded, "
 				    "downgraded to the schema it had before, "
-				    "and upgraded again\n");
+				    "and upgraded again\n"
+				    "1 irreversible: upgraded, and its "
+				    "downgrade() refuses as retort_fail(ctx, "
+				    "\"irreversible: ...\") declares\n");
 	assert_contains(run.r->out, "No db/schema.sql: the schema at head "
 				    "was not compared");
 	/* The merge point runs once both of its down revisions are in. */
@@ -154,8 +158,9 @@ START_TEST(test_stairway_failing)
 	assert_exit(run.r, 1);
 	assert_contains(run.r->out, "\n001       ok ");
 	assert_contains(run.r->out, f->line);
-	assert_contains(run.r->out, "Stopped at revision 002: 1 revision ok "
-				    "below it, 0 not run");
+	assert_contains(run.r->out,
+			"Stopped at revision 002: 1 revision passed "
+			"below it, 0 not run");
 	for (size_t i = 0; i < 3 && f->says[i]; i++)
 		assert_contains(run.r->err, f->says[i]);
 	assert_contains(run.r->err, "the database the URL names was only read");
@@ -190,7 +195,7 @@ static const char declared_ok[] =
 	" nickname text);\n"
 	"CREATE INDEX ix_users_email ON users (email);\n"
 	"CREATE INDEX ix_users_nickname ON users (nickname);\n"
-	"CREATE TYPE order_status AS ENUM ('new', 'paid');\n"
+	"CREATE TYPE order_status AS ENUM ('new', 'paid', 'shipped');\n"
 	"CREATE TABLE orders (id bigint GENERATED ALWAYS AS IDENTITY"
 	" PRIMARY KEY, user_id bigint NOT NULL REFERENCES users,"
 	" status order_status NOT NULL DEFAULT 'new');\n";
@@ -289,6 +294,18 @@ START_TEST(test_stairway_sigint_drops_scratch)
 }
 END_TEST
 
+/* The lent database as it was found: no table, type or schema left. */
+static void assert_emptied(const struct harness_db *lent)
+{
+	assert_untouched(lent);
+	assert_str_eq(harness_scalar(lent, "SELECT count(*) FROM pg_type"
+					   " WHERE oid >= 16384"),
+		      "0");
+	assert_str_eq(harness_scalar(lent, "SELECT count(*) FROM pg_namespace"
+					   " WHERE oid >= 16384"),
+		      "0");
+}
+
 /* --shadow-url: a database that holds anything is refused (exit 2), as
  * autogenerate refuses it; an empty one is used and left empty. */
 START_TEST(test_stairway_shadow_url)
@@ -308,11 +325,17 @@ START_TEST(test_stairway_shadow_url)
 	       NULL);
 	assert_ok(r);
 	assert_contains(r->out, "4 revisions ok");
-	assert_untouched(lent);
+	assert_emptied(lent);
 	assert_untouched(db);
-	/* Left as it was found: a second run is not refused. */
+	/* A walk that fails empties it too: the next run is not refused. */
+	r = at(db, "stairway_leftover", "-q", "--shadow-url", lent->url, "test",
+	       NULL);
+	assert_exit(r, 1);
+	assert_contains(r->err, "downgrade() leaves the schema different");
+	assert_emptied(lent);
 	assert_ok(at(db, "stairway_ok", "-q", "--shadow-url", lent->url, "test",
 		     NULL));
+	assert_emptied(lent);
 }
 END_TEST
 
