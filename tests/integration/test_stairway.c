@@ -15,11 +15,21 @@
 
 #define at harness_at
 
-/* One run of the binary and the process id it had. */
+/* One run of the binary, the process id it had, and the scratch
+ * databases there were before it. */
 struct run {
 	const struct harness_result *r;
 	pid_t pid;
+	const char *before;
 };
+
+/* The scratch databases on the server now, a comma list. */
+static const char *scratch_now(const struct harness_db *db)
+{
+	return harness_scalar(db, "SELECT coalesce(string_agg(datname, ','),"
+				  " '') FROM pg_database WHERE datname LIKE"
+				  " 'retort\\_shadow\\_%'");
+}
 
 /*
  * retort --url db --versions fixture [-x extra] test [more], spawned so
@@ -31,7 +41,7 @@ static struct run run_test(const struct harness_db *db, const char *fixture,
 	const char *argv[12];
 	struct harness_run how = { 0 };
 	struct harness_proc *p;
-	struct run out;
+	struct run out = { .before = scratch_now(db) };
 	int n = 0;
 
 	argv[n++] = "--url";
@@ -52,13 +62,17 @@ static struct run run_test(const struct harness_db *db, const char *fixture,
 	return out;
 }
 
-/* The scratch databases a run of that pid left on the server. */
-static long scratch_left(const struct harness_db *db, pid_t pid)
+/* The scratch databases a run of that pid left on the server (not one a
+ * run of an earlier process with the same pid left before it). */
+static long scratch_left(const struct harness_db *db, pid_t pid,
+			 const char *before)
 {
-	return harness_count(db, harness_fmt("SELECT 1 FROM pg_database"
-					     " WHERE datname LIKE"
-					     " 'retort\\_shadow\\_%ld\\_%%'",
-					     (long)pid));
+	return harness_count(
+		db,
+		harness_fmt("SELECT 1 FROM pg_database WHERE datname LIKE"
+			    " 'retort\\_shadow\\_%ld\\_%%' AND NOT datname ="
+			    " ANY (string_to_array('%s', ','))",
+			    (long)pid, before));
 }
 
 /* The database the URL names: nothing of retort's, no table at all. */
@@ -75,11 +89,12 @@ static void assert_untouched(const struct harness_db *db)
 		      "0");
 }
 
-/* Nothing written to the target, no scratch database of pid's left. */
-static void assert_left_nothing(const struct harness_db *db, pid_t pid)
+/* Nothing written to the target, no scratch database of the run's left. */
+static void assert_left_nothing(const struct harness_db *db,
+				const struct run *run)
 {
 	assert_untouched(db);
-	ck_assert_int_eq(scratch_left(db, pid), 0);
+	ck_assert_int_eq(scratch_left(db, run->pid, run->before), 0);
 }
 
 /* A branch (002a, 002b) and its merge (003): every revision, in the
@@ -110,7 +125,7 @@ START_TEST(test_stairway_ok)
 			"Running downgrade 002b -> 001, add orders\n"
 			"Running upgrade 001 -> 002b, add orders\n"
 			"Running upgrade 002a, 002b -> 003, ");
-	assert_left_nothing(db, run.pid);
+	assert_left_nothing(db, &run);
 }
 END_TEST
 
@@ -164,7 +179,7 @@ START_TEST(test_stairway_failing)
 	for (size_t i = 0; i < 3 && f->says[i]; i++)
 		assert_contains(run.r->err, f->says[i]);
 	assert_contains(run.r->err, "the database the URL names was only read");
-	assert_left_nothing(db, run.pid);
+	assert_left_nothing(db, &run);
 }
 END_TEST
 
@@ -179,7 +194,7 @@ START_TEST(test_stairway_two_heads)
 	assert_contains(run.r->err, "retort: error: Multiple heads are "
 				    "present: 002a, 002b\n");
 	assert_contains(run.r->err, "retort merge");
-	assert_left_nothing(db, run.pid);
+	assert_left_nothing(db, &run);
 }
 END_TEST
 
@@ -228,7 +243,7 @@ START_TEST(test_stairway_head_differs_from_declared)
 				    "  create table public.audit\n");
 	assert_contains(run.r->err, "retort: error: the schema at head does "
 				    "not match declared.sql\n");
-	assert_left_nothing(db, run.pid);
+	assert_left_nothing(db, &run);
 }
 END_TEST
 
@@ -264,7 +279,7 @@ START_TEST(test_stairway_crash_drops_scratch)
 	assert_exit(run.r, 1);
 	assert_contains(run.r->err, "revision 002 (");
 	assert_contains(run.r->err, "crashed: signal 11");
-	assert_left_nothing(db, run.pid);
+	assert_left_nothing(db, &run);
 }
 END_TEST
 
@@ -277,20 +292,21 @@ START_TEST(test_stairway_sigint_drops_scratch)
 			       "--versions", harness_fixture("slow"),
 			       "test",	     NULL };
 	struct harness_run how = { 0 };
+	struct run run = { .before = scratch_now(db) };
 	struct harness_proc *p = harness_spawn(&how, argv);
-	pid_t pid = harness_proc_pid(p);
-	const struct harness_result *r;
 	long start = harness_now_ms();
 
-	while (scratch_left(db, pid) == 0 && harness_now_ms() - start < 20000)
+	run.pid = harness_proc_pid(p);
+	while (scratch_left(db, run.pid, run.before) == 0 &&
+	       harness_now_ms() - start < 20000)
 		harness_sleep_ms(50);
-	ck_assert_int_eq(scratch_left(db, pid), 1);
+	ck_assert_int_eq(scratch_left(db, run.pid, run.before), 1);
 	harness_sleep_ms(500); /* inside 001's pg_sleep(1) */
 	harness_signal(p, SIGINT);
-	r = harness_wait(p);
-	assert_exit(r, 130);
-	assert_contains(r->err, "interrupted by SIGINT");
-	assert_left_nothing(db, pid);
+	run.r = harness_wait(p);
+	assert_exit(run.r, 130);
+	assert_contains(run.r->err, "interrupted by SIGINT");
+	assert_left_nothing(db, &run);
 }
 END_TEST
 
