@@ -7,7 +7,7 @@
  * and the scratch database are made through its connection, as for
  * autogenerate): no lock, no version table, no row.  The throwaway
  * database is a scratch one, dropped whatever happens, or the empty one
- * --shadow-url names, emptied again after a walk that passed.  The
+ * --shadow-url names, emptied again after the walk.  The
  * revisions run in a worker process (isolate.h) over a connection of its
  * own, so a revision that crashes ends the walk, not the drop.
  */
