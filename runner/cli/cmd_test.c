@@ -223,14 +223,19 @@ static int report(struct test_run *t, const struct stair_report *r, int rc,
 		  struct retort_error *err)
 {
 	struct app *app = t->app;
+	struct retort_error written = { 0 };
 
 	if (r->verdicts == NULL)
 		return rc;
-	if (t->args->json)
-		return print_json(app, t, r, rc < 0 ? err : NULL,
-				  &(struct retort_error){ 0 }) < 0
-			       ? -1
-			       : rc;
+	/* The walk's own error wins over one writing its document. */
+	if (t->args->json) {
+		if (print_json(app, t, r, rc < 0 ? err : NULL, &written) < 0 &&
+		    rc == 0) {
+			*err = written;
+			return -1;
+		}
+		return rc;
+	}
 	print_table(app->out, app->map, r);
 	print_summary(app->out, app->map, r, autogen_schema_path(app));
 	return rc;
