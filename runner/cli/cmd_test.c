@@ -243,6 +243,36 @@ static int report(struct test_run *t, const struct stair_report *r, int rc,
 
 /* ---- the worker: the walk on a connection of its own ---- */
 
+/*
+ * The version table's configured schema, which a real database has
+ * before its first run (retort creates the table, not the schema), and a
+ * database made from template0 does not.  The comparisons leave it out.
+ */
+static int ensure_schema(struct db *db, const char *schema,
+			 struct retort_error *err)
+{
+	char *quoted, *sql;
+	size_t size;
+	int rc;
+
+	if (schema == NULL)
+		return 0;
+	quoted = db_quote_ident(db->conn, schema);
+	size = quoted ? strlen(quoted) + 64 : 0;
+	sql = quoted ? malloc(size) : NULL;
+	if (sql == NULL) {
+		free(quoted);
+		return error_set(err, RETORT_FAILED, "out of memory");
+	}
+	snprintf(sql, size, "CREATE SCHEMA IF NOT EXISTS %s", quoted);
+	rc = db_exec(db, sql, 0, NULL, err);
+	if (rc < 0)
+		error_prefix(err, "cannot create the version table's schema");
+	free(sql);
+	free(quoted);
+	return rc;
+}
+
 static int walk(struct test_run *t, struct db *db, struct retort_error *err)
 {
 	struct app *app = t->app;
@@ -261,7 +291,8 @@ static int walk(struct test_run *t, struct db *db, struct retort_error *err)
 	int rc;
 
 	/* The lock as a real run takes it, on the throwaway database. */
-	if (lease_acquire(db, &lopts, err) < 0)
+	if (ensure_schema(db, app->cfg.version_table_schema, err) < 0 ||
+	    lease_acquire(db, &lopts, err) < 0)
 		return -1;
 	rc = stairway_run(&s, &r, err);
 	rc = report(t, &r, rc, err);

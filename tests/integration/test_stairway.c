@@ -247,6 +247,25 @@ START_TEST(test_stairway_head_differs_from_declared)
 }
 END_TEST
 
+/* A configured version table schema is made on the throwaway database,
+ * as a real database has it before its first run; not on the target. */
+START_TEST(test_stairway_version_table_schema)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	struct run run;
+
+	harness_write_file("retort.ini", "[retort]\n"
+					 "version_table_schema = migr\n");
+	run = run_test(db, "stairway_ok", NULL, NULL);
+	assert_exit(run.r, 0);
+	assert_contains(run.r->out, "4 revisions ok");
+	assert_left_nothing(db, &run);
+	ck_assert_int_eq(harness_count(db, "SELECT 1 FROM pg_namespace"
+					   " WHERE nspname = 'migr'"),
+			 0);
+}
+END_TEST
+
 /* --json: one document, the verdicts and the problem. */
 START_TEST(test_stairway_json)
 {
@@ -386,6 +405,7 @@ static Suite *stairway_suite(void)
 	tcase_add_test(tc, test_stairway_two_heads);
 	tcase_add_test(tc, test_stairway_head_matches_declared);
 	tcase_add_test(tc, test_stairway_head_differs_from_declared);
+	tcase_add_test(tc, test_stairway_version_table_schema);
 	tcase_add_test(tc, test_stairway_json);
 	tcase_add_test(tc, test_stairway_crash_drops_scratch);
 	tcase_add_test(tc, test_stairway_sigint_drops_scratch);
