@@ -14,6 +14,7 @@
 
 _retort_commands='upgrade downgrade current history heads branches show
 stamp check log wait build plan revision merge init'
+stamp check log wait build test revision merge init'
 
 _retort_global_options='-c --config --url --versions --sources -x -q --quiet
 --no-build --lock-timeout --ddl-lock-timeout --statement-timeout
@@ -51,6 +52,7 @@ _retort_command_options() {
 	wait) opts='--timeout' ;;
 	build) opts='--force' ;;
 	plan) opts='--downgrade --rehearse-on-target --json --allow-changed' ;;
+	test) opts='--json' ;;
 	revision) opts='-m --message --rev-id --head --splice --branch-label
 		--depends-on --version-path --autogenerate' ;;
 	merge) opts='-m --message --rev-id --branch-label' ;;

@@ -109,6 +109,9 @@ static const struct command commands[] = {
 	  0, 1, "TARGET",
 	  "plan [--json] [--rehearse-on-target] [--downgrade TARGET | TARGET]",
 	  "Show what upgrade TARGET (default head) would do, from a rehearsal: each statement, its locks and rewrites. Changes nothing." },
+	{ "test", cmd_test, NEEDS_REVISIONS, OPT_JSON, 0, 0, NULL,
+	  "test [--json]",
+	  "Upgrade, downgrade and upgrade again each revision on a throwaway database, comparing schemas." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -327,6 +327,49 @@ out:
 	return rc;
 }
 
+/* What keeps rev from moving alone: a predecessor not applied (up), an
+ * applied child or dependent (down), or rev already where it would go. */
+static bool blocks_one(const struct revmap *map, const struct revstate *state,
+		       size_t rev, enum plan_direction direction)
+{
+	const struct revision *r = &map->revs[rev];
+
+	if (is_applied(state, rev) != (direction == PLAN_DOWNGRADE))
+		return true;
+	if (direction == PLAN_UPGRADE) {
+		for (size_t k = 0; k < pred_count(r); k++)
+			if (!is_applied(state, pred_at(r, k)))
+				return true;
+		return false;
+	}
+	for (size_t k = 0; k < r->children.n; k++)
+		if (is_applied(state, r->children.items[k]))
+			return true;
+	for (size_t k = 0; k < r->dependents.n; k++)
+		if (is_applied(state, r->dependents.items[k]))
+			return true;
+	return false;
+}
+
+int revmap_plan_one(const struct revmap *map, const struct revstate *state,
+		    size_t rev, enum plan_direction direction, struct plan *out,
+		    struct retort_error *err)
+{
+	struct revlist seq = { &rev, 1 };
+
+	memset(out, 0, sizeof(*out));
+	if (is_rev(map, rev) && !blocks_one(map, state, rev, direction))
+		return build_plan(map, state, &seq, direction, out, err);
+	error_set(err, RETORT_USAGE,
+		  "revision %s cannot be %s on its own from here",
+		  is_rev(map, rev) ? map->revs[rev].meta->id : "?",
+		  direction == PLAN_UPGRADE ? "upgraded" : "downgraded");
+	error_hint(
+		err,
+		"A revision is upgraded alone once everything it builds on is applied, and downgraded alone once nothing applied builds on it.");
+	return -1;
+}
+
 void plan_release(struct plan *plan)
 {
 	if (plan == NULL)

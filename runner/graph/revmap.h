@@ -212,6 +212,18 @@ int revmap_plan(const struct revmap *map, const struct revstate *state,
 void plan_release(struct plan *plan);
 
 /*
+ * A plan of one step that upgrades or downgrades rev alone, with the
+ * version-table change that step makes from state: for an upgrade every
+ * parent and dependency of rev is applied and rev is not; for a downgrade
+ * rev is applied and none of its children or dependents is.  Anything
+ * else is RETORT_USAGE.  `retort test` walks the graph with it, one
+ * revision at a time, where a target would move other branches too.
+ */
+int revmap_plan_one(const struct revmap *map, const struct revstate *state,
+		    size_t rev, enum plan_direction direction, struct plan *out,
+		    struct retort_error *err);
+
+/*
  * The revisions a symbol names, as Alembic's get_revisions() reads it
  * (`show`, `stamp`): "heads" (the real heads), "head", "base" (none), an
  * id, a unique prefix, a branch label, "label@REV", "label@head",

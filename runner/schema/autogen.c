@@ -28,8 +28,7 @@
 #include "base/strbuf.h"
 #include "store/shadow.h"
 
-/* The runner's own tables, left out of both sides (struct exclusions). */
-#define NEXCLUDED 4
+#define NEXCLUDED AUTOGEN_NEXCLUDED
 
 static int oom(struct retort_error *err)
 {
@@ -237,22 +236,17 @@ static int load_and_read(struct shadow *s, const char *path, const char *text,
 /* ---- both sides ---- */
 
 /*
- * What the runner owns: the version table, retort_history, retort_lock
- * and retort_backfill (which stays once a backfill has run), the last
- * three beside the version table.  Named with their schema on both sides: the
- * declared schema may set a search_path of its own (pg_dump's output
- * empties it), so the shadow cannot resolve bare names as the database does.
+ * What the runner owns (struct exclusions, autogen.h): named with their
+ * schema on both sides: the declared schema may set a search_path of its
+ * own (pg_dump's output empties it), so the shadow cannot resolve bare
+ * names as the database does.
  */
-struct exclusions {
-	const char *names[NEXCLUDED];
-	char version[300], history[300], lock[300], backfill[300];
-};
 
 /*
  * The version table's schema: as configured, else the one the database's
  * search_path finds it in (or would create it in); NULL when there is none.
  */
-static int runner_schema(struct app *app, char **out, struct retort_error *err)
+static int runner_schema(struct db *db, char **out, struct retort_error *err)
 {
 	static const char sql[] =
 		"SELECT COALESCE((SELECT n.nspname FROM pg_catalog.pg_class c"
@@ -260,16 +254,16 @@ static int runner_schema(struct app *app, char **out, struct retort_error *err)
 		" ON n.oid OPERATOR(pg_catalog.=) c.relnamespace"
 		" WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1)),"
 		" pg_catalog.current_schema())";
-	const char *params[1] = { app->db.version_table };
+	const char *params[1] = { db->version_table };
 	struct db_rows *rows;
 	const char *v;
 
 	*out = NULL;
-	if (app->db.schema) {
-		*out = strdup(app->db.schema);
+	if (db->schema) {
+		*out = strdup(db->schema);
 		return *out ? 0 : oom(err);
 	}
-	rows = db_query(&app->db, sql, 1, params, err);
+	rows = db_query(db, sql, 1, params, err);
 	if (rows == NULL) {
 		error_prefix(err, "cannot find the version table's schema");
 		return -1;
@@ -280,11 +274,11 @@ static int runner_schema(struct app *app, char **out, struct retort_error *err)
 	return v && !*out ? oom(err) : 0;
 }
 
-static int runner_tables(struct app *app, struct exclusions *x,
-			 struct retort_error *err)
+int autogen_runner_tables(struct db *db, struct exclusions *x,
+			  struct retort_error *err)
 {
 	char *schema = NULL, *quoted = NULL;
-	char *table = db_quote_ident(app->db.conn, app->db.table);
+	char *table = db_quote_ident(db->conn, db->table);
 	const char *dot = "";
 	int rc = -1;
 
@@ -292,10 +286,10 @@ static int runner_tables(struct app *app, struct exclusions *x,
 		oom(err);
 		goto out;
 	}
-	if (runner_schema(app, &schema, err) < 0)
+	if (runner_schema(db, &schema, err) < 0)
 		goto out;
 	if (schema) {
-		quoted = db_quote_ident(app->db.conn, schema);
+		quoted = db_quote_ident(db->conn, schema);
 		if (quoted == NULL) {
 			oom(err);
 			goto out;
@@ -322,49 +316,45 @@ out:
 	return rc;
 }
 
-static int read_database(struct app *app, const struct exclusions *x,
-			 struct catalog *out, struct retort_error *err)
+int autogen_read_database(struct db *db, const struct exclusions *x,
+			  struct catalog *out, struct retort_error *err)
 {
 	int rc;
 
-	if (db_exec(&app->db,
-		    "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL,
-		    err) < 0) {
+	if (db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0,
+		    NULL, err) < 0) {
 		error_prefix(err, "cannot read the database's schema");
 		return -1;
 	}
-	rc = catalog_read(&app->db, x->names, NEXCLUDED, app->db.schema, out,
-			  err);
+	rc = catalog_read(db, x->names, NEXCLUDED, db->schema, out, err);
 	if (rc < 0) {
-		db_exec(&app->db, "ROLLBACK", 0, NULL,
-			&(struct retort_error){ 0 });
+		db_exec(db, "ROLLBACK", 0, NULL, &(struct retort_error){ 0 });
 		return -1;
 	}
-	if (db_exec(&app->db, "COMMIT", 0, NULL, err) < 0) {
+	if (db_exec(db, "COMMIT", 0, NULL, err) < 0) {
 		error_prefix(err, "cannot read the database's schema");
 		return -1;
 	}
 	return 0;
 }
 
-static const char *schema_path(const struct app *app)
+const char *autogen_schema_path(const struct app *app)
 {
 	return app->cfg.schema ? app->cfg.schema : "db/schema.sql";
 }
 
-/* The shadow, open: the given one or a scratch one. */
-static int open_shadow(struct app *app, struct shadow *s,
-		       struct retort_error *err)
+int autogen_open_shadow(struct app *app, struct shadow *s,
+			struct retort_error *err)
 {
 	if (app->cfg.shadow_url)
 		return open_given_shadow(app, s, err);
 	return shadow_create(s, &app->db, err);
 }
 
-static int read_declared(struct app *app, const struct exclusions *x,
-			 struct catalog *out, struct retort_error *err)
+int autogen_read_declared(struct app *app, const struct exclusions *x,
+			  struct catalog *out, struct retort_error *err)
 {
-	const char *path = schema_path(app);
+	const char *path = autogen_schema_path(app);
 	struct shadow s = { 0 };
 	char *text = NULL;
 	int rc;
@@ -375,7 +365,7 @@ static int read_declared(struct app *app, const struct exclusions *x,
 		free(text);
 		return -1;
 	}
-	rc = open_shadow(app, &s, err);
+	rc = autogen_open_shadow(app, &s, err);
 	if (rc == 0)
 		rc = shadow_interrupted(err);
 	if (rc == 0)
@@ -399,11 +389,12 @@ static int compare(struct app *app, struct sd_plan *plan,
 	struct exclusions x;
 	int rc = -1;
 
-	if (app_connect(app, err) < 0 || runner_tables(app, &x, err) < 0)
+	if (app_connect(app, err) < 0 ||
+	    autogen_runner_tables(&app->db, &x, err) < 0)
 		return -1;
-	if (read_database(app, &x, &db, err) < 0)
+	if (autogen_read_database(&app->db, &x, &db, err) < 0)
 		return -1;
-	if (read_declared(app, &x, &declared, err) < 0)
+	if (autogen_read_declared(app, &x, &declared, err) < 0)
 		goto out;
 	rc = schemadiff_plan(&db, &declared, plan, err);
 out:
@@ -416,12 +407,17 @@ out:
 
 static void print_differences(struct app *app, const struct sd_plan *plan)
 {
-	fprintf(app->out, "The database differs from %s:\n", schema_path(app));
+	fprintf(app->out, "The database differs from %s:\n",
+		autogen_schema_path(app));
+	autogen_print_differences(app->out, plan);
+}
+
+void autogen_print_differences(FILE *out, const struct sd_plan *plan)
+{
 	for (size_t i = 0; i < plan->up.n; i++)
-		fprintf(app->out, "  %s\n", plan->up.items[i].summary);
+		fprintf(out, "  %s\n", plan->up.items[i].summary);
 	for (size_t i = 0; i < plan->nproblems; i++)
-		fprintf(app->out, "  cannot autogenerate: %s\n",
-			plan->problems[i]);
+		fprintf(out, "  cannot autogenerate: %s\n", plan->problems[i]);
 }
 
 int autogen_check_schema(struct app *app, struct retort_error *err)
@@ -436,14 +432,14 @@ int autogen_check_schema(struct app *app, struct retort_error *err)
 	}
 	print_differences(app, &plan);
 	error_set(err, RETORT_FAILED, "the database at head does not match %s",
-		  schema_path(app));
+		  autogen_schema_path(app));
 	error_detail(err, "%zu difference%s, listed above",
 		     plan.up.n + plan.nproblems,
 		     plan.up.n + plan.nproblems == 1 ? "" : "s");
 	error_hint(
 		err,
 		"Write a revision for them with `retort revision --autogenerate -m MESSAGE`, or change %s.",
-		schema_path(app));
+		autogen_schema_path(app));
 	sd_plan_release(&plan);
 	return -1;
 }
@@ -687,7 +683,7 @@ static int make_drafts(struct app *app, const struct cmd_args *args,
 			*nd > 1 ? d[*nd - 2].id : head,
 			x->message,
 			date,
-			schema_path(app),
+			autogen_schema_path(app),
 			x->part,
 			&plan->up,
 			&plan->down,
@@ -764,7 +760,7 @@ static int refuse(const struct sd_plan *plan, struct app *app,
 	error_hint(
 		err,
 		"Write a revision by hand for these objects (retort revision -m ...), upgrade, then autogenerate again; %s must declare them as the database will have them.",
-		schema_path(app));
+		autogen_schema_path(app));
 	return -1;
 }
 

@@ -206,6 +206,17 @@ int shadow_create(struct shadow *s, struct db *admin, struct retort_error *err)
 	return rc;
 }
 
+char *shadow_conninfo(const struct shadow *s)
+{
+	return s->db.conn ? conninfo_like(s->db.conn, s->name) : NULL;
+}
+
+void shadow_catch_again(struct shadow *s)
+{
+	catch_signals(s);
+	stop_cancel[1] = s->db.conn ? s->db.cancel : NULL;
+}
+
 /* ---- using it ---- */
 
 int shadow_run_script(struct shadow *s, const char *script, long *position,

@@ -45,6 +45,21 @@ int shadow_connect(struct shadow *s, struct db *admin, const char *url,
 int shadow_create(struct shadow *s, struct db *admin, struct retort_error *err);
 
 /*
+ * The settings s is connected with, as a keyword/value string for
+ * another connection to the same database (a worker process's); the
+ * caller frees it.  NULL when s is not connected or memory ran out.  It
+ * may hold a password: never put it in a message.
+ */
+char *shadow_conninfo(const struct shadow *s);
+
+/*
+ * Catch SIGINT and SIGTERM for s again, after something in between (a
+ * worker process, isolate.h) put the default handling back, so that the
+ * drop in shadow_close() still runs whatever happens.
+ */
+void shadow_catch_again(struct shadow *s);
+
+/*
  * Run script (plain SQL, any number of statements, as psql -f would send
  * them in one piece) on the shadow.  On failure err holds PostgreSQL's
  * error and *position the 1-based character position in script it gives,

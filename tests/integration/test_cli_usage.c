@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "wait", { "--timeout", "1s" } },
 	{ "build", { NULL } },
 	{ "plan", { "--rehearse-on-target", "head" } },
+	{ "test", { NULL } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -139,6 +140,11 @@ static const struct misuse misuses[] = {
 	  "unknown option '--json=yes' for 'history'" },
 	{ { "history", "-n", "2" }, "unknown option '-n' for 'history'" },
 	{ { "show", "--json" }, "'show' takes a REV argument" },
+	{ { "test", "surplus" }, "'test' takes no arguments" },
+	{ { "test", "head" }, "'test' takes no arguments" },
+	{ { "test", "--json", "surplus" }, "'test' takes no arguments" },
+	{ { "test", "--force" }, "unknown option '--force' for 'test'" },
+	{ { "test", "--json=yes" }, "unknown option '--json=yes' for 'test'" },
 };
 
 #define N_MISUSES (int)(sizeof(misuses) / sizeof(misuses[0]))

@@ -1045,6 +1045,62 @@ START_TEST(test_plan_null_state)
 }
 END_TEST
 
+/* ---- revmap_plan_one ---- */
+
+static const struct plan_one_case {
+	enum graph graph;
+	const char *rows, *rev;
+	enum plan_direction dir;
+	const char *want; /* plan_str(), or NULL: refused */
+} plan_one_cases[] = {
+	{ G_MERGED, "b,c", "m", PLAN_UPGRADE, "m(-b-c+m)" },
+	{ G_MERGED, "m", "m", PLAN_DOWNGRADE, "m(-m+b+c)" },
+	/* The other branch: b keeps its row. */
+	{ G_MERGED, "b", "c", PLAN_UPGRADE, "c(+c)" },
+	{ G_MERGED, "b,c", "c", PLAN_DOWNGRADE, "c(-c)" },
+	{ G_MERGED, "", "a", PLAN_UPGRADE, "a(+a)" },
+	{ G_MERGED, "a", "a", PLAN_DOWNGRADE, "a(-a)" },
+	/* A dependency is applied first, and keeps no row. */
+	{ G_DEPS, "b", "x", PLAN_UPGRADE, "x(-b+x)" },
+	{ G_DEPS, "x", "x", PLAN_DOWNGRADE, "x(-x+b)" },
+	/* A down revision missing, a child or dependent applied, or the
+	 * revision already where it would go. */
+	{ G_MERGED, "b", "m", PLAN_UPGRADE, NULL },
+	{ G_MERGED, "n", "m", PLAN_DOWNGRADE, NULL },
+	{ G_MERGED, "m", "m", PLAN_UPGRADE, NULL },
+	{ G_MERGED, "b", "c", PLAN_DOWNGRADE, NULL },
+	{ G_DEPS, "a", "x", PLAN_UPGRADE, NULL },
+	{ G_DEPS, "y", "b", PLAN_DOWNGRADE, NULL },
+};
+
+START_TEST(test_plan_one_table)
+{
+	const struct plan_one_case *c = &plan_one_cases[_i];
+	struct revmap *map = build_graph(c->graph);
+	struct revstate st;
+	struct plan plan;
+	struct retort_error err;
+	char buf[256];
+	int rc;
+
+	error_clear(&err);
+	state_of(map, c->rows, &st);
+	rc = revmap_plan_one(map, &st, find(map, c->rev), c->dir, &plan, &err);
+	if (c->want == NULL) {
+		ck_assert_int_eq(rc, -1);
+		assert_error(&err, "cannot be", NULL);
+		ck_assert_uint_eq(plan.n, 0);
+	} else {
+		assert_ok(rc, err);
+		ck_assert_str_eq(plan_str(map, &plan, buf, sizeof(buf)),
+				 c->want);
+	}
+	plan_release(&plan);
+	revstate_release(&st);
+	revmap_free(map);
+}
+END_TEST
+
 /* ---- real heads, effective heads and branch labels ---- */
 
 START_TEST(test_real_heads)
@@ -1554,6 +1610,10 @@ static Suite *revmap_suite(void)
 	tc = tcase_create("revmap_plan");
 	tcase_add_loop_test(tc, test_plan_table, 0, N(plan_cases));
 	tcase_add_test(tc, test_plan_null_state);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revmap_plan_one");
+	tcase_add_loop_test(tc, test_plan_one_table, 0, N(plan_one_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("real_heads");
