@@ -179,6 +179,7 @@ int cmd_wait(struct app *app, const struct cmd_args *args,
 int cmd_build(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
 int cmd_plan(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
 /* The stairway on a throwaway database (schema/stairway.h). */
 int cmd_test(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
