@@ -364,7 +364,7 @@ static int walk_on_shadow(struct test_run *t, struct retort_error *err)
 	int rc = autogen_open_shadow(t->app, &s, err);
 	bool walked;
 
-	if (rc == 0 && (conninfo = shadow_conninfo(&s)) == NULL)
+	if (rc == 0 && (conninfo = shadow_settings(&s)) == NULL)
 		rc = error_set(err, RETORT_FAILED, "out of memory");
 	walked = rc == 0;
 	if (rc == 0) {

@@ -206,9 +206,9 @@ int shadow_create(struct shadow *s, struct db *admin, struct retort_error *err)
 	return rc;
 }
 
-char *shadow_conninfo(const struct shadow *s)
+char *shadow_settings(const struct shadow *s)
 {
-	return s->db.conn ? conninfo_like(s->db.conn, s->name) : NULL;
+	return s->db.conn ? shadow_conninfo(s->db.conn, s->name, true) : NULL;
 }
 
 void shadow_catch_again(struct shadow *s)

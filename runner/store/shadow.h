@@ -50,7 +50,7 @@ int shadow_create(struct shadow *s, struct db *admin, struct retort_error *err);
  * caller frees it.  NULL when s is not connected or memory ran out.  It
  * may hold a password: never put it in a message.
  */
-char *shadow_conninfo(const struct shadow *s);
+char *shadow_settings(const struct shadow *s);
 
 /*
  * Catch SIGINT and SIGTERM for s again, after something in between (a
