@@ -13,8 +13,7 @@
 # tests/scripts/test_completion.sh checks it against `retort --help`.
 
 _retort_commands='upgrade downgrade current history heads branches show
-stamp check log wait build plan revision merge init'
-stamp check log wait build test revision merge init'
+stamp check log wait build plan test revision merge init'
 
 _retort_global_options='-c --config --url --versions --sources -x -q --quiet
 --no-build --lock-timeout --ddl-lock-timeout --statement-timeout
