@@ -71,6 +71,11 @@ static const struct option_spec specs[] = {
 	      "give up after T (30s, 10min; default and 0: no limit)"),
 	FLAG("force", 0, OPT_FORCE, force,
 	     "rebuild every revision source, stale or not"),
+	VALUE("downgrade", 0, "TARGET", OPT_DOWNGRADE_PLAN, downgrade_target,
+	      "plan `downgrade TARGET` instead of an upgrade"),
+	FLAG("rehearse-on-target", 0, OPT_REHEARSE_ON_TARGET,
+	     rehearse_on_target,
+	     "rehearse on the target in one transaction, rolled back"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))

@@ -54,6 +54,10 @@ enum cmd_option {
 	OPT_COUNT = 1 << 18,	       /* -n, --max-count N */
 	OPT_TIMEOUT = 1 << 19,	       /* --timeout T */
 	OPT_FORCE = 1 << 20,	       /* --force (build) */
+	/* plan --downgrade TARGET */
+	OPT_DOWNGRADE_PLAN = 1 << 21,
+	/* plan --rehearse-on-target */
+	OPT_REHEARSE_ON_TARGET = 1 << 22,
 };
 
 struct cmd_args {
@@ -82,6 +86,8 @@ struct cmd_args {
 	const char *max_count; /* as given; count holds it parsed */
 	long count;	       /* -n N: N > 0; 0 when not given */
 	const char *timeout;
+	const char *downgrade_target; /* plan --downgrade TARGET */
+	bool rehearse_on_target;
 };
 
 /*
@@ -170,5 +176,7 @@ int cmd_wait(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
 int cmd_build(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
+int cmd_plan(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
 
 #endif

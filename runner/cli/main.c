@@ -103,6 +103,13 @@ static const struct command commands[] = {
 	  "Print the revision ids and branch labels a target may name, one a line, for the shell completion scripts." },
 	{ "build", cmd_build, 0, OPT_FORCE, 0, 0, NULL, "build [--force]",
 	  "Compile the revision sources whose plugins are missing or stale." },
+	{ "plan", cmd_plan,
+	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
+	  OPT_DOWNGRADE_PLAN | OPT_REHEARSE_ON_TARGET | OPT_JSON |
+		  OPT_ALLOW_CHANGED,
+	  0, 1, "TARGET",
+	  "plan [--json] [--rehearse-on-target] [--downgrade TARGET | TARGET]",
+	  "Show what upgrade TARGET (default head) would do, from a rehearsal: each statement, its locks and rewrites. Changes nothing." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -122,9 +122,20 @@ static int find_bounds(struct backfill_job *j, struct batch *b,
 static int body_sql(struct backfill_job *j, struct batch *b,
 		    struct retort_error *err)
 {
-	struct db_rows *res =
-		db_query(j->hc->db, j->spec.sql, 2 * j->nkeys, b->keys, err);
+	struct host_ctx *hc = j->hc;
+	struct db_rows *res;
+	double t0 = 0;
+	long idx = 0;
 
+	if (hc->rec)
+		idx = host_rec_begin(hc, CAPTURE_BACKFILL, j->spec.sql,
+				     2 * j->nkeys, b->keys, NULL, &t0);
+	res = db_query(hc->db, j->spec.sql, 2 * j->nkeys, b->keys, err);
+	if (hc->rec && host_rec_end(hc, idx, t0, res != NULL) < 0) {
+		db_rows_free(res);
+		*err = hc->error;
+		return -1;
+	}
 	if (!res)
 		return -1;
 	b->changed = (long long)db_affected(res);
@@ -737,7 +748,41 @@ static int enter_batched(struct host_ctx *hc, struct retort_error *err)
 static int enter_sample(struct host_ctx *hc, struct retort_error *err)
 {
 	hc->batched = true;
+	if (host_rec_prelude(hc, err) < 0)
+		return -1;
 	return db_flush(hc->db, err);
+}
+
+/*
+ * A rehearsal shows the job once, as each batch would run it: its SQL
+ * with the batch's keys as $1..$n, or a line saying a C function runs.
+ * The shadow's tables are empty, so no batch may run there.
+ */
+static long record_job(struct host_ctx *hc,
+		       const struct retort_backfill_job *spec,
+		       const void *caller, double *t0)
+{
+	char line[256];
+
+	if (spec->sql)
+		return host_rec_begin(hc, CAPTURE_BACKFILL, spec->sql, 0, NULL,
+				      caller, t0);
+	snprintf(line, sizeof(line),
+		 "-- backfill of %s: a C batch function runs for each batch",
+		 spec->table ? spec->table : "(no table)");
+	return host_rec_begin(hc, CAPTURE_BACKFILL, line, 0, NULL, caller, t0);
+}
+
+static int backfill_enter(struct host_ctx *hc,
+			  const struct retort_backfill_job *spec,
+			  struct retort_error *err)
+{
+	if (!spec)
+		return error_set(err, RETORT_FAILED,
+				 "retort_backfill() was given no job");
+	if (hc->sample)
+		return enter_sample(hc, err);
+	return enter_batched(hc, err);
 }
 
 int backfill_host_run(retort_ctx *ctx, const struct retort_backfill_job *spec)
@@ -745,18 +790,18 @@ int backfill_host_run(retort_ctx *ctx, const struct retort_backfill_job *spec)
 	struct host_ctx *hc = host_of(ctx);
 	struct backfill_job j = { 0 };
 	struct retort_error err;
+	double t0 = 0;
+	long idx = 0;
 	int rc;
 
 	if (hc->failed)
 		return -1;
 	error_clear(&err);
-	if (!spec)
-		rc = error_set(&err, RETORT_FAILED,
-			       "retort_backfill() was given no job");
-	else if (hc->sample)
-		rc = enter_sample(hc, &err);
-	else
-		rc = enter_batched(hc, &err);
+	rc = backfill_enter(hc, spec, &err);
+	if (rc == 0 && hc->rec) {
+		hc->rec->autocommit = !hc->sample;
+		idx = record_job(hc, spec, __builtin_return_address(0), &t0);
+	}
 	if (rc == 0)
 		rc = backfill_job_init(&j, hc, spec, &err);
 	if (rc == 0)
@@ -764,6 +809,8 @@ int backfill_host_run(retort_ctx *ctx, const struct retort_backfill_job *spec)
 	backfill_job_release(&j);
 	if (rc < 0)
 		host_record(hc, &err);
+	if (hc->rec && spec && host_rec_end(hc, idx, t0, rc == 0) < 0)
+		rc = -1;
 	return rc < 0 ? -1 : 0;
 }
 
@@ -778,35 +825,51 @@ static int copy_start(struct host_ctx *hc, const char *copy_sql, bool has_fn,
 		return error_set(err, RETORT_FAILED,
 				 "canceled before the statement ran");
 	hc->sent = true;
+	if (host_rec_prelude(hc, err) < 0)
+		return -1;
 	return db_flush(hc->db, err);
+}
+
+/* A COPY, recorded in a rehearsal with where the revision called it. */
+static int copy_run(struct host_ctx *hc, enum capture_origin origin,
+		    const char *copy_sql, retort_copy_source *source,
+		    retort_copy_sink *sink, void *arg, const void *caller)
+{
+	struct retort_error err;
+	double t0 = 0;
+	long idx = 0;
+	int rc;
+
+	if (hc->failed)
+		return -1;
+	if (copy_start(hc, copy_sql, source || sink, &err) < 0) {
+		host_record(hc, &err);
+		return -1;
+	}
+	if (hc->rec)
+		idx = host_rec_begin(hc, origin, copy_sql, 0, NULL, caller,
+				     &t0);
+	rc = source ? copy_in(hc->db->conn, copy_sql, source, arg, &err)
+		    : copy_out(hc->db->conn, copy_sql, sink, arg, &err);
+	if (rc < 0)
+		host_record(hc, &err);
+	if (hc->rec && host_rec_end(hc, idx, t0, rc == 0) < 0)
+		rc = -1;
+	if (hc->rec && rc == 0 && sink)
+		hc->rec->after_read = true;
+	return rc < 0 ? -1 : 0;
 }
 
 int backfill_host_copy_in(retort_ctx *ctx, const char *copy_sql,
 			  retort_copy_source *source, void *arg)
 {
-	struct host_ctx *hc = host_of(ctx);
-	struct retort_error err;
-
-	if (hc->failed)
-		return -1;
-	if (copy_start(hc, copy_sql, source != NULL, &err) == 0 &&
-	    copy_in(hc->db->conn, copy_sql, source, arg, &err) == 0)
-		return 0;
-	host_record(hc, &err);
-	return -1;
+	return copy_run(host_of(ctx), CAPTURE_COPY_IN, copy_sql, source, NULL,
+			arg, __builtin_return_address(0));
 }
 
 int backfill_host_copy_out(retort_ctx *ctx, const char *copy_sql,
 			   retort_copy_sink *sink, void *arg)
 {
-	struct host_ctx *hc = host_of(ctx);
-	struct retort_error err;
-
-	if (hc->failed)
-		return -1;
-	if (copy_start(hc, copy_sql, sink != NULL, &err) == 0 &&
-	    copy_out(hc->db->conn, copy_sql, sink, arg, &err) == 0)
-		return 0;
-	host_record(hc, &err);
-	return -1;
+	return copy_run(host_of(ctx), CAPTURE_COPY_OUT, copy_sql, NULL, sink,
+			arg, __builtin_return_address(0));
 }

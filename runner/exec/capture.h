@@ -86,6 +86,11 @@ struct capture_step {
 	size_t n;
 	double ms;
 	bool failed; /* the revision failed; its statements end there */
+	/* Not rehearsed (a RETORT_NO_TRANSACTION revision on the target,
+	 * where everything runs in one transaction): skip_reason says why
+	 * (static text). */
+	bool skipped;
+	const char *skip_reason;
 };
 
 struct capture {

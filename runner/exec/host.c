@@ -36,6 +36,27 @@ static bool result_ok(const PGresult *res)
 	       st == PGRES_EMPTY_QUERY;
 }
 
+/* A statement through the simple protocol, recorded in a rehearsal. */
+static PGresult *exec_batch(struct host_ctx *hc, const char *sql,
+			    const void *caller, struct retort_error *err)
+{
+	PGresult *res;
+	double t0;
+	long idx;
+
+	if (!hc->rec)
+		return db_exec_batch(hc->db, sql, err);
+	if (host_rec_prelude(hc, err) < 0)
+		return NULL;
+	idx = host_rec_begin(hc, CAPTURE_EXEC, sql, 0, NULL, caller, &t0);
+	res = db_exec_batch(hc->db, sql, err);
+	if (host_rec_end(hc, idx, t0, res != NULL) < 0) {
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
 static int host_exec(retort_ctx *ctx, const char *sql)
 {
 	struct host_ctx *hc = host_of(ctx);
@@ -45,9 +66,10 @@ static int host_exec(retort_ctx *ctx, const char *sql)
 	if (stopping(hc))
 		return -1;
 	hc->sent = true;
-	res = db_exec_batch(hc->db, sql, &err);
+	res = exec_batch(hc, sql, __builtin_return_address(0), &err);
 	if (!res) {
-		host_record(hc, &err);
+		if (!hc->failed)
+			host_record(hc, &err);
 		return -1;
 	}
 	PQclear(res);
@@ -62,35 +84,63 @@ static int flush(struct host_ctx *hc)
 	if (stopping(hc))
 		return -1;
 	hc->sent = true;
-	if (db_flush(hc->db, &err) == 0)
+	if (host_rec_prelude(hc, &err) == 0 && db_flush(hc->db, &err) == 0)
 		return 0;
 	host_record(hc, &err);
 	return -1;
+}
+
+/* A statement with parameters, recorded in a rehearsal as origin. */
+static PGresult *query_as(struct host_ctx *hc, enum capture_origin origin,
+			  const char *sql, int nparams,
+			  const char *const *values, const void *caller)
+{
+	PGresult *res;
+	double t0 = 0;
+	long idx = 0;
+	bool ok;
+
+	if (flush(hc) < 0)
+		return NULL;
+	if (hc->rec)
+		idx = host_rec_begin(hc, origin, sql, nparams, values, caller,
+				     &t0);
+	res = PQexecParams(hc->db->conn, sql, nparams, NULL, values, NULL, NULL,
+			   0);
+	ok = result_ok(res);
+	if (!ok) {
+		struct retort_error err;
+
+		db_error_from_result(&err, hc->db->conn, res);
+		host_record(hc, &err);
+	}
+	if (hc->rec && host_rec_end(hc, idx, t0, ok) < 0)
+		ok = false;
+	if (ok)
+		return res;
+	PQclear(res);
+	return NULL;
 }
 
 static PGresult *host_query(retort_ctx *ctx, const char *sql, int nparams,
 			    const char *const *values)
 {
 	struct host_ctx *hc = host_of(ctx);
-	struct retort_error err;
-	PGresult *res;
+	PGresult *res = query_as(hc, CAPTURE_QUERY, sql, nparams, values,
+				 __builtin_return_address(0));
 
-	if (flush(hc) < 0)
-		return NULL;
-	res = PQexecParams(hc->db->conn, sql, nparams, NULL, values, NULL, NULL,
-			   0);
-	if (result_ok(res))
-		return res;
-	db_error_from_result(&err, hc->db->conn, res);
-	host_record(hc, &err);
-	PQclear(res);
-	return NULL;
+	/* Rows handed to the revision: what it sends next may depend on
+	 * them. */
+	if (hc->rec && res && PQnfields(res) > 0)
+		hc->rec->after_read = true;
+	return res;
 }
 
 static int host_exec_params(retort_ctx *ctx, const char *sql, int nparams,
 			    const char *const *values)
 {
-	PGresult *res = host_query(ctx, sql, nparams, values);
+	PGresult *res = query_as(host_of(ctx), CAPTURE_EXEC_PARAMS, sql,
+				 nparams, values, __builtin_return_address(0));
 
 	PQclear(res);
 	return res ? 0 : -1;

@@ -201,6 +201,20 @@ out:
 }
 
 /*
+ * A rehearsal records what ends the step as the runner's statements: the
+ * prelude still waiting (a revision that sent nothing), the version
+ * change, the audit row, COMMIT.  Not the migration lock's fence: the
+ * lock belongs to the online run, and a rehearsal takes none.
+ */
+static int record_closing(const struct host_ctx *hc, const char *sql)
+{
+	if (db_prelude_pending(hc->db) &&
+	    recorder_runner_script(hc->rec, hc->db->prelude) < 0)
+		return -1;
+	return recorder_runner_script(hc->rec, sql);
+}
+
+/*
  * Send the step's closing statements and COMMIT, without waiting: the
  * next step (or step_confirm) confirms them.  A batched revision
  * committed its batches itself, so its closing opens a transaction of its
@@ -216,6 +230,11 @@ static int send_commit(struct db *db, const struct step *s,
 		return -1;
 	if (closing_sql(db, s, hc, &sql, err) < 0)
 		return -1;
+	if (hc->rec && record_closing(hc, sql) < 0) {
+		free(sql);
+		return error_set(err, RETORT_FAILED,
+				 "out of memory recording the rehearsal");
+	}
 	rc = db_send_async(db, sql, err);
 	free(sql);
 	return rc;
@@ -377,6 +396,8 @@ static int run_in_transaction(struct db *db, const struct step *s,
 			     err) < 0 ||
 	    call_revision(code, s, hc, err) < 0 ||
 	    (!hc->batched && check_transaction(hc, err) < 0) ||
+	    (hc->rec && !hc->batched &&
+	     recorder_measure(hc->rec, db, err) < 0) ||
 	    check_not_stopping(err) < 0 || send_commit(db, s, hc, err) < 0) {
 		db_rollback(db);
 		explain_failure(s, hc, err);
@@ -546,9 +567,46 @@ static void context_init(struct host_ctx *hc, struct db *db,
 	hc->sample = s->kind == STEP_SAMPLE;
 	hc->batched = mode == MODE_BATCHED;
 	hc->autocommit = mode != MODE_TRANSACTION;
+	hc->rec = opts->rec;
 	if (hc->autocommit)
 		isolate_note_step(hc->batched ? ISOLATE_BATCHED
 					      : ISOLATE_AUTOCOMMIT);
+}
+
+static const enum capture_mode capture_modes[] = {
+	[MODE_TRANSACTION] = CAPTURE_IN_TRANSACTION,
+	[MODE_AUTOCOMMIT] = CAPTURE_AUTOCOMMIT,
+	[MODE_BATCHED] = CAPTURE_BATCHED,
+};
+
+/* In a rehearsal, the step's record opens once the step before it is
+ * confirmed: the locks held then are not this revision's. */
+static int rehearse_begin(struct db *db, const struct step *s,
+			  const struct step_opts *opts,
+			  struct retort_error *err)
+{
+	const struct revision_meta *meta = meta_of(s);
+
+	if (!opts->rec)
+		return 0;
+	opts->rec->started = recorder_now();
+	return recorder_step_begin(opts->rec, db, meta->id, meta->path,
+				   s->plan_step->direction == PLAN_UPGRADE,
+				   capture_modes[mode_of(s)], err);
+}
+
+/* A revision that turned batched at its first retort_backfill() says so. */
+static void rehearse_end(const struct step_opts *opts,
+			 const struct host_ctx *hc, int rc)
+{
+	struct capture *c = opts->rec ? opts->rec->capture : NULL;
+
+	if (!c || c->nsteps == 0)
+		return;
+	if (hc->batched && !hc->sample)
+		c->steps[c->nsteps - 1].mode = CAPTURE_BATCHED;
+	recorder_step_end(opts->rec, recorder_now() - opts->rec->started,
+			  rc < 0);
 }
 
 /* Load the plugin, confirm the COMMIT on its way, run, unload. */
@@ -570,7 +628,10 @@ static int load_and_run(struct db *db, struct step *s,
 	snprintf(note, sizeof(note), "revision %s (%s)", meta->id, meta->path);
 	isolate_note(note);
 	context_init(&hc, db, s, opts, mode_of(s));
-	rc = run_mode(db, s, &code, &hc, mode_of(s), err);
+	rc = rehearse_begin(db, s, opts, err);
+	if (rc == 0)
+		rc = run_mode(db, s, &code, &hc, mode_of(s), err);
+	rehearse_end(opts, &hc, rc);
 	isolate_note(NULL);
 	plugin_unload(&code);
 	s->batched = hc.batched;
@@ -579,6 +640,9 @@ static int load_and_run(struct db *db, struct step *s,
 			     meta->path);
 	return rc;
 }
+
+static const char skipped_in_one_transaction[] =
+	"it runs outside a transaction (RETORT_NO_TRANSACTION), and this rehearsal runs everything in one transaction that is rolled back";
 
 int step_run(struct db *db, struct step *s, const struct step_opts *opts,
 	     struct retort_error *err)
@@ -591,7 +655,13 @@ int step_run(struct db *db, struct step *s, const struct step_opts *opts,
 		if (opts->out)
 			fputs("  skipped: it runs outside a transaction (RETORT_NO_TRANSACTION)\n",
 			      opts->out);
-		return 0;
+		return opts->rec ? recorder_step_skipped(
+					   opts->rec, meta_of(s)->id,
+					   meta_of(s)->path,
+					   s->plan_step->direction ==
+						   PLAN_UPGRADE,
+					   skipped_in_one_transaction, err)
+				 : 0;
 	}
 	rc = load_and_run(db, s, opts, err);
 	if (rc == 0 && s->kind == STEP_UNDO)

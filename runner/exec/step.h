@@ -16,11 +16,15 @@
 #include "store/db.h"
 #include "base/error.h"
 #include "graph/revmap.h"
+#include "exec/record.h"
 
 struct step_opts {
 	FILE *out; /* "Running upgrade ..." lines; NULL = quiet */
 	const struct config *cfg; /* -x arguments, --unsafe-plugins, ... */
 	bool sample;		  /* upgrade --sample */
+	/* A rehearsal's recorder (record.h): every statement is recorded
+	 * and measured.  NULL in a normal run. */
+	struct recorder *rec;
 };
 
 /* What a step is for, which decides what goes with its COMMIT. */

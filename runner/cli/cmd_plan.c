@@ -1,0 +1,429 @@
+/*
+ * cmd_plan.c - `retort plan [TARGET]`: what `upgrade TARGET` (or, with
+ * --downgrade, `downgrade TARGET`) would do, from a rehearsal: every
+ * statement each revision and the runner send, with its origin and call
+ * site, the locks it takes and the tables it rewrites.  Text, or one JSON
+ * document with --json.  Reads where the target stands without the
+ * migration lock and never changes it: the rehearsal runs in a shadow,
+ * or with --rehearse-on-target in one transaction that is rolled back.
+ */
+#include "cli/cmd.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "cli/json_view.h"
+#include "exec/capture.h"
+#include "exec/integrity.h"
+#include "exec/rehearse.h"
+
+/* What was asked: the direction and the target. */
+struct plan_request {
+	enum plan_direction direction;
+	const char *target;
+};
+
+static int plan_request_of(const struct cmd_args *args,
+			   struct plan_request *req, struct retort_error *err)
+{
+	req->direction = args->downgrade_target ? PLAN_DOWNGRADE : PLAN_UPGRADE;
+	req->target = args->downgrade_target;
+	if (args->downgrade_target && args->npositional > 0) {
+		error_set(err, RETORT_USAGE,
+			  "'plan' takes either a TARGET or --downgrade TARGET");
+		error_hint(
+			err,
+			"usage: retort plan [TARGET | --downgrade TARGET] [--json] [--rehearse-on-target]");
+		return -1;
+	}
+	if (!req->target)
+		req->target =
+			args->npositional > 0 ? args->positional[0] : "head";
+	if (req->target[0] == '\0') {
+		error_set(err, RETORT_USAGE,
+			  "'plan': the --downgrade target is empty");
+		error_hint(
+			err,
+			"Give the revision to plan a downgrade to, or base.");
+		return -1;
+	}
+	return revmap_check_target(req->target, err);
+}
+
+/* ---- text ---- */
+
+/* "AccessExclusiveLock" as the SQL reference names it: "ACCESS EXCLUSIVE". */
+static void lock_mode_name(const char *mode, char *buf, size_t size)
+{
+	size_t len = strlen(mode), n = 0;
+
+	if (len > 4 && strcmp(mode + len - 4, "Lock") == 0)
+		len -= 4;
+	for (size_t i = 0; i < len && n + 2 < size; i++) {
+		if (i > 0 && isupper((unsigned char)mode[i]))
+			buf[n++] = ' ';
+		buf[n++] = (char)toupper((unsigned char)mode[i]);
+	}
+	buf[n] = '\0';
+}
+
+/* The statement's text, each line indented. */
+static void print_sql(const char *sql, FILE *out)
+{
+	const char *line;
+	size_t len;
+
+	while ((line = text_next_line(&sql, &len)) != NULL) {
+		fputs("      ", out);
+		text_fputn(line, len, out);
+		fputc('\n', out);
+	}
+}
+
+static void print_params(const struct capture_stmt *st, FILE *out)
+{
+	if (st->nparams == 0)
+		return;
+	fputs("      parameters:", out);
+	for (int i = 0; i < st->nparams; i++) {
+		fprintf(out, " $%d=", i + 1);
+		if (st->params[i]) {
+			fputc('\'', out);
+			text_fput(st->params[i], out);
+			fputc('\'', out);
+		} else {
+			fputs("NULL", out);
+		}
+	}
+	fputc('\n', out);
+}
+
+static void print_effects(const struct capture_stmt *st, FILE *out)
+{
+	char mode[64];
+
+	for (size_t i = 0; i < st->nlocks; i++) {
+		lock_mode_name(st->locks[i].mode, mode, sizeof(mode));
+		fprintf(out, "      lock: %s on ", mode);
+		text_fput(st->locks[i].relation, out);
+		fputs(st->locks[i].existed ? "\n" : " (created by this plan)\n",
+		      out);
+	}
+	for (size_t i = 0; i < st->nrewrites; i++) {
+		fputs("      rewrites ", out);
+		text_fput(st->rewrites[i], out);
+		fputc('\n', out);
+	}
+}
+
+static void print_stmt(const struct capture *c, size_t i, FILE *out)
+{
+	const struct capture_stmt *st = &c->stmts[i];
+
+	fprintf(out, "    [%zu] %s", i, capture_origin_name(st->origin));
+	if (st->call_site) {
+		fputs(" at ", out);
+		text_fput(st->call_site, out);
+	}
+	fprintf(out, ", %.1f ms%s%s\n", st->ms,
+		st->autocommit ? ", autocommit" : "",
+		st->failed ? ", FAILED" : "");
+	print_sql(st->sql, out);
+	print_params(st, out);
+	if (st->measured_with != i)
+		fprintf(out, "      measured with [%zu]\n", st->measured_with);
+	print_effects(st, out);
+	if (st->after_read)
+		fputs("      note: sent after the revision read rows; on the target it may differ\n",
+		      out);
+}
+
+static const char *mode_name(enum capture_mode mode)
+{
+	static const char *const names[] = {
+		[CAPTURE_IN_TRANSACTION] = "transaction",
+		[CAPTURE_AUTOCOMMIT] = "autocommit",
+		[CAPTURE_BATCHED] = "batched",
+	};
+
+	return names[mode];
+}
+
+/* The lock_timeout the step's statements ran with, as measured. */
+static const char *step_lock_timeout(const struct capture *c,
+				     const struct capture_step *s)
+{
+	for (size_t i = s->first; i < s->first + s->n; i++)
+		if (c->stmts[i].lock_timeout)
+			return c->stmts[i].lock_timeout;
+	return NULL;
+}
+
+static const char *message_of(const struct revmap *map, const char *id)
+{
+	size_t idx;
+
+	if (!id || !revmap_find(map, id, &idx))
+		return "";
+	return map->revs[idx].meta->message ? map->revs[idx].meta->message : "";
+}
+
+static void print_step(const struct revmap *map, const struct capture *c,
+		       const struct capture_step *s, FILE *out)
+{
+	const char *lt = step_lock_timeout(c, s);
+
+	fprintf(out, "%s ", s->upgrade ? "upgrade" : "downgrade");
+	text_fput(s->revision, out);
+	fputs(", ", out);
+	text_fput(message_of(map, s->revision), out);
+	fprintf(out, " (%s", mode_name(s->mode));
+	if (lt)
+		fprintf(out, ", lock_timeout %s",
+			strcmp(lt, "0") ? lt : "none");
+	fprintf(out, ", %.1f ms)%s\n", s->ms, s->failed ? ": FAILED" : "");
+	if (s->skipped)
+		fprintf(out, "  not rehearsed: %s\n", s->skip_reason);
+	for (size_t i = s->first; i < s->first + s->n; i++)
+		print_stmt(c, i, out);
+}
+
+/* Statements outside every step: the on-target rehearsal's BEGIN. */
+static bool in_a_step(const struct capture *c, size_t i)
+{
+	for (size_t k = 0; k < c->nsteps; k++)
+		if (i >= c->steps[k].first &&
+		    i < c->steps[k].first + c->steps[k].n)
+			return true;
+	return false;
+}
+
+/* The runner's statements before the first step, or after the last. */
+static bool before_steps(const struct capture *c, size_t i)
+{
+	return c->nsteps == 0 || i < c->steps[0].first;
+}
+
+static void print_text(const struct revmap *map, const struct capture *c,
+		       FILE *out)
+{
+	fprintf(out, "Rehearsal %s: %zu revision(s), %.1f ms\n",
+		c->on_target ? "on the target, in one transaction rolled back"
+			     : "in a shadow database",
+		c->nsteps, c->ms);
+	for (size_t i = 0; i < c->n && before_steps(c, i); i++)
+		print_stmt(c, i, out);
+	for (size_t k = 0; k < c->nsteps; k++)
+		print_step(map, c, &c->steps[k], out);
+	for (size_t i = 0; i < c->n; i++)
+		if (!before_steps(c, i) && !in_a_step(c, i))
+			print_stmt(c, i, out);
+	if (c->nsteps == 0)
+		fputs("Nothing to do: the target is already there.\n", out);
+}
+
+/* ---- JSON ---- */
+
+static void json_double(struct json *j, double v)
+{
+	char buf[64];
+
+	snprintf(buf, sizeof(buf), "%.3f", v);
+	json_number_text(j, buf);
+}
+
+static void json_strings(struct json *j, char *const *list, size_t n)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < n; i++)
+		json_string(j, list[i]);
+	json_array_end(j);
+}
+
+static void json_locks(struct json *j, const struct capture_stmt *st)
+{
+	json_array_begin(j);
+	for (size_t i = 0; i < st->nlocks; i++) {
+		json_object_begin(j);
+		json_key(j, "relation");
+		json_string(j, st->locks[i].relation);
+		json_key(j, "mode");
+		json_string(j, st->locks[i].mode);
+		json_key(j, "existed");
+		json_bool(j, st->locks[i].existed);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
+static void json_stmt(struct json *j, const struct capture *c, size_t i)
+{
+	const struct capture_stmt *st = &c->stmts[i];
+
+	json_object_begin(j);
+	json_key(j, "index");
+	json_int(j, (long long)i);
+	json_key(j, "origin");
+	json_string(j, capture_origin_name(st->origin));
+	json_key(j, "sql");
+	json_string(j, st->sql);
+	json_key(j, "params");
+	json_strings(j, st->params, st->params ? (size_t)st->nparams : 0);
+	json_key(j, "call_site");
+	json_string(j, st->call_site);
+	json_key(j, "after_read");
+	json_bool(j, st->after_read);
+	json_key(j, "autocommit");
+	json_bool(j, st->autocommit);
+	json_key(j, "failed");
+	json_bool(j, st->failed);
+	json_key(j, "measured_with");
+	json_int(j, (long long)st->measured_with);
+	json_key(j, "locks");
+	json_locks(j, st);
+	json_key(j, "rewrites");
+	json_strings(j, st->rewrites, st->nrewrites);
+	json_key(j, "lock_timeout");
+	json_string(j, st->lock_timeout);
+	json_key(j, "ms");
+	json_double(j, st->ms);
+	json_object_end(j);
+}
+
+static void json_step(struct json *j, const struct revmap *map,
+		      const struct capture *c, const struct capture_step *s)
+{
+	json_object_begin(j);
+	json_key(j, "revision");
+	json_string(j, s->revision);
+	json_key(j, "message");
+	json_string(j, message_of(map, s->revision));
+	json_key(j, "path");
+	json_string(j, s->path);
+	json_key(j, "direction");
+	json_string(j, s->upgrade ? "upgrade" : "downgrade");
+	json_key(j, "mode");
+	json_string(j, mode_name(s->mode));
+	json_key(j, "lint_allow");
+	json_string(j, s->lint_allow);
+	json_key(j, "ms");
+	json_double(j, s->ms);
+	json_key(j, "failed");
+	json_bool(j, s->failed);
+	json_key(j, "skipped");
+	json_bool(j, s->skipped);
+	json_key(j, "skip_reason");
+	json_string(j, s->skip_reason);
+	json_key(j, "statements");
+	json_array_begin(j);
+	for (size_t i = s->first; i < s->first + s->n; i++)
+		json_stmt(j, c, i);
+	json_array_end(j);
+	json_object_end(j);
+}
+
+static int print_json(struct app *app, const struct plan_request *req,
+		      const struct capture *c, int rc, struct retort_error *err)
+{
+	struct json j = JSON_INIT;
+
+	json_view_begin(&j, "plan");
+	json_key(&j, "direction");
+	json_string(&j,
+		    req->direction == PLAN_UPGRADE ? "upgrade" : "downgrade");
+	json_key(&j, "target");
+	json_string(&j, req->target);
+	json_key(&j, "rehearsal");
+	json_string(&j, c->on_target ? "on_target" : "shadow");
+	json_key(&j, "ok");
+	json_bool(&j, rc == 0);
+	json_key(&j, "ms");
+	json_double(&j, c->ms);
+	json_key(&j, "steps");
+	json_array_begin(&j);
+	for (size_t k = 0; k < c->nsteps; k++)
+		json_step(&j, app->map, c, &c->steps[k]);
+	json_array_end(&j);
+	/* The runner's statements around every step (on the target: its
+	 * BEGIN and ROLLBACK). */
+	json_key(&j, "outside_steps");
+	json_array_begin(&j);
+	for (size_t i = 0; i < c->n; i++)
+		if (!in_a_step(c, i))
+			json_stmt(&j, c, i);
+	json_array_end(&j);
+	return json_view_print(&j, app->out, err);
+}
+
+/* ---- the command ---- */
+
+static int no_shadow(struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE,
+		  "plan cannot make a shadow of the target in this build");
+	error_detail(
+		err,
+		"a shadow needs the target's schema cloned into it, which is not available yet");
+	error_hint(
+		err,
+		"Run `retort plan --rehearse-on-target`: it rehearses in one transaction on the target and rolls it back.");
+	return -1;
+}
+
+/* Where the target stands, read without the lock, and the plan from it. */
+static int plan_from_state(struct app *app, const struct cmd_args *args,
+			   const struct plan_request *req, struct plan *plan,
+			   struct retort_error *err)
+{
+	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
+	struct integrity in = app_integrity(app);
+	struct revstate state = { 0 };
+	int rc = -1;
+
+	if (integrity_read_state(&in, &state, err) < 0 ||
+	    revmap_plan(app->map, &state, req->direction, req->target, plan,
+			err) < 0)
+		goto out;
+	if (plan->n > 0 &&
+	    integrity_intact(&in, allow_changed, plan, &state, err) < 0)
+		goto out;
+	rc = plugin_check_plan(&app->plugins, plan, plugin_flags(&app->cfg),
+			       err);
+out:
+	revstate_release(&state);
+	return rc;
+}
+
+int cmd_plan(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err)
+{
+	struct step_opts opts = { .cfg = &app->cfg };
+	struct plan_request req;
+	struct plan plan = { 0 };
+	struct capture c;
+	struct retort_error ignored;
+	int rc, printed = 0;
+
+	capture_init(&c);
+	if (plan_request_of(args, &req, err) < 0)
+		return -1;
+	if (!args->rehearse_on_target)
+		return no_shadow(err);
+	if (plan_from_state(app, args, &req, &plan, err) < 0) {
+		plan_release(&plan);
+		return -1;
+	}
+	rc = rehearse_on_target(&app->db, app->map, &plan, &opts, &c, err);
+	/* What ran is shown also when a revision failed: up to the
+	 * statement PostgreSQL refused. */
+	if (args->json)
+		printed =
+			print_json(app, &req, &c, rc, rc < 0 ? &ignored : err);
+	else
+		print_text(app->map, &c, app->out);
+	capture_release(&c);
+	plan_release(&plan);
+	return rc < 0 ? -1 : printed;
+}
