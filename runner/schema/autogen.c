@@ -133,29 +133,14 @@ static int shadow_value(struct shadow *s, const char *sql, const char *what,
 	return 0;
 }
 
-static const char sql_user_objects[] =
-	"SELECT (SELECT count(*) FROM pg_catalog.pg_class WHERE oid >= 16384)"
-	" + (SELECT count(*) FROM pg_catalog.pg_type WHERE oid >= 16384)"
-	" + (SELECT count(*) FROM pg_catalog.pg_proc WHERE oid >= 16384)"
-	" + (SELECT count(*) FROM pg_catalog.pg_extension WHERE oid >= 16384)"
-	" + (SELECT count(*) FROM pg_catalog.pg_namespace WHERE oid >= 16384"
-	" AND nspname OPERATOR(pg_catalog.!~) '^pg_')";
-
 static int check_empty(struct shadow *s, struct retort_error *err)
 {
-	char count[32];
-
-	if (shadow_value(s, sql_user_objects,
-			 "cannot inspect the shadow database", count,
-			 sizeof(count), err) < 0)
-		return -1;
-	if (strcmp(count, "0") == 0)
+	if (shadow_check_empty(s, err) == 0)
 		return 0;
-	error_set(err, RETORT_USAGE, "the shadow database is not empty");
-	error_detail(err, "database %s holds user objects of its own", s->name);
-	error_hint(
-		err,
-		"Give --shadow-url an empty database: autogenerate loads the declared schema there inside a transaction it rolls back.");
+	if (err->status == RETORT_USAGE)
+		error_hint(
+			err,
+			"Give --shadow-url an empty database: autogenerate loads the declared schema there inside a transaction it rolls back.");
 	return -1;
 }
 

@@ -51,14 +51,14 @@ void audit_step_begin(struct audit_step *s, const struct revision_meta *meta,
 	clock_gettime(CLOCK_MONOTONIC, &s->started_mono);
 }
 
-int audit_ensure_table(struct db *db, struct retort_error *err)
+int audit_table_sql(const struct db *db, char *sql, size_t size,
+		    struct retort_error *err)
 {
-	char *table = history_table(db, err), sql[1024];
-	int rc;
+	char *table = history_table(db, err);
 
 	if (!table)
 		return -1;
-	snprintf(sql, sizeof(sql),
+	snprintf(sql, size,
 		 "CREATE TABLE IF NOT EXISTS %s ("
 		 "id bigserial PRIMARY KEY, "
 		 "revision varchar(32) NOT NULL, "
@@ -73,10 +73,25 @@ int audit_ensure_table(struct db *db, struct retort_error *err)
 		 "runner_version text NOT NULL, "
 		 "version_table text NOT NULL)",
 		 table);
-	rc = db_exec(db, sql, 0, NULL, err);
-	if (rc < 0)
-		error_prefix(err, "cannot create the audit table %s", table);
 	free(table);
+	return 0;
+}
+
+int audit_ensure_table(struct db *db, struct retort_error *err)
+{
+	char sql[1024];
+	int rc;
+
+	if (audit_table_sql(db, sql, sizeof(sql), err) < 0)
+		return -1;
+	rc = db_exec(db, sql, 0, NULL, err);
+	if (rc < 0) {
+		char *table = db_table_beside(db, AUDIT_TABLE);
+
+		error_prefix(err, "cannot create the audit table %s",
+			     table ? table : AUDIT_TABLE);
+		free(table);
+	}
 	return rc;
 }
 

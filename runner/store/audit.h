@@ -39,6 +39,10 @@ void audit_step_begin(struct audit_step *s, const struct revision_meta *meta,
  * Call once per run that executes steps, after db_ensure_version_table().
  */
 int audit_ensure_table(struct db *db, struct retort_error *err);
+/* Its CREATE TABLE IF NOT EXISTS statement, into sql (1024 bytes hold
+ * it), for a script that runs where the run would. */
+int audit_table_sql(const struct db *db, char *sql, size_t size,
+		    struct retort_error *err);
 
 /*
  * Insert the step's row, finished now, in the transaction the caller has

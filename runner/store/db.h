@@ -93,6 +93,10 @@ int db_read_versions(struct db *db, char ***rows, size_t *nrows,
 
 /* CREATE TABLE IF NOT EXISTS, as Alembic creates it. */
 int db_ensure_version_table(struct db *db, struct retort_error *err);
+/* Its CREATE TABLE statement (IF NOT EXISTS when asked) into sql; 768
+ * bytes hold it. */
+void db_version_table_sql(const struct db *db, bool if_not_exists, char *sql,
+			  size_t size);
 
 /* Delete rows remove[] and insert rows insert[] (ids), in the open transaction.
  */

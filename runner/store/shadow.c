@@ -116,8 +116,7 @@ static void add_setting(struct strbuf *b, const char *keyword,
 	strbuf_addc(b, '\'');
 }
 
-/* Every setting of conn but the database, as keyword='value' pairs. */
-static char *conninfo_like(PGconn *conn, const char *dbname)
+char *shadow_conninfo(struct pg_conn *conn, const char *dbname, bool password)
 {
 	PQconninfoOption *opts = PQconninfo(conn);
 	struct strbuf b = STRBUF_INIT;
@@ -125,7 +124,8 @@ static char *conninfo_like(PGconn *conn, const char *dbname)
 	if (opts == NULL)
 		return NULL;
 	for (PQconninfoOption *o = opts; o->keyword; o++)
-		if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0)
+		if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0 &&
+		    (password || strcmp(o->keyword, "password") != 0))
 			add_setting(&b, o->keyword, o->val);
 	add_setting(&b, "dbname", dbname);
 	PQconninfoFree(opts);
@@ -189,7 +189,7 @@ int shadow_create(struct shadow *s, struct db *admin, struct retort_error *err)
 			"autogenerate loads the declared schema into a scratch database: grant the user CREATEDB, or pass --shadow-url with an empty database it may use.");
 		return -1;
 	}
-	conninfo = conninfo_like(admin->conn, s->name);
+	conninfo = shadow_conninfo(admin->conn, s->name, true);
 	if (conninfo == NULL)
 		return error_set(err, RETORT_FAILED, "out of memory");
 	rc = db_connect_timeout(&s->db, conninfo, NULL, admin->table,
@@ -222,6 +222,81 @@ int shadow_run_script(struct shadow *s, const char *script, long *position,
 	return -1;
 }
 
+static const char sql_user_objects[] =
+	"SELECT (SELECT count(*) FROM pg_catalog.pg_class WHERE oid >= 16384)"
+	" + (SELECT count(*) FROM pg_catalog.pg_type WHERE oid >= 16384)"
+	" + (SELECT count(*) FROM pg_catalog.pg_proc WHERE oid >= 16384)"
+	" + (SELECT count(*) FROM pg_catalog.pg_extension WHERE oid >= 16384)"
+	" + (SELECT count(*) FROM pg_catalog.pg_namespace WHERE oid >= 16384"
+	" AND nspname OPERATOR(pg_catalog.!~) '^pg_')";
+
+int shadow_check_empty(struct shadow *s, struct retort_error *err)
+{
+	struct db_rows *rows = db_query(&s->db, sql_user_objects, 0, NULL, err);
+	bool empty;
+
+	if (rows == NULL) {
+		error_prefix(err, "cannot inspect the shadow database");
+		return -1;
+	}
+	empty = db_nrows(rows) == 1 && db_value(rows, 0, 0) &&
+		strcmp(db_value(rows, 0, 0), "0") == 0;
+	db_rows_free(rows);
+	if (empty)
+		return 0;
+	error_set(err, RETORT_USAGE, "the shadow database is not empty");
+	error_detail(err, "database %s holds user objects of its own", s->name);
+	error_hint(err, "Give --shadow-url an empty database.");
+	return -1;
+}
+
+/*
+ * What a clone and the plan run on it created in a --shadow-url database,
+ * as DROP statements: every extension and schema of the user's, then the
+ * relations, types and routines left in the schemas that come with a new
+ * database (public).  The kinds shadow_check_empty() counts, so that the
+ * next run finds the database empty again.
+ */
+static const char sql_drop_user_objects[] =
+	"SELECT pg_catalog.format('DROP EXTENSION IF EXISTS %I CASCADE',"
+	" extname) FROM pg_catalog.pg_extension WHERE oid >= 16384"
+	" UNION ALL SELECT pg_catalog.format('DROP SCHEMA IF EXISTS %I CASCADE',"
+	" nspname) FROM pg_catalog.pg_namespace WHERE oid >= 16384"
+	" AND nspname OPERATOR(pg_catalog.!~) '^pg_'"
+	" UNION ALL SELECT pg_catalog.format('DROP %s IF EXISTS %s CASCADE',"
+	" CASE relkind WHEN 'v' THEN 'VIEW' WHEN 'm' THEN 'MATERIALIZED VIEW'"
+	" WHEN 'S' THEN 'SEQUENCE' WHEN 'f' THEN 'FOREIGN TABLE'"
+	" ELSE 'TABLE' END, oid::pg_catalog.regclass)"
+	" FROM pg_catalog.pg_class WHERE oid >= 16384"
+	" AND relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+	" UNION ALL SELECT pg_catalog.format('DROP %s IF EXISTS %s CASCADE',"
+	" CASE typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END,"
+	" oid::pg_catalog.regtype) FROM pg_catalog.pg_type t"
+	" WHERE oid >= 16384 AND (typtype IN ('e', 'd', 'r') OR (typtype = 'c'"
+	" AND (SELECT relkind FROM pg_catalog.pg_class"
+	" WHERE oid OPERATOR(pg_catalog.=) t.typrelid) = 'c'))"
+	" UNION ALL SELECT pg_catalog.format('DROP %s IF EXISTS %s CASCADE',"
+	" CASE prokind WHEN 'a' THEN 'AGGREGATE' WHEN 'p' THEN 'PROCEDURE'"
+	" ELSE 'FUNCTION' END, oid::pg_catalog.regprocedure)"
+	" FROM pg_catalog.pg_proc WHERE oid >= 16384";
+
+/* Empty a --shadow-url database a clone filled. */
+static int empty_given(struct shadow *s, struct retort_error *err)
+{
+	struct db_rows *rows;
+	int rc = 0;
+
+	if (db_exec(&s->db, "RESET ALL", 0, NULL, err) < 0)
+		return -1;
+	rows = db_query(&s->db, sql_drop_user_objects, 0, NULL, err);
+	if (rows == NULL)
+		return -1;
+	for (size_t i = 0; i < db_nrows(rows) && rc == 0; i++)
+		rc = db_exec(&s->db, db_value(rows, i, 0), 0, NULL, err);
+	db_rows_free(rows);
+	return rc;
+}
+
 /* ---- closing ---- */
 
 static int drop_failed(struct shadow *s, int rc, struct retort_error *drop,
@@ -238,11 +313,36 @@ static int drop_failed(struct shadow *s, int rc, struct retort_error *drop,
 	return -1;
 }
 
+static int empty_failed(struct shadow *s, int rc, struct retort_error *drop,
+			struct retort_error *err)
+{
+	if (rc == 0) {
+		*err = *drop;
+		error_prefix(err, "cannot empty the shadow database %s",
+			     s->name);
+	} else {
+		error_detail(
+			err,
+			"and the shadow database %s could not be emptied: %s",
+			s->name, drop->msg);
+	}
+	error_hint(
+		err,
+		"Empty it by hand (drop what it holds), or give --shadow-url another empty database.");
+	return -1;
+}
+
 int shadow_close(struct shadow *s, int rc, struct retort_error *err)
 {
 	struct retort_error drop = { 0 };
 	char sql[128];
 
+	if (s->cloned && !s->created && s->db.conn) {
+		db_rollback(&s->db);
+		if (empty_given(s, &drop) < 0)
+			rc = empty_failed(s, rc, &drop, err);
+		s->cloned = false;
+	}
 	cancel_nothing();
 	db_close(&s->db);
 	if (s->created) {

@@ -26,6 +26,7 @@ struct shadow {
 	struct db db;	  /* the shadow's connection; run queries on it */
 	char name[64];	  /* the shadow database's name */
 	bool created;	  /* a scratch database (CREATE DATABASE was sent) */
+	bool cloned;	  /* shadow_clone_schema() filled it */
 };
 
 /*
@@ -52,15 +53,46 @@ int shadow_create(struct shadow *s, struct db *admin, struct retort_error *err);
 int shadow_run_script(struct shadow *s, const char *script, long *position,
 		      struct retort_error *err);
 
+/*
+ * A shadow holding the target's schema at its current revision: a scratch
+ * database on target's server (shadow_url NULL), else the database
+ * shadow_url names (a URL or keyword/value string, normalised as the
+ * database URL is), which must be empty (RETORT_USAGE otherwise: the
+ * rule autogenerate's --shadow-url follows).  pg_dump --schema-only
+ * --no-owner --no-privileges of target (found on PATH; the password
+ * reaches it through its environment only), without psql's
+ * meta-commands, is loaded with shadow_run_script(); then target's
+ * version-table rows are copied into the shadow's version table, of the
+ * same schema and name (created when the target has none yet).  Run the
+ * plan on &s->db.  target_url is not needed (target's connection holds
+ * every setting) and may be NULL.  Reads target, never writes it.  Call
+ * shadow_close() after, success or not: it drops a scratch database and
+ * empties a given one again.
+ */
+int shadow_clone_schema(struct shadow *s, struct db *target,
+			const char *target_url, const char *shadow_url,
+			struct retort_error *err);
+
+/* 0 when the shadow holds no user objects (tables, types, routines,
+ * extensions, schemas); RETORT_USAGE naming it otherwise. */
+int shadow_check_empty(struct shadow *s, struct retort_error *err);
+
+/*
+ * conn's settings as libpq settled them, as a keyword/value string for
+ * database dbname; the password only when asked.  The caller frees it;
+ * NULL when out of memory.
+ */
+char *shadow_conninfo(struct pg_conn *conn, const char *dbname, bool password);
+
 /* 0, or -1 with err saying "interrupted by SIGINT" (or SIGTERM, exit
  * status 130 or 143) once a signal asked the shadow's work to stop. */
 int shadow_interrupted(struct retort_error *err);
 
 /*
- * Close the shadow's connection, drop a scratch database, and stop
- * catching signals.  Returns rc, or -1 when the drop fails (its error in
- * err, or added to err's detail when rc already failed).  Accepts a
- * zeroed shadow.
+ * Close the shadow's connection, drop a scratch database (empty a given
+ * one that shadow_clone_schema() filled), and stop catching signals.  Returns
+ * rc, or -1 when the drop fails (its error in err, or added to err's detail
+ * when rc already failed).  Accepts a zeroed shadow.
  */
 int shadow_close(struct shadow *s, int rc, struct retort_error *err);
 

@@ -87,14 +87,21 @@ int db_read_versions(struct db *db, char ***rows, size_t *nrows,
 }
 
 /* The primary key's name is Alembic's, <table>_pkc, so both tools agree. */
+void db_version_table_sql(const struct db *db, bool if_not_exists, char *sql,
+			  size_t size)
+{
+	snprintf(sql, size,
+		 "CREATE TABLE %s%s (version_num varchar(32) NOT NULL, "
+		 "CONSTRAINT %s PRIMARY KEY (version_num))",
+		 if_not_exists ? "IF NOT EXISTS " : "", db->version_table,
+		 db->version_pkey);
+}
+
 static int create_version_table(struct db *db, struct retort_error *err)
 {
 	char sql[768];
 
-	snprintf(sql, sizeof(sql),
-		 "CREATE TABLE %s (version_num varchar(32) NOT NULL, "
-		 "CONSTRAINT %s PRIMARY KEY (version_num))",
-		 db->version_table, db->version_pkey);
+	db_version_table_sql(db, false, sql, sizeof(sql));
 	if (db_exec(db, sql, 0, NULL, err) < 0) {
 		error_prefix(err, "cannot create the version table %s",
 			     db->version_table);
