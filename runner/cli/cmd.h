@@ -58,6 +58,8 @@ enum cmd_option {
 	OPT_DOWNGRADE_PLAN = 1 << 21,
 	/* plan --rehearse-on-target */
 	OPT_REHEARSE_ON_TARGET = 1 << 22,
+	/* upgrade --lint */
+	OPT_LINT = 1 << 24,
 };
 
 struct cmd_args {
@@ -88,6 +90,7 @@ struct cmd_args {
 	const char *timeout;
 	const char *downgrade_target; /* plan --downgrade TARGET */
 	bool rehearse_on_target;
+	bool lint; /* upgrade --lint */
 };
 
 /*
@@ -176,6 +179,8 @@ int cmd_wait(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
 int cmd_build(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
+int cmd_lint(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
 int cmd_plan(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
 

@@ -46,8 +46,8 @@ struct command {
 static const struct command commands[] = {
 	{ "upgrade", cmd_upgrade,
 	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
-	  OPT_SAMPLE | OPT_ALLOW_CHANGED, 1, 1, "TARGET",
-	  "upgrade [--sample] [--allow-changed] TARGET",
+	  OPT_SAMPLE | OPT_ALLOW_CHANGED | OPT_LINT, 1, 1, "TARGET",
+	  "upgrade [--sample] [--allow-changed] [--lint] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade,
 	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
@@ -110,6 +110,10 @@ static const struct command commands[] = {
 	  0, 1, "TARGET",
 	  "plan [--json] [--rehearse-on-target] [--downgrade TARGET | TARGET]",
 	  "Show what upgrade TARGET (default head) would do, from a rehearsal: each statement, its locks and rewrites. Changes nothing." },
+	{ "lint", cmd_lint, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
+	  OPT_JSON | OPT_ALLOW_CHANGED, 0, CMD_MAX_POSITIONAL, "REV",
+	  "lint [--json] [REV...]",
+	  "Judge what the pending revisions (or REV...) would send, rehearsed in a shadow of the database: exit 1 on statements that would block its traffic or break running code. Changes nothing." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
