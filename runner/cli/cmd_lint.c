@@ -82,9 +82,11 @@ static int named_revisions(struct app *app, const struct cmd_args *args,
 			size_t at = plan_index(plan, list.items[k]);
 
 			if (at == plan->n) {
+				size_t rev = list.items[k];
+
 				revlist_release(&list);
 				return not_pending(app, args->positional[a],
-						   list.items[k], err);
+						   rev, err);
 			}
 			ids[(*nids)++] = app->map->revs[list.items[k]].meta->id;
 			last = at + 1 > last ? at + 1 : last;
@@ -114,7 +116,9 @@ int cmd_lint(struct app *app, const struct cmd_args *args,
 	const char *ids[CMD_MAX_POSITIONAL];
 	struct lint_settings set = { .large_rows =
 					     lint_run_large_rows(&app->cfg),
-				     .only = ids };
+				     .only = ids,
+				     .lock_timeout =
+					     app->cfg.ddl_lock_timeout };
 	struct plan plan = { 0 };
 	struct lint_report report;
 	struct capture c;

@@ -20,8 +20,10 @@ static int lint_first(struct app *app, const struct plan *plan,
 		      struct retort_error *err)
 {
 	struct step_opts opts = { .cfg = &app->cfg };
-	struct lint_settings set = { .large_rows =
-					     lint_run_large_rows(&app->cfg) };
+	struct lint_settings set = {
+		.large_rows = lint_run_large_rows(&app->cfg),
+		.lock_timeout = app->cfg.ddl_lock_timeout,
+	};
 	struct lint_report report;
 	struct capture c;
 	int rc;

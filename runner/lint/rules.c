@@ -432,8 +432,10 @@ static void judge_lock_timeout(struct lint_walk *w)
 	char fact[160];
 	int strong;
 
+	if (!timeout && w->lock_timeout[0])
+		timeout = w->lock_timeout;
 	if (!timeout)
-		timeout = w->lock_timeout[0] ? w->lock_timeout : "0";
+		timeout = w->set->lock_timeout ? w->set->lock_timeout : "0";
 	if (!timeout_is_zero(timeout) || !existing(w, table))
 		return;
 	strong = measured_strong(w, table);

@@ -38,6 +38,11 @@ struct lint_settings {
 	 * The others are still read for what they create. */
 	const char *const *only;
 	size_t nonly;
+	/* The lock_timeout the runner sets for each revision
+	 * (ddl_lock_timeout), NULL for none: what a statement the rehearsal
+	 * could not measure (autocommit) ran with, unless the revision SET
+	 * another. */
+	const char *lock_timeout;
 };
 
 #define LINT_STATEMENT_MAX 120
