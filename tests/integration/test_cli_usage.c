@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "log", { NULL } },
 	{ "wait", { "--timeout", "1s" } },
 	{ "build", { NULL } },
+	{ "lint", { "001" } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -132,6 +133,11 @@ static const struct misuse misuses[] = {
 	  "unknown option '--json=yes' for 'history'" },
 	{ { "history", "-n", "2" }, "unknown option '-n' for 'history'" },
 	{ { "show", "--json" }, "'show' takes a REV argument" },
+	{ { "lint", "--lint" }, "unknown option '--lint' for 'lint'" },
+	{ { "downgrade", "--lint", "base" },
+	  "unknown option '--lint' for 'downgrade'" },
+	{ { "lint", "--json=yes" }, "unknown option '--json=yes' for 'lint'" },
+	{ { "lint", "001", "" }, "'lint': the REV argument is empty" },
 };
 
 #define N_MISUSES (int)(sizeof(misuses) / sizeof(misuses[0]))
