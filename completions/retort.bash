@@ -13,7 +13,7 @@
 # tests/scripts/test_completion.sh checks it against `retort --help`.
 
 _retort_commands='upgrade downgrade current history heads branches show
-stamp check log wait build revision merge init lint'
+stamp check log wait build plan revision merge init lint'
 
 _retort_global_options='-c --config --url --versions --sources -x -q --quiet
 --no-build --lock-timeout --ddl-lock-timeout --statement-timeout
@@ -27,7 +27,7 @@ _retort_valued() {
 		--ddl-lock-timeout | --statement-timeout | --lock-lease | \
 		--connect-timeout | --shadow-url | -r | --rev-range | -m | \
 		--message | --rev-id | --head | --branch-label | --depends-on | \
-		--version-path | -n | --timeout)
+		--version-path | -n | --timeout | --downgrade)
 		return 0
 		;;
 	esac
@@ -50,6 +50,7 @@ _retort_command_options() {
 	log) opts='-n --max-count --json' ;;
 	wait) opts='--timeout' ;;
 	build) opts='--force' ;;
+	plan) opts='--downgrade --rehearse-on-target --json --allow-changed' ;;
 	lint) opts='--json --allow-changed' ;;
 	revision) opts='-m --message --rev-id --head --splice --branch-label
 		--depends-on --version-path --autogenerate' ;;

@@ -58,6 +58,7 @@ enum cmd_option {
 	OPT_DOWNGRADE_PLAN = 1 << 21,
 	/* plan --rehearse-on-target */
 	OPT_REHEARSE_ON_TARGET = 1 << 22,
+	OPT_SQL = 1 << 23, /* --sql (upgrade, downgrade) */
 	/* upgrade --lint */
 	OPT_LINT = 1 << 24,
 };
@@ -90,6 +91,7 @@ struct cmd_args {
 	const char *timeout;
 	const char *downgrade_target; /* plan --downgrade TARGET */
 	bool rehearse_on_target;
+	bool sql;
 	bool lint; /* upgrade --lint */
 };
 

@@ -1,8 +1,10 @@
 /*
  * cmd_migrate.c - upgrade and downgrade: plan from the database's state to
- * the target, then run the plan.
+ * the target, then run the plan (or, with --sql, print its SQL script:
+ * sql_run.c).
  */
 #include "cli/cmd.h"
+#include "cli/sql_run.h"
 
 #include "cli/lint_view.h"
 #include "data/backfill_cmd.h"
@@ -94,11 +96,15 @@ out:
 int cmd_upgrade(struct app *app, const struct cmd_args *args,
 		struct retort_error *err)
 {
+	if (args->sql)
+		return sql_run(app, PLAN_UPGRADE, args, err);
 	return migrate_to(app, PLAN_UPGRADE, args, err);
 }
 
 int cmd_downgrade(struct app *app, const struct cmd_args *args,
 		  struct retort_error *err)
 {
+	if (args->sql)
+		return sql_run(app, PLAN_DOWNGRADE, args, err);
 	return migrate_to(app, PLAN_DOWNGRADE, args, err);
 }

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/text.h"
@@ -18,6 +19,14 @@
 #include "exec/capture.h"
 #include "exec/integrity.h"
 #include "exec/rehearse.h"
+#include "store/facts.h"
+#include "store/shadow.h"
+
+/* The sizes of the tables the plan touches, read from the target. */
+struct plan_facts {
+	struct table_facts *items;
+	size_t n;
+};
 
 /* What was asked: the direction and the target. */
 struct plan_request {
@@ -100,17 +109,60 @@ static void print_params(const struct capture_stmt *st, FILE *out)
 	fputc('\n', out);
 }
 
-static void print_effects(const struct capture_stmt *st, FILE *out)
+static const struct table_facts *facts_of(const struct plan_facts *f,
+					  const char *relation)
 {
+	for (size_t i = 0; f && i < f->n; i++)
+		if (strcmp(f->items[i].relation, relation) == 0)
+			return &f->items[i];
+	return NULL;
+}
+
+/* "1.2M rows, 340 MB in the target", as a reviewer reads sizes. */
+static void print_size(const struct table_facts *t, FILE *out)
+{
+	static const char *const units[] = { "bytes", "kB", "MB", "GB", "TB" };
+	double bytes = (double)t->bytes;
+	size_t u = 0;
+
+	if (!t->rows_known)
+		fputs(" (rows not estimated yet", out);
+	else if (t->rows >= 1e6)
+		fprintf(out, " (%.1fM rows", t->rows / 1e6);
+	else if (t->rows >= 1e4)
+		fprintf(out, " (%.0fk rows", t->rows / 1e3);
+	else
+		fprintf(out, " (%.0f rows", t->rows);
+	while (bytes >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		bytes /= 1024;
+		u++;
+	}
+	fprintf(out,
+		u ? ", %.0f %s in the target)" : ", %.0f %s in the target)",
+		bytes, units[u]);
+}
+
+static void print_lock(const struct capture_lock *l, const struct plan_facts *f,
+		       FILE *out)
+{
+	const struct table_facts *t = facts_of(f, l->relation);
 	char mode[64];
 
-	for (size_t i = 0; i < st->nlocks; i++) {
-		lock_mode_name(st->locks[i].mode, mode, sizeof(mode));
-		fprintf(out, "      lock: %s on ", mode);
-		text_fput(st->locks[i].relation, out);
-		fputs(st->locks[i].existed ? "\n" : " (created by this plan)\n",
-		      out);
-	}
+	lock_mode_name(l->mode, mode, sizeof(mode));
+	fprintf(out, "      lock: %s on ", mode);
+	text_fput(l->relation, out);
+	if (!l->existed)
+		fputs(" (created by this plan)", out);
+	else if (t && t->exists)
+		print_size(t, out);
+	fputc('\n', out);
+}
+
+static void print_effects(const struct capture_stmt *st,
+			  const struct plan_facts *f, FILE *out)
+{
+	for (size_t i = 0; i < st->nlocks; i++)
+		print_lock(&st->locks[i], f, out);
 	for (size_t i = 0; i < st->nrewrites; i++) {
 		fputs("      rewrites ", out);
 		text_fput(st->rewrites[i], out);
@@ -118,7 +170,8 @@ static void print_effects(const struct capture_stmt *st, FILE *out)
 	}
 }
 
-static void print_stmt(const struct capture *c, size_t i, FILE *out)
+static void print_stmt(const struct capture *c, size_t i,
+		       const struct plan_facts *f, FILE *out)
 {
 	const struct capture_stmt *st = &c->stmts[i];
 
@@ -132,9 +185,11 @@ static void print_stmt(const struct capture *c, size_t i, FILE *out)
 		st->failed ? ", FAILED" : "");
 	print_sql(st->sql, out);
 	print_params(st, out);
+	if (st->copy_bytes > 0)
+		fprintf(out, "      COPY data: %llu bytes\n", st->copy_bytes);
 	if (st->measured_with != i)
 		fprintf(out, "      measured with [%zu]\n", st->measured_with);
-	print_effects(st, out);
+	print_effects(st, f, out);
 	if (st->after_read)
 		fputs("      note: sent after the revision read rows; on the target it may differ\n",
 		      out);
@@ -171,7 +226,8 @@ static const char *message_of(const struct revmap *map, const char *id)
 }
 
 static void print_step(const struct revmap *map, const struct capture *c,
-		       const struct capture_step *s, FILE *out)
+		       const struct capture_step *s, const struct plan_facts *f,
+		       FILE *out)
 {
 	const char *lt = step_lock_timeout(c, s);
 
@@ -187,7 +243,7 @@ static void print_step(const struct revmap *map, const struct capture *c,
 	if (s->skipped)
 		fprintf(out, "  not rehearsed: %s\n", s->skip_reason);
 	for (size_t i = s->first; i < s->first + s->n; i++)
-		print_stmt(c, i, out);
+		print_stmt(c, i, f, out);
 }
 
 /* Statements outside every step: the on-target rehearsal's BEGIN. */
@@ -207,19 +263,19 @@ static bool before_steps(const struct capture *c, size_t i)
 }
 
 static void print_text(const struct revmap *map, const struct capture *c,
-		       FILE *out)
+		       const struct plan_facts *f, FILE *out)
 {
 	fprintf(out, "Rehearsal %s: %zu revision(s), %.1f ms\n",
 		c->on_target ? "on the target, in one transaction rolled back"
 			     : "in a shadow database",
 		c->nsteps, c->ms);
 	for (size_t i = 0; i < c->n && before_steps(c, i); i++)
-		print_stmt(c, i, out);
+		print_stmt(c, i, f, out);
 	for (size_t k = 0; k < c->nsteps; k++)
-		print_step(map, c, &c->steps[k], out);
+		print_step(map, c, &c->steps[k], f, out);
 	for (size_t i = 0; i < c->n; i++)
 		if (!before_steps(c, i) && !in_a_step(c, i))
-			print_stmt(c, i, out);
+			print_stmt(c, i, f, out);
 	if (c->nsteps == 0)
 		fputs("Nothing to do: the target is already there.\n", out);
 }
@@ -289,6 +345,8 @@ static void json_stmt(struct json *j, const struct capture *c, size_t i)
 	json_string(j, st->lock_timeout);
 	json_key(j, "ms");
 	json_double(j, st->ms);
+	json_key(j, "copy_bytes");
+	json_int(j, (long long)st->copy_bytes);
 	json_object_end(j);
 }
 
@@ -324,8 +382,38 @@ static void json_step(struct json *j, const struct revmap *map,
 	json_object_end(j);
 }
 
+/* "tables": each relation the plan locks or rewrites, as the target
+ * holds it. */
+static void json_facts(struct json *j, const struct plan_facts *f)
+{
+	json_array_begin(j);
+	for (size_t i = 0; f && i < f->n; i++) {
+		const struct table_facts *t = &f->items[i];
+		char rows[64];
+
+		json_object_begin(j);
+		json_key(j, "relation");
+		json_string(j, t->relation);
+		json_key(j, "exists");
+		json_bool(j, t->exists);
+		json_key(j, "rows");
+		snprintf(rows, sizeof(rows), "%.0f", t->rows);
+		if (t->exists && t->rows_known)
+			json_number_text(j, rows);
+		else
+			json_null(j);
+		json_key(j, "bytes");
+		json_int(j, t->bytes);
+		json_key(j, "indexes");
+		json_int(j, t->nindexes);
+		json_object_end(j);
+	}
+	json_array_end(j);
+}
+
 static int print_json(struct app *app, const struct plan_request *req,
-		      const struct capture *c, int rc, struct retort_error *err)
+		      const struct capture *c, const struct plan_facts *f,
+		      int rc, struct retort_error *err)
 {
 	struct json j = JSON_INIT;
 
@@ -348,6 +436,8 @@ static int print_json(struct app *app, const struct plan_request *req,
 	json_array_end(&j);
 	/* The runner's statements around every step (on the target: its
 	 * BEGIN and ROLLBACK). */
+	json_key(&j, "tables");
+	json_facts(&j, f);
 	json_key(&j, "outside_steps");
 	json_array_begin(&j);
 	for (size_t i = 0; i < c->n; i++)
@@ -358,19 +448,6 @@ static int print_json(struct app *app, const struct plan_request *req,
 }
 
 /* ---- the command ---- */
-
-static int no_shadow(struct retort_error *err)
-{
-	error_set(err, RETORT_USAGE,
-		  "plan cannot make a shadow of the target in this build");
-	error_detail(
-		err,
-		"a shadow needs the target's schema cloned into it, which is not available yet");
-	error_hint(
-		err,
-		"Run `retort plan --rehearse-on-target`: it rehearses in one transaction on the target and rolls it back.");
-	return -1;
-}
 
 /* Where the target stands, read without the lock, and the plan from it. */
 static int plan_from_state(struct app *app, const struct cmd_args *args,
@@ -396,12 +473,101 @@ out:
 	return rc;
 }
 
+/* Every relation a statement locked or rewrote, once. */
+static int touched(const struct capture *c, const char ***out, size_t *n)
+{
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct capture_stmt *st = &c->stmts[i];
+
+		cap += st->nlocks + st->nrewrites;
+	}
+	*out = calloc(cap ? cap : 1, sizeof(**out));
+	if (!*out)
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct capture_stmt *st = &c->stmts[i];
+
+		for (size_t k = 0; k < st->nlocks + st->nrewrites; k++) {
+			const char *rel =
+				k < st->nlocks ? st->locks[k].relation
+					       : st->rewrites[k - st->nlocks];
+			size_t m = 0;
+
+			while (m < *n && strcmp((*out)[m], rel) != 0)
+				m++;
+			if (m == *n)
+				(*out)[(*n)++] = rel;
+		}
+	}
+	return 0;
+}
+
+/* The target's rows and bytes of what the plan touches: catalog only. */
+static int read_facts(struct app *app, const struct capture *c,
+		      struct plan_facts *f, struct retort_error *err)
+{
+	const char **rels = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (touched(c, &rels, &n) < 0)
+		return error_set(err, RETORT_FAILED, "out of memory");
+	f->items = calloc(n ? n : 1, sizeof(*f->items));
+	if (!f->items) {
+		free(rels);
+		return error_set(err, RETORT_FAILED, "out of memory");
+	}
+	f->n = n;
+	rc = n ? facts_read(&app->db, rels, n, f->items, err) : 0;
+	free(rels);
+	return rc;
+}
+
+/*
+ * The plan run for real in a shadow of the target's schema, which is
+ * always dropped, also after a failure or a signal.
+ */
+static int rehearse_in_shadow(struct app *app, const struct plan *plan,
+			      struct capture *c, struct retort_error *err)
+{
+	struct step_opts opts = { .cfg = &app->cfg };
+	struct shadow s = { 0 };
+	int rc;
+
+	rc = shadow_clone_schema(&s, &app->db, NULL, app->cfg.shadow_url, err);
+	if (rc == 0)
+		rc = rehearse_plan(&s.db, app->map, plan, &opts, c, err);
+	if (shadow_interrupted(err) < 0)
+		rc = -1;
+	else if (rc < 0 && err->status == RETORT_FAILED)
+		error_detail(
+			err,
+			"the plan was rehearsed in a shadow of the target's schema: the target is unchanged");
+	return shadow_close(&s, rc, err);
+}
+
+static int rehearse(struct app *app, const struct cmd_args *args,
+		    const struct plan *plan, struct capture *c,
+		    struct retort_error *err)
+{
+	struct step_opts opts = { .cfg = &app->cfg };
+
+	if (args->rehearse_on_target)
+		return rehearse_on_target(&app->db, app->map, plan, &opts, c,
+					  err);
+	return rehearse_in_shadow(app, plan, c, err);
+}
+
 int cmd_plan(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err)
 {
-	struct step_opts opts = { .cfg = &app->cfg };
 	struct plan_request req;
 	struct plan plan = { 0 };
+	struct plan_facts facts = { 0 };
 	struct capture c;
 	struct retort_error ignored;
 	int rc, printed = 0;
@@ -409,20 +575,31 @@ int cmd_plan(struct app *app, const struct cmd_args *args,
 	capture_init(&c);
 	if (plan_request_of(args, &req, err) < 0)
 		return -1;
-	if (!args->rehearse_on_target)
-		return no_shadow(err);
-	if (plan_from_state(app, args, &req, &plan, err) < 0) {
-		plan_release(&plan);
+	/* Connected only now: a mistake in the arguments touches nothing. */
+	if (app_connect(app, err) < 0)
 		return -1;
-	}
-	rc = rehearse_on_target(&app->db, app->map, &plan, &opts, &c, err);
+	rc = plan_from_state(app, args, &req, &plan, err);
+	if (rc == 0 && plan.n > 0)
+		rc = rehearse(app, args, &plan, &c, err);
+	/* Sizes are a help, not the answer: a failure to read them (the
+	 * target's connection lost) is the only error when all else went
+	 * well. */
+	if (rc == 0 || c.nsteps > 0)
+		rc = read_facts(app, &c, &facts, rc < 0 ? &ignored : err) < 0 &&
+				     rc == 0
+			     ? -1
+			     : rc;
 	/* What ran is shown also when a revision failed: up to the
 	 * statement PostgreSQL refused. */
-	if (args->json)
-		printed =
-			print_json(app, &req, &c, rc, rc < 0 ? &ignored : err);
-	else
-		print_text(app->map, &c, app->out);
+	if (rc == 0 || c.nsteps > 0) {
+		if (args->json)
+			printed = print_json(app, &req, &c, &facts, rc,
+					     rc < 0 ? &ignored : err);
+		else
+			print_text(app->map, &c, &facts, app->out);
+	}
+	facts_release(facts.items, facts.n);
+	free(facts.items);
 	capture_release(&c);
 	plan_release(&plan);
 	return rc < 0 ? -1 : printed;

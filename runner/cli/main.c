@@ -46,13 +46,13 @@ struct command {
 static const struct command commands[] = {
 	{ "upgrade", cmd_upgrade,
 	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
-	  OPT_SAMPLE | OPT_ALLOW_CHANGED | OPT_LINT, 1, 1, "TARGET",
-	  "upgrade [--sample] [--allow-changed] [--lint] TARGET",
+	  OPT_SAMPLE | OPT_ALLOW_CHANGED | OPT_SQL | OPT_LINT, 1, 1, "TARGET",
+	  "upgrade [--sample] [--allow-changed] [--sql] [--lint] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade,
 	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
-	  OPT_ALLOW_CHANGED, 1, 1, "TARGET",
-	  "downgrade [--allow-changed] TARGET",
+	  OPT_ALLOW_CHANGED | OPT_SQL, 1, 1, "TARGET",
+	  "downgrade [--allow-changed] [--sql] TARGET",
 	  "Revert revisions down to TARGET (base, an id, -N, ...)." },
 	{ "current", cmd_current, NEEDS_REVISIONS | NEEDS_DB,
 	  OPT_VERBOSE | OPT_CHECK_HEADS | OPT_JSON, 0, 0, NULL,
@@ -103,8 +103,7 @@ static const struct command commands[] = {
 	  "Print the revision ids and branch labels a target may name, one a line, for the shell completion scripts." },
 	{ "build", cmd_build, 0, OPT_FORCE, 0, 0, NULL, "build [--force]",
 	  "Compile the revision sources whose plugins are missing or stale." },
-	{ "plan", cmd_plan,
-	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
+	{ "plan", cmd_plan, NEEDS_REVISIONS | RUNS_REVISIONS | TAKES_TARGETS,
 	  OPT_DOWNGRADE_PLAN | OPT_REHEARSE_ON_TARGET | OPT_JSON |
 		  OPT_ALLOW_CHANGED,
 	  0, 1, "TARGET",
@@ -311,20 +310,16 @@ static bool *global_flag(int code, struct global_opts *g, struct app *app)
 }
 
 /*
- * Alembic's --sql prints a migration's SQL instead of running it.  A
- * revision here is compiled C that talks to the database as it runs, so
- * there is no SQL to print without running it: say so, and what exists.
+ * --sql is an option of upgrade and downgrade, as in Alembic: anywhere
+ * else (before the command, or after another one) say where it goes.
  */
-static int no_offline_mode(struct retort_error *err)
+static int sql_elsewhere(struct retort_error *err)
 {
 	error_set(err, RETORT_USAGE,
-		  "offline SQL output (--sql) is not available yet");
-	error_detail(
-		err,
-		"retort runs each revision's compiled code against the database; it cannot print the SQL without running it");
+		  "--sql is an option of upgrade and downgrade only");
 	error_hint(
 		err,
-		"Meanwhile: `retort history -v` and `retort show REV` say what a revision is and where its source is; `retort upgrade --sample TARGET` runs one batch of each pending backfill and rolls it back.");
+		"Write it after the command: `retort upgrade --sql TARGET` or `retort downgrade --sql TARGET` print the SQL script of that run and change nothing.");
 	return -1;
 }
 
@@ -348,7 +343,7 @@ static int global_option(int code, char **argv, struct global_opts *g,
 	if (code == 'x')
 		return config_add_arg(&app->cfg, optarg, err);
 	if (code == 'S')
-		return no_offline_mode(err);
+		return sql_elsewhere(err);
 	if (code == ':')
 		return usage_error(err, "Run `retort --help` for the options.",
 				   "option '%s' needs a value",
@@ -495,6 +490,11 @@ static int check_args(const struct command *cmd, const struct cmd_args *args,
 			"Write a whole number with an optional unit: 500ms, 30s, 10min, 1h (0 = no limit).");
 		return -1;
 	}
+	if (args->sql && args->sample)
+		return usage_error(
+			err,
+			"--sample runs one batch of each pending backfill on the database; --sql prints the whole run's SQL: use one at a time.",
+			"--sql and --sample cannot be used together");
 	for (int i = 0; (cmd->needs & TAKES_TARGETS) && i < args->npositional;
 	     i++)
 		if (revmap_check_target(args->positional[i], err) < 0)

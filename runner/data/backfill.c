@@ -129,7 +129,7 @@ static int body_sql(struct backfill_job *j, struct batch *b,
 
 	if (hc->rec)
 		idx = host_rec_begin(hc, CAPTURE_BACKFILL, j->spec.sql,
-				     2 * j->nkeys, b->keys, NULL, &t0);
+				     2 * j->nkeys, b->keys, &t0);
 	res = db_query(hc->db, j->spec.sql, 2 * j->nkeys, b->keys, err);
 	if (hc->rec && host_rec_end(hc, idx, t0, res != NULL) < 0) {
 		db_rows_free(res);
@@ -147,9 +147,16 @@ static int body_fn(struct backfill_job *j, struct batch *b,
 		   struct retort_error *err)
 {
 	long long rows = 0;
-	int rc = j->spec.fn(j->spec.arg, conn_of(j), b->keys,
-			    b->keys + j->nkeys, j->nkeys, &rows);
+	int rc;
 
+	/* The batch function is revision code: a rehearsal taps it. */
+	if (j->hc->rec)
+		recorder_code_enter(j->hc->rec);
+	rc = j->spec.fn(j->spec.arg, conn_of(j), b->keys, b->keys + j->nkeys,
+			j->nkeys, &rows);
+	if (j->hc->rec && recorder_code_leave(j->hc->rec, j->hc->db,
+					      j->hc->rec->caller, err) < 0)
+		return -1;
 	b->changed = rows;
 	switch (db_state(j->hc->db)) {
 	case DB_IN_TRANSACTION:
@@ -759,18 +766,17 @@ static int enter_sample(struct host_ctx *hc, struct retort_error *err)
  * The shadow's tables are empty, so no batch may run there.
  */
 static long record_job(struct host_ctx *hc,
-		       const struct retort_backfill_job *spec,
-		       const void *caller, double *t0)
+		       const struct retort_backfill_job *spec, double *t0)
 {
 	char line[256];
 
 	if (spec->sql)
 		return host_rec_begin(hc, CAPTURE_BACKFILL, spec->sql, 0, NULL,
-				      caller, t0);
+				      t0);
 	snprintf(line, sizeof(line),
 		 "-- backfill of %s: a C batch function runs for each batch",
 		 spec->table ? spec->table : "(no table)");
-	return host_rec_begin(hc, CAPTURE_BACKFILL, line, 0, NULL, caller, t0);
+	return host_rec_begin(hc, CAPTURE_BACKFILL, line, 0, NULL, t0);
 }
 
 static int backfill_enter(struct host_ctx *hc,
@@ -800,7 +806,7 @@ int backfill_host_run(retort_ctx *ctx, const struct retort_backfill_job *spec)
 	rc = backfill_enter(hc, spec, &err);
 	if (rc == 0 && hc->rec) {
 		hc->rec->autocommit = !hc->sample;
-		idx = record_job(hc, spec, __builtin_return_address(0), &t0);
+		idx = record_job(hc, spec, &t0);
 	}
 	if (rc == 0)
 		rc = backfill_job_init(&j, hc, spec, &err);
@@ -833,7 +839,7 @@ static int copy_start(struct host_ctx *hc, const char *copy_sql, bool has_fn,
 /* A COPY, recorded in a rehearsal with where the revision called it. */
 static int copy_run(struct host_ctx *hc, enum capture_origin origin,
 		    const char *copy_sql, retort_copy_source *source,
-		    retort_copy_sink *sink, void *arg, const void *caller)
+		    retort_copy_sink *sink, void *arg)
 {
 	struct retort_error err;
 	double t0 = 0;
@@ -847,8 +853,7 @@ static int copy_run(struct host_ctx *hc, enum capture_origin origin,
 		return -1;
 	}
 	if (hc->rec)
-		idx = host_rec_begin(hc, origin, copy_sql, 0, NULL, caller,
-				     &t0);
+		idx = host_rec_begin(hc, origin, copy_sql, 0, NULL, &t0);
 	rc = source ? copy_in(hc->db->conn, copy_sql, source, arg, &err)
 		    : copy_out(hc->db->conn, copy_sql, sink, arg, &err);
 	if (rc < 0)
@@ -864,12 +869,12 @@ int backfill_host_copy_in(retort_ctx *ctx, const char *copy_sql,
 			  retort_copy_source *source, void *arg)
 {
 	return copy_run(host_of(ctx), CAPTURE_COPY_IN, copy_sql, source, NULL,
-			arg, __builtin_return_address(0));
+			arg);
 }
 
 int backfill_host_copy_out(retort_ctx *ctx, const char *copy_sql,
 			   retort_copy_sink *sink, void *arg)
 {
 	return copy_run(host_of(ctx), CAPTURE_COPY_OUT, copy_sql, NULL, sink,
-			arg, __builtin_return_address(0));
+			arg);
 }

@@ -83,23 +83,28 @@ int checkpoint_exists(struct db *db, bool *exists, struct retort_error *err)
 	return rc;
 }
 
+static const char sql_create[] = "CREATE TABLE IF NOT EXISTS %s ("
+				 "revision varchar(32) NOT NULL, "
+				 "job text NOT NULL, "
+				 "table_name text NOT NULL, "
+				 "last_key text[], "
+				 "rows_done bigint NOT NULL DEFAULT 0, "
+				 "rows_changed bigint NOT NULL DEFAULT 0, "
+				 "batches bigint NOT NULL DEFAULT 0, "
+				 "rows_estimate bigint, "
+				 "done boolean NOT NULL DEFAULT false, "
+				 "started timestamptz NOT NULL DEFAULT now(), "
+				 "updated timestamptz NOT NULL DEFAULT now(), "
+				 "PRIMARY KEY (revision, job))";
+
+char *checkpoint_table_sql(const struct db *db, struct retort_error *err)
+{
+	return with_table(db, sql_create, err);
+}
+
 int checkpoint_ensure(struct db *db, struct retort_error *err)
 {
-	if (exec_table(db,
-		       "CREATE TABLE IF NOT EXISTS %s ("
-		       "revision varchar(32) NOT NULL, "
-		       "job text NOT NULL, "
-		       "table_name text NOT NULL, "
-		       "last_key text[], "
-		       "rows_done bigint NOT NULL DEFAULT 0, "
-		       "rows_changed bigint NOT NULL DEFAULT 0, "
-		       "batches bigint NOT NULL DEFAULT 0, "
-		       "rows_estimate bigint, "
-		       "done boolean NOT NULL DEFAULT false, "
-		       "started timestamptz NOT NULL DEFAULT now(), "
-		       "updated timestamptz NOT NULL DEFAULT now(), "
-		       "PRIMARY KEY (revision, job))",
-		       0, NULL, err) == 0)
+	if (exec_table(db, sql_create, 0, NULL, err) == 0)
 		return 0;
 	error_prefix(err, "cannot create the checkpoint table %s",
 		     CHECKPOINT_TABLE);

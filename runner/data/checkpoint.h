@@ -32,6 +32,9 @@ int checkpoint_exists(struct db *db, bool *exists, struct retort_error *err);
 
 /* CREATE TABLE IF NOT EXISTS; in autocommit or the open transaction. */
 int checkpoint_ensure(struct db *db, struct retort_error *err);
+/* Its statement, for a script that creates it where the run would; the
+ * caller frees it.  NULL (err filled) when out of memory. */
+char *checkpoint_table_sql(const struct db *db, struct retort_error *err);
 
 /*
  * Read job's checkpoint into c; with create, insert a fresh one first if

@@ -74,6 +74,9 @@ struct capture_stmt {
 	size_t nrewrites;
 	char *lock_timeout; /* lock_timeout in effect as it ran; "0" = none */
 	double ms;	    /* how long it took in the rehearsal */
+	/* COPY ... FROM STDIN on the raw connection: the bytes of data it
+	 * sent (the host's COPY helpers stream, and say nothing of it). */
+	unsigned long long copy_bytes;
 };
 
 struct capture_step {

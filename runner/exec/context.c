@@ -3,6 +3,8 @@
  */
 #include "exec/context.h"
 
+#include <string.h>
+
 struct host_ctx *host_of(retort_ctx *ctx)
 {
 	return (struct host_ctx *)ctx;
@@ -28,9 +30,10 @@ int host_rec_prelude(struct host_ctx *hc, struct retort_error *err)
 
 long host_rec_begin(struct host_ctx *hc, enum capture_origin origin,
 		    const char *sql, int nparams, const char *const *values,
-		    const void *caller, double *t0)
+		    double *t0)
 {
-	long idx = recorder_add(hc->rec, origin, sql, nparams, values, caller);
+	long idx = recorder_add(hc->rec, origin, sql, sql ? strlen(sql) : 0,
+				nparams, values, hc->rec->caller);
 
 	*t0 = recorder_now();
 	return idx;

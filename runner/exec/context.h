@@ -50,13 +50,13 @@ void host_record(struct host_ctx *hc, const struct retort_error *err);
 int host_rec_prelude(struct host_ctx *hc, struct retort_error *err);
 
 /*
- * Record a statement a revision sends through the host (caller: its call
- * site); *t0 is when it starts.  The index for host_rec_end(), -1 when
- * memory ran out (host_rec_end() then reports it).
+ * Record a statement a revision sends through the host, at the running
+ * host call's call site; *t0 is when it starts.  The index for host_rec_end(),
+ * -1 when memory ran out (host_rec_end() then reports it).
  */
 long host_rec_begin(struct host_ctx *hc, enum capture_origin origin,
 		    const char *sql, int nparams, const char *const *values,
-		    const void *caller, double *t0);
+		    double *t0);
 /* It ended (ok: it succeeded): its time and what it did; a failure to
  * measure is recorded as the revision's.  -1 after such a failure. */
 int host_rec_end(struct host_ctx *hc, long idx, double t0, bool ok);

@@ -15,4 +15,7 @@
 void host_ctx_init(struct host_ctx *hc, struct db *db, const struct config *cfg,
 		   FILE *out);
 
+/* In a rehearsal: record through rec (record.h); NULL leaves hc as is. */
+void host_ctx_rehearse(struct host_ctx *hc, struct recorder *rec);
+
 #endif

@@ -35,14 +35,81 @@ void recorder_init(struct recorder *r, struct capture *capture)
 
 void recorder_release(struct recorder *r)
 {
+	tap_free(r->tap);
 	inspect_rels_release(&r->rels);
 	inspect_snapshot_release(&r->held);
+}
+
+/* The last statement, when the raw connection sent it. */
+static struct capture_stmt *last_raw(struct recorder *r)
+{
+	struct capture *c = r->capture;
+
+	if (c->n == 0 || c->stmts[c->n - 1].origin != CAPTURE_RAW)
+		return NULL;
+	return &c->stmts[c->n - 1];
+}
+
+static void heard(void *arg, const struct tap_event *ev)
+{
+	struct recorder *r = arg;
+	struct capture_stmt *st = last_raw(r);
+
+	switch (ev->kind) {
+	case TAP_STATEMENT:
+		if (recorder_add(r, CAPTURE_RAW, ev->sql, ev->len, ev->nparams,
+				 ev->values, NULL) < 0)
+			r->out_of_memory = true;
+		break;
+	case TAP_COPY_DATA:
+		if (st)
+			st->copy_bytes += ev->bytes;
+		break;
+	case TAP_ROWS_READ:
+		r->after_read = true;
+		break;
+	case TAP_ERROR:
+		if (st)
+			st->failed = true;
+		break;
+	}
 }
 
 int recorder_start(struct recorder *r, struct db *db, struct retort_error *err)
 {
 	inspect_rels_release(&r->rels);
+	if (!r->tap && tap_new(&r->tap, db->conn, heard, r, err) < 0)
+		return -1;
 	return inspect_relations(db, &r->rels, err);
+}
+
+void recorder_code_enter(struct recorder *r)
+{
+	/* A raw group holds only what the revision sends from here. */
+	r->group = r->capture->n;
+	r->entered = recorder_now();
+	tap_resume(r->tap);
+}
+
+int recorder_code_leave(struct recorder *r, struct db *db, const void *caller,
+			struct retort_error *err)
+{
+	tap_pause(r->tap);
+	r->caller = caller;
+	/* Raw statements are timed as a group, on the last of them. */
+	if (r->group < r->capture->n)
+		r->capture->stmts[r->capture->n - 1].ms =
+			recorder_now() - r->entered;
+	if (r->out_of_memory)
+		return error_set(err, RETORT_FAILED,
+				 "out of memory recording the rehearsal");
+	/* Statements after a failed one, or outside a transaction, left
+	 * nothing to read. */
+	if (r->autocommit || db_state(db) != DB_IN_TRANSACTION) {
+		r->group = r->capture->n;
+		return 0;
+	}
+	return recorder_measure(r, db, err);
 }
 
 int recorder_step_begin(struct recorder *r, struct db *db, const char *revision,
@@ -118,14 +185,12 @@ static char *call_site(const void *caller, const char *function)
 }
 
 long recorder_add(struct recorder *r, enum capture_origin origin,
-		  const char *sql, int nparams, const char *const *values,
-		  const void *caller)
+		  const char *sql, size_t len, int nparams,
+		  const char *const *values, const void *caller)
 {
 	struct capture_stmt *st;
 
-	if (!sql)
-		sql = "";
-	st = capture_add(r->capture, origin, sql, strlen(sql));
+	st = capture_add(r->capture, origin, sql ? sql : "", sql ? len : 0);
 	if (!st || capture_set_params(st, nparams, values) < 0)
 		return -1;
 	st->call_site = call_site(caller, r->function);

@@ -115,6 +115,30 @@ static void parameters(struct strbuf *out, const struct capture_stmt *st)
 	strbuf_addc(out, '\n');
 }
 
+/*
+ * psql cannot bind $1..$n: PREPARE the text as sent and EXECUTE it with
+ * the values.  Without declared types the server infers the parameters'
+ * types from the statement, as it did for the revision's PQexecParams.
+ */
+static void prepared(struct strbuf *out, const struct capture_stmt *st,
+		     size_t index)
+{
+	size_t len = strlen(st->sql);
+
+	while (len > 0 && (isspace((unsigned char)st->sql[len - 1]) ||
+			   st->sql[len - 1] == ';'))
+		len--;
+	strbuf_addf(out, "PREPARE retort_stmt_%zu AS ", index);
+	strbuf_addn(out, st->sql, len);
+	strbuf_add(out, comment_on_last_line(st->sql, len) ? "\n;\n" : ";\n");
+	strbuf_addf(out, "EXECUTE retort_stmt_%zu(", index);
+	for (int i = 0; i < st->nparams; i++) {
+		strbuf_add(out, i ? ", " : "");
+		sql_script_literal(out, st->params ? st->params[i] : NULL);
+	}
+	strbuf_addf(out, ");\nDEALLOCATE retort_stmt_%zu;\n", index);
+}
+
 /* Whether the next word at *p is word (case aside); moves past it. */
 static bool word(const char **p, const char *w)
 {
@@ -148,7 +172,8 @@ static bool copy_from_stdin(const struct capture_stmt *st)
 	return false;
 }
 
-static void one_statement(struct strbuf *out, const struct capture_stmt *st)
+static void one_statement(struct strbuf *out, const struct capture *c,
+			  const struct capture_stmt *st)
 {
 	if (st->failed)
 		strbuf_add(out,
@@ -171,8 +196,11 @@ static void one_statement(struct strbuf *out, const struct capture_stmt *st)
 		commented_out(out, st->sql);
 		return;
 	}
-	if (st->nparams > 0)
+	if (st->nparams > 0) {
 		parameters(out, st);
+		prepared(out, st, (size_t)(st - c->stmts) + 1);
+		return;
+	}
 	statement(out, st->sql);
 }
 
@@ -235,7 +263,7 @@ static void one_step(struct strbuf *out, const struct capture *c,
 		       starts_with_word(first->sql, "BEGIN")))
 		strbuf_add(out, "BEGIN;\n");
 	for (size_t i = 0; i < step->n; i++)
-		one_statement(out, &c->stmts[step->first + i]);
+		one_statement(out, c, &c->stmts[step->first + i]);
 	if (in_tx && !step->failed &&
 	    !(last && last->origin == CAPTURE_RUNNER &&
 	      (ends_with_word(last->sql, "COMMIT") ||
@@ -273,7 +301,7 @@ static void preamble(struct strbuf *out, const struct capture *c,
 	strbuf_add(out,
 		   "\n-- retort's own tables, before the first revision\n\n");
 	for (size_t i = 0; i < before; i++)
-		one_statement(out, &c->stmts[i]);
+		one_statement(out, c, &c->stmts[i]);
 	for (size_t i = 0; before == 0 && i < info->npreamble; i++)
 		statement(out, info->preamble[i]);
 }

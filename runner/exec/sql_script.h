@@ -39,13 +39,14 @@ struct sql_script_info {
 
 /*
  * Append the script for c to out.  Each statement is written as it was
- * sent, ending in ";" (not doubled); a statement's parameters, the
- * revision having read data first, a backfill's batches and COPY FROM
- * STDIN (whose rows C code sends: not part of the script) are said in
- * comments.  Every revision comes after a comment block (its Running
- * line, plugin and mode); one that runs in a transaction is inside
- * BEGIN; and COMMIT; (the runner's own when the capture holds them).
- * -1 only when memory runs out.
+ * sent, ending in ";" (not doubled); one sent with parameters has them
+ * listed in a comment and runs as PREPARE of its text and EXECUTE with
+ * its values (psql cannot bind $1); the revision having read data first,
+ * a backfill's batches and COPY FROM STDIN (whose rows C code sends: not
+ * part of the script) are said in comments.  Every revision comes after a
+ * comment block (its Running line, plugin and mode); one that runs in a
+ * transaction is inside BEGIN; and COMMIT; (the runner's own when the capture
+ * holds them). -1 only when memory runs out.
  */
 int sql_script_render(const struct capture *c,
 		      const struct sql_script_info *info, struct strbuf *out,

@@ -258,7 +258,16 @@ static int call_revision(const struct plugin_code *code, const struct step *s,
 			 struct host_ctx *hc, struct retort_error *err)
 {
 	bool up = s->plan_step->direction == PLAN_UPGRADE;
-	int rc = up ? code->upgrade(&hc->base) : code->downgrade(&hc->base);
+	struct retort_error measure;
+	int rc;
+
+	if (hc->rec)
+		recorder_code_enter(hc->rec);
+	rc = up ? code->upgrade(&hc->base) : code->downgrade(&hc->base);
+	/* In a rehearsal, what the revision sent last on the raw connection
+	 * is measured before the runner sends anything. */
+	if (hc->rec && recorder_code_leave(hc->rec, hc->db, NULL, &measure) < 0)
+		host_record(hc, &measure);
 
 	if (rc != 0 || hc->failed) {
 		revision_failure(hc, rc, up ? "upgrade" : "downgrade", err);
@@ -567,7 +576,7 @@ static void context_init(struct host_ctx *hc, struct db *db,
 	hc->sample = s->kind == STEP_SAMPLE;
 	hc->batched = mode == MODE_BATCHED;
 	hc->autocommit = mode != MODE_TRANSACTION;
-	hc->rec = opts->rec;
+	host_ctx_rehearse(hc, opts->rec);
 	if (hc->autocommit)
 		isolate_note_step(hc->batched ? ISOLATE_BATCHED
 					      : ISOLATE_AUTOCOMMIT);

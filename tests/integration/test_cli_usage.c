@@ -35,6 +35,7 @@ static const struct command commands[] = {
 	{ "log", { NULL } },
 	{ "wait", { "--timeout", "1s" } },
 	{ "build", { NULL } },
+	{ "plan", { "--rehearse-on-target", "head" } },
 	{ "lint", { "001" } },
 };
 
@@ -103,6 +104,12 @@ static const struct misuse misuses[] = {
 	  "--timeout: \"5 min\" is not a duration" },
 	{ { "wait", "--timeout", "-1s" },
 	  "--timeout: \"-1s\" is not a duration" },
+	{ { "plan", "head", "surplus" }, "'plan' takes a TARGET argument" },
+	{ { "plan", "--downgrade" }, "option '--downgrade' needs a value" },
+	{ { "plan", "head", "--downgrade", "base" },
+	  "'plan' takes either a TARGET or --downgrade TARGET" },
+	{ { "plan", "--downgrade", "" }, "the --downgrade target is empty" },
+	{ { "plan", "--sample" }, "unknown option '--sample' for 'plan'" },
 	{ { "init" }, "'init' takes a DIR argument" },
 	{ { "init", "" }, "'init': the DIR argument is empty" },
 	{ { "init", "project", "surplus" }, "'init' takes a DIR argument" },
@@ -303,21 +310,44 @@ START_TEST(test_unknown_global_option)
 }
 END_TEST
 
-/* --sql, before or after the command: no offline mode yet, said plainly,
- * before anything is read or connected. */
-START_TEST(test_sql_not_available)
+/* --sql belongs to upgrade and downgrade: before the command, after
+ * another one, or with --sample, it is a usage error that says where it
+ * goes, before anything is read or connected. */
+START_TEST(test_sql_misplaced)
 {
-	static const char *const argvs[][4] = {
-		{ "upgrade", "--sql", "head" },
+	static const char *const argvs[][5] = {
 		{ "--sql", "upgrade", "head" },
-		{ "downgrade", "--sql", "base" },
-		{ "upgrade", "head", "--sql" },
+		{ "history", "--sql" },
+		{ "current", "--sql" },
+		{ "stamp", "--sql", "head" },
+		{ "upgrade", "--sql", "--sample", "head" },
 	};
 	const struct harness_result *r = run(argvs[_i]);
 
-	assert_usage_error(r, "offline SQL output (--sql) is not available");
-	assert_contains(r->err, "upgrade --sample");
+	if (_i < 4) {
+		assert_usage_error(
+			r, "--sql is an option of upgrade and downgrade only");
+		assert_contains(r->err, "retort upgrade --sql TARGET");
+	} else {
+		assert_usage_error(
+			r, "--sql and --sample cannot be used together");
+	}
 	assert_not_contains(r->err, "unknown option");
+	assert_nothing_done(r);
+}
+END_TEST
+
+/* upgrade --sql and downgrade --sql are the commands' own: their target is
+ * checked before connecting, as without --sql. */
+START_TEST(test_sql_checks_its_target_first)
+{
+	static const char *const argvs[][4] = {
+		{ "upgrade", "--sql", "a b" },
+		{ "downgrade", "a b", "--sql" },
+	};
+	const struct harness_result *r = run(argvs[_i]);
+
+	assert_usage_error(r, "malformed target 'a b'");
 	assert_nothing_done(r);
 }
 END_TEST
@@ -406,7 +436,8 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_unknown_command);
 	tcase_add_test(tc, test_unknown_global_option);
 	tcase_add_test(tc, test_no_command);
-	tcase_add_loop_test(tc, test_sql_not_available, 0, 4);
+	tcase_add_loop_test(tc, test_sql_misplaced, 0, 5);
+	tcase_add_loop_test(tc, test_sql_checks_its_target_first, 0, 2);
 	tcase_add_test(tc, test_global_option_after_command);
 	tcase_add_test(tc, test_option_missing_value);
 	tcase_add_test(tc, test_completion_helper);

@@ -1,5 +1,5 @@
 /*
- * test_sql_script.c - unit tests for sql_script.c on captures built by
+ * test_sql_render.c - unit tests for sql_script.c on captures built by
  * hand: the header, each revision's comment block, statements ended by one
  * ";", transaction control added only when the runner's own is missing,
  * parameters as SQL literals in a comment, and what cannot run as written
@@ -182,10 +182,15 @@ START_TEST(test_parameters_as_literals)
 					    4, values),
 			 0);
 	s = render(&c, NULL, 0);
-	ck_assert_has(s, "\n-- parameters: $1 = 'it''s', $2 = NULL,"
-			 " $3 = E'two\\nlines; DROP TABLE x',"
-			 " $4 = E'back\\\\slash'\n"
-			 "INSERT INTO t VALUES ($1, $2, $3, $4);\n");
+	ck_assert_has(s,
+		      "\n-- parameters: $1 = 'it''s', $2 = NULL,"
+		      " $3 = E'two\\nlines; DROP TABLE x',"
+		      " $4 = E'back\\\\slash'\n"
+		      "PREPARE retort_stmt_1 AS INSERT INTO t VALUES ($1, $2,"
+		      " $3, $4);\n"
+		      "EXECUTE retort_stmt_1('it''s', NULL, E'two\\nlines;"
+		      " DROP TABLE x', E'back\\\\slash');\n"
+		      "DEALLOCATE retort_stmt_1;\n");
 	free(s);
 	capture_release(&c);
 }
@@ -308,9 +313,9 @@ START_TEST(test_failed_statement_is_marked)
 }
 END_TEST
 
-static Suite *sql_script_suite(void)
+static Suite *sql_render_suite(void)
 {
-	Suite *s = suite_create("sql_script");
+	Suite *s = suite_create("sql_render");
 	TCase *tc = tcase_create("render");
 
 	tcase_add_test(tc, test_whole_script);
@@ -330,7 +335,7 @@ static Suite *sql_script_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sql_script_suite());
+	SRunner *sr = srunner_create(sql_render_suite());
 	int failed;
 
 	srunner_run_all(sr, CK_ENV);
