@@ -38,8 +38,8 @@ _retort_valued() {
 _retort_command_options() {
 	local opts
 	case $1 in
-	upgrade) opts='--sample --allow-changed --lint' ;;
-	downgrade) opts='--allow-changed' ;;
+	upgrade) opts='--sample --allow-changed --sql --lint' ;;
+	downgrade) opts='--allow-changed --sql' ;;
 	current) opts='-v --verbose --check-heads --json' ;;
 	history) opts='-r --rev-range -v --verbose -i --indicate-current --json' ;;
 	heads) opts='-v --verbose --resolve-dependencies --json' ;;

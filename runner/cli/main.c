@@ -162,8 +162,8 @@ static void print_usage(FILE *out)
 	      "(default: 10; 0 = for ever)\n"
 	      "  --unsafe-plugins    load plugins writable by others\n"
 	      "  --allow-changed     accept applied revisions edited since\n"
-	      "  --shadow-url URL    empty database for autogenerate (default: a "
-	      "temporary one)\n"
+	      "  --shadow-url URL    empty database for autogenerate and --sql "
+	      "(default: a temporary one)\n"
 	      "  -h, --help          this help; COMMAND --help for a command's\n"
 	      "  --version           print retort's version\n",
 	      out);

@@ -30,8 +30,10 @@ struct table_facts {
  * Fill out[0..n) for relations[0..n) (names as regclass prints them,
  * schema-qualified or not, resolved with target's search_path), in one
  * catalog query.  A name that resolves to nothing in the target is
- * exists = false with zeros.  out must have room for n; release it with
- * facts_release() whatever this returns.
+ * exists = false with zeros.  A partitioned table's figures are its own
+ * (no rows, no bytes: its partitions are relations of their own).  out
+ * must have room for n; release it with facts_release() whatever this
+ * returns.
  */
 int facts_read(struct db *target, const char *const *relations, size_t n,
 	       struct table_facts *out, struct retort_error *err);

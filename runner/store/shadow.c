@@ -116,6 +116,13 @@ static void add_setting(struct strbuf *b, const char *keyword,
 	strbuf_addc(b, '\'');
 }
 
+/* The settings a command line must not show. */
+static bool is_secret(const char *keyword)
+{
+	return strcmp(keyword, "password") == 0 ||
+	       strcmp(keyword, "sslpassword") == 0;
+}
+
 char *shadow_conninfo(struct pg_conn *conn, const char *dbname, bool password)
 {
 	PQconninfoOption *opts = PQconninfo(conn);
@@ -125,7 +132,7 @@ char *shadow_conninfo(struct pg_conn *conn, const char *dbname, bool password)
 		return NULL;
 	for (PQconninfoOption *o = opts; o->keyword; o++)
 		if (o->val && o->val[0] && strcmp(o->keyword, "dbname") != 0 &&
-		    (password || strcmp(o->keyword, "password") != 0))
+		    (password || !is_secret(o->keyword)))
 			add_setting(&b, o->keyword, o->val);
 	add_setting(&b, "dbname", dbname);
 	PQconninfoFree(opts);

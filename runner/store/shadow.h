@@ -79,8 +79,8 @@ int shadow_check_empty(struct shadow *s, struct retort_error *err);
 
 /*
  * conn's settings as libpq settled them, as a keyword/value string for
- * database dbname; the password only when asked.  The caller frees it;
- * NULL when out of memory.
+ * database dbname; the password (and sslpassword) only when asked.  The caller
+ * frees it; NULL when out of memory.
  */
 char *shadow_conninfo(struct pg_conn *conn, const char *dbname, bool password);
 

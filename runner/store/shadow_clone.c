@@ -352,6 +352,10 @@ static int open_clone_target(struct shadow *s, struct db *target,
 	free(url);
 	if (rc < 0) {
 		error_detail(err, "the URL came from --shadow-url");
+		if (err->status == RETORT_FAILED)
+			error_hint(
+				err,
+				"Check that --shadow-url names a running server and the right host, port, database, user and password.");
 		return -1;
 	}
 	return shadow_check_empty(s, err);

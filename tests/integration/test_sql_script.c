@@ -11,7 +11,9 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "harness.h"
@@ -218,6 +220,65 @@ START_TEST(test_given_shadow_is_used_and_left_empty)
 }
 END_TEST
 
+/* The scratch shadow of a run's worker, once it exists ("" until then). */
+static const char *shadow_of(const struct harness_db *db, pid_t worker)
+{
+	return harness_scalar(
+		db, harness_fmt("SELECT coalesce(max(datname), '') FROM"
+				" pg_database WHERE datname LIKE"
+				" 'retort_shadow_%ld_%%'",
+				(long)worker));
+}
+
+/* A SIGTERM sent to retort alone, as a deploy system sends it, while
+ * pg_dump runs: retort stops pg_dump, drops the shadow and exits 143. */
+START_TEST(test_sigterm_stops_pg_dump)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *bin = harness_fmt("%s/slowbin", harness_tmpdir());
+	const char *env[] = { harness_fmt("PATH=%s:%s", bin, getenv("PATH")),
+			      NULL };
+	struct harness_run how = { .url = db->url,
+				   .versions = "linear",
+				   .env = env };
+	const char *args[] = { "upgrade", "--sql", "head", NULL };
+	const struct harness_result *r;
+	struct harness_proc *p;
+	const char *shadow = "";
+	pid_t worker = 0;
+	long started;
+
+	mkdir(bin, 0700);
+	chmod(harness_write_file("slowbin/pg_dump", "#!/bin/sh\n"
+						    "exec sleep 30\n"),
+	      0700);
+	p = harness_spawn(&how, args);
+	for (int i = 0; i < 200 && !shadow[0]; i++) {
+		harness_sleep_ms(50);
+		if (!worker)
+			worker = harness_child_of(harness_pid(p));
+		if (worker)
+			shadow = shadow_of(db, worker);
+	}
+	ck_assert_msg(shadow[0], "no shadow database appeared");
+	harness_sleep_ms(300);
+	started = harness_now_ms();
+	kill(harness_pid(p), SIGTERM);
+	r = harness_wait(p);
+	ck_assert_msg(harness_now_ms() - started < 10000,
+		      "retort took %ld ms to stop", harness_now_ms() - started);
+	assert_exit(r, 143);
+	assert_str_eq(r->out, "");
+	assert_contains(r->err, "interrupted by SIGTERM");
+	ck_assert_int_eq(harness_count(db, harness_fmt("SELECT 1 FROM"
+						       " pg_database WHERE"
+						       " datname = '%s'",
+						       shadow)),
+			 0);
+	assert_untouched_fresh(db);
+}
+END_TEST
+
 static Suite *sql_script_suite(void)
 {
 	Suite *s = suite_create("sql_script");
@@ -231,6 +292,7 @@ static Suite *sql_script_suite(void)
 	tcase_add_test(tc,
 		       test_parameters_backfill_autocommit_run_through_psql);
 	tcase_add_test(tc, test_given_shadow_is_used_and_left_empty);
+	tcase_add_test(tc, test_sigterm_stops_pg_dump);
 	suite_add_tcase(s, tc);
 	return s;
 }
