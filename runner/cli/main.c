@@ -495,6 +495,11 @@ static int check_args(const struct command *cmd, const struct cmd_args *args,
 			err,
 			"--sample runs one batch of each pending backfill on the database; --sql prints the whole run's SQL: use one at a time.",
 			"--sql and --sample cannot be used together");
+	if (args->sql && args->lint)
+		return usage_error(
+			err,
+			"--sql prints the run's SQL and runs nothing, so there is nothing for --lint to refuse: run `retort lint` for the findings.",
+			"--sql and --lint cannot be used together");
 	for (int i = 0; (cmd->needs & TAKES_TARGETS) && i < args->npositional;
 	     i++)
 		if (revmap_check_target(args->positional[i], err) < 0)

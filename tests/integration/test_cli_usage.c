@@ -145,6 +145,8 @@ static const struct misuse misuses[] = {
 	  "unknown option '--lint' for 'downgrade'" },
 	{ { "lint", "--json=yes" }, "unknown option '--json=yes' for 'lint'" },
 	{ { "lint", "001", "" }, "'lint': the REV argument is empty" },
+	{ { "upgrade", "--sql", "--lint", "head" },
+	  "--sql and --lint cannot be used together" },
 };
 
 #define N_MISUSES (int)(sizeof(misuses) / sizeof(misuses[0]))
