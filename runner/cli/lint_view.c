@@ -64,9 +64,9 @@ void lint_view_text(const struct revmap *map, const struct capture *c,
 	}
 	if (r->n)
 		fputc('\n', out);
-	fprintf(out, "%zu finding%s in %zu revision%s", r->n,
-		r->n == 1 ? "" : "s", revisions_with(r),
-		revisions_with(r) == 1 ? "" : "s");
+	fprintf(out, "%zu finding%s in %zu of %zu revision%s judged", r->n,
+		r->n == 1 ? "" : "s", revisions_with(r), r->judged,
+		r->judged == 1 ? "" : "s");
 	if (r->waived)
 		fprintf(out, ", %zu waived by .lint_allow", r->waived);
 	fputs(".\n", out);
@@ -146,6 +146,8 @@ int lint_view_json(const struct revmap *map, const struct capture *c,
 	json_int(&j, (long long)r->n);
 	json_key(&j, "waived");
 	json_int(&j, (long long)r->waived);
+	json_key(&j, "judged");
+	json_int(&j, (long long)r->judged);
 	json_key(&j, "revisions");
 	json_revisions(&j, map, c, r);
 	return json_view_print(&j, out, err);

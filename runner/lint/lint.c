@@ -113,6 +113,7 @@ static void walk_step(struct lint_walk *w)
 	size_t i;
 
 	w->judged = judged(step, w->set);
+	w->out->judged += w->judged ? 1 : 0;
 	for (i = step->first; i < step->first + step->n && i < w->c->n; i++) {
 		w->stmt = i;
 		walk_statement(w);

@@ -60,6 +60,7 @@ struct lint_report {
 	struct lint_finding *items; /* owned */
 	size_t n, cap;
 	size_t waived; /* findings a .lint_allow waiver silenced */
+	size_t judged; /* upgrade steps judged */
 };
 
 /* Names met so far in the run, each "table" or "table\x1fcolumn". */
