@@ -144,6 +144,15 @@ int app_read_state(struct app *app, struct revstate *state,
 		   struct retort_error *err);
 /* What integrity.h compares, for this app (revisions loaded, connected). */
 struct integrity app_integrity(struct app *app);
+/*
+ * The plan from where the database stands to target, read without the
+ * migration lock and checked as upgrade checks it (no missing, stale or
+ * edited plugin), for the commands that rehearse a plan and change
+ * nothing.
+ */
+int app_plan_unlocked(struct app *app, enum plan_direction direction,
+		      const char *target, bool allow_changed, struct plan *plan,
+		      struct retort_error *err);
 void app_release(struct app *app);
 
 int cmd_upgrade(struct app *app, const struct cmd_args *args,

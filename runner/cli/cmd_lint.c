@@ -10,30 +10,7 @@
 #include <string.h>
 
 #include "cli/lint_view.h"
-#include "exec/integrity.h"
 #include "lint/lint_run.h"
-
-/* What `upgrade heads` would run from where the target stands. */
-static int pending_plan(struct app *app, const struct cmd_args *args,
-			struct plan *plan, struct retort_error *err)
-{
-	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
-	struct integrity in = app_integrity(app);
-	struct revstate state = { 0 };
-	int rc = -1;
-
-	if (integrity_read_state(&in, &state, err) < 0 ||
-	    revmap_plan(app->map, &state, PLAN_UPGRADE, "heads", plan, err) < 0)
-		goto out;
-	if (plan->n > 0 &&
-	    integrity_intact(&in, allow_changed, plan, &state, err) < 0)
-		goto out;
-	rc = plugin_check_plan(&app->plugins, plan, plugin_flags(&app->cfg),
-			       err);
-out:
-	revstate_release(&state);
-	return rc;
-}
 
 /* The index in plan of revision rev, or plan->n when it is not there. */
 static size_t plan_index(const struct plan *plan, size_t rev)
@@ -127,7 +104,9 @@ int cmd_lint(struct app *app, const struct cmd_args *args,
 
 	capture_init(&c);
 	lint_report_init(&report);
-	if (pending_plan(app, args, &plan, err) < 0)
+	/* What `upgrade heads` would run from where the target stands. */
+	if (app_plan_unlocked(app, PLAN_UPGRADE, "heads", args->allow_changed,
+			      &plan, err) < 0)
 		goto out;
 	full = plan.n;
 	if (named_revisions(app, args, &plan, ids, &set.nonly, err) < 0)
