@@ -66,7 +66,9 @@ static const char *findings(const char *out)
 					      line + 2);
 		line += len + (line[len] == '\n');
 	}
-	return harness_fmt("%s", list);
+	line = harness_fmt("%s", list);
+	free(list);
+	return line;
 }
 
 /* The target as lint must leave it: its columns, indexes, constraints. */
