@@ -81,6 +81,10 @@ struct retort_revision {
 	/* Appended fields: the loader reads them only when size covers them. */
 	const char *source_sha256; /* hex SHA-256 of the source, or NULL */
 	const char *source_path;   /* the source file built, or NULL */
+	/* The lint rules this revision waives, by id, separated by commas:
+	 * .lint_allow = "drop-column, rename-column".  retort lint and
+	 * upgrade --lint say nothing of those rules for this revision. */
+	const char *lint_allow;
 };
 
 /* Revision flags (the .flags field). */

@@ -13,7 +13,7 @@
 # tests/scripts/test_completion.sh checks it against `retort --help`.
 
 _retort_commands='upgrade downgrade current history heads branches show
-stamp check log wait build plan test revision merge init'
+stamp check log wait build plan lint test revision merge init'
 
 _retort_global_options='-c --config --url --versions --sources -x -q --quiet
 --no-build --lock-timeout --ddl-lock-timeout --statement-timeout
@@ -38,7 +38,7 @@ _retort_valued() {
 _retort_command_options() {
 	local opts
 	case $1 in
-	upgrade) opts='--sample --allow-changed --sql' ;;
+	upgrade) opts='--sample --allow-changed --sql --lint' ;;
 	downgrade) opts='--allow-changed --sql' ;;
 	current) opts='-v --verbose --check-heads --json' ;;
 	history) opts='-r --rev-range -v --verbose -i --indicate-current --json' ;;
@@ -52,6 +52,7 @@ _retort_command_options() {
 	build) opts='--force' ;;
 	plan) opts='--downgrade --rehearse-on-target --json --allow-changed' ;;
 	test) opts='--json' ;;
+	lint) opts='--json --allow-changed' ;;
 	revision) opts='-m --message --rev-id --head --splice --branch-label
 		--depends-on --version-path --autogenerate' ;;
 	merge) opts='-m --message --rev-id --branch-label' ;;
@@ -129,7 +130,7 @@ _retort() {
 	upgrade | downgrade | stamp | show)
 		mapfile -t COMPREPLY < <(compgen -W "head heads base $(_retort_revisions "${COMP_WORDS[0]}" "${project[@]}")" -- "$cur")
 		;;
-	merge)
+	merge | lint)
 		mapfile -t COMPREPLY < <(compgen -W "heads $(_retort_revisions "${COMP_WORDS[0]}" "${project[@]}")" -- "$cur")
 		;;
 	init)

@@ -242,6 +242,28 @@ struct integrity app_integrity(struct app *app)
 				   .versions = app->cfg.versions };
 }
 
+int app_plan_unlocked(struct app *app, enum plan_direction direction,
+		      const char *target, bool allow_changed, struct plan *plan,
+		      struct retort_error *err)
+{
+	struct integrity in = app_integrity(app);
+	struct revstate state = { 0 };
+	int rc = -1;
+
+	if (integrity_read_state(&in, &state, err) < 0 ||
+	    revmap_plan(app->map, &state, direction, target, plan, err) < 0)
+		goto out;
+	if (plan->n > 0 &&
+	    integrity_intact(&in, allow_changed || app->cfg.allow_changed, plan,
+			     &state, err) < 0)
+		goto out;
+	rc = plugin_check_plan(&app->plugins, plan, plugin_flags(&app->cfg),
+			       err);
+out:
+	revstate_release(&state);
+	return rc;
+}
+
 void app_release(struct app *app)
 {
 	isolate_set_cancel(NULL, NULL);

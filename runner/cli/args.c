@@ -78,6 +78,8 @@ static const struct option_spec specs[] = {
 	     "rehearse on the target in one transaction, rolled back"),
 	FLAG("sql", 0, OPT_SQL, sql,
 	     "print the SQL script the run would send, rehearsed on a copy of the database's schema; change nothing"),
+	FLAG("lint", 0, OPT_LINT, lint,
+	     "refuse to run when lint finds a problem in a pending revision"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))

@@ -59,6 +59,8 @@ enum cmd_option {
 	/* plan --rehearse-on-target */
 	OPT_REHEARSE_ON_TARGET = 1 << 22,
 	OPT_SQL = 1 << 23, /* --sql (upgrade, downgrade) */
+	/* upgrade --lint */
+	OPT_LINT = 1 << 24,
 };
 
 struct cmd_args {
@@ -90,6 +92,7 @@ struct cmd_args {
 	const char *downgrade_target; /* plan --downgrade TARGET */
 	bool rehearse_on_target;
 	bool sql;
+	bool lint; /* upgrade --lint */
 };
 
 /*
@@ -141,6 +144,15 @@ int app_read_state(struct app *app, struct revstate *state,
 		   struct retort_error *err);
 /* What integrity.h compares, for this app (revisions loaded, connected). */
 struct integrity app_integrity(struct app *app);
+/*
+ * The plan from where the database stands to target, read without the
+ * migration lock and checked as upgrade checks it (no missing, stale or
+ * edited plugin), for the commands that rehearse a plan and change
+ * nothing.
+ */
+int app_plan_unlocked(struct app *app, enum plan_direction direction,
+		      const char *target, bool allow_changed, struct plan *plan,
+		      struct retort_error *err);
 void app_release(struct app *app);
 
 int cmd_upgrade(struct app *app, const struct cmd_args *args,
@@ -178,6 +190,8 @@ int cmd_wait(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
 int cmd_build(struct app *app, const struct cmd_args *args,
 	      struct retort_error *err);
+int cmd_lint(struct app *app, const struct cmd_args *args,
+	     struct retort_error *err);
 int cmd_plan(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
 /* The stairway on a throwaway database (schema/stairway.h). */

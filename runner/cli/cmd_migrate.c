@@ -6,11 +6,42 @@
 #include "cli/cmd.h"
 #include "cli/sql_run.h"
 
+#include "cli/lint_view.h"
 #include "data/backfill_cmd.h"
 #include "data/backfill_job.h"
 #include "store/lease.h"
 #include "exec/integrity.h"
 #include "exec/migrate.h"
+#include "lint/lint_run.h"
+
+/*
+ * upgrade --lint: the plan rehearsed in a shadow and judged before
+ * anything runs; findings are printed and refuse the run (exit 1).
+ */
+static int lint_first(struct app *app, const struct plan *plan,
+		      struct retort_error *err)
+{
+	struct step_opts opts = { .cfg = &app->cfg };
+	struct lint_settings set = {
+		.large_rows = lint_run_large_rows(&app->cfg),
+		.lock_timeout = app->cfg.ddl_lock_timeout,
+	};
+	struct lint_report report;
+	struct capture c;
+	int rc;
+
+	capture_init(&c);
+	lint_report_init(&report);
+	rc = lint_run_plan(&app->db, app->cfg.shadow_url, app->map, plan, &opts,
+			   &set, &c, &report, err);
+	if (rc == 0 && report.n > 0) {
+		lint_view_text(app->map, &c, &report, app->out);
+		rc = lint_view_verdict(&report, "upgrade refused", err);
+	}
+	lint_report_release(&report);
+	capture_release(&c);
+	return rc;
+}
 
 static int migrate_to(struct app *app, enum plan_direction direction,
 		      const struct cmd_args *args, struct retort_error *err)
@@ -42,6 +73,8 @@ static int migrate_to(struct app *app, enum plan_direction direction,
 		goto out;
 	if (plugin_check_plan(&app->plugins, &plan, plugin_flags(&app->cfg),
 			      err) < 0)
+		goto out;
+	if (args->lint && plan.n > 0 && lint_first(app, &plan, err) < 0)
 		goto out;
 	/* A half-done backfill above the target is undone first. */
 	if (direction == PLAN_DOWNGRADE &&

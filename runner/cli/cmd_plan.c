@@ -453,23 +453,8 @@ static int plan_from_state(struct app *app, const struct cmd_args *args,
 			   const struct plan_request *req, struct plan *plan,
 			   struct retort_error *err)
 {
-	bool allow_changed = args->allow_changed || app->cfg.allow_changed;
-	struct integrity in = app_integrity(app);
-	struct revstate state = { 0 };
-	int rc = -1;
-
-	if (integrity_read_state(&in, &state, err) < 0 ||
-	    revmap_plan(app->map, &state, req->direction, req->target, plan,
-			err) < 0)
-		goto out;
-	if (plan->n > 0 &&
-	    integrity_intact(&in, allow_changed, plan, &state, err) < 0)
-		goto out;
-	rc = plugin_check_plan(&app->plugins, plan, plugin_flags(&app->cfg),
-			       err);
-out:
-	revstate_release(&state);
-	return rc;
+	return app_plan_unlocked(app, req->direction, req->target,
+				 args->allow_changed, plan, err);
 }
 
 /* Every relation a statement locked or rewrote, once. */

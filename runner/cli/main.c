@@ -46,8 +46,8 @@ struct command {
 static const struct command commands[] = {
 	{ "upgrade", cmd_upgrade,
 	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
-	  OPT_SAMPLE | OPT_ALLOW_CHANGED | OPT_SQL, 1, 1, "TARGET",
-	  "upgrade [--sample] [--allow-changed] [--sql] TARGET",
+	  OPT_SAMPLE | OPT_ALLOW_CHANGED | OPT_SQL | OPT_LINT, 1, 1, "TARGET",
+	  "upgrade [--sample] [--allow-changed] [--sql] [--lint] TARGET",
 	  "Apply revisions up to TARGET (head, heads, an id, +N, ...)." },
 	{ "downgrade", cmd_downgrade,
 	  NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS | TAKES_TARGETS,
@@ -112,6 +112,10 @@ static const struct command commands[] = {
 	{ "test", cmd_test, NEEDS_REVISIONS, OPT_JSON, 0, 0, NULL,
 	  "test [--json]",
 	  "Upgrade, downgrade and upgrade again each revision on a throwaway database, comparing schemas." },
+	{ "lint", cmd_lint, NEEDS_REVISIONS | NEEDS_DB | RUNS_REVISIONS,
+	  OPT_JSON | OPT_ALLOW_CHANGED, 0, CMD_MAX_POSITIONAL, "REV",
+	  "lint [--json] [REV...]",
+	  "Judge what the pending revisions (or REV...) would send, rehearsed in a shadow of the database: exit 1 on statements that would block its traffic or break running code. Changes nothing." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -494,6 +498,11 @@ static int check_args(const struct command *cmd, const struct cmd_args *args,
 			err,
 			"--sample runs one batch of each pending backfill on the database; --sql prints the whole run's SQL: use one at a time.",
 			"--sql and --sample cannot be used together");
+	if (args->sql && args->lint)
+		return usage_error(
+			err,
+			"--sql prints the run's SQL and runs nothing, so there is nothing for --lint to refuse: run `retort lint` for the findings.",
+			"--sql and --lint cannot be used together");
 	for (int i = 0; (cmd->needs & TAKES_TARGETS) && i < args->npositional;
 	     i++)
 		if (revmap_check_target(args->positional[i], err) < 0)

@@ -49,6 +49,7 @@ void config_release(struct config *cfg)
 	free(cfg->url_source);
 	free(cfg->url_notes);
 	free(cfg->connect_timeout);
+	free(cfg->lint_large_rows);
 	free(cfg->ini_url);
 	free(cfg->ini_url_at);
 	free(cfg->version_table_schema);
@@ -73,6 +74,13 @@ bool config_is_seconds(const char *s)
 	size_t digits = strspn(s, "0123456789");
 
 	return digits > 0 && digits <= 9 && s[digits] == '\0';
+}
+
+bool config_is_count(const char *s)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	return digits > 0 && digits <= 15 && s[digits] == '\0';
 }
 
 bool config_is_duration(const char *s)

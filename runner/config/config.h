@@ -79,6 +79,9 @@ struct config {
 	bool versions_only;
 	/* The ini's cc (the C compiler), NULL if unset. */
 	char *cc;
+	/* The ini's lint_large_rows: from how many estimated rows lint calls
+	 * a table large; NULL = the default, 100000. */
+	char *lint_large_rows;
 	/* The directory of the ini file read (wherever it was found, or -c),
 	 * NULL if none: where plugin_api.h is looked for first. */
 	char *ini_file_dir;
@@ -165,6 +168,9 @@ int config_normalize_url(const char *in, char **out, struct retort_error *err);
  * wait for ever).
  */
 bool config_is_seconds(const char *s);
+
+/* A whole number of at most 15 digits (lint_large_rows). */
+bool config_is_count(const char *s);
 
 /* Record "-x key=value"; a missing '=' or empty key is RETORT_USAGE. */
 int config_add_arg(struct config *cfg, const char *key_value,

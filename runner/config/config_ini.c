@@ -46,6 +46,7 @@ enum ini_key {
 	KEY_CONNECT_TIMEOUT,
 	KEY_BUILD,
 	KEY_CC,
+	KEY_LINT_LARGE_ROWS,
 	KEY_COUNT
 };
 
@@ -63,6 +64,7 @@ static const char *const ini_key_names[KEY_COUNT] = {
 	"connect_timeout",
 	"build",
 	"cc",
+	"lint_large_rows",
 };
 
 /*
@@ -356,9 +358,25 @@ static int ini_check_build(struct ini_read *r, int key)
 	return -1;
 }
 
+/* lint_large_rows: a whole number, so that a typo is not read as 0. */
+static int ini_check_rows(struct ini_read *r, int key)
+{
+	if (config_is_count(r->values[key]) || !ini_first_error(r))
+		return 0;
+	error_set(r->err, RETORT_USAGE,
+		  "%s:%d: %s is not a whole number of rows", r->path, r->lineno,
+		  ini_key_names[key]);
+	error_hint(
+		r->err,
+		"Write the estimated rows from which lint calls a table large, e.g. lint_large_rows = 100000 (the default).");
+	return -1;
+}
+
 /* Values that cannot work are refused here, where the line is known. */
 static int ini_check(struct ini_read *r, int key)
 {
+	if (key == KEY_LINT_LARGE_ROWS)
+		return ini_check_rows(r, key);
 	if (key == KEY_BUILD)
 		return ini_check_build(r, key);
 	if (key == KEY_CC)
@@ -481,7 +499,7 @@ static int ini_unknown_key(struct ini_read *r, const char *name)
 		error_detail(r->err, "did you mean \"%s\"?", near);
 	error_hint(
 		r->err,
-		"Fix or remove the line; [retort] knows versions, sources, version_table, version_table_schema, url, connect_timeout, lock_timeout, ddl_lock_timeout, statement_timeout, schema, build, cc and backfill_* knobs (see README, Configuration).");
+		"Fix or remove the line; [retort] knows versions, sources, version_table, version_table_schema, url, connect_timeout, lock_timeout, ddl_lock_timeout, statement_timeout, schema, build, cc, lint_large_rows and backfill_* knobs (see README, Configuration).");
 	return 0;
 }
 
@@ -631,6 +649,7 @@ static void ini_commit(struct config *cfg, struct ini_read *r)
 		&cfg->connect_timeout,
 		&cfg->build,
 		&cfg->cc,
+		&cfg->lint_large_rows,
 	};
 	int i;
 

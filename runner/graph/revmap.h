@@ -57,6 +57,7 @@ struct revision_meta {
 	const char *checksum;	 /* 64 hex digits, or NULL when unknown */
 	bool checksum_of_binary; /* of the plugin file: no embedded one */
 	const char *source_path; /* the source it was built from, or NULL */
+	const char *lint_allow;	 /* the lint rules it waives, or NULL */
 };
 
 /* A list of revision indices (into map->revs).  Owned by whoever holds it. */

@@ -17,7 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define INDEX_HEADER "retort-index 3\n"
+/*
+ * 4 added lint_allow: an index of version 3 cannot tell a plugin's
+ * waivers, so it reads as no index, and the plugins are read again.
+ */
+#define INDEX_HEADER "retort-index 4\n"
 /* "dir" and six fixed-width numbers: rewritable in place, same length. */
 #define DIR_LINE_FORMAT "dir %020lld %020lld %020lld %020lld %020lld %020lld\n"
 #define DIR_LINE_SIZE (4 + 6 * 21)
@@ -29,7 +33,7 @@
  */
 #define RACY_NS (100LL * 1000 * 1000)
 #define RACY_COARSE_NS (3LL * 1000 * 1000 * 1000)
-#define INDEX_FIELDS 25
+#define INDEX_FIELDS 26
 /* Fields before the strings: name, two stamps, flags, of_binary. */
 #define INDEX_STRINGS_AT 17
 #define INDEX_MAX_BYTES (256L * 1024 * 1024)
@@ -171,6 +175,7 @@ static bool parse_line(char *line, struct index_entry *e)
 	e->depends_on = s[5];
 	e->checksum = s[6];
 	e->source_path = s[7];
+	e->lint_allow = s[8];
 	return ok && e->name && e->id;
 }
 
@@ -386,7 +391,8 @@ static void put_entry(FILE *f, const struct index_entry *e)
 	put_field(f, e->branch_labels, false);
 	put_field(f, e->depends_on, false);
 	put_field(f, e->checksum, false);
-	put_field(f, e->source_path, true);
+	put_field(f, e->source_path, false);
+	put_field(f, e->lint_allow, true);
 }
 
 void index_write(const char *dir, const struct index_entry *entries, size_t n)

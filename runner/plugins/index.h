@@ -47,6 +47,7 @@ struct index_entry {
 	bool of_binary; /* checksum is of the plugin file, not its source */
 	const char *id, *down_revision, *message, *create_date;
 	const char *branch_labels, *depends_on, *checksum, *source_path;
+	const char *lint_allow;
 };
 
 struct plugin_index {

@@ -237,6 +237,11 @@ static const char *embedded_source(const struct retort_revision *rev)
 	return REVISION_HAS(rev, source_path) ? rev->source_path : NULL;
 }
 
+static const char *embedded_lint_allow(const struct retort_revision *rev)
+{
+	return REVISION_HAS(rev, lint_allow) ? rev->lint_allow : NULL;
+}
+
 static bool is_sha256_hex(const char *s)
 {
 	size_t n = strspn(s, "0123456789abcdef");
@@ -282,7 +287,8 @@ static int copy_metadata(struct plugin_info *info,
 		       str_size(rev->message) + str_size(rev->create_date) +
 		       str_size(rev->branch_labels) +
 		       str_size(rev->depends_on) + str_size(path) +
-		       str_size(checksum) + str_size(source);
+		       str_size(checksum) + str_size(source) +
+		       str_size(embedded_lint_allow(rev));
 	char *cursor = malloc(total);
 
 	if (!cursor)
@@ -297,6 +303,7 @@ static int copy_metadata(struct plugin_info *info,
 	info->meta.path = copy_str(&cursor, path);
 	info->meta.checksum = copy_str(&cursor, checksum);
 	info->meta.source_path = copy_str(&cursor, source);
+	info->meta.lint_allow = copy_str(&cursor, embedded_lint_allow(rev));
 	info->meta.flags = rev->flags;
 	return 0;
 }
@@ -431,6 +438,7 @@ static int read_cached(const struct index_entry *e, const char *path,
 		.depends_on = e->depends_on,
 		.flags = e->flags,
 		.source_path = e->source_path,
+		.lint_allow = e->lint_allow,
 	};
 
 	if (copy_metadata(info, &rev, path, e->checksum, err) < 0)
@@ -476,6 +484,7 @@ static struct index_entry entry_of(const struct plugin_info *info)
 		.depends_on = m->depends_on,
 		.checksum = m->checksum,
 		.source_path = m->source_path,
+		.lint_allow = m->lint_allow,
 	};
 }
 
@@ -505,6 +514,7 @@ static void put_meta(struct strbuf *out, const struct revision_meta *m)
 	put_str(out, m->depends_on);
 	put_str(out, m->checksum);
 	put_str(out, m->source_path);
+	put_str(out, m->lint_allow);
 }
 
 static bool get_str(const char **cur, const char *end, const char **out)
@@ -543,7 +553,8 @@ static bool get_meta(const char *data, size_t len, struct index_entry *e)
 	       get_str(&cur, end, &e->branch_labels) &&
 	       get_str(&cur, end, &e->depends_on) &&
 	       get_str(&cur, end, &e->checksum) &&
-	       get_str(&cur, end, &e->source_path) && cur == end && e->id &&
+	       get_str(&cur, end, &e->source_path) &&
+	       get_str(&cur, end, &e->lint_allow) && cur == end && e->id &&
 	       e->checksum;
 }
 
@@ -740,6 +751,7 @@ static bool take_entry(const struct index_entry *e, size_t i, void *arg)
 		.checksum = e->checksum,
 		.checksum_of_binary = e->of_binary,
 		.source_path = e->source_path,
+		.lint_allow = e->lint_allow,
 	};
 	memcpy(t->path, t->dir, t->dir_len);
 	t->path[t->dir_len] = '/';
@@ -1015,6 +1027,7 @@ static bool same_meta(const struct revision_meta *a,
 	       same_text(a->branch_labels, b->branch_labels) &&
 	       same_text(a->depends_on, b->depends_on) &&
 	       same_text(a->source_path, b->source_path) &&
+	       same_text(a->lint_allow, b->lint_allow) &&
 	       same_text(a->checksum, b->checksum) && a->flags == b->flags &&
 	       a->checksum_of_binary == b->checksum_of_binary;
 }

@@ -37,6 +37,7 @@ static const struct command commands[] = {
 	{ "build", { NULL } },
 	{ "plan", { "--rehearse-on-target", "head" } },
 	{ "test", { NULL } },
+	{ "lint", { "001" } },
 };
 
 #define N_COMMANDS (int)(sizeof(commands) / sizeof(commands[0]))
@@ -145,6 +146,13 @@ static const struct misuse misuses[] = {
 	{ { "test", "--json", "surplus" }, "'test' takes no arguments" },
 	{ { "test", "--force" }, "unknown option '--force' for 'test'" },
 	{ { "test", "--json=yes" }, "unknown option '--json=yes' for 'test'" },
+	{ { "lint", "--lint" }, "unknown option '--lint' for 'lint'" },
+	{ { "downgrade", "--lint", "base" },
+	  "unknown option '--lint' for 'downgrade'" },
+	{ { "lint", "--json=yes" }, "unknown option '--json=yes' for 'lint'" },
+	{ { "lint", "001", "" }, "'lint': the REV argument is empty" },
+	{ { "upgrade", "--sql", "--lint", "head" },
+	  "--sql and --lint cannot be used together" },
 };
 
 #define N_MISUSES (int)(sizeof(misuses) / sizeof(misuses[0]))

@@ -146,7 +146,7 @@ START_TEST(test_index_written_and_used)
 	assert_ok(history(dir));
 	ck_assert_int_eq(access(index_of(dir), F_OK), 0);
 	ck_assert(harness_starts_with(slurp(index_of(dir)),
-				      "retort-index 3\ndir "));
+				      "retort-index 4\ndir "));
 	/* An entry matching its file is believed: the cache is used. */
 	forge_messages(dir, 0644);
 	ck_assert_ptr_nonnull(strstr(history(dir)->out, FORGED));
@@ -187,12 +187,33 @@ START_TEST(test_index_corrupt_ignored_and_rewritten)
 {
 	const char *dir = copy_fixture("linear");
 
-	spit(index_of(dir), "retort-index 3\nthis\tis\tnot\tan\tentry\n", 0644);
+	spit(index_of(dir), "retort-index 4\nthis\tis\tnot\tan\tentry\n", 0644);
 	assert_str_eq(history(dir)->out, linear_history);
 	ck_assert(harness_starts_with(slurp(index_of(dir)),
-				      "retort-index 3\ndir 0000"));
+				      "retort-index 4\ndir 0000"));
 	ck_assert_ptr_nonnull(
 		strstr(slurp(index_of(dir)), "\n001_create_a.so\t"));
+}
+END_TEST
+
+/*
+ * An index written by a retort before lint waivers (format 3) cannot tell
+ * a plugin's .lint_allow: it is not believed, and it is written again.
+ */
+START_TEST(test_index_format_3_reread)
+{
+	const char *dir = copy_fixture("linear");
+	char *text;
+
+	assert_ok(history(dir));
+	forge_messages(dir, 0644);
+	text = slurp(index_of(dir));
+	ck_assert(harness_starts_with(text, "retort-index 4\n"));
+	text[strlen("retort-index ")] = '3';
+	spit(index_of(dir), text, 0644);
+	assert_str_eq(history(dir)->out, linear_history);
+	ck_assert(harness_starts_with(slurp(index_of(dir)),
+				      "retort-index 4\ndir "));
 }
 END_TEST
 
@@ -218,7 +239,7 @@ START_TEST(test_index_writable_by_others_ignored)
 END_TEST
 
 static const char *const unrecorded =
-	"retort-index 3\ndir 00000000000000000000 00000000000000000000 "
+	"retort-index 4\ndir 00000000000000000000 00000000000000000000 "
 	"00000000000000000000 00000000000000000000 00000000000000000000 "
 	"00000000000000000000\n";
 
@@ -386,6 +407,7 @@ static Suite *index_suite(void)
 	tcase_add_test(tc, test_index_edited_plugin_detected);
 	tcase_add_test(tc, test_index_deleted_plugin_not_planned);
 	tcase_add_test(tc, test_index_corrupt_ignored_and_rewritten);
+	tcase_add_test(tc, test_index_format_3_reread);
 	tcase_add_test(tc, test_index_missing_rebuilt);
 	tcase_add_test(tc, test_index_writable_by_others_ignored);
 	tcase_add_test(tc, test_index_dir_stamp_used);
