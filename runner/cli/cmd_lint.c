@@ -121,7 +121,7 @@ int cmd_lint(struct app *app, const struct cmd_args *args,
 			 rc < 0 ? &(struct retort_error){ 0 } : err) < 0)
 		rc = -1;
 	else if (rc == 0)
-		rc = lint_view_verdict(&report, "lint", err);
+		rc = lint_view_verdict(&report, NULL, err);
 out:
 	lint_report_release(&report);
 	capture_release(&c);

@@ -169,11 +169,28 @@ static void print_effects(const struct capture_stmt *st,
 	}
 }
 
+/* The runner's own statements on one line each: what a reviewer reads is
+ * the revisions'; upgrade --sql and --json give these in full. */
+static void print_runner_stmt(const struct capture_stmt *st, FILE *out)
+{
+	const char *sql = st->sql;
+	size_t len = 0;
+	const char *line = text_next_line(&sql, &len);
+
+	fputs("    runner: ", out);
+	text_fputn(line ? line : "", len > 64 ? 64 : len, out);
+	fputs(len > 64 || text_next_line(&sql, &len) ? " ...\n" : "\n", out);
+}
+
 static void print_stmt(const struct capture *c, size_t i,
 		       const struct plan_facts *f, FILE *out)
 {
 	const struct capture_stmt *st = &c->stmts[i];
 
+	if (st->origin == CAPTURE_RUNNER && !st->failed) {
+		print_runner_stmt(st, out);
+		return;
+	}
 	fprintf(out, "    [%zu] %s", i, capture_origin_name(st->origin));
 	if (st->call_site) {
 		fputs(" at ", out);

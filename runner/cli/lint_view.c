@@ -161,7 +161,8 @@ int lint_view_verdict(const struct lint_report *r, const char *what,
 	if (r->n == 0)
 		return 0;
 	error_set(err, RETORT_FAILED,
-		  "%s: lint found %zu problem%s in %zu revision%s", what, r->n,
+		  "%s%slint found %zu problem%s in %zu revision%s",
+		  what ? what : "", what ? ": " : "", r->n,
 		  r->n == 1 ? "" : "s", revs, revs == 1 ? "" : "s");
 	error_hint(
 		err,

@@ -22,7 +22,8 @@ int lint_view_json(const struct revmap *map, const struct capture *c,
 		   const struct lint_report *r, double large_rows, FILE *out,
 		   struct retort_error *err);
 
-/* Exit 1 with "lint found N problems in M revisions" when r has any. */
+/* Exit 1 with "[what: ]lint found N problems in M revisions" when r has
+ * any; what may be NULL. */
 int lint_view_verdict(const struct lint_report *r, const char *what,
 		      struct retort_error *err);
 

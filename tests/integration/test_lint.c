@@ -134,7 +134,7 @@ START_TEST(test_lint_named_revisions)
 	assert_exit(r, 1);
 	assert_str_eq(findings(r->out), "016:drop-column ");
 	assert_str_eq(r->err,
-		      "retort: error: lint: lint found 1 problem in 1 "
+		      "retort: error: lint found 1 problem in 1 "
 		      "revision\nretort: hint: Rewrite each statement "
 		      "in its safe form, or waive a rule for a revision "
 		      "with RETORT_REVISION(.lint_allow = "

@@ -242,6 +242,13 @@ START_TEST(test_text)
 	assert_contains(r->out, "parameters: $1='1' $2=NULL\n");
 	assert_contains(r->out, "note: sent after the revision read rows");
 	assert_contains(r->out, "retort_exec at upgrade+0x");
+	/* The runner's own statements, one line each; in full in --json. */
+	assert_contains(r->out, "\n    runner: BEGIN\n");
+	r = harness_at(db, "capture", "plan", "003", NULL);
+	assert_ok(r);
+	assert_contains(r->out,
+			"\n    runner: INSERT INTO \"retort_history\" (");
+	assert_contains(r->out, " ...\n    runner: COMMIT\n");
 }
 END_TEST
 
