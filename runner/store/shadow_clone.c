@@ -362,20 +362,87 @@ static int open_clone_target(struct shadow *s, struct db *target,
 	return shadow_check_empty(s, err);
 }
 
+/*
+ * Whether target is a database as CREATE DATABASE makes it: nothing of
+ * its own in public, no other schema, no extension but plpgsql, no
+ * database-wide object pg_dump would write.  Then a scratch shadow
+ * already holds all a schema-only dump would, and pg_dump (a process
+ * and a dozen catalog queries) is skipped.
+ */
+static const char blank_sql[] =
+	"WITH p AS (SELECT oid FROM pg_catalog.pg_namespace"
+	" WHERE nspname = 'public')"
+	" SELECT (SELECT count(*) FROM p) = 1"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace"
+	"  WHERE nspname NOT IN ('public', 'pg_catalog', 'information_schema')"
+	"  AND nspname NOT LIKE 'pg\\_toast%' AND nspname NOT LIKE 'pg\\_temp%')"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class"
+	"  WHERE relnamespace IN (SELECT oid FROM p))"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_proc"
+	"  WHERE pronamespace IN (SELECT oid FROM p))"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_type"
+	"  WHERE typnamespace IN (SELECT oid FROM p))"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_collation"
+	"  WHERE collnamespace IN (SELECT oid FROM p))"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_operator"
+	"  WHERE oprnamespace IN (SELECT oid FROM p))"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_conversion"
+	"  WHERE connamespace IN (SELECT oid FROM p))"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_ts_config"
+	"  WHERE cfgnamespace IN (SELECT oid FROM p))"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_extension"
+	"  WHERE extname <> 'plpgsql')"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_event_trigger)"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_publication)"
+	" AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_foreign_server)";
+
+static int target_is_blank(struct db *target, bool *blank,
+			   struct retort_error *err)
+{
+	struct db_rows *rows = db_query(target, blank_sql, 0, NULL, err);
+
+	if (!rows) {
+		error_prefix(err, "cannot read the target's catalog");
+		return -1;
+	}
+	*blank = strcmp(db_value(rows, 0, 0), "t") == 0;
+	db_rows_free(rows);
+	return 0;
+}
+
+/* The target's schema into the shadow, by pg_dump unless there is none. */
+static int copy_schema(struct shadow *s, struct db *target,
+		       struct retort_error *err)
+{
+	char *script = NULL;
+	bool blank;
+	int rc;
+
+	if (target_is_blank(target, &blank, err) < 0)
+		return -1;
+	if (!blank) {
+		if (run_dump(target, &script, err) < 0)
+			return -1;
+		rc = load_dump(s, script, err);
+		free(script);
+		if (rc < 0)
+			return -1;
+	}
+	/* What a rehearsal commits is thrown away: no commit needs to wait
+	 * for the shadow's WAL to reach the disk. */
+	return db_exec(&s->db, "SET synchronous_commit = off", 0, NULL, err);
+}
+
 int shadow_clone_schema(struct shadow *s, struct db *target,
 			const char *target_url, const char *shadow_url,
 			struct retort_error *err)
 {
-	char *script = NULL;
 	int rc;
 
 	(void)target_url; /* the connection says it all, password included */
 	if (open_clone_target(s, target, shadow_url, err) < 0)
 		return -1;
-	if (run_dump(target, &script, err) < 0)
-		return -1;
-	rc = load_dump(s, script, err);
-	free(script);
+	rc = copy_schema(s, target, err);
 	if (rc == 0)
 		rc = copy_versions(s, target, err);
 	if (rc == 0)

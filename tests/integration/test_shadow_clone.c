@@ -225,6 +225,8 @@ static void clone_with_path(const struct harness_db *hdb, const char *path,
 	char name[64];
 	int rc;
 
+	/* A table of its own: a blank target needs no pg_dump. */
+	harness_exec(hdb, "CREATE TABLE t (a int)");
 	connect_target(hdb, NULL, &target);
 	setenv("PATH", path, 1);
 	rc = shadow_clone_schema(&s, &target, NULL, NULL, err);
@@ -253,6 +255,31 @@ START_TEST(test_missing_pg_dump_is_named)
 	ck_assert_msg(strstr(err.hint, harness_fmt("postgresql-client-%s)",
 						   major)) != NULL,
 		      "%s", err.hint);
+}
+END_TEST
+
+/* A database as CREATE DATABASE left it has no schema to copy: no
+ * pg_dump is run (none is on PATH here), and the shadow gets the version
+ * rows alone. */
+START_TEST(test_blank_target_needs_no_pg_dump)
+{
+	const struct harness_db *hdb = harness_db_fresh(__func__);
+	const char *old_path = harness_fmt("%s", getenv("PATH"));
+	const char *empty = harness_fmt("%s/nobin", harness_tmpdir());
+	struct retort_error err = { 0 };
+	struct shadow s = { 0 };
+	struct db target = { 0 };
+
+	mkdir(empty, 0700);
+	connect_target(hdb, NULL, &target);
+	setenv("PATH", empty, 1);
+	ck_assert_int_eq(shadow_clone_schema(&s, &target, NULL, NULL, &err), 0);
+	setenv("PATH", old_path, 1);
+	ck_assert_str_eq(
+		value_on(&s.db, "SELECT count(*) FROM alembic_version"), "0");
+	ck_assert_str_eq(value_on(&s.db, "SHOW synchronous_commit"), "off");
+	ck_assert_int_eq(shadow_close(&s, 0, &err), 0);
+	db_close(&target);
 }
 END_TEST
 
@@ -387,6 +414,7 @@ static Suite *shadow_clone_suite(void)
 	tcase_add_test(tc, test_password_reaches_pg_dump_only_by_environment);
 	tcase_add_test(tc, test_missing_pg_dump_is_named);
 	tcase_add_test(tc, test_failing_pg_dump_is_quoted);
+	tcase_add_test(tc, test_blank_target_needs_no_pg_dump);
 	tcase_add_test(tc, test_given_shadow_must_be_empty_and_is_emptied);
 	suite_add_tcase(s, tc);
 

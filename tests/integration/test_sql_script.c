@@ -252,6 +252,8 @@ START_TEST(test_sigterm_stops_pg_dump)
 	chmod(harness_write_file("slowbin/pg_dump", "#!/bin/sh\n"
 						    "exec sleep 30\n"),
 	      0700);
+	/* An object of its own, so that the shadow needs pg_dump. */
+	harness_exec(db, "CREATE SCHEMA keep");
 	p = harness_spawn(&how, args);
 	for (int i = 0; i < 200 && !shadow[0]; i++) {
 		harness_sleep_ms(50);
