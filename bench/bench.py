@@ -26,8 +26,11 @@ revision (a build with -Dcrash_isolation=false, upgrade at N=1,000).
 
 At N=100 on each cluster it also times the rehearsal against the upgrade
 it rehearses (the same 100 pending revisions, the same empty database):
-`plan head` and `lint` (each a shadow database, the revisions run in it
-with every statement captured and measured, the shadow dropped), and the
+`plan head` and `lint` (each a scratch shadow database created, the
+revisions run in it with every statement captured and measured, the
+shadow dropped), `plan --rehearse-on-target` (one transaction on the
+target, rolled back) and `plan --shadow-url` (an empty database kept for
+rehearsals, emptied after each, as Atlas's dev database is used); and the
 same from a database halfway (at revision 50, so the shadow gets the
 target's schema from pg_dump) against `upgrade head` from there.
 
@@ -267,9 +270,13 @@ class Tools:
                  "history_dir": ("history",),
                  "history_touched": ("history",),
                  "noop": ("upgrade", "head"),
-                 "plan": ("plan", "head"), "lint": ("lint",)}
+                 "plan": ("plan", "head"), "lint": ("lint",),
+                 "plan_target": ("plan", "--rehearse-on-target", "head"),
+                 "plan_shadow": ("--shadow-url", "SHADOW", "plan", "head")}
         if tool == "retort":
-            return self.retort(cl, db, *verbs[work])
+            verb = [cl.url("shadow") if v == "SHADOW" else v
+                    for v in verbs[work]]
+            return self.retort(cl, db, *verb)
         if tool == "noiso":
             return self.retort(cl, db, *verbs[work], binary=self.a.retort_noiso)
         if tool == "alembic":
@@ -714,36 +721,43 @@ class Bench:
         print(f"\n### start-up\n\n{body}\n", flush=True)
 
     # -- the rehearsal (plan, lint) against the upgrade it rehearses
+    WORK_LABEL = {"plan": "`plan head` (scratch shadow)",
+                  "lint": "`lint` (scratch shadow)",
+                  "plan_target": "`plan --rehearse-on-target head`",
+                  "plan_shadow": "`plan head`, `--shadow-url` an empty database"}
+
     def rehearsal(self, cl, n):
         a = self.a
         say(f"rehearsal: {cl.kind} N={n}")
         tools = Tools(a, os.path.join(a.out, f"revs-{n}"), n)
         half = n // 2
         cl.clone("tpl_half", "template0")
+        cl.clone("shadow", "template0")  # --shadow-url: emptied after each
         run(tools.retort(cl, "tpl_half", "upgrade", gen.rev_id(half)))
         warmup, runs = (0, 3) if a.smoke else (2, a.runs or 10)
         rows, record = [], {"n": n, "cluster": cl.kind}
         for start, tpl in (("empty", "tpl_empty"), (f"at {half}", "tpl_half")):
             cmds = [Cmd(work, tools.argv("retort", cl, "bench", work),
                         cl.reset_argv("bench", tpl), warmup, runs)
-                    for work in ("upgrade", "plan", "lint")]
+                    for work in ("upgrade", "plan", "lint", "plan_target",
+                                 "plan_shadow")]
             times, cpu = measure(cmds, 1, a.out,
                                  f"rehearsal {cl.kind} N={n} from {start}")
             record[start] = {"wall": times, "cpu": cpu}
             med = {k: statistics.median(v) for k, v in times.items()}
             pending = n if tpl == "tpl_empty" else n - half
-            for work in ("plan", "lint"):
+            for work in ("plan", "lint", "plan_target", "plan_shadow"):
                 r = ratio(med[work], med["upgrade"])
                 ok = r is not None and r <= 2.0
-                self.targets.append((f"{work} / upgrade, {pending} pending "
+                self.targets.append((f"{self.WORK_LABEL[work]} / upgrade, {pending} pending "
                                      f"from {start}, {cl.kind}", "<= 2.00x",
                                      fmt_ratio(r), ok))
-                rows.append([f"`{work} head`" if work == "plan"
-                             else "`lint`", f"{pending} from {start}",
+                rows.append([self.WORK_LABEL[work], f"{pending} from {start}",
                              fmt_spread(times[work]),
                              fmt_spread(times["upgrade"]), fmt_ratio(r),
                              "<= 2.00×", met_text(ok)])
         cl.drop("tpl_half")
+        cl.drop("shadow")
         self.raw.setdefault("rehearsal", []).append(record)
         header = ["work", "pending revisions", "retort median ±σ",
                   "`upgrade head` from the same state", "ratio", "target",
