@@ -64,9 +64,13 @@ void lint_view_text(const struct revmap *map, const struct capture *c,
 	}
 	if (r->n)
 		fputc('\n', out);
-	fprintf(out, "%zu finding%s in %zu of %zu revision%s judged", r->n,
-		r->n == 1 ? "" : "s", revisions_with(r), r->judged,
-		r->judged == 1 ? "" : "s");
+	if (r->n)
+		fprintf(out, "%zu finding%s in %zu of %zu revision%s judged",
+			r->n, r->n == 1 ? "" : "s", revisions_with(r),
+			r->judged, r->judged == 1 ? "" : "s");
+	else
+		fprintf(out, "No findings in %zu revision%s judged", r->judged,
+			r->judged == 1 ? "" : "s");
 	if (r->waived)
 		fprintf(out, ", %zu waived by .lint_allow", r->waived);
 	fputs(".\n", out);
