@@ -539,7 +539,7 @@ static int rehearse(struct app *app, const struct cmd_args *args,
 					  err);
 	return rehearse_in_shadow(
 		&app->db, app->cfg.shadow_url, app->map, plan, &opts, c,
-		"the plan was rehearsed in a shadow of the target's schema: the target is unchanged",
+		"the plan is rehearsed in a shadow of the target's schema: the target is unchanged",
 		err);
 }
 

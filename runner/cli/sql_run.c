@@ -120,7 +120,7 @@ static int rehearse(struct app *app, const struct plan *plan, struct capture *c,
 
 	return rehearse_in_shadow(
 		&app->db, app->cfg.shadow_url, app->map, plan, &opts, c,
-		"no SQL was printed: the run was rehearsed on a copy of the target's schema, and the target is unchanged",
+		"no SQL was printed: the run is rehearsed on a copy of the target's schema, and the target is unchanged",
 		err);
 }
 

@@ -193,7 +193,7 @@ int shadow_create(struct shadow *s, struct db *admin, struct retort_error *err)
 		error_detail(err, "database: %s", s->name);
 		error_hint(
 			err,
-			"autogenerate loads the declared schema into a scratch database: grant the user CREATEDB, or pass --shadow-url with an empty database it may use.");
+			"This command works in a scratch database on the same server: grant the user CREATEDB, or pass --shadow-url with an empty database it may use.");
 		return -1;
 	}
 	conninfo = shadow_conninfo(admin->conn, s->name, true);

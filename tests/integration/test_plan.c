@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -495,6 +496,37 @@ START_TEST(test_shadow_interrupted)
 }
 END_TEST
 
+/* A user who may not create databases: the shadow cannot be made, and
+ * the hint says what plan needs, not what autogenerate needs. */
+START_TEST(test_no_createdb)
+{
+	const struct harness_db *db = harness_db_fresh(__func__);
+	const char *role = harness_fmt("rt_noshadow_%ld", (long)getpid());
+	const struct harness_run how = { .url = harness_url(
+						 false, db->name, "user", role,
+						 "password", "pw", NULL),
+					 .versions = "capture" };
+	const char *const args[] = { "plan", "head", NULL };
+	const struct harness_result *r;
+
+	harness_exec(db, harness_fmt("DROP ROLE IF EXISTS %s", role));
+	harness_exec(db, harness_fmt("CREATE ROLE %s LOGIN PASSWORD 'pw'"
+				     " NOCREATEDB",
+				     role));
+	r = harness_wait(harness_spawn(&how, args));
+	harness_exec(db, harness_fmt("DROP ROLE %s", role));
+	assert_exit(r, 1);
+	assert_contains(r->err, "retort: error: cannot create the shadow"
+				" database: permission denied to create"
+				" database\n");
+	assert_contains(r->err,
+			"retort: hint: This command works in a scratch database"
+			" on the same server: grant the user CREATEDB, or pass"
+			" --shadow-url with an empty database it may use.\n");
+	assert_str_eq(r->out, "");
+}
+END_TEST
+
 /* Through PgBouncer in transaction pooling: the rehearsal is one
  * transaction, so it keeps its server connection throughout. */
 START_TEST(test_through_pooler)
@@ -544,6 +576,7 @@ static Suite *plan_suite(void)
 	tcase_add_test(tc, test_shadow);
 	tcase_add_test(tc, test_shadow_failure);
 	tcase_add_test(tc, test_shadow_interrupted);
+	tcase_add_test(tc, test_no_createdb);
 	tcase_add_test(tc, test_through_pooler);
 	suite_add_tcase(s, tc);
 	return s;
