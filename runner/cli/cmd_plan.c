@@ -232,15 +232,6 @@ static const char *step_lock_timeout(const struct capture *c,
 	return NULL;
 }
 
-static const char *message_of(const struct revmap *map, const char *id)
-{
-	size_t idx;
-
-	if (!id || !revmap_find(map, id, &idx))
-		return "";
-	return map->revs[idx].meta->message ? map->revs[idx].meta->message : "";
-}
-
 static void print_step(const struct revmap *map, const struct capture *c,
 		       const struct capture_step *s, const struct plan_facts *f,
 		       FILE *out)
@@ -250,7 +241,7 @@ static void print_step(const struct revmap *map, const struct capture *c,
 	fprintf(out, "%s ", s->upgrade ? "upgrade" : "downgrade");
 	text_fput(s->revision, out);
 	fputs(", ", out);
-	text_fput(message_of(map, s->revision), out);
+	text_fput(revmap_message(map, s->revision), out);
 	fprintf(out, " (%s", mode_name(s->mode));
 	if (lt)
 		fprintf(out, ", lock_timeout %s",
@@ -373,7 +364,7 @@ static void json_step(struct json *j, const struct revmap *map,
 	json_key(j, "revision");
 	json_string(j, s->revision);
 	json_key(j, "message");
-	json_string(j, message_of(map, s->revision));
+	json_string(j, revmap_message(map, s->revision));
 	json_key(j, "path");
 	json_string(j, s->path);
 	json_key(j, "direction");

@@ -11,15 +11,6 @@
 #include "base/text.h"
 #include "cli/json_view.h"
 
-static const char *message_of(const struct revmap *map, const char *id)
-{
-	size_t rev;
-
-	if (!revmap_find(map, id, &rev) || !map->revs[rev].meta->message)
-		return "";
-	return map->revs[rev].meta->message;
-}
-
 static void text_finding(const struct lint_finding *f, FILE *out)
 {
 	fprintf(out, "  %s: ", f->rule->id);
@@ -55,7 +46,7 @@ void lint_view_text(const struct revmap *map, const struct capture *c,
 			fputs(i ? "\n" : "", out);
 			text_fput(s->revision, out);
 			fputs(", ", out);
-			text_fput(message_of(map, s->revision), out);
+			text_fput(revmap_message(map, s->revision), out);
 			fputs(" (", out);
 			text_fput(s->path, out);
 			fputs("):\n", out);
@@ -122,7 +113,7 @@ static void json_revisions(struct json *j, const struct revmap *map,
 			json_key(j, "revision");
 			json_string(j, s->revision);
 			json_key(j, "message");
-			json_string(j, message_of(map, s->revision));
+			json_string(j, revmap_message(map, s->revision));
 			json_key(j, "path");
 			json_string(j, s->path);
 			json_key(j, "findings");

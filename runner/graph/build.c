@@ -791,6 +791,15 @@ bool revmap_find(const struct revmap *map, const char *id, size_t *out)
 	return table_find(&map->index->ids, id, strlen(id), out);
 }
 
+const char *revmap_message(const struct revmap *map, const char *id)
+{
+	size_t rev;
+
+	if (!revmap_find(map, id, &rev) || !map->revs[rev].meta->message)
+		return "";
+	return map->revs[rev].meta->message;
+}
+
 bool revmap_is_head(const struct revmap *map, size_t rev)
 {
 	return map != NULL && rev < map->n && map->revs[rev].children.n == 0;

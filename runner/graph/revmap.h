@@ -118,6 +118,9 @@ void revmap_free(struct revmap *map);
 /* Index of the revision with exactly this id; false if none. */
 bool revmap_find(const struct revmap *map, const char *id, size_t *out);
 
+/* The message of the revision with exactly this id; "" if none. */
+const char *revmap_message(const struct revmap *map, const char *id);
+
 /* True for a revision with no children (a head of the graph). */
 bool revmap_is_head(const struct revmap *map, size_t rev);
 

@@ -591,6 +591,24 @@ START_TEST(test_find)
 }
 END_TEST
 
+START_TEST(test_message)
+{
+	static const struct revision_meta said[] = {
+		{ .id = "a",
+		  .message = "create users",
+		  .path = "versions/a.c" },
+		REV("b", "a"),
+	};
+	struct revmap *map = build_ok(said, N(said));
+
+	ck_assert_str_eq(revmap_message(map, "a"), "create users");
+	ck_assert_str_eq(revmap_message(map, "b"), ""); /* none given */
+	ck_assert_str_eq(revmap_message(map, "c"), ""); /* no such id */
+	ck_assert_str_eq(revmap_message(map, NULL), "");
+	revmap_free(map);
+}
+END_TEST
+
 START_TEST(test_is_head)
 {
 	struct revmap *map = build_graph(G_BRANCHED);
@@ -1591,6 +1609,7 @@ static Suite *revmap_suite(void)
 
 	tc = tcase_create("revmap_find");
 	tcase_add_test(tc, test_find);
+	tcase_add_test(tc, test_message);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("revmap_is_head");
