@@ -67,6 +67,8 @@ void config_release(struct config *cfg)
 	free(cfg->build);
 	free(cfg->cc);
 	free(cfg->ini_file_dir);
+	free(cfg->tenant_schema);
+	free(cfg->fleet_run);
 	memset(cfg, 0, sizeof(*cfg));
 }
 bool config_is_seconds(const char *s)

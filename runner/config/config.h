@@ -85,6 +85,14 @@ struct config {
 	/* The directory of the ini file read (wherever it was found, or -c),
 	 * NULL if none: where plugin_api.h is looked for first. */
 	char *ini_file_dir;
+	/* One tenant's schema (--tenant-schema, ini tenant_schema): retort's
+	 * tables live in it and each revision runs with it first in
+	 * search_path; NULL: none.  A fleet's --schemas-query sets it per
+	 * target. */
+	char *tenant_schema;
+	/* The fleet run whose steps this process runs, recorded in each
+	 * retort_history row; NULL outside a fleet run. */
+	char *fleet_run;
 };
 
 /* Fill cfg with the defaults. */
