@@ -10,7 +10,7 @@
 
 #include <sys/stat.h>
 
-#include <json-c/json.h>
+#include "json_doc.h"
 
 /* json_graph's 002a: a quote, a backslash, a line break, a tab, a bell,
  * ESC, a C1 control and non-ASCII text. */
@@ -18,79 +18,10 @@
 	"say \"hi\" \\ back\nslash\ttab \a bell \x1b[2J csi \xc2\x9b "         \
 	"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\x98"
 
-/* The one JSON document on stdout: an object, a newline, nothing else. */
-static json_object *parse(const struct harness_result *r)
-{
-	struct json_tokener *tok = json_tokener_new();
-	size_t len = strlen(r->out);
-	json_object *doc;
-
-	ck_assert_msg(len > 0 && r->out[len - 1] == '\n' &&
-			      strchr(r->out, '\n') == r->out + len - 1,
-		      "expected one line of JSON from %s, got \"%s\"",
-		      r->cmdline, harness_oneline(r->out));
-	/* RFC 8259 allows no raw control character in a string, and the
-	 * terminal must not see one: C0, DEL, C1 (U+009B in UTF-8). */
-	for (size_t i = 0; i + 1 < len; i++)
-		ck_assert_msg((unsigned char)r->out[i] >= 0x20 &&
-				      r->out[i] != 0x7f &&
-				      !((unsigned char)r->out[i] == 0xc2 &&
-					(unsigned char)r->out[i + 1] >= 0x80 &&
-					(unsigned char)r->out[i + 1] <= 0x9f),
-			      "a raw control character at byte %zu from %s", i,
-			      r->cmdline);
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-	doc = json_tokener_parse_ex(tok, r->out, (int)len - 1);
-	ck_assert_msg(doc != NULL &&
-			      json_tokener_get_error(tok) ==
-				      json_tokener_success &&
-			      json_tokener_get_parse_end(tok) == len - 1,
-		      "invalid JSON from %s: %s | \"%s\"", r->cmdline,
-		      json_tokener_error_desc(json_tokener_get_error(tok)),
-		      harness_oneline(r->out));
-	json_tokener_free(tok);
-	ck_assert(json_object_is_type(doc, json_type_object));
-	return doc;
-}
-
-static json_object *field(json_object *obj, const char *key)
-{
-	json_object *v = NULL;
-
-	ck_assert_msg(json_object_object_get_ex(obj, key, &v),
-		      "no \"%s\" in %s", key, json_object_to_json_string(obj));
-	return v;
-}
-
-static const char *str(json_object *obj, const char *key)
-{
-	json_object *v = field(obj, key);
-
-	ck_assert_msg(json_object_is_type(v, json_type_string),
-		      "\"%s\" is no string in %s", key,
-		      json_object_to_json_string(obj));
-	return json_object_get_string(v);
-}
-
-static bool is_null(json_object *obj, const char *key)
-{
-	return field(obj, key) == NULL;
-}
-
-static bool flag(json_object *obj, const char *key)
-{
-	json_object *v = field(obj, key);
-
-	ck_assert_msg(json_object_is_type(v, json_type_boolean),
-		      "\"%s\" is no boolean in %s", key,
-		      json_object_to_json_string(obj));
-	return json_object_get_boolean(v);
-}
-
 /* An array of strings as "a,b,c". */
 static const char *joined(json_object *obj, const char *key)
 {
-	json_object *arr = field(obj, key);
+	json_object *arr = doc_field(obj, key);
 	const char *out = "";
 
 	ck_assert_msg(json_object_is_type(arr, json_type_array),
@@ -106,19 +37,20 @@ static const char *joined(json_object *obj, const char *key)
 /* The "id" of each object of an array, as "a,b,c". */
 static const char *ids(json_object *obj, const char *key)
 {
-	json_object *arr = field(obj, key);
+	json_object *arr = doc_field(obj, key);
 	const char *out = "";
 
 	ck_assert(json_object_is_type(arr, json_type_array));
 	for (size_t i = 0; i < json_object_array_length(arr); i++)
-		out = harness_fmt("%s%s%s", out, i ? "," : "",
-				  str(json_object_array_get_idx(arr, i), "id"));
+		out = harness_fmt(
+			"%s%s%s", out, i ? "," : "",
+			doc_str(json_object_array_get_idx(arr, i), "id"));
 	return out;
 }
 
 static json_object *nth(json_object *obj, const char *key, size_t i)
 {
-	json_object *arr = field(obj, key);
+	json_object *arr = doc_field(obj, key);
 
 	ck_assert_msg(i < json_object_array_length(arr),
 		      "\"%s\" has no item %zu in %s", key, i,
@@ -129,8 +61,9 @@ static json_object *nth(json_object *obj, const char *key, size_t i)
 /* The frame every document has. */
 static void assert_frame(json_object *doc, const char *command)
 {
-	ck_assert_int_eq(json_object_get_int(field(doc, "format_version")), 1);
-	assert_str_eq(str(doc, "command"), command);
+	ck_assert_int_eq(json_object_get_int(doc_field(doc, "format_version")),
+			 1);
+	assert_str_eq(doc_str(doc, "command"), command);
 }
 
 /* The ids a text listing names, in order: the word before " (" or ","
@@ -159,7 +92,7 @@ START_TEST(test_history_fields)
 	json_object *doc, *rev;
 
 	assert_ok(r);
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_frame(doc, "history");
 	assert_str_eq(ids(doc, "revisions"), "003,002b,002a,001");
 	assert_str_eq(
@@ -167,29 +100,31 @@ START_TEST(test_history_fields)
 		text_ids(harness_at(NULL, "json_graph", "history", NULL)->out));
 
 	rev = nth(doc, "revisions", 2);
-	assert_str_eq(str(rev, "id"), "002a");
-	assert_str_eq(str(rev, "message"), HOSTILE);
+	assert_str_eq(doc_str(rev, "id"), "002a");
+	assert_str_eq(doc_str(rev, "message"), HOSTILE);
 	assert_str_eq(joined(rev, "down_revisions"), "001");
 	assert_str_eq(joined(rev, "branch_labels"), "lefty,trunk");
 	assert_str_eq(joined(rev, "depends_on"), "");
 	assert_str_eq(joined(rev, "children"), "003");
-	assert_str_eq(str(rev, "create_date"), "2026-11-24 11:00:00+00");
-	ck_assert(!flag(rev, "is_head") && !flag(rev, "is_merge") &&
-		  !flag(rev, "is_branch_point"));
-	ck_assert(is_null(rev, "is_current") && is_null(rev, "is_applied"));
-	ck_assert_uint_eq(strlen(str(rev, "checksum")), 64);
-	assert_ends_with(str(rev, "path"), "/json_graph/002a_left.so");
-	assert_ends_with(str(rev, "source_path"), "/json_graph/002a_left.c");
+	assert_str_eq(doc_str(rev, "create_date"), "2026-11-24 11:00:00+00");
+	ck_assert(!doc_flag(rev, "is_head") && !doc_flag(rev, "is_merge") &&
+		  !doc_flag(rev, "is_branch_point"));
+	ck_assert(doc_is_null(rev, "is_current") &&
+		  doc_is_null(rev, "is_applied"));
+	ck_assert_uint_eq(strlen(doc_str(rev, "checksum")), 64);
+	assert_ends_with(doc_str(rev, "path"), "/json_graph/002a_left.so");
+	assert_ends_with(doc_str(rev, "source_path"),
+			 "/json_graph/002a_left.c");
 
 	rev = nth(doc, "revisions", 1);
 	assert_str_eq(joined(rev, "depends_on"), "lefty");
 	assert_str_eq(joined(rev, "branch_labels"), "trunk");
 	rev = nth(doc, "revisions", 0);
-	ck_assert(flag(rev, "is_head") && flag(rev, "is_merge"));
-	ck_assert(!flag(rev, "is_effective_head"));
+	ck_assert(doc_flag(rev, "is_head") && doc_flag(rev, "is_merge"));
+	ck_assert(!doc_flag(rev, "is_effective_head"));
 	assert_str_eq(joined(rev, "down_revisions"), "002a,002b");
 	rev = nth(doc, "revisions", 3);
-	ck_assert(flag(rev, "is_branch_point"));
+	ck_assert(doc_flag(rev, "is_branch_point"));
 	assert_str_eq(joined(rev, "children"), "002a,002b");
 	assert_str_eq(joined(rev, "down_revisions"), "");
 	json_object_put(doc);
@@ -205,7 +140,7 @@ START_TEST(test_history_range)
 	json_object *doc;
 
 	assert_ok(r);
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_str_eq(ids(doc, "revisions"),
 		      text_ids(harness_at(NULL, "json_graph", "history", "-r",
 					  "001:002a", NULL)
@@ -226,12 +161,12 @@ START_TEST(test_history_indicate_current)
 	json_object *doc;
 
 	assert_ok(harness_at(db, "json_graph", "-q", "upgrade", "002a", NULL));
-	doc = parse(
+	doc = doc_parse(
 		harness_at(db, "json_graph", "history", "-i", "--json", NULL));
-	ck_assert(flag(nth(doc, "revisions", 2), "is_current"));
-	ck_assert(flag(nth(doc, "revisions", 3), "is_applied"));
-	ck_assert(!flag(nth(doc, "revisions", 3), "is_current"));
-	ck_assert(!flag(nth(doc, "revisions", 0), "is_applied"));
+	ck_assert(doc_flag(nth(doc, "revisions", 2), "is_current"));
+	ck_assert(doc_flag(nth(doc, "revisions", 3), "is_applied"));
+	ck_assert(!doc_flag(nth(doc, "revisions", 3), "is_current"));
+	ck_assert(!doc_flag(nth(doc, "revisions", 0), "is_applied"));
 	json_object_put(doc);
 }
 END_TEST
@@ -240,22 +175,23 @@ START_TEST(test_heads_and_branches)
 {
 	json_object *doc;
 
-	doc = parse(harness_at(NULL, "twoheads", "heads", "--json", NULL));
+	doc = doc_parse(harness_at(NULL, "twoheads", "heads", "--json", NULL));
 	assert_frame(doc, "heads");
 	assert_str_eq(
 		ids(doc, "revisions"),
 		text_ids(harness_at(NULL, "twoheads", "heads", NULL)->out));
-	ck_assert(flag(nth(doc, "revisions", 0), "is_head"));
+	ck_assert(doc_flag(nth(doc, "revisions", 0), "is_head"));
 	json_object_put(doc);
 
-	doc = parse(harness_at(NULL, "json_graph", "branches", "--json", NULL));
+	doc = doc_parse(
+		harness_at(NULL, "json_graph", "branches", "--json", NULL));
 	assert_frame(doc, "branches");
 	assert_str_eq(ids(doc, "revisions"), "001");
 	assert_str_eq(joined(nth(doc, "revisions", 0), "children"),
 		      "002a,002b");
 	json_object_put(doc);
 
-	doc = parse(harness_at(NULL, "linear", "branches", "--json", NULL));
+	doc = doc_parse(harness_at(NULL, "linear", "branches", "--json", NULL));
 	assert_str_eq(ids(doc, "revisions"), "");
 	json_object_put(doc);
 }
@@ -266,18 +202,18 @@ START_TEST(test_show)
 	const struct harness_db *db = harness_db_fresh(__func__);
 	json_object *doc;
 
-	doc = parse(harness_at(NULL, "json_graph", "show", "lefty", "--json",
-			       NULL));
+	doc = doc_parse(harness_at(NULL, "json_graph", "show", "lefty",
+				   "--json", NULL));
 	assert_frame(doc, "show");
 	assert_str_eq(ids(doc, "revisions"), "002a");
-	assert_str_eq(str(nth(doc, "revisions", 0), "message"), HOSTILE);
+	assert_str_eq(doc_str(nth(doc, "revisions", 0), "message"), HOSTILE);
 	json_object_put(doc);
 
 	assert_ok(harness_at(db, "json_graph", "-q", "upgrade", "001", NULL));
-	doc = parse(harness_at(db, "json_graph", "show", "--json", "current",
-			       NULL));
+	doc = doc_parse(harness_at(db, "json_graph", "show", "--json",
+				   "current", NULL));
 	assert_str_eq(ids(doc, "revisions"), "001");
-	ck_assert(flag(nth(doc, "revisions", 0), "is_current"));
+	ck_assert(doc_flag(nth(doc, "revisions", 0), "is_current"));
 	json_object_put(doc);
 }
 END_TEST
@@ -302,10 +238,10 @@ START_TEST(test_current)
 
 	r = harness_at(db, "json_graph", "current", "--json", NULL);
 	assert_ok(r);
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_frame(doc, "current");
 	assert_str_eq(ids(doc, "revisions"), "");
-	ck_assert(!flag(doc, "up_to_date"));
+	ck_assert(!doc_flag(doc, "up_to_date"));
 	assert_str_eq(joined(doc, "backfills"), "");
 	json_object_put(doc);
 
@@ -315,24 +251,24 @@ START_TEST(test_current)
 		       NULL);
 	assert_exit(r, 1);
 	assert_contains(r->err, "not up to date");
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_str_eq(
 		ids(doc, "revisions"),
 		text_ids(harness_at(db, "json_graph", "current", NULL)->out));
 	assert_str_eq(ids(doc, "revisions"), "002a,002b");
-	ck_assert(!flag(nth(doc, "revisions", 0), "is_current"));
-	ck_assert(flag(nth(doc, "revisions", 0), "is_applied"));
-	ck_assert(flag(nth(doc, "revisions", 1), "is_current"));
-	ck_assert(!flag(doc, "up_to_date"));
+	ck_assert(!doc_flag(nth(doc, "revisions", 0), "is_current"));
+	ck_assert(doc_flag(nth(doc, "revisions", 0), "is_applied"));
+	ck_assert(doc_flag(nth(doc, "revisions", 1), "is_current"));
+	ck_assert(!doc_flag(doc, "up_to_date"));
 	json_object_put(doc);
 
 	assert_ok(harness_at(db, "json_graph", "-q", "upgrade", "heads", NULL));
 	r = harness_at(db, "json_graph", "current", "-v", "--json",
 		       "--check-heads", NULL);
 	assert_ok(r);
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_str_eq(ids(doc, "revisions"), "003");
-	ck_assert(flag(doc, "up_to_date"));
+	ck_assert(doc_flag(doc, "up_to_date"));
 	json_object_put(doc);
 }
 END_TEST
@@ -342,10 +278,11 @@ static void assert_problem(json_object *doc, const char *kind,
 {
 	json_object *p = nth(doc, "problems", 0);
 
-	ck_assert_uint_eq(json_object_array_length(field(doc, "problems")), 1);
-	assert_str_eq(str(p, "kind"), kind);
-	assert_contains(str(p, "message"), message);
-	ck_assert(!flag(doc, "ok"));
+	ck_assert_uint_eq(json_object_array_length(doc_field(doc, "problems")),
+			  1);
+	assert_str_eq(doc_str(p, "kind"), kind);
+	assert_contains(doc_str(p, "message"), message);
+	ck_assert(!doc_flag(doc, "ok"));
 }
 
 START_TEST(test_check_verdicts)
@@ -357,12 +294,12 @@ START_TEST(test_check_verdicts)
 	r = harness_at(db, "linear", "check", "--json", NULL);
 	assert_exit(r, 1);
 	assert_contains(r->err, "Target database is not up to date.");
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_frame(doc, "check");
 	assert_problem(doc, "not_up_to_date", "not up to date");
-	assert_str_eq(str(nth(doc, "problems", 0), "hint"),
+	assert_str_eq(doc_str(nth(doc, "problems", 0), "hint"),
 		      "Run `retort upgrade heads`.");
-	ck_assert(flag(doc, "intact") && !flag(doc, "up_to_date"));
+	ck_assert(doc_flag(doc, "intact") && !doc_flag(doc, "up_to_date"));
 	assert_str_eq(joined(doc, "heads"), "003");
 	assert_str_eq(ids(doc, "current"), "");
 	assert_str_eq(joined(doc, "pending"), "001,002,003");
@@ -371,9 +308,9 @@ START_TEST(test_check_verdicts)
 	assert_ok(harness_at(db, "linear", "-q", "upgrade", "head", NULL));
 	r = harness_at(db, "linear", "check", "--json", NULL);
 	assert_ok(r);
-	doc = parse(r);
-	ck_assert(flag(doc, "ok") && flag(doc, "intact") &&
-		  flag(doc, "up_to_date"));
+	doc = doc_parse(r);
+	ck_assert(doc_flag(doc, "ok") && doc_flag(doc, "intact") &&
+		  doc_flag(doc, "up_to_date"));
 	assert_str_eq(ids(doc, "current"), "003");
 	assert_str_eq(joined(doc, "pending"), "");
 	assert_str_eq(joined(doc, "problems"), "");
@@ -393,12 +330,13 @@ START_TEST(test_check_missing_plugin)
 	r = harness_at(db, "linear", "check", "--json", NULL);
 	assert_exit(r, 2);
 	assert_contains(r->err, "applied revision 'gone' has no plugin");
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_problem(doc, "missing_plugin", "'gone' has no plugin");
 	assert_contains(joined(nth(doc, "problems", 0), "detail"),
 			"'gone' is in the version table");
-	ck_assert(!flag(doc, "intact"));
-	ck_assert(is_null(doc, "up_to_date") && is_null(doc, "current"));
+	ck_assert(!doc_flag(doc, "intact"));
+	ck_assert(doc_is_null(doc, "up_to_date") &&
+		  doc_is_null(doc, "current"));
 	json_object_put(doc);
 }
 END_TEST
@@ -414,17 +352,17 @@ START_TEST(test_check_changed_after_applied)
 	r = harness_at(db, "integrity_v2", "check", "--json", NULL);
 	assert_exit(r, 2);
 	assert_contains(r->err, "applied revision '002' was changed");
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_problem(doc, "changed_after_applied", "'002' was changed");
-	ck_assert(!flag(doc, "intact") && flag(doc, "up_to_date"));
+	ck_assert(!doc_flag(doc, "intact") && doc_flag(doc, "up_to_date"));
 	assert_str_eq(ids(doc, "current"), "003");
 	json_object_put(doc);
 
 	r = harness_at(db, "integrity_v2", "check", "--allow-changed", "--json",
 		       NULL);
 	assert_ok(r);
-	doc = parse(r);
-	ck_assert(flag(doc, "ok"));
+	doc = doc_parse(r);
+	ck_assert(doc_flag(doc, "ok"));
 	json_object_put(doc);
 }
 END_TEST
@@ -437,7 +375,7 @@ START_TEST(test_check_stale_plugin)
 
 	r = harness_at(db, "integrity_stale", "check", "--json", NULL);
 	assert_exit(r, 2);
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_problem(doc, "stale_plugin", "older than its source");
 	json_object_put(doc);
 }
@@ -456,9 +394,9 @@ START_TEST(test_check_schema_differs)
 	r = harness_at(db, "linear", "check", "--schema", "--json", NULL);
 	assert_exit(r, 1);
 	assert_contains(r->err, "does not match db/schema.sql");
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_problem(doc, "schema_differs", "does not match db/schema.sql");
-	ck_assert(flag(doc, "intact") && flag(doc, "up_to_date"));
+	ck_assert(doc_flag(doc, "intact") && doc_flag(doc, "up_to_date"));
 	p = nth(doc, "problems", 0);
 	assert_contains(joined(p, "detail"), "create table public.extra");
 	assert_not_contains(joined(p, "detail"), "listed above");
@@ -483,11 +421,11 @@ START_TEST(test_log_no_table)
 
 	r = harness_at(db, "linear", "log", "--json", NULL);
 	assert_ok(r);
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_frame(doc, "log");
-	ck_assert(!flag(doc, "history_table_exists"));
+	ck_assert(!doc_flag(doc, "history_table_exists"));
 	assert_str_eq(joined(doc, "entries"), "");
-	assert_str_eq(str(doc, "version_table"), "alembic_version");
+	assert_str_eq(doc_str(doc, "version_table"), "alembic_version");
 	json_object_put(doc);
 }
 END_TEST
@@ -495,14 +433,15 @@ END_TEST
 /* "revision direction" of each entry, as "a up,b down". */
 static const char *entries(json_object *doc)
 {
-	json_object *arr = field(doc, "entries");
+	json_object *arr = doc_field(doc, "entries");
 	const char *out = "";
 
 	for (size_t i = 0; i < json_object_array_length(arr); i++) {
 		json_object *e = json_object_array_get_idx(arr, i);
 
 		out = harness_fmt("%s%s%s %s", out, i ? "," : "",
-				  str(e, "revision"), str(e, "direction"));
+				  doc_str(e, "revision"),
+				  doc_str(e, "direction"));
 	}
 	return out;
 }
@@ -519,35 +458,37 @@ START_TEST(test_log_after_upgrade_and_downgrade)
 
 	r = harness_at(db, "linear", "log", "--json", NULL);
 	assert_ok(r);
-	doc = parse(r);
-	ck_assert(flag(doc, "history_table_exists"));
+	doc = doc_parse(r);
+	ck_assert(doc_flag(doc, "history_table_exists"));
 	assert_str_eq(entries(doc),
 		      "003 downgrade,003 upgrade,002 upgrade,001 upgrade");
 	e = nth(doc, "entries", 0);
-	ck_assert(json_object_is_type(field(e, "id"), json_type_int));
+	ck_assert(json_object_is_type(doc_field(e, "id"), json_type_int));
 	ck_assert_int_gt(
-		json_object_get_int64(field(e, "id")),
-		json_object_get_int64(field(nth(doc, "entries", 1), "id")));
-	ck_assert(json_object_is_type(field(e, "duration_ms"),
+		json_object_get_int64(doc_field(e, "id")),
+		json_object_get_int64(doc_field(nth(doc, "entries", 1), "id")));
+	ck_assert(json_object_is_type(doc_field(e, "duration_ms"),
 				      json_type_double) ||
-		  json_object_is_type(field(e, "duration_ms"), json_type_int));
-	assert_str_eq(str(e, "db_user"),
+		  json_object_is_type(doc_field(e, "duration_ms"),
+				      json_type_int));
+	assert_str_eq(doc_str(e, "db_user"),
 		      harness_scalar(db, "SELECT current_user"));
-	assert_ends_with(str(e, "started_at"), "Z");
-	ck_assert_uint_eq(strlen(str(e, "started_at")),
+	assert_ends_with(doc_str(e, "started_at"), "Z");
+	ck_assert_uint_eq(strlen(doc_str(e, "started_at")),
 			  strlen("2026-12-07T21:55:42.123456Z"));
-	ck_assert(str(e, "finished_at")[0] != '\0');
-	ck_assert(str(e, "runner_version")[0] != '\0');
-	assert_str_eq(str(e, "checksum"),
+	ck_assert(doc_str(e, "finished_at")[0] != '\0');
+	ck_assert(doc_str(e, "runner_version")[0] != '\0');
+	assert_str_eq(doc_str(e, "checksum"),
 		      harness_scalar(db, "SELECT checksum FROM retort_history "
 					 "ORDER BY id DESC LIMIT 1"));
 	json_object_put(doc);
 
-	doc = parse(harness_at(db, "linear", "log", "-n", "2", "--json", NULL));
+	doc = doc_parse(
+		harness_at(db, "linear", "log", "-n", "2", "--json", NULL));
 	assert_str_eq(entries(doc), "003 downgrade,003 upgrade");
 	json_object_put(doc);
-	doc = parse(harness_at(db, "linear", "log", "--max-count=1", "--json",
-			       NULL));
+	doc = doc_parse(harness_at(db, "linear", "log", "--max-count=1",
+				   "--json", NULL));
 	assert_str_eq(entries(doc), "003 downgrade");
 	json_object_put(doc);
 
@@ -590,8 +531,8 @@ START_TEST(test_log_hostile_cells)
 		(int)(strchr(strchr(r->out, '\n') + 1, '\n') - r->out + 1),
 		(int)strlen(r->out));
 
-	doc = parse(harness_at(db, "linear", "log", "--json", NULL));
-	assert_str_eq(str(nth(doc, "entries", 0), "client_host"),
+	doc = doc_parse(harness_at(db, "linear", "log", "--json", NULL));
+	assert_str_eq(doc_str(nth(doc, "entries", 0), "client_host"),
 		      "evil\x1b[2J\nhost\tcaf\xc3\xa9");
 	json_object_put(doc);
 }
@@ -625,15 +566,15 @@ START_TEST(test_log_version_table_filter)
 	ck_assert_int_eq((int)harness_count(db, "SELECT 1 FROM retort_history"),
 			 7);
 
-	doc = parse(harness_retort(&other, "log", "--json", NULL));
-	assert_str_eq(str(doc, "version_table"), "other_version");
+	doc = doc_parse(harness_retort(&other, "log", "--json", NULL));
+	assert_str_eq(doc_str(doc, "version_table"), "other_version");
 	assert_str_eq(entries(doc), "003 upgrade,002a upgrade,002b "
 				    "upgrade,001 upgrade");
 	json_object_put(doc);
 
 	r = harness_at(db, "linear", "log", "--json", NULL);
 	assert_ok(r);
-	doc = parse(r);
+	doc = doc_parse(r);
 	assert_str_eq(entries(doc), "003 upgrade,002 upgrade,001 upgrade");
 	json_object_put(doc);
 

@@ -12,50 +12,16 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <json-c/json.h>
-
-static json_object *parse(const struct harness_result *r)
-{
-	json_object *doc = json_tokener_parse(r->out);
-
-	ck_assert_msg(doc != NULL && json_object_is_type(doc, json_type_object),
-		      "no JSON document from %s: \"%s\" | stderr \"%s\"",
-		      r->cmdline, harness_oneline(r->out),
-		      harness_oneline(r->err));
-	return doc;
-}
-
-static json_object *field(json_object *obj, const char *key)
-{
-	json_object *v = NULL;
-
-	ck_assert_msg(json_object_object_get_ex(obj, key, &v),
-		      "no \"%s\" in %s", key, json_object_to_json_string(obj));
-	return v;
-}
-
-static const char *str(json_object *obj, const char *key)
-{
-	json_object *v = field(obj, key);
-
-	return v ? json_object_get_string(v) : NULL;
-}
-
-static json_object *at(json_object *arr, size_t i)
-{
-	ck_assert_msg(i < json_object_array_length(arr), "no element %zu in %s",
-		      i, json_object_to_json_string(arr));
-	return json_object_array_get_idx(arr, i);
-}
+#include "json_doc.h"
 
 /* The step of revision id. */
 static json_object *step(json_object *doc, const char *id)
 {
-	json_object *steps = field(doc, "steps");
+	json_object *steps = doc_field(doc, "steps");
 
 	for (size_t i = 0; i < json_object_array_length(steps); i++)
-		if (strcmp(str(at(steps, i), "revision"), id) == 0)
-			return at(steps, i);
+		if (strcmp(doc_str(doc_at(steps, i), "revision"), id) == 0)
+			return doc_at(steps, i);
 	ck_abort_msg("no step %s in %s", id, json_object_to_json_string(doc));
 	return NULL;
 }
@@ -63,11 +29,12 @@ static json_object *step(json_object *doc, const char *id)
 /* The facts of relation in "tables". */
 static json_object *table(json_object *doc, const char *relation)
 {
-	json_object *tables = field(doc, "tables");
+	json_object *tables = doc_field(doc, "tables");
 
 	for (size_t i = 0; i < json_object_array_length(tables); i++)
-		if (strcmp(str(at(tables, i), "relation"), relation) == 0)
-			return at(tables, i);
+		if (strcmp(doc_str(doc_at(tables, i), "relation"), relation) ==
+		    0)
+			return doc_at(tables, i);
 	ck_abort_msg("no table %s in %s", relation,
 		     json_object_to_json_string(tables));
 	return NULL;
@@ -75,37 +42,19 @@ static json_object *table(json_object *doc, const char *relation)
 
 static json_object *stmt(json_object *doc, const char *id, size_t i)
 {
-	return at(field(step(doc, id), "statements"), i);
-}
-
-static bool flag(json_object *obj, const char *key)
-{
-	return json_object_get_boolean(field(obj, key));
+	return doc_at(doc_field(step(doc, id), "statements"), i);
 }
 
 /* "relation mode" pairs of a statement's locks, joined by commas. */
 static const char *locks(json_object *st)
 {
-	json_object *arr = field(st, "locks");
+	json_object *arr = doc_field(st, "locks");
 	const char *out = "";
 
 	for (size_t i = 0; i < json_object_array_length(arr); i++)
 		out = harness_fmt("%s%s%s %s", out, i ? "," : "",
-				  str(at(arr, i), "relation"),
-				  str(at(arr, i), "mode"));
-	return out;
-}
-
-static const char *strings(json_object *arr)
-{
-	const char *out = "";
-
-	for (size_t i = 0; i < json_object_array_length(arr); i++) {
-		json_object *v = at(arr, i);
-
-		out = harness_fmt("%s%s%s", out, i ? "," : "",
-				  v ? json_object_get_string(v) : "NULL");
-	}
+				  doc_str(doc_at(arr, i), "relation"),
+				  doc_str(doc_at(arr, i), "mode"));
 	return out;
 }
 
@@ -125,7 +74,7 @@ static json_object *plan_json(const struct harness_db *db, const char *target)
 			   "--json", target, NULL);
 
 	assert_ok(r);
-	return parse(r);
+	return doc_parse(r);
 }
 
 START_TEST(test_every_way_in_order)
@@ -138,46 +87,51 @@ START_TEST(test_every_way_in_order)
 		"raw connection", "raw connection", "raw connection",
 		"raw connection",
 	};
-	json_object *sts = field(step(doc, "002"), "statements");
+	json_object *sts = doc_field(step(doc, "002"), "statements");
 
-	assert_str_eq(str(doc, "command"), "plan");
-	ck_assert_int_eq(json_object_get_int(field(doc, "format_version")), 1);
-	assert_str_eq(str(doc, "rehearsal"), "on_target");
+	assert_str_eq(doc_str(doc, "command"), "plan");
+	ck_assert_int_eq(json_object_get_int(doc_field(doc, "format_version")),
+			 1);
+	assert_str_eq(doc_str(doc, "rehearsal"), "on_target");
 	ck_assert_uint_eq(json_object_array_length(sts), 10);
 	for (size_t i = 0; i < 10; i++)
-		assert_str_eq(str(at(sts, i), "origin"), origins[i]);
+		assert_str_eq(doc_str(doc_at(sts, i), "origin"), origins[i]);
 	/* Several statements in one retort_exec(), byte for byte. */
-	assert_str_eq(str(at(sts, 0), "sql"),
+	assert_str_eq(doc_str(doc_at(sts, 0), "sql"),
 		      "ALTER TABLE users ADD COLUMN email text;\n"
 		      "COMMENT ON TABLE users IS 'people'");
-	assert_str_eq(strings(field(at(sts, 2), "params")), "1,NULL");
-	ck_assert(json_object_get_type(at(field(at(sts, 2), "params"), 1)) ==
+	assert_str_eq(doc_strings(doc_field(doc_at(sts, 2), "params")),
+		      "1,NULL");
+	ck_assert(json_object_get_type(
+			  doc_at(doc_field(doc_at(sts, 2), "params"), 1)) ==
 		  json_type_null);
-	assert_starts_with(str(at(sts, 0), "call_site"), "upgrade+0x");
-	assert_str_eq(str(at(sts, 4), "sql"),
+	assert_starts_with(doc_str(doc_at(sts, 0), "call_site"), "upgrade+0x");
+	assert_str_eq(doc_str(doc_at(sts, 4), "sql"),
 		      "COPY notes (id, body) FROM STDIN");
-	assert_str_eq(str(at(sts, 5), "sql"),
+	assert_str_eq(doc_str(doc_at(sts, 5), "sql"),
 		      "COPY (SELECT id FROM notes) TO STDOUT");
 	/* The raw connection: PQexec, PQexecParams, PQsendQuery, a COPY. */
-	assert_str_eq(str(at(sts, 6), "sql"),
+	assert_str_eq(doc_str(doc_at(sts, 6), "sql"),
 		      "INSERT INTO notes VALUES (20, 'raw exec')");
-	assert_str_eq(str(at(sts, 7), "sql"),
+	assert_str_eq(doc_str(doc_at(sts, 7), "sql"),
 		      "INSERT INTO notes VALUES (21, $1)");
-	assert_str_eq(strings(field(at(sts, 7), "params")), "raw params");
-	assert_str_eq(str(at(sts, 8), "sql"),
+	assert_str_eq(doc_strings(doc_field(doc_at(sts, 7), "params")),
+		      "raw params");
+	assert_str_eq(doc_str(doc_at(sts, 8), "sql"),
 		      "UPDATE notes SET body = 'sent' WHERE id = 20");
-	assert_str_eq(str(at(sts, 9), "sql"),
+	assert_str_eq(doc_str(doc_at(sts, 9), "sql"),
 		      "COPY notes (id, body) FROM STDIN");
-	ck_assert_int_eq(json_object_get_int(field(at(sts, 9), "copy_bytes")),
-			 20);
+	ck_assert_int_eq(
+		json_object_get_int(doc_field(doc_at(sts, 9), "copy_bytes")),
+		20);
 	/* Raw statements are measured as one group, on its last. */
 	ck_assert_int_eq(
-		json_object_get_int(field(at(sts, 8), "measured_with")),
-		json_object_get_int(field(at(sts, 6), "index")));
+		json_object_get_int(doc_field(doc_at(sts, 8), "measured_with")),
+		json_object_get_int(doc_field(doc_at(sts, 6), "index")));
 	/* Read before: the count, then everything after it. */
-	ck_assert(!flag(at(sts, 3), "after_read"));
-	ck_assert(flag(at(sts, 4), "after_read"));
-	ck_assert(flag(at(sts, 6), "after_read"));
+	ck_assert(!doc_flag(doc_at(sts, 3), "after_read"));
+	ck_assert(doc_flag(doc_at(sts, 4), "after_read"));
+	ck_assert(doc_flag(doc_at(sts, 6), "after_read"));
 	json_object_put(doc);
 }
 END_TEST
@@ -186,20 +140,21 @@ START_TEST(test_backfills)
 {
 	const struct harness_db *db = at_001(__func__);
 	json_object *doc = plan_json(db, "004");
-	json_object *sts = field(step(doc, "004"), "statements");
+	json_object *sts = doc_field(step(doc, "004"), "statements");
 
-	assert_str_eq(str(at(sts, 0), "origin"), "retort_backfill");
+	assert_str_eq(doc_str(doc_at(sts, 0), "origin"), "retort_backfill");
 	assert_str_eq(
-		str(at(sts, 0), "sql"),
+		doc_str(doc_at(sts, 0), "sql"),
 		"UPDATE users SET email = name || '@example.com' WHERE id BETWEEN $1 AND $2");
-	assert_str_eq(str(at(sts, 1), "origin"), "retort_backfill");
+	assert_str_eq(doc_str(doc_at(sts, 1), "origin"), "retort_backfill");
 	assert_str_eq(
-		str(at(sts, 1), "sql"),
+		doc_str(doc_at(sts, 1), "sql"),
 		"-- backfill of users: a C batch function runs for each batch");
 	/* The C batch function's own statement, on the raw connection. */
-	assert_str_eq(str(at(sts, 2), "origin"), "raw connection");
-	assert_starts_with(str(at(sts, 2), "sql"), "UPDATE users SET name");
-	assert_str_eq(strings(field(at(sts, 2), "params")), "1,50");
+	assert_str_eq(doc_str(doc_at(sts, 2), "origin"), "raw connection");
+	assert_starts_with(doc_str(doc_at(sts, 2), "sql"),
+			   "UPDATE users SET name");
+	assert_str_eq(doc_strings(doc_field(doc_at(sts, 2), "params")), "1,50");
 	json_object_put(doc);
 }
 END_TEST
@@ -212,11 +167,12 @@ START_TEST(test_locks_and_rewrites)
 	assert_contains(locks(stmt(doc, "002", 0)),
 			"public.users AccessExclusiveLock");
 	assert_contains(locks(stmt(doc, "002", 1)), "public.users ShareLock");
-	assert_str_eq(str(stmt(doc, "002", 0), "lock_timeout"), "2s");
+	assert_str_eq(doc_str(stmt(doc, "002", 0), "lock_timeout"), "2s");
 	/* int -> bigint rewrites users; varchar(10) -> (20) does not. */
-	assert_contains(strings(field(stmt(doc, "003", 0), "rewrites")),
+	assert_contains(doc_strings(doc_field(stmt(doc, "003", 0), "rewrites")),
 			"public.users");
-	assert_str_eq(strings(field(stmt(doc, "003", 1), "rewrites")), "");
+	assert_str_eq(doc_strings(doc_field(stmt(doc, "003", 1), "rewrites")),
+		      "");
 	json_object_put(doc);
 }
 END_TEST
@@ -344,14 +300,14 @@ START_TEST(test_failure_json)
 
 	assert_exit(r, 1);
 	assert_contains(r->err, "revision 006");
-	doc = parse(r);
-	ck_assert(!flag(doc, "ok"));
-	ck_assert(flag(step(doc, "005"), "skipped"));
-	ck_assert(flag(step(doc, "006"), "failed"));
-	sts = field(step(doc, "006"), "statements");
+	doc = doc_parse(r);
+	ck_assert(!doc_flag(doc, "ok"));
+	ck_assert(doc_flag(step(doc, "005"), "skipped"));
+	ck_assert(doc_flag(step(doc, "006"), "failed"));
+	sts = doc_field(step(doc, "006"), "statements");
 	ck_assert_uint_eq(json_object_array_length(sts), 2);
-	ck_assert(!flag(at(sts, 0), "failed"));
-	ck_assert(flag(at(sts, 1), "failed"));
+	ck_assert(!doc_flag(doc_at(sts, 0), "failed"));
+	ck_assert(doc_flag(doc_at(sts, 1), "failed"));
 	json_object_put(doc);
 }
 END_TEST
@@ -366,11 +322,13 @@ START_TEST(test_downgrade)
 	r = harness_at(db, "capture", "plan", "--rehearse-on-target", "--json",
 		       "--downgrade", "001", NULL);
 	assert_ok(r);
-	doc = parse(r);
-	assert_str_eq(str(doc, "direction"), "downgrade");
-	assert_str_eq(str(at(field(doc, "steps"), 0), "revision"), "003");
-	assert_str_eq(str(at(field(doc, "steps"), 1), "revision"), "002");
-	assert_str_eq(str(at(field(doc, "steps"), 0), "direction"),
+	doc = doc_parse(r);
+	assert_str_eq(doc_str(doc, "direction"), "downgrade");
+	assert_str_eq(doc_str(doc_at(doc_field(doc, "steps"), 0), "revision"),
+		      "003");
+	assert_str_eq(doc_str(doc_at(doc_field(doc, "steps"), 1), "revision"),
+		      "002");
+	assert_str_eq(doc_str(doc_at(doc_field(doc, "steps"), 0), "direction"),
 		      "downgrade");
 	assert_str_eq(harness_versions(db, NULL), "003");
 	json_object_put(doc);
@@ -422,24 +380,24 @@ START_TEST(test_shadow)
 	writes = writes_of(db);
 	r = harness_at(db, "capture", "plan", "--json", "003", NULL);
 	assert_ok(r);
-	doc = parse(r);
-	assert_str_eq(str(doc, "rehearsal"), "shadow");
-	sts = field(step(doc, "002"), "statements");
+	doc = doc_parse(r);
+	assert_str_eq(doc_str(doc, "rehearsal"), "shadow");
+	sts = doc_field(step(doc, "002"), "statements");
 	n = json_object_array_length(sts);
-	assert_str_eq(str(at(sts, 0), "origin"), "runner");
-	assert_str_eq(str(at(sts, 0), "sql"), "BEGIN");
-	assert_str_eq(str(at(sts, n - 1), "sql"), "COMMIT");
-	assert_contains(str(at(sts, n - 3), "sql"), "alembic_version");
-	assert_contains(str(at(sts, n - 2), "sql"), "retort_history");
+	assert_str_eq(doc_str(doc_at(sts, 0), "origin"), "runner");
+	assert_str_eq(doc_str(doc_at(sts, 0), "sql"), "BEGIN");
+	assert_str_eq(doc_str(doc_at(sts, n - 1), "sql"), "COMMIT");
+	assert_contains(doc_str(doc_at(sts, n - 3), "sql"), "alembic_version");
+	assert_contains(doc_str(doc_at(sts, n - 2), "sql"), "retort_history");
 	assert_contains(locks(stmt(doc, "002", 2)),
 			"public.users AccessExclusiveLock");
-	assert_contains(strings(field(stmt(doc, "003", 2), "rewrites")),
+	assert_contains(doc_strings(doc_field(stmt(doc, "003", 2), "rewrites")),
 			"public.users");
 	users = table(doc, "public.users");
-	ck_assert(flag(users, "exists"));
-	ck_assert_int_eq(json_object_get_int(field(users, "rows")), 50);
-	ck_assert_int_gt(json_object_get_int64(field(users, "bytes")), 0);
-	ck_assert(!flag(table(doc, "public.users_name"), "exists"));
+	ck_assert(doc_flag(users, "exists"));
+	ck_assert_int_eq(json_object_get_int(doc_field(users, "rows")), 50);
+	ck_assert_int_gt(json_object_get_int64(doc_field(users, "bytes")), 0);
+	ck_assert(!doc_flag(table(doc, "public.users_name"), "exists"));
 	r = harness_at(db, "capture", "plan", "003", NULL);
 	assert_ok(r);
 	assert_contains(r->out, "Rehearsal in a shadow database");
