@@ -749,6 +749,30 @@ static const struct command *find_command_at(int argc, char **argv, int *width,
 	return NULL;
 }
 
+/* `retort fleet --help`: the four subcommands and every fleet option. */
+static bool fleet_help(int argc, char **argv, FILE *out)
+{
+	unsigned options = 0;
+
+	if (strcmp(argv[0], "fleet") != 0 || argc < 2 ||
+	    (strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0))
+		return false;
+	fputs("usage: retort fleet upgrade|downgrade|stamp|status SOURCE "
+	      "OPTIONS TARGET\n\n"
+	      "Run one command over many databases or tenant schemas.\n\n"
+	      "subcommands:\n",
+	      out);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strncmp(commands[i].name, "fleet ", 6) != 0)
+			continue;
+		fprintf(out, "  %s\n", commands[i].usage);
+		options |= commands[i].options;
+	}
+	fputs("\noptions:\n", out);
+	cmd_print_options(options, out);
+	return true;
+}
+
 static int run_command(struct app *app, struct global_opts *g, int argc,
 		       char **argv, struct retort_error *err)
 {
@@ -759,6 +783,8 @@ static int run_command(struct app *app, struct global_opts *g, int argc,
 	if (argc == 0)
 		return usage_error(err, "Run `retort --help` for the commands.",
 				   "%s", "no command given");
+	if (fleet_help(argc, argv, app->out))
+		return 0;
 	cmd = find_command_at(argc, argv, &width, err);
 	if (!cmd && strcmp(argv[0], "fleet") == 0)
 		return -1;
