@@ -331,9 +331,12 @@ static int survey(struct app *app, const struct fleet_job *job,
 	size_t n = 0;
 	int rc = 0;
 
-	if (read_state(app, &state, out, out->from, sizeof(out->from)) < 0)
-		return 0;
+	int read = read_state(app, &state, out, out->from, sizeof(out->from));
+
+	/* Until something moves it, a target stays where it is. */
 	snprintf(out->to, sizeof(out->to), "%s", out->from);
+	if (read < 0)
+		return 0;
 	if (pending(app, job, &state, &n, &err) < 0)
 		fail(out, &err, false);
 	else if (n == 0)
