@@ -45,6 +45,8 @@ void fleet_view_start(struct fleet_view *v, const struct fleet_run_info *run,
 		text_fput(run->target, v->progress);
 	else
 		fprintf(v->progress, "--run %s", run->undo_run);
+	if ((size_t)jobs > v->targets->n)
+		jobs = (int)v->targets->n;
 	fprintf(v->progress, " on %zu target%s, %d at once\n", v->targets->n,
 		v->targets->n == 1 ? "" : "s", jobs);
 	fflush(v->progress);
