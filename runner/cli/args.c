@@ -6,6 +6,7 @@
 #include "cli/cmd.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -180,20 +181,27 @@ static int parse_option(const char *name, unsigned allowed, int argc,
 	return store(s, value, args);
 }
 
+/* Whether text is written as a whole number in [min, max], into *n. */
+static bool whole_number(const char *text, long min, long max, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(text, &end, 10);
+	return errno == 0 && text[0] >= '0' && text[0] <= '9' && *end == '\0' &&
+	       *n >= min && *n <= max;
+}
+
 /* -n N: a whole number above zero, refused before anything connects. */
 static int parse_count(const char *name, struct cmd_args *args,
 		       struct retort_error *err)
 {
 	const char *text = args->max_count;
-	char *end;
 	long n;
 
 	if (text == NULL)
 		return 0;
-	errno = 0;
-	n = strtol(text, &end, 10);
-	if (errno != 0 || !(text[0] >= '0' && text[0] <= '9') || *end != '\0' ||
-	    n <= 0) {
+	if (!whole_number(text, 1, LONG_MAX, &n)) {
 		error_set(err, RETORT_USAGE,
 			  "-n: \"%s\" is not a whole number above zero", text);
 		error_hint(
@@ -210,19 +218,9 @@ static int parse_count(const char *name, struct cmd_args *args,
 static int fleet_number(const char *option, const char *text, long min,
 			long *out, struct retort_error *err)
 {
-	char *end;
-	long n;
-
 	*out = -1;
-	if (text == NULL)
+	if (text == NULL || whole_number(text, min, 100000, out))
 		return 0;
-	errno = 0;
-	n = strtol(text, &end, 10);
-	if (errno == 0 && text[0] >= '0' && text[0] <= '9' && *end == '\0' &&
-	    n >= min && n <= 100000) {
-		*out = n;
-		return 0;
-	}
 	error_set(err, RETORT_USAGE,
 		  "%s: \"%s\" is not a whole number of %ld or more", option,
 		  text, min);

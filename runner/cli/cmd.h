@@ -161,6 +161,12 @@ int app_read_state(struct app *app, struct revstate *state,
 /* What integrity.h compares, for this app (revisions loaded, connected). */
 struct integrity app_integrity(struct app *app);
 /*
+ * What upgrade checks before it runs a plan: no applied revision of the
+ * plan edited since (unless allowed), every plugin present and current.
+ */
+int app_check_plan(struct app *app, bool allow_changed, const struct plan *plan,
+		   const struct revstate *state, struct retort_error *err);
+/*
  * The plan from where the database stands to target, read without the
  * migration lock and checked as upgrade checks it (no missing, stale or
  * edited plugin), for the commands that rehearse a plan and change

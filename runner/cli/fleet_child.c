@@ -219,11 +219,7 @@ static int run_undo(struct app *app, const struct fleet_job *job,
 	    integrity_read_state(&in, &state, err) < 0 ||
 	    undo_plan(app, job, &state, &plan, err) < 0)
 		goto out;
-	if (plan.n > 0 && integrity_intact(&in, app->cfg.allow_changed, &plan,
-					   &state, err) < 0)
-		goto out;
-	if (plugin_check_plan(&app->plugins, &plan, plugin_flags(&app->cfg),
-			      err) < 0)
+	if (app_check_plan(app, false, &plan, &state, err) < 0)
 		goto out;
 	rc = migrate_run(&app->db, app->map, &plan, &opts, err);
 out:
