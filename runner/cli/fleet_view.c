@@ -25,6 +25,12 @@ static int final_status(const struct fleet_outcome *o)
 	return o->status == FLEET_PENDING ? FLEET_SKIPPED : o->status;
 }
 
+/* FROM or TO of the table: unknown ("-") for a target never read. */
+static const char *cell(const struct fleet_outcome *o, const char *rows)
+{
+	return o->status == FLEET_PENDING ? "-" : heads(rows);
+}
+
 void fleet_view_count(const struct fleet_outcome *o, size_t n,
 		      size_t counts[FLEET_NSTATUS])
 {
@@ -116,7 +122,7 @@ static void line(FILE *f, const char *label, const struct fleet_outcome *o,
 		fputs(": ", f);
 		text_fput(o->error, f);
 	}
-	if (o->sqlstate[0])
+	if (o->sqlstate[0] && strstr(o->error, o->sqlstate) == NULL)
 		fprintf(f, " (SQLSTATE %s)", o->sqlstate);
 	fputs(final ? "\n" : "; trying again later\n", f);
 }
@@ -164,7 +170,7 @@ static void error_cell(const struct fleet_outcome *o, char *buf, size_t size)
 	snprintf(buf, size, "%s%s%s%s", o->revision[0] ? "at " : "",
 		 o->revision, o->revision[0] ? ": " : "",
 		 text_escape(o->error, esc, sizeof(esc)));
-	if (o->sqlstate[0])
+	if (o->sqlstate[0] && strstr(buf, o->sqlstate) == NULL)
 		snprintf(buf + strlen(buf), size - strlen(buf),
 			 " (SQLSTATE %s)", o->sqlstate);
 }
@@ -188,8 +194,8 @@ static struct widths measure(const struct fleet_targets *t,
 
 	for (size_t i = 0; i < t->n; i++) {
 		w.label = width_of(t->v[i].label, w.label);
-		w.from = width_of(heads(o[i].from), w.from);
-		w.to = width_of(heads(o[i].to), w.to);
+		w.from = width_of(cell(&o[i], o[i].from), w.from);
+		w.to = width_of(cell(&o[i], o[i].to), w.to);
 	}
 	return w;
 }
@@ -202,8 +208,8 @@ static void row(FILE *out, const struct widths *w, const char *label,
 	error_cell(o, e, sizeof(e));
 	fprintf(out, "%-*s  %-*s  %-*s  %-16s  %6.2fs  %s\n", w->label,
 		text_escape(label, a, sizeof(a)), w->from,
-		text_escape(heads(o->from), b, sizeof(b)), w->to,
-		text_escape(heads(o->to), c, sizeof(c)),
+		text_escape(cell(o, o->from), b, sizeof(b)), w->to,
+		text_escape(cell(o, o->to), c, sizeof(c)),
 		fleet_status_name(final_status(o)),
 		(double)o->duration_ms / 1000.0, e);
 }
@@ -245,9 +251,14 @@ void fleet_view_table(FILE *out, const struct fleet_targets *t,
 	summary(out, o, t->n, run, elapsed_ms);
 }
 
-/* The version rows "a,b" as a JSON array of ids ([] for base). */
+/* The version rows "a,b" as a JSON array of ids ([] for base); null
+ * for a target never read. */
 static void json_heads(struct json *j, const char *rows)
 {
+	if (rows == NULL) {
+		json_null(j);
+		return;
+	}
 	json_array_begin(j);
 	while (*rows) {
 		size_t len = strcspn(rows, ",");
@@ -274,9 +285,9 @@ static void json_target(struct json *j, const char *label,
 	json_key(j, "label");
 	json_string(j, label);
 	json_key(j, "from");
-	json_heads(j, o->from);
+	json_heads(j, o->status == FLEET_PENDING ? NULL : o->from);
 	json_key(j, "to");
-	json_heads(j, o->to);
+	json_heads(j, o->status == FLEET_PENDING ? NULL : o->to);
 	json_key(j, "status");
 	json_string(j, fleet_status_name(final_status(o)));
 	json_key(j, "duration_ms");

@@ -6,6 +6,8 @@
  */
 #include "harness.h"
 
+#include <signal.h>
+
 #include <json-c/json.h>
 
 #define NDB 8
@@ -413,6 +415,32 @@ START_TEST(test_bad_targets_file)
 }
 END_TEST
 
+/* SIGTERM to the fleet (as Kubernetes stops a Job): the running target
+ * rolls back, nothing new starts, the table still comes, exit 143. */
+START_TEST(test_sigterm)
+{
+	struct harness_run how = { .versions = "slow" };
+	const struct harness_result *r;
+	struct harness_proc *p;
+
+	make_dbs(__func__, 4);
+	p = harness_spawn(&how,
+			  (const char *const[]){ "fleet", "upgrade",
+						 "--targets", targets(4, NULL),
+						 "-j", "1", "head", NULL });
+	harness_sleep_ms(500);
+	harness_signal(p, SIGTERM);
+	r = harness_wait(p);
+	assert_exit(r, 143);
+	assert_contains(row_of(r, "t0"), "failed");
+	assert_contains(row_of(r, "t3"), "-     -     skipped");
+	assert_contains(r->err, "stopped by a signal; 3 targets not attempted");
+	ck_assert(!harness_table_exists(db[0], "s"));
+	for (int i = 1; i < 4; i++)
+		ck_assert_ptr_null(harness_versions(db[i], NULL));
+}
+END_TEST
+
 static Suite *fleet_suite(void)
 {
 	Suite *s = suite_create("fleet");
@@ -430,6 +458,7 @@ static Suite *fleet_suite(void)
 	tcase_add_test(tc, test_stamp_and_downgrade);
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_bad_targets_file);
+	tcase_add_test(tc, test_sigterm);
 	suite_add_tcase(s, tc);
 	return s;
 }
