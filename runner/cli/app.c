@@ -206,6 +206,7 @@ int app_connect(struct app *app, struct retort_error *err)
 				     app->cfg.url_source);
 		return -1;
 	}
+	app->db.fleet_run = app->cfg.fleet_run;
 	/* From now on SIGINT/SIGTERM cancel the statement on the server. */
 	isolate_set_cancel(db_cancel_from_signal, app->db.cancel);
 	return 0;

@@ -52,6 +52,10 @@ struct db {
 	struct lease *lease;
 	const char *fence_begin;
 	const char *fence_end;
+	/* The fleet run whose steps this connection runs, carried by each
+	 * retort_history row it writes; NULL outside a fleet.  Borrowed from
+	 * the configuration. */
+	const char *fleet_run;
 };
 
 /*
