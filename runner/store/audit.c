@@ -447,17 +447,31 @@ static int collect_log(const struct db_rows *res, struct audit_log *out,
 	return 0;
 }
 
-static int read_log(struct db *db, long limit, struct audit_log *out,
-		    struct retort_error *err)
+/* The column's expression: NULL for a table made before fleet runs. */
+static int fleet_run_column(struct db *db, const char *table, const char **expr,
+			    struct retort_error *err)
+{
+	bool has = false;
+
+	if (has_column(db, table, "fleet_run", &has, err) < 0)
+		return -1;
+	*expr = has ? "fleet_run" : "NULL::text";
+	return 0;
+}
+
+/* The trail's rows newest first, at most limit (0: all), only run_id's
+ * when it is not NULL. */
+static int read_log(struct db *db, long limit, const char *run_id,
+		    struct audit_log *out, struct retort_error *err)
 {
 	char sql[1024], version_table[VERSION_TABLE_MAX], count[32];
-	const char *params[2] = { version_table, limit > 0 ? count : NULL };
+	const char *params[3] = { version_table, limit > 0 ? count : NULL,
+				  run_id };
+	const char *fleet_run;
 	struct db_rows *res;
-	bool fleet_run = false;
 	int rc;
 
-	/* A table made before fleet runs: no row of it has one. */
-	if (has_column(db, out->table, "fleet_run", &fleet_run, err) < 0) {
+	if (fleet_run_column(db, out->table, &fleet_run, err) < 0) {
 		error_prefix(err, "cannot read the audit table %s", out->table);
 		return -1;
 	}
@@ -470,10 +484,11 @@ static int read_log(struct db *db, long limit, struct audit_log *out,
 			"finished_at") ", "
 				       "duration_ms, db_user, client_host, "
 				       "runner_version, checksum, %s FROM %s "
-				       "WHERE version_table = $1 "
+				       "WHERE version_table = $1 AND "
+				       "($3::text IS NULL OR %s = $3) "
 				       "ORDER BY id DESC LIMIT $2::bigint",
-		fleet_run ? "fleet_run" : "NULL::text", out->table);
-	res = db_query(db, sql, 2, params, err);
+		fleet_run, out->table, fleet_run);
+	res = db_query(db, sql, 3, params, err);
 	if (!res) {
 		error_prefix(err, "cannot read the audit table %s", out->table);
 		return -1;
@@ -483,18 +498,30 @@ static int read_log(struct db *db, long limit, struct audit_log *out,
 	return rc;
 }
 
-int audit_read_log(struct db *db, long limit, struct audit_log *out,
-		   struct retort_error *err)
+static int read_rows(struct db *db, long limit, const char *run_id,
+		     struct audit_log *out, struct retort_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->table = history_table(db, err);
 	if (!out->table ||
 	    db_table_exists(db, out->table, &out->exists, err) < 0 ||
-	    (out->exists && read_log(db, limit, out, err) < 0)) {
+	    (out->exists && read_log(db, limit, run_id, out, err) < 0)) {
 		audit_log_release(out);
 		return -1;
 	}
 	return 0;
+}
+
+int audit_read_log(struct db *db, long limit, struct audit_log *out,
+		   struct retort_error *err)
+{
+	return read_rows(db, limit, NULL, out, err);
+}
+
+int audit_read_run(struct db *db, const char *run_id, struct audit_log *out,
+		   struct retort_error *err)
+{
+	return read_rows(db, 0, run_id, out, err);
 }
 
 void audit_log_release(struct audit_log *log)

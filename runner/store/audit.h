@@ -134,6 +134,13 @@ struct audit_log {
  */
 int audit_read_log(struct db *db, long limit, struct audit_log *out,
 		   struct retort_error *err);
+/*
+ * The rows the fleet run run_id wrote in this version table's trail,
+ * newest first, as audit_read_log() reads them.  No table, or a table
+ * without the fleet_run column, is no rows.
+ */
+int audit_read_run(struct db *db, const char *run_id, struct audit_log *out,
+		   struct retort_error *err);
 void audit_log_release(struct audit_log *log);
 
 #endif
