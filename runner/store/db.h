@@ -90,6 +90,8 @@ int db_connect_timeout(struct db *db, const char *url,
  * retort never creates it.
  */
 int db_use_tenant(struct db *db, const char *schema, struct retort_error *err);
+/* The tenant's schema db_use_tenant() was given, or NULL.  Borrowed. */
+const char *db_tenant_schema(const struct db *db);
 
 /* Whether libpq knows a connection keyword (for config_keyword_fn). */
 bool db_is_keyword(const char *name);

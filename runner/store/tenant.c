@@ -80,3 +80,8 @@ int db_use_tenant(struct db *db, const char *schema, struct retort_error *err)
 		return error_set(err, RETORT_FAILED, "out of memory");
 	return 0;
 }
+
+const char *db_tenant_schema(const struct db *db)
+{
+	return db->tenant_path ? db->schema : NULL;
+}

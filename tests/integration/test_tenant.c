@@ -6,7 +6,8 @@
  * own, and what cannot be served is refused before anything is touched.
  *
  * The tenant fixture's revisions name their table without a schema and
- * record current_setting('search_path') as each step saw it.
+ * record current_setting('search_path') as each step saw it, and as each
+ * batch of its backfill (003, one row a batch) saw it.
  * RETORT_TEST_POOLER_URL (scripts/dev-db pgbouncer start, transaction
  * pooling) runs the PgBouncer test; without it that test says so and
  * passes, unless RETORT_REQUIRE_DB=1.
@@ -55,7 +56,7 @@ START_TEST(test_two_tenants_upgraded_separately)
 
 	assert_ok(TENANT(db, "tenant", "tenant_1", "-q", "upgrade", "heads"));
 	assert_ok(TENANT(db, "tenant", "tenant_2", "-q", "upgrade", "001"));
-	assert_str_eq(harness_versions(db, "tenant_1.alembic_version"), "002");
+	assert_str_eq(harness_versions(db, "tenant_1.alembic_version"), "003");
 	assert_str_eq(harness_versions(db, "tenant_2.alembic_version"), "001");
 	ck_assert(harness_table_exists(db, "tenant_1.items"));
 	ck_assert(harness_table_exists(db, "tenant_2.items"));
@@ -70,7 +71,7 @@ START_TEST(test_two_tenants_upgraded_separately)
 
 	r = TENANT(db, "tenant", "tenant_1", "current");
 	assert_ok(r);
-	assert_str_eq(r->out, "002 (head)\n");
+	assert_str_eq(r->out, "003 (head)\n");
 	r = TENANT(db, "tenant", "tenant_2", "current");
 	assert_ok(r);
 	assert_str_eq(r->out, "001\n");
@@ -86,7 +87,7 @@ START_TEST(test_two_tenants_upgraded_separately)
 	assert_ok(TENANT(db, "tenant", "tenant_2", "-q", "downgrade", "base"));
 	assert_str_eq(harness_versions(db, "tenant_2.alembic_version"), "");
 	ck_assert(!harness_table_exists(db, "tenant_2.items"));
-	assert_str_eq(harness_versions(db, "tenant_1.alembic_version"), "002");
+	assert_str_eq(harness_versions(db, "tenant_1.alembic_version"), "003");
 }
 END_TEST
 
@@ -100,9 +101,14 @@ START_TEST(test_search_path_is_per_transaction)
 				     "= shared, public",
 				     db->name));
 	assert_ok(TENANT(db, "tenant", "tenant_1", "-q", "upgrade", "heads"));
+	/* Each step, and each batch of 003's backfill after it. */
 	assert_str_eq(harness_scalar(db, PATHS("tenant_1")),
-		      "1:\"tenant_1\", shared, public|"
-		      "2:\"tenant_1\", shared, public");
+		      "1:\"tenant_1\", shared, public / \"tenant_1\", shared, "
+		      "public|"
+		      "2:\"tenant_1\", shared, public / \"tenant_1\", shared, "
+		      "public");
+	ck_assert(harness_table_exists(db, "tenant_1.retort_backfill"));
+	ck_assert(!harness_table_exists(db, "public.retort_backfill"));
 	/* stamp and the ini's tenant_schema: the same tenant's tables. */
 	harness_write_file("retort.ini",
 			   "[retort]\ntenant_schema = tenant_2\n");
@@ -299,12 +305,18 @@ START_TEST(test_through_transaction_pooling)
 	assert_ok(harness_retort(
 		&(struct harness_run){ .url = url, .versions = "tenant" },
 		"--tenant-schema", "tenant_2", "-q", "upgrade", "heads", NULL));
-	assert_str_eq(harness_scalar(db, PATHS("tenant_1")),
-		      "1:\"tenant_1\", \"$user\", public|"
-		      "2:\"tenant_1\", \"$user\", public");
-	assert_str_eq(harness_scalar(db, PATHS("tenant_2")),
-		      "1:\"tenant_2\", \"$user\", public|"
-		      "2:\"tenant_2\", \"$user\", public");
+	assert_str_eq(
+		harness_scalar(db, PATHS("tenant_1")),
+		"1:\"tenant_1\", \"$user\", public / \"tenant_1\", \"$user\", "
+		"public|"
+		"2:\"tenant_1\", \"$user\", public / \"tenant_1\", \"$user\", "
+		"public");
+	assert_str_eq(
+		harness_scalar(db, PATHS("tenant_2")),
+		"1:\"tenant_2\", \"$user\", public / \"tenant_2\", \"$user\", "
+		"public|"
+		"2:\"tenant_2\", \"$user\", public / \"tenant_2\", \"$user\", "
+		"public");
 	assert_pool_paths_clean(url);
 }
 END_TEST
