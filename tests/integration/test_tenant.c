@@ -208,22 +208,6 @@ START_TEST(test_rehearsals_refused)
 }
 END_TEST
 
-/* Wait until sql returns want. */
-static void wait_for(const struct harness_db *db, const char *sql,
-		     const char *want)
-{
-	const char *got = NULL;
-
-	for (int i = 0; i < 600; i++) {
-		got = harness_scalar(db, sql);
-		if (got && strcmp(got, want) == 0)
-			return;
-		harness_sleep_ms(50);
-	}
-	ck_abort_msg("waited 30 s for %s to be \"%s\"; it is \"%s\"", sql, want,
-		     got ? got : "(null)");
-}
-
 /* tenant_1's lock held keeps tenant_1 out, never tenant_2. */
 START_TEST(test_lock_is_per_tenant)
 {
@@ -236,11 +220,12 @@ START_TEST(test_lock_is_per_tenant)
 	struct harness_proc *a = harness_spawn(&how, first);
 	const struct harness_result *r;
 
-	wait_for(db,
-		 "SELECT count(*) FROM pg_stat_activity WHERE datname = "
-		 "current_database() AND query LIKE '%pg_sleep%' AND state = "
-		 "'active' AND pid <> pg_backend_pid()",
-		 "1");
+	harness_wait_for(
+		db,
+		"SELECT count(*) FROM pg_stat_activity WHERE datname = "
+		"current_database() AND query LIKE '%pg_sleep%' AND state = "
+		"'active' AND pid <> pg_backend_pid()",
+		"1");
 	r = TENANT(db, "leased", "tenant_2", "--lock-timeout", "500ms", "-q",
 		   "upgrade", "001");
 	assert_ok(r);
