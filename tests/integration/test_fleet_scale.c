@@ -471,7 +471,9 @@ START_TEST(test_injected_failures)
 
 	assert_exit(r, 1);
 	assert_status(r, targets[DUP].label, "failed");
+	/* Its first error line, in the table and in its line on stderr. */
 	assert_contains(r->out, "accounts_email_key");
+	assert_contains(r->err, "accounts_email_key");
 	assert_str_eq(version_of(&targets[DUP]), "011");
 	/* 57P01 is transient: the killed target is retried, whole. */
 	assert_status(r, killed->label, "ok");
