@@ -13,7 +13,7 @@
 # tests/scripts/test_completion.sh checks it against `retort --help`.
 
 _retort_commands='upgrade downgrade current history heads branches show
-stamp check log wait build plan lint test revision merge init'
+stamp check log wait build plan lint test revision merge init fleet'
 
 _retort_global_options='-c --config --url --versions --sources -x -q --quiet
 --no-build --lock-timeout --ddl-lock-timeout --statement-timeout
@@ -27,7 +27,9 @@ _retort_valued() {
 		--ddl-lock-timeout | --statement-timeout | --lock-lease | \
 		--connect-timeout | --shadow-url | -r | --rev-range | -m | \
 		--message | --rev-id | --head | --branch-label | --depends-on | \
-		--version-path | -n | --timeout | --downgrade)
+		--version-path | -n | --timeout | --downgrade | --targets | \
+		--targets-query | --control-url | --schemas-query | -j | --jobs | \
+		--per-host | --canary | --on-error | --retries | --run)
 		return 0
 		;;
 	esac
@@ -56,6 +58,8 @@ _retort_command_options() {
 	revision) opts='-m --message --rev-id --head --splice --branch-label
 		--depends-on --version-path --autogenerate' ;;
 	merge) opts='-m --message --rev-id --branch-label' ;;
+	fleet) opts='--targets --targets-query --control-url --schemas-query
+		-j --jobs --per-host --canary --on-error --retries --run --json' ;;
 	esac
 	printf '%s\n' "$opts -h --help"
 }
@@ -99,6 +103,15 @@ _retort() {
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0
 		;;
+	--targets)
+		compopt -o filenames 2>/dev/null
+		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+		return 0
+		;;
+	--on-error)
+		mapfile -t COMPREPLY < <(compgen -W "stop continue" -- "$cur")
+		return 0
+		;;
 	--versions | --sources | --version-path)
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
@@ -132,6 +145,13 @@ _retort() {
 		;;
 	merge | lint)
 		mapfile -t COMPREPLY < <(compgen -W "heads $(_retort_revisions "${COMP_WORDS[0]}" "${project[@]}")" -- "$cur")
+		;;
+	fleet)
+		if [[ $prev == fleet ]]; then
+			mapfile -t COMPREPLY < <(compgen -W "upgrade downgrade stamp status" -- "$cur")
+		else
+			mapfile -t COMPREPLY < <(compgen -W "head heads base $(_retort_revisions "${COMP_WORDS[0]}" "${project[@]}")" -- "$cur")
+		fi
 		;;
 	init)
 		compopt -o filenames 2>/dev/null

@@ -242,6 +242,20 @@ struct integrity app_integrity(struct app *app)
 				   .versions = app->cfg.versions };
 }
 
+int app_check_plan(struct app *app, bool allow_changed, const struct plan *plan,
+		   const struct revstate *state, struct retort_error *err)
+{
+	struct integrity in = app_integrity(app);
+
+	/* With nothing to run there is nothing to refuse. */
+	if (plan->n > 0 &&
+	    integrity_intact(&in, allow_changed || app->cfg.allow_changed, plan,
+			     state, err) < 0)
+		return -1;
+	return plugin_check_plan(&app->plugins, plan, plugin_flags(&app->cfg),
+				 err);
+}
+
 int app_plan_unlocked(struct app *app, enum plan_direction direction,
 		      const char *target, bool allow_changed, struct plan *plan,
 		      struct retort_error *err)
@@ -253,12 +267,7 @@ int app_plan_unlocked(struct app *app, enum plan_direction direction,
 	if (integrity_read_state(&in, &state, err) < 0 ||
 	    revmap_plan(app->map, &state, direction, target, plan, err) < 0)
 		goto out;
-	if (plan->n > 0 &&
-	    integrity_intact(&in, allow_changed || app->cfg.allow_changed, plan,
-			     &state, err) < 0)
-		goto out;
-	rc = plugin_check_plan(&app->plugins, plan, plugin_flags(&app->cfg),
-			       err);
+	rc = app_check_plan(app, allow_changed, plan, &state, err);
 out:
 	revstate_release(&state);
 	return rc;

@@ -6,6 +6,7 @@
 #include "cli/cmd.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -80,6 +81,26 @@ static const struct option_spec specs[] = {
 	     "print the SQL script the run would send, rehearsed on a copy of the database's schema; change nothing"),
 	FLAG("lint", 0, OPT_LINT, lint,
 	     "refuse to run when lint finds a problem in a pending revision"),
+	VALUE("targets", 0, "FILE", OPT_FLEET_SOURCE, targets_file,
+	      "the targets, one \"URL\" or \"LABEL URL\" a line (- = stdin)"),
+	VALUE("targets-query", 0, "SQL", OPT_FLEET_SOURCE, targets_query,
+	      "the targets as rows (label, url) of SQL on --control-url"),
+	VALUE("control-url", 0, "URL", OPT_FLEET_SOURCE, control_url,
+	      "the database --targets-query reads"),
+	VALUE("schemas-query", 0, "SQL", OPT_FLEET_SOURCE, schemas_query,
+	      "one target per tenant schema: rows (schema) of SQL on --url"),
+	VALUE("jobs", 'j', "N", OPT_FLEET_RUN, jobs,
+	      "run N targets at once (default: 4)"),
+	VALUE("per-host", 0, "M", OPT_FLEET_RUN, per_host,
+	      "at most M targets at once on one host:port (default: no limit)"),
+	VALUE("canary", 0, "K", OPT_FLEET_RUN, canary,
+	      "the first K targets one at a time; any failure stops the fleet"),
+	VALUE("on-error", 0, "stop|continue", OPT_FLEET_RUN, on_error,
+	      "after a failure start no new target (stop, the default) or go on"),
+	VALUE("retries", 0, "N", OPT_FLEET_RUN, retries,
+	      "retry a transient failure N times (default: 2)"),
+	VALUE("run", 0, "ID", OPT_RUN_ID, run_id,
+	      "the targets that fleet run ID moved"),
 };
 
 #define NSPECS (sizeof(specs) / sizeof(specs[0]))
@@ -160,20 +181,27 @@ static int parse_option(const char *name, unsigned allowed, int argc,
 	return store(s, value, args);
 }
 
+/* Whether text is written as a whole number in [min, max], into *n. */
+static bool whole_number(const char *text, long min, long max, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(text, &end, 10);
+	return errno == 0 && text[0] >= '0' && text[0] <= '9' && *end == '\0' &&
+	       *n >= min && *n <= max;
+}
+
 /* -n N: a whole number above zero, refused before anything connects. */
 static int parse_count(const char *name, struct cmd_args *args,
 		       struct retort_error *err)
 {
 	const char *text = args->max_count;
-	char *end;
 	long n;
 
 	if (text == NULL)
 		return 0;
-	errno = 0;
-	n = strtol(text, &end, 10);
-	if (errno != 0 || !(text[0] >= '0' && text[0] <= '9') || *end != '\0' ||
-	    n <= 0) {
+	if (!whole_number(text, 1, LONG_MAX, &n)) {
 		error_set(err, RETORT_USAGE,
 			  "-n: \"%s\" is not a whole number above zero", text);
 		error_hint(
@@ -183,6 +211,81 @@ static int parse_count(const char *name, struct cmd_args *args,
 		return -1;
 	}
 	args->count = n;
+	return 0;
+}
+
+/* A fleet knob's value: a whole number of at least min, else -1. */
+static int fleet_number(const char *option, const char *text, long min,
+			long *out, struct retort_error *err)
+{
+	*out = -1;
+	if (text == NULL || whole_number(text, min, 100000, out))
+		return 0;
+	error_set(err, RETORT_USAGE,
+		  "%s: \"%s\" is not a whole number of %ld or more", option,
+		  text, min);
+	error_hint(err, "Give %s a whole number, as in `%s %ld`.", option,
+		   option, min + 1);
+	return -1;
+}
+
+static int fleet_source_error(const char *what, struct retort_error *err)
+{
+	error_set(err, RETORT_USAGE, "%s", what);
+	error_hint(
+		err,
+		"Give exactly one source of targets: --targets FILE, --targets-query SQL --control-url URL, or --schemas-query SQL.");
+	return -1;
+}
+
+/* One source of targets, and --control-url only with --targets-query. */
+static int check_fleet_source(unsigned allowed, const struct cmd_args *args,
+			      struct retort_error *err)
+{
+	int n = (args->targets_file != NULL) + (args->targets_query != NULL) +
+		(args->schemas_query != NULL);
+
+	if (n == 0 && (allowed & OPT_FLEET_SOURCE) && !args->help)
+		return fleet_source_error("a fleet command needs its targets",
+					  err);
+	if (n > 1)
+		return fleet_source_error("a fleet takes one source of targets",
+					  err);
+	if (args->control_url && !args->targets_query)
+		return fleet_source_error(
+			"--control-url goes with --targets-query only", err);
+	if (args->targets_query && !args->control_url)
+		return fleet_source_error(
+			"--targets-query needs --control-url URL, the database it reads",
+			err);
+	return 0;
+}
+
+/* The fleet options: numbers, stop|continue, one source of targets. */
+static int parse_fleet(unsigned allowed, struct cmd_args *args,
+		       struct retort_error *err)
+{
+	if (fleet_number("-j", args->jobs, 1, &args->njobs, err) < 0 ||
+	    fleet_number("--per-host", args->per_host, 1, &args->nper_host,
+			 err) < 0 ||
+	    fleet_number("--canary", args->canary, 0, &args->ncanary, err) <
+		    0 ||
+	    fleet_number("--retries", args->retries, 0, &args->nretries, err) <
+		    0 ||
+	    check_fleet_source(allowed, args, err) < 0)
+		return -1;
+	if (args->on_error && strcmp(args->on_error, "stop") != 0 &&
+	    strcmp(args->on_error, "continue") != 0) {
+		error_set(err, RETORT_USAGE,
+			  "--on-error: \"%s\" is neither stop nor continue",
+			  args->on_error);
+		error_hint(
+			err,
+			"--on-error stop starts no new target after a failure; --on-error continue runs every target.");
+		return -1;
+	}
+	args->keep_going =
+		args->on_error && strcmp(args->on_error, "continue") == 0;
 	return 0;
 }
 
@@ -216,7 +319,9 @@ int cmd_parse_args(const char *name, unsigned allowed, int argc, char **argv,
 		}
 		args->positional[args->npositional++] = argv[i];
 	}
-	return parse_count(name, args, err);
+	if (parse_count(name, args, err) < 0)
+		return -1;
+	return parse_fleet(allowed, args, err);
 }
 
 int cmd_option_width(unsigned allowed, int argc, char *const *argv)

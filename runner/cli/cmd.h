@@ -61,6 +61,11 @@ enum cmd_option {
 	OPT_SQL = 1 << 23, /* --sql (upgrade, downgrade) */
 	/* upgrade --lint */
 	OPT_LINT = 1 << 24,
+	/* fleet: --targets, --targets-query, --control-url, --schemas-query */
+	OPT_FLEET_SOURCE = 1 << 25,
+	/* fleet: -j, --per-host, --canary, --on-error, --retries */
+	OPT_FLEET_RUN = 1 << 26,
+	OPT_RUN_ID = 1 << 27, /* fleet: --run ID */
 };
 
 struct cmd_args {
@@ -93,6 +98,17 @@ struct cmd_args {
 	bool rehearse_on_target;
 	bool sql;
 	bool lint; /* upgrade --lint */
+	/* fleet: the source of its targets, as given */
+	const char *targets_file;
+	const char *targets_query;
+	const char *control_url;
+	const char *schemas_query;
+	/* fleet: the run's knobs as given; fleet_args_check() parses them */
+	const char *jobs, *per_host, *canary, *on_error, *retries;
+	const char *run_id; /* fleet status/downgrade --run ID */
+	/* ... parsed: -1 where not given */
+	long njobs, nper_host, ncanary, nretries;
+	bool keep_going; /* --on-error continue */
 };
 
 /*
@@ -145,6 +161,12 @@ int app_read_state(struct app *app, struct revstate *state,
 /* What integrity.h compares, for this app (revisions loaded, connected). */
 struct integrity app_integrity(struct app *app);
 /*
+ * What upgrade checks before it runs a plan: no applied revision of the
+ * plan edited since (unless allowed), every plugin present and current.
+ */
+int app_check_plan(struct app *app, bool allow_changed, const struct plan *plan,
+		   const struct revstate *state, struct retort_error *err);
+/*
  * The plan from where the database stands to target, read without the
  * migration lock and checked as upgrade checks it (no missing, stale or
  * edited plugin), for the commands that rehearse a plan and change
@@ -194,6 +216,15 @@ int cmd_lint(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
 int cmd_plan(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);
+/* retort fleet upgrade|downgrade|stamp|status (cmd_fleet.c). */
+int cmd_fleet_upgrade(struct app *app, const struct cmd_args *args,
+		      struct retort_error *err);
+int cmd_fleet_downgrade(struct app *app, const struct cmd_args *args,
+			struct retort_error *err);
+int cmd_fleet_stamp(struct app *app, const struct cmd_args *args,
+		    struct retort_error *err);
+int cmd_fleet_status(struct app *app, const struct cmd_args *args,
+		     struct retort_error *err);
 /* The stairway on a throwaway database (schema/stairway.h). */
 int cmd_test(struct app *app, const struct cmd_args *args,
 	     struct retort_error *err);

@@ -116,6 +116,25 @@ static const struct command commands[] = {
 	  OPT_JSON | OPT_ALLOW_CHANGED, 0, CMD_MAX_POSITIONAL, "REV",
 	  "lint [--json] [REV...]",
 	  "Judge what the pending revisions (or REV...) would send, rehearsed in a shadow of the database: exit 1 on statements that would block its traffic or break running code. Changes nothing." },
+	{ "fleet upgrade", cmd_fleet_upgrade, NEEDS_REVISIONS | TAKES_TARGETS,
+	  OPT_FLEET_SOURCE | OPT_FLEET_RUN | OPT_JSON, 1, 1, "TARGET",
+	  "fleet upgrade SOURCE [-j N] [--per-host M] [--canary K] [--on-error stop|continue] [--retries N] [--json] TARGET",
+	  "Upgrade every database (or tenant schema) of SOURCE to TARGET, N at once, each in a process of its own; a table says where each one stands." },
+	{ "fleet downgrade", cmd_fleet_downgrade,
+	  NEEDS_REVISIONS | TAKES_TARGETS,
+	  OPT_FLEET_SOURCE | OPT_FLEET_RUN | OPT_JSON | OPT_RUN_ID, 0, 1,
+	  "TARGET",
+	  "fleet downgrade SOURCE [-j N] [--per-host M] [--canary K] [--on-error stop|continue] [--retries N] [--json] (TARGET | --run ID)",
+	  "Downgrade every target of SOURCE to TARGET, or each target fleet run ID moved back to where it was before that run." },
+	{ "fleet stamp", cmd_fleet_stamp, NEEDS_REVISIONS | TAKES_TARGETS,
+	  OPT_FLEET_SOURCE | OPT_FLEET_RUN | OPT_JSON, 1, 1, "TARGET",
+	  "fleet stamp SOURCE [-j N] [--per-host M] [--canary K] [--on-error stop|continue] [--retries N] [--json] TARGET",
+	  "Set every target's version table to TARGET without running any revision." },
+	{ "fleet status", cmd_fleet_status, NEEDS_REVISIONS | TAKES_TARGETS,
+	  OPT_FLEET_SOURCE | OPT_FLEET_RUN | OPT_JSON | OPT_RUN_ID, 0, 1,
+	  "TARGET",
+	  "fleet status SOURCE [-j N] [--per-host M] [--run ID] [--json] [TARGET]",
+	  "Read where every target stands (no lock), grouped by revision; exit 1 unless all are at TARGET (default: heads)." },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -696,20 +715,84 @@ static int prepare_and_run(struct app *app, const struct command *cmd,
 	return -1;
 }
 
+/*
+ * "fleet" and its next word name one command ("fleet upgrade"); the
+ * others are one word.  *width: how many of argv the name took.
+ */
+static const struct command *find_command_at(int argc, char **argv, int *width,
+					     struct retort_error *err)
+{
+	static const char hint[] =
+		"Run `retort fleet upgrade --help` for a subcommand's options.";
+	char name[64];
+	const struct command *cmd;
+
+	*width = 1;
+	if (strcmp(argv[0], "fleet") != 0)
+		return find_command(argv[0]);
+	if (argc > 1 && strlen(argv[1]) < 32) {
+		snprintf(name, sizeof(name), "fleet %s", argv[1]);
+		if ((cmd = find_command(name)) != NULL) {
+			*width = 2;
+			return cmd;
+		}
+	}
+	if (argc > 1)
+		usage_error(err, hint,
+			    "unknown fleet subcommand '%s': it is upgrade, "
+			    "downgrade, stamp or status",
+			    argv[1]);
+	else
+		usage_error(err, hint, "%s",
+			    "'fleet' needs a subcommand: upgrade, downgrade, "
+			    "stamp or status");
+	return NULL;
+}
+
+/* `retort fleet --help`: the four subcommands and every fleet option. */
+static bool fleet_help(int argc, char **argv, FILE *out)
+{
+	unsigned options = 0;
+
+	if (strcmp(argv[0], "fleet") != 0 || argc < 2 ||
+	    (strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0))
+		return false;
+	fputs("usage: retort fleet upgrade|downgrade|stamp|status SOURCE "
+	      "OPTIONS TARGET\n\n"
+	      "Run one command over many databases or tenant schemas.\n\n"
+	      "subcommands:\n",
+	      out);
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		if (strncmp(commands[i].name, "fleet ", 6) != 0)
+			continue;
+		fprintf(out, "  %s\n", commands[i].usage);
+		options |= commands[i].options;
+	}
+	fputs("\noptions:\n", out);
+	cmd_print_options(options, out);
+	return true;
+}
+
 static int run_command(struct app *app, struct global_opts *g, int argc,
 		       char **argv, struct retort_error *err)
 {
 	const struct command *cmd;
 	struct cmd_args args = { 0 };
+	int width;
 
 	if (argc == 0)
 		return usage_error(err, "Run `retort --help` for the commands.",
 				   "%s", "no command given");
-	cmd = find_command(argv[0]);
+	if (fleet_help(argc, argv, app->out))
+		return 0;
+	cmd = find_command_at(argc, argv, &width, err);
+	if (!cmd && strcmp(argv[0], "fleet") == 0)
+		return -1;
 	if (!cmd)
 		return usage_error(err, "Run `retort --help` for the commands.",
 				   "unknown command '%s'", argv[0]);
-	if (parse_command_line(cmd, argc, argv, g, app, &args, err) < 0)
+	if (parse_command_line(cmd, argc - (width - 1), argv + (width - 1), g,
+			       app, &args, err) < 0)
 		return -1;
 	if (g->version) {
 		printf("retort %s\n", RETORT_VERSION);

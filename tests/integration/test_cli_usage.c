@@ -153,6 +153,52 @@ static const struct misuse misuses[] = {
 	{ { "lint", "001", "" }, "'lint': the REV argument is empty" },
 	{ { "upgrade", "--sql", "--lint", "head" },
 	  "--sql and --lint cannot be used together" },
+	{ { "fleet" }, "'fleet' needs a subcommand: upgrade, downgrade" },
+	{ { "fleet", "bogus" }, "unknown fleet subcommand 'bogus'" },
+	{ { "fleet", "upgrade", "head" }, "a fleet command needs its targets" },
+	{ { "fleet", "status" }, "a fleet command needs its targets" },
+	{ { "fleet", "upgrade", "--targets", "t" },
+	  "'fleet upgrade' takes a TARGET argument" },
+	{ { "fleet", "stamp", "--targets=t", "head", "base" },
+	  "'fleet stamp' takes a TARGET argument" },
+	{ { "fleet", "upgrade", "--targets=t", "" },
+	  "'fleet upgrade': the TARGET argument is empty" },
+	{ { "fleet", "upgrade", "--targets=t", "-j", "0", "head" },
+	  "-j: \"0\" is not a whole number of 1 or more" },
+	{ { "fleet", "upgrade", "--targets=t", "--jobs=x", "head" },
+	  "-j: \"x\" is not a whole number of 1 or more" },
+	{ { "fleet", "upgrade", "--targets=t", "-j", "head" },
+	  "-j: \"head\" is not a whole number" },
+	{ { "fleet", "upgrade", "--targets=t", "--per-host=0", "head" },
+	  "--per-host: \"0\" is not a whole number of 1 or more" },
+	{ { "fleet", "upgrade", "--targets=t", "--canary=-1", "head" },
+	  "--canary: \"-1\" is not a whole number of 0 or more" },
+	{ { "fleet", "upgrade", "--targets=t", "--retries=2x", "head" },
+	  "--retries: \"2x\" is not a whole number of 0 or more" },
+	{ { "fleet", "upgrade", "--targets=t", "--on-error=maybe", "head" },
+	  "--on-error: \"maybe\" is neither stop nor continue" },
+	{ { "fleet", "upgrade", "--targets=t", "--schemas-query=q", "head" },
+	  "a fleet takes one source of targets" },
+	{ { "fleet", "upgrade", "--targets=t", "--control-url=u", "head" },
+	  "--control-url goes with --targets-query only" },
+	{ { "fleet", "upgrade", "--targets-query=q", "head" },
+	  "--targets-query needs --control-url URL" },
+	{ { "fleet", "upgrade", "--targets=t", "--run=x", "head" },
+	  "unknown option '--run=x' for 'fleet upgrade'" },
+	{ { "fleet", "stamp", "--targets=t", "--run=x", "head" },
+	  "unknown option '--run=x' for 'fleet stamp'" },
+	{ { "fleet", "upgrade", "--targets=t", "a b" },
+	  "malformed target 'a b'" },
+	{ { "fleet", "upgrade", "--targets=t", "nosuch" },
+	  "Can't locate revision identified by 'nosuch'" },
+	{ { "fleet", "downgrade", "--targets=t" },
+	  "fleet downgrade needs TARGET or --run ID" },
+	{ { "fleet", "downgrade", "--targets=t", "--run=x", "base" },
+	  "fleet downgrade takes TARGET or --run ID, not both" },
+	{ { "fleet", "status", "--targets=t", "--canary" },
+	  "option '--canary' needs a value" },
+	{ { "fleet", "upgrade", "--targets=nosuch-file", "head" },
+	  "nosuch-file" },
 };
 
 #define N_MISUSES (int)(sizeof(misuses) / sizeof(misuses[0]))
@@ -303,6 +349,33 @@ START_TEST(test_command_misuse)
 }
 END_TEST
 
+/* retort fleet --help and each subcommand's -h: usage on stdout, exit 0. */
+START_TEST(test_fleet_help)
+{
+	static const char *const subs[] = { "upgrade", "downgrade", "stamp",
+					    "status" };
+	const struct harness_result *r;
+
+	r = run((const char *const[]){ "fleet", "--help", NULL });
+	assert_ok(r);
+	assert_starts_with(r->out, "usage: retort fleet ");
+	for (int i = 0; i < 4; i++)
+		assert_contains(r->out, harness_fmt("  fleet %s ", subs[i]));
+	assert_contains(r->out, "--on-error stop|continue");
+	for (int i = 0; i < 4; i++) {
+		r = run((const char *const[]){ "fleet", subs[i], "-h", NULL });
+		assert_ok(r);
+		assert_starts_with(
+			r->out, harness_fmt("usage: retort fleet %s", subs[i]));
+		assert_contains(r->out, "--targets FILE");
+		assert_nothing_done(r);
+	}
+	r = harness_at(NULL, NULL, "--help", NULL);
+	for (int i = 0; i < 4; i++)
+		assert_contains(r->out, harness_fmt("\n  fleet %s ", subs[i]));
+}
+END_TEST
+
 START_TEST(test_unknown_command)
 {
 	assert_usage_error(harness_at(NULL, "linear", "frobnicate", NULL),
@@ -442,6 +515,7 @@ static Suite *cli_suite(void)
 	tcase_add_loop_test(tc, test_command_bad_option, 0, N_COMMANDS);
 	tcase_add_loop_test(tc, test_command_misuse, 0, N_MISUSES);
 	tcase_add_test(tc, test_unknown_command);
+	tcase_add_test(tc, test_fleet_help);
 	tcase_add_test(tc, test_unknown_global_option);
 	tcase_add_test(tc, test_no_command);
 	tcase_add_loop_test(tc, test_sql_misplaced, 0, 5);
