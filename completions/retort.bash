@@ -18,14 +18,14 @@ stamp check log wait build plan lint test revision merge init fleet'
 _retort_global_options='-c --config --url --versions --sources -x -q --quiet
 --no-build --lock-timeout --ddl-lock-timeout --statement-timeout
 --lock-lease --connect-timeout --unsafe-plugins --allow-changed
---shadow-url -h --help --version'
+--shadow-url --tenant-schema -h --help --version'
 
 # Whether option $1 takes the next word as its value.
 _retort_valued() {
 	case $1 in
 	-c | --config | --url | --versions | --sources | -x | --lock-timeout | \
 		--ddl-lock-timeout | --statement-timeout | --lock-lease | \
-		--connect-timeout | --shadow-url | -r | --rev-range | -m | \
+		--connect-timeout | --shadow-url | --tenant-schema | -r | --rev-range | -m | \
 		--message | --rev-id | --head | --branch-label | --depends-on | \
 		--version-path | -n | --timeout | --downgrade | --targets | \
 		--targets-query | --control-url | --schemas-query | -j | --jobs | \

@@ -195,10 +195,14 @@ int app_connect(struct app *app, struct retort_error *err)
 {
 	if (app->db.conn)
 		return 0;
-	if (db_connect_timeout(&app->db, app->cfg.url,
-			       connect_timeout(&app->cfg),
-			       app->cfg.version_table,
-			       app->cfg.version_table_schema, err) < 0) {
+	/* A tenant's schema holds retort's tables in version_table_schema's
+	 * place (config_check_tenant refuses both). */
+	if (db_connect_timeout(
+		    &app->db, app->cfg.url, connect_timeout(&app->cfg),
+		    app->cfg.version_table,
+		    app->cfg.tenant_schema ? app->cfg.tenant_schema
+					   : app->cfg.version_table_schema,
+		    err) < 0) {
 		if (app->cfg.url == NULL && err->status == RETORT_FAILED)
 			explain_no_url(app->cfg.url_source, err);
 		else if (app->cfg.url_source)
@@ -206,9 +210,29 @@ int app_connect(struct app *app, struct retort_error *err)
 				     app->cfg.url_source);
 		return -1;
 	}
+	app->db.fleet_run = app->cfg.fleet_run;
+	if (app->cfg.tenant_schema &&
+	    db_use_tenant(&app->db, app->cfg.tenant_schema, err) < 0)
+		return -1;
 	/* From now on SIGINT/SIGTERM cancel the statement on the server. */
 	isolate_set_cancel(db_cancel_from_signal, app->db.cancel);
 	return 0;
+}
+
+int app_refuse_tenant(const struct app *app, const char *what,
+		      struct retort_error *err)
+{
+	if (!app->cfg.tenant_schema)
+		return 0;
+	error_set(err, RETORT_USAGE, "%s does not run with --tenant-schema",
+		  what);
+	error_detail(
+		err,
+		"it runs the revisions on a copy or into a script of its own, where the tenant's schema would not be put first in search_path as a run puts it");
+	error_hint(
+		err,
+		"Run it without --tenant-schema (tenant_schema in retort.ini); upgrade, downgrade, stamp, current, check, log, history and wait take it.");
+	return -1;
 }
 
 int app_lock(struct app *app, struct retort_error *err)

@@ -149,6 +149,13 @@ int app_build(struct app *app, bool force, unsigned flags,
 	      struct app_built *out, struct retort_error *err);
 /* Connect with cfg.url and the configured version table. */
 int app_connect(struct app *app, struct retort_error *err);
+/*
+ * RETORT_USAGE when a tenant schema is set: what (a command that
+ * rehearses or prints a run on a copy or script of its own) cannot
+ * serve one.  0 otherwise.
+ */
+int app_refuse_tenant(const struct app *app, const char *what,
+		      struct retort_error *err);
 /* Take the migration lock as the configuration says (lease.h); every
  * command that takes it gives it back with lease_release(&app->db). */
 int app_lock(struct app *app, struct retort_error *err);

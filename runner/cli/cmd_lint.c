@@ -102,6 +102,8 @@ int cmd_lint(struct app *app, const struct cmd_args *args,
 	size_t full = 0;
 	int rc = -1;
 
+	if (app_refuse_tenant(app, "retort lint", err) < 0)
+		return -1;
 	capture_init(&c);
 	lint_report_init(&report);
 	/* What `upgrade heads` would run from where the target stands. */

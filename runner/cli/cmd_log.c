@@ -27,9 +27,20 @@ static const struct log_column {
 	{ "HOST", AUDIT_LOG_HOST },
 	{ "RETORT", AUDIT_LOG_RUNNER },
 	{ "CHECKSUM", AUDIT_LOG_CHECKSUM },
+	{ "FLEET RUN", AUDIT_LOG_FLEET_RUN }, /* last: shown only when set */
 };
 
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
+
+/* The columns printed: FLEET RUN only when a row listed has one, so that
+ * a project that never runs fleets sees the table it always saw. */
+static size_t shown_columns(const struct audit_log *log)
+{
+	for (size_t i = 0; i < log->n; i++)
+		if (log->items[i].values[AUDIT_LOG_FLEET_RUN])
+			return NCOLUMNS;
+	return NCOLUMNS - 1;
+}
 
 /* Shown of a checksum: enough to tell two builds apart at a glance. */
 #define CHECKSUM_SHOWN 12
@@ -61,10 +72,10 @@ static const char *cell(const struct audit_entry *e, enum audit_log_column c,
 
 static void log_text(FILE *out, const struct audit_log *log)
 {
-	size_t width[NCOLUMNS];
+	size_t width[NCOLUMNS], ncols = shown_columns(log);
 	char buf[256];
 
-	for (size_t c = 0; c < NCOLUMNS; c++) {
+	for (size_t c = 0; c < ncols; c++) {
 		width[c] = strlen(columns[c].title);
 		for (size_t i = 0; i < log->n; i++) {
 			size_t w =
@@ -74,13 +85,13 @@ static void log_text(FILE *out, const struct audit_log *log)
 			width[c] = w > width[c] ? w : width[c];
 		}
 	}
-	for (size_t c = 0; c < NCOLUMNS; c++)
-		fprintf(out, c + 1 < NCOLUMNS ? "%-*s  " : "%.*s\n",
-			(int)width[c], columns[c].title);
+	for (size_t c = 0; c < ncols; c++)
+		fprintf(out, c + 1 < ncols ? "%-*s  " : "%.*s\n", (int)width[c],
+			columns[c].title);
 	for (size_t i = 0; i < log->n; i++)
-		for (size_t c = 0; c < NCOLUMNS; c++)
-			fprintf(out, c + 1 < NCOLUMNS ? "%-*s  " : "%*s\n",
-				c + 1 < NCOLUMNS ? (int)width[c] : 0,
+		for (size_t c = 0; c < ncols; c++)
+			fprintf(out, c + 1 < ncols ? "%-*s  " : "%*s\n",
+				c + 1 < ncols ? (int)width[c] : 0,
 				cell(&log->items[i], columns[c].column, buf,
 				     sizeof(buf)));
 }
@@ -105,6 +116,7 @@ static void entry_json(struct json *j, const struct audit_entry *e)
 		[AUDIT_LOG_HOST] = "client_host",
 		[AUDIT_LOG_RUNNER] = "runner_version",
 		[AUDIT_LOG_CHECKSUM] = "checksum",
+		[AUDIT_LOG_FLEET_RUN] = "fleet_run",
 	};
 
 	json_object_begin(j);

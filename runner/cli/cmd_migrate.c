@@ -30,6 +30,8 @@ static int lint_first(struct app *app, const struct plan *plan,
 	struct capture c;
 	int rc;
 
+	if (app_refuse_tenant(app, "upgrade --lint", err) < 0)
+		return -1;
 	capture_init(&c);
 	lint_report_init(&report);
 	rc = lint_run_plan(&app->db, app->cfg.shadow_url, app->map, plan, &opts,

@@ -557,6 +557,8 @@ int cmd_plan(struct app *app, const struct cmd_args *args,
 	struct retort_error ignored;
 	int rc, printed = 0;
 
+	if (app_refuse_tenant(app, "retort plan", err) < 0)
+		return -1;
 	capture_init(&c);
 	c.on_target = args->rehearse_on_target;
 	if (plan_request_of(args, &req, err) < 0)

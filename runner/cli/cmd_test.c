@@ -396,6 +396,8 @@ int cmd_test(struct app *app, const struct cmd_args *args,
 	bool found = false;
 	int rc;
 
+	if (app_refuse_tenant(app, "retort test", err) < 0)
+		return -1;
 	if (one_head(app->map, err) < 0 || app_connect(app, err) < 0 ||
 	    read_declared(app, &declared, &found, err) < 0)
 		return -1;

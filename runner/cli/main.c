@@ -186,6 +186,8 @@ static void print_usage(FILE *out)
 	      "  --allow-changed     accept applied revisions edited since\n"
 	      "  --shadow-url URL    empty database for autogenerate and --sql "
 	      "(default: a temporary one)\n"
+	      "  --tenant-schema SCHEMA  one tenant's schema: retort's tables "
+	      "there, first in search_path\n"
 	      "  -h, --help          this help; COMMAND --help for a command's\n"
 	      "  --version           print retort's version\n",
 	      out);
@@ -252,6 +254,7 @@ enum global_value {
 	GLOBAL_CONNECT_TIMEOUT,
 	GLOBAL_SHADOW_URL,
 	GLOBAL_SOURCES,
+	GLOBAL_TENANT_SCHEMA,
 	GLOBAL_NVALUES
 };
 
@@ -308,6 +311,8 @@ static const struct option global_longopts[] = {
 	{ "sources", required_argument, NULL,
 	  GLOBAL_VALUE_CODE(GLOBAL_SOURCES) },
 	{ "no-build", no_argument, NULL, 'B' },
+	{ "tenant-schema", required_argument, NULL,
+	  GLOBAL_VALUE_CODE(GLOBAL_TENANT_SCHEMA) },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -588,7 +593,10 @@ static int override_all(struct config *cfg, const char *const *values,
 	    override(&cfg->shadow_url, values[GLOBAL_SHADOW_URL],
 		     "--shadow-url", false, err) < 0 ||
 	    override_seconds(&cfg->connect_timeout,
-			     values[GLOBAL_CONNECT_TIMEOUT], err) < 0)
+			     values[GLOBAL_CONNECT_TIMEOUT], err) < 0 ||
+	    override(&cfg->tenant_schema, values[GLOBAL_TENANT_SCHEMA],
+		     "--tenant-schema", false, err) < 0 ||
+	    config_check_tenant(cfg, err) < 0)
 		return -1;
 	if (cfg->lock_lease && lease_duration_ms(cfg->lock_lease) < 1000) {
 		error_set(err, RETORT_USAGE,

@@ -178,6 +178,8 @@ int sql_run(struct app *app, enum plan_direction direction,
 	struct capture c;
 	int rc = -1;
 
+	if (app_refuse_tenant(app, "--sql", err) < 0)
+		return -1;
 	capture_init(&c);
 	if (checked_plan(app, direction, args, &state, &plan, err) < 0 ||
 	    gather_facts(app, &plan, &state, &facts, err) < 0)

@@ -158,3 +158,32 @@ const char *config_ini_backfill(const struct config *cfg, const char *key)
 			return cfg->ini_backfill[i - 1].value;
 	return NULL;
 }
+
+/* PostgreSQL keeps an identifier's first NAMEDATALEN - 1 bytes. */
+#define TENANT_SCHEMA_MAX 63
+
+int config_check_tenant(const struct config *cfg, struct retort_error *err)
+{
+	const char *t = cfg->tenant_schema;
+
+	if (!t)
+		return 0;
+	if (!t[0] || strlen(t) > TENANT_SCHEMA_MAX) {
+		error_set(err, RETORT_USAGE, "the tenant schema is %s",
+			  t[0] ? "longer than 63 bytes" : "empty");
+		error_hint(err, "Give --tenant-schema (ini tenant_schema) the "
+				"name of the tenant's schema.");
+		return -1;
+	}
+	if (!cfg->version_table_schema)
+		return 0;
+	error_set(err, RETORT_USAGE,
+		  "a tenant schema and version_table_schema are both set");
+	error_detail(err, "tenant schema \"%s\", version_table_schema \"%s\"",
+		     t, cfg->version_table_schema);
+	error_hint(err, "Set one: the tenant schema holds retort's tables in "
+			"version_table_schema's place.  Remove "
+			"version_table_schema from retort.ini when you run "
+			"with --tenant-schema.");
+	return -1;
+}

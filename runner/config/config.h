@@ -95,6 +95,13 @@ struct config {
 	char *fleet_run;
 };
 
+/*
+ * The tenant schema as set (--tenant-schema or the ini's tenant_schema):
+ * a name PostgreSQL keeps whole, and never beside version_table_schema,
+ * whose place it takes.  RETORT_USAGE otherwise.
+ */
+int config_check_tenant(const struct config *cfg, struct retort_error *err);
+
 /* Fill cfg with the defaults. */
 int config_init(struct config *cfg, struct retort_error *err);
 /* Free everything; accepts a zeroed or released config. */

@@ -47,6 +47,7 @@ enum ini_key {
 	KEY_BUILD,
 	KEY_CC,
 	KEY_LINT_LARGE_ROWS,
+	KEY_TENANT_SCHEMA,
 	KEY_COUNT
 };
 
@@ -65,6 +66,7 @@ static const char *const ini_key_names[KEY_COUNT] = {
 	"build",
 	"cc",
 	"lint_large_rows",
+	"tenant_schema",
 };
 
 /*
@@ -385,7 +387,7 @@ static int ini_check(struct ini_read *r, int key)
 		return ini_check_path(r, key);
 	if (key == KEY_VERSION_TABLE)
 		return ini_check_identifier(r, key, false);
-	if (key == KEY_VERSION_TABLE_SCHEMA)
+	if (key == KEY_VERSION_TABLE_SCHEMA || key == KEY_TENANT_SCHEMA)
 		return ini_check_identifier(r, key, true);
 	if (key == KEY_CONNECT_TIMEOUT)
 		return ini_check_seconds(r, key);
@@ -499,7 +501,7 @@ static int ini_unknown_key(struct ini_read *r, const char *name)
 		error_detail(r->err, "did you mean \"%s\"?", near);
 	error_hint(
 		r->err,
-		"Fix or remove the line; [retort] knows versions, sources, version_table, version_table_schema, url, connect_timeout, lock_timeout, ddl_lock_timeout, statement_timeout, schema, build, cc, lint_large_rows and backfill_* knobs (see README, Configuration).");
+		"Fix or remove the line; [retort] knows versions, sources, version_table, version_table_schema, tenant_schema, url, connect_timeout, lock_timeout, ddl_lock_timeout, statement_timeout, schema, build, cc, lint_large_rows and backfill_* knobs (see README, Configuration).");
 	return 0;
 }
 
@@ -650,6 +652,7 @@ static void ini_commit(struct config *cfg, struct ini_read *r)
 		&cfg->build,
 		&cfg->cc,
 		&cfg->lint_large_rows,
+		&cfg->tenant_schema,
 	};
 	int i;
 

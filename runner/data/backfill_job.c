@@ -254,10 +254,15 @@ int backfill_job_check_config(const struct config *cfg,
 
 /* ---- names ---- */
 
-/* "s"."t" from s.t, "t" from t. */
+/*
+ * "s"."t" from s.t, "t" from t.  With a tenant schema, t is the tenant's
+ * "tenant"."t": the walker's own statements run outside the batches'
+ * transactions, where search_path is the session's, not the tenant's.
+ */
 static int quote_table(struct backfill_job *j, struct retort_error *err)
 {
 	const char *t = j->spec.table, *dot = strchr(t, '.');
+	const char *tenant = db_tenant_schema(j->hc->db);
 	char *schema;
 
 	if (dot && (dot == t || !dot[1]))
@@ -265,8 +270,9 @@ static int quote_table(struct backfill_job *j, struct retort_error *err)
 			err, RETORT_FAILED,
 			"backfill table \"%s\" is not a name or schema.name",
 			t);
-	schema = dot ? strndup(t, (size_t)(dot - t)) : NULL;
-	if (!dot || schema)
+	schema = dot ? strndup(t, (size_t)(dot - t))
+		     : (tenant ? strdup(tenant) : NULL);
+	if ((!dot && !tenant) || schema)
 		j->table = db_quote_qualified(j->hc->db->conn, schema,
 					      dot ? dot + 1 : t);
 	free(schema);

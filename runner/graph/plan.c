@@ -370,6 +370,84 @@ int revmap_plan_one(const struct revmap *map, const struct revstate *state,
 	return -1;
 }
 
+/* An applied revision outside the undo that builds on one inside it. */
+static bool built_on(const struct revmap *map, const struct revstate *state,
+		     const bool *undo, size_t *rev, size_t *on)
+{
+	for (size_t r = 0; r < map->n; r++) {
+		if (undo[r] || !is_applied(state, r))
+			continue;
+		for (size_t k = 0; k < pred_count(&map->revs[r]); k++)
+			if (undo[pred_at(&map->revs[r], k)]) {
+				*rev = r;
+				*on = pred_at(&map->revs[r], k);
+				return true;
+			}
+	}
+	return false;
+}
+
+/* Refuse an undo the database has moved away from since the run. */
+static int check_undo(const struct revmap *map, const struct revstate *state,
+		      const bool *undo, struct retort_error *err)
+{
+	size_t rev, on;
+
+	for (size_t r = 0; r < map->n; r++)
+		if (undo[r] && !is_applied(state, r)) {
+			error_set(err, RETORT_FAILED,
+				  "revision %s is no longer applied: the "
+				  "database has moved since the run",
+				  map->revs[r].meta->id);
+			error_hint(
+				err,
+				"Downgrade it to the revision you want by hand (retort downgrade TARGET).");
+			return -1;
+		}
+	if (!built_on(map, state, undo, &rev, &on))
+		return 0;
+	error_set(err, RETORT_FAILED,
+		  "revision %s, applied since the run, builds on %s, which "
+		  "the run upgraded",
+		  map->revs[rev].meta->id, map->revs[on].meta->id);
+	error_hint(err,
+		   "Downgrade %s first, or downgrade to the revision you want "
+		   "by hand (retort downgrade TARGET).",
+		   map->revs[rev].meta->id);
+	return -1;
+}
+
+int revmap_plan_undo(const struct revmap *map, const struct revstate *state,
+		     const struct revlist *undo, struct plan *out,
+		     struct retort_error *err)
+{
+	struct revlist seq = { NULL, 0 };
+	bool *flag = zalloc(map->n, sizeof(*flag));
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	seq.items = zalloc(map->n, sizeof(*seq.items));
+	if (flag == NULL || seq.items == NULL) {
+		oom(err);
+		goto out;
+	}
+	for (size_t k = 0; k < undo->n; k++)
+		if (is_rev(map, undo->items[k]))
+			flag[undo->items[k]] = true;
+	if (check_undo(map, state, flag, err) < 0)
+		goto out;
+	/* map->order puts what a revision builds on first: backwards, each
+	 * revision comes before its parents and dependencies. */
+	for (size_t k = map->order.n; k-- > 0;)
+		if (flag[map->order.items[k]])
+			seq.items[seq.n++] = map->order.items[k];
+	rc = build_plan(map, state, &seq, PLAN_DOWNGRADE, out, err);
+out:
+	free(seq.items);
+	free(flag);
+	return rc;
+}
+
 void plan_release(struct plan *plan)
 {
 	if (plan == NULL)

@@ -228,6 +228,18 @@ int revmap_plan_one(const struct revmap *map, const struct revstate *state,
 		    struct retort_error *err);
 
 /*
+ * The downgrade plan that reverts exactly the revisions in undo (a set:
+ * what one run upgraded), children and dependents before what they build
+ * on, with each step's version-table change from state.  Empty when undo
+ * is.  RETORT_FAILED, naming the revision, when the database has moved
+ * since: one of them is no longer applied, or an applied revision outside
+ * the set builds on one of them (a parent or a dependency).
+ */
+int revmap_plan_undo(const struct revmap *map, const struct revstate *state,
+		     const struct revlist *undo, struct plan *out,
+		     struct retort_error *err);
+
+/*
  * The revisions a symbol names, as Alembic's get_revisions() reads it
  * (`show`, `stamp`): "heads" (the real heads), "head", "base" (none), an
  * id, a unique prefix, a branch label, "label@REV", "label@head",

@@ -71,10 +71,51 @@ int audit_table_sql(const struct db *db, char *sql, size_t size,
 		 "db_user text NOT NULL DEFAULT current_user, "
 		 "client_host text, "
 		 "runner_version text NOT NULL, "
-		 "version_table text NOT NULL)",
+		 "version_table text NOT NULL, "
+		 "fleet_run text)",
 		 table);
 	free(table);
 	return 0;
+}
+
+/* Whether table (quoted, perhaps qualified, existing) has the column. */
+static int has_column(struct db *db, const char *table, const char *column,
+		      bool *has, struct retort_error *err)
+{
+	const char *params[] = { table, column };
+	struct db_rows *rows =
+		db_query(db,
+			 "SELECT count(*) FROM pg_attribute WHERE attrelid = "
+			 "$1::regclass AND attname = $2 AND NOT attisdropped",
+			 2, params, err);
+
+	if (!rows)
+		return -1;
+	*has = strcmp(db_value(rows, 0, 0), "0") != 0;
+	db_rows_free(rows);
+	return 0;
+}
+
+/*
+ * A table made before fleet runs existed gets their column.  Asked first:
+ * ALTER TABLE takes its ACCESS EXCLUSIVE lock even when IF NOT EXISTS
+ * finds the column there.
+ */
+static int add_fleet_run_column(struct db *db, struct retort_error *err)
+{
+	char *table = history_table(db, err), sql[512];
+	bool has = false;
+	int rc = -1;
+
+	if (!table || has_column(db, table, "fleet_run", &has, err) < 0)
+		goto out;
+	snprintf(sql, sizeof(sql),
+		 "ALTER TABLE %s ADD COLUMN IF NOT EXISTS fleet_run text",
+		 table);
+	rc = has ? 0 : db_exec(db, sql, 0, NULL, err);
+out:
+	free(table);
+	return rc;
 }
 
 int audit_ensure_table(struct db *db, struct retort_error *err)
@@ -85,6 +126,8 @@ int audit_ensure_table(struct db *db, struct retort_error *err)
 	if (audit_table_sql(db, sql, sizeof(sql), err) < 0)
 		return -1;
 	rc = db_exec(db, sql, 0, NULL, err);
+	if (rc == 0 && db->fleet_run)
+		rc = add_fleet_run_column(db, err);
 	if (rc < 0) {
 		char *table = db_table_beside(db, AUDIT_TABLE);
 
@@ -162,11 +205,14 @@ static void fill_row(struct db *db, const struct audit_step *s,
 	version_table_text(db, row->version_table, sizeof(row->version_table));
 }
 
+/* The columns every row has; a fleet run's rows add fleet_run. */
 #define AUDIT_COLUMNS 9
+#define AUDIT_COLUMNS_MAX 10
 
 /* The values in the order of insert_head()'s columns. */
-static void row_values(const struct audit_step *s, const struct audit_row *row,
-		       const char *values[AUDIT_COLUMNS])
+static size_t row_values(struct db *db, const struct audit_step *s,
+			 const struct audit_row *row,
+			 const char *values[AUDIT_COLUMNS_MAX])
 {
 	values[0] = s->meta->id;
 	values[1] = s->direction == PLAN_UPGRADE ? "upgrade" : "downgrade";
@@ -177,36 +223,44 @@ static void row_values(const struct audit_step *s, const struct audit_row *row,
 	values[6] = row->host[0] ? row->host : NULL;
 	values[7] = RETORT_VERSION;
 	values[8] = row->version_table;
+	values[9] = db->fleet_run;
+	return db->fleet_run ? AUDIT_COLUMNS_MAX : AUDIT_COLUMNS;
 }
 
-/* "INSERT INTO table (columns...) VALUES ", which the values follow. */
-static void insert_head(struct strbuf *sql, const char *table)
+/*
+ * "INSERT INTO table (columns...) VALUES ", which the values follow.
+ * Outside a fleet run fleet_run is left out, so that a table made before
+ * that column existed takes the row as it is.
+ */
+static void insert_head(struct strbuf *sql, const char *table, size_t ncols)
 {
 	strbuf_addf(
 		sql,
 		"INSERT INTO %s (revision, direction, checksum, started_at, "
 		"finished_at, duration_ms, client_host, runner_version, "
-		"version_table) VALUES ",
-		table);
+		"version_table%s) VALUES ",
+		table, ncols > AUDIT_COLUMNS ? ", fleet_run" : "");
 }
 
 int audit_record(struct db *db, const struct audit_step *s,
 		 struct retort_error *err)
 {
 	char *table = history_table(db, err), *sql;
-	const char *values[AUDIT_COLUMNS];
+	const char *values[AUDIT_COLUMNS_MAX];
 	struct strbuf head = STRBUF_INIT;
 	struct audit_row row;
+	size_t n;
 	int rc;
 
 	if (!table)
 		return -1;
 	fill_row(db, s, &row);
-	row_values(s, &row, values);
-	insert_head(&head, table);
-	strbuf_add(&head, "($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+	n = row_values(db, s, &row, values);
+	insert_head(&head, table, n);
+	strbuf_add(&head, "($1, $2, $3, $4, $5, $6, $7, $8, $9");
+	strbuf_add(&head, n > AUDIT_COLUMNS ? ", $10)" : ")");
 	sql = strbuf_finish(&head);
-	rc = sql ? db_exec(db, sql, AUDIT_COLUMNS, values, err)
+	rc = sql ? db_exec(db, sql, (int)n, values, err)
 		 : error_set(err, RETORT_FAILED, "out of memory");
 	if (rc < 0)
 		error_prefix(err, "cannot record revision %s in %s",
@@ -253,17 +307,18 @@ int audit_record_sql(struct db *db, const struct audit_step *s, char **out,
 		     struct retort_error *err)
 {
 	char *table = history_table(db, err);
-	const char *values[AUDIT_COLUMNS];
+	const char *values[AUDIT_COLUMNS_MAX];
 	struct strbuf sql = STRBUF_INIT;
 	struct audit_row row;
+	size_t n;
 
 	*out = NULL;
 	if (!table)
 		return -1;
 	fill_row(db, s, &row);
-	row_values(s, &row, values);
-	insert_head(&sql, table);
-	add_values(&sql, db, values, AUDIT_COLUMNS, s->guarded);
+	n = row_values(db, s, &row, values);
+	insert_head(&sql, table, n);
+	add_values(&sql, db, values, n, s->guarded);
 	free(table);
 	*out = strbuf_finish(&sql);
 	if (!*out)
@@ -392,14 +447,34 @@ static int collect_log(const struct db_rows *res, struct audit_log *out,
 	return 0;
 }
 
-static int read_log(struct db *db, long limit, struct audit_log *out,
-		    struct retort_error *err)
+/* The column's expression: NULL for a table made before fleet runs. */
+static int fleet_run_column(struct db *db, const char *table, const char **expr,
+			    struct retort_error *err)
+{
+	bool has = false;
+
+	if (has_column(db, table, "fleet_run", &has, err) < 0)
+		return -1;
+	*expr = has ? "fleet_run" : "NULL::text";
+	return 0;
+}
+
+/* The trail's rows newest first, at most limit (0: all), only run_id's
+ * when it is not NULL. */
+static int read_log(struct db *db, long limit, const char *run_id,
+		    struct audit_log *out, struct retort_error *err)
 {
 	char sql[1024], version_table[VERSION_TABLE_MAX], count[32];
-	const char *params[2] = { version_table, limit > 0 ? count : NULL };
+	const char *params[3] = { version_table, limit > 0 ? count : NULL,
+				  run_id };
+	const char *fleet_run;
 	struct db_rows *res;
 	int rc;
 
+	if (fleet_run_column(db, out->table, &fleet_run, err) < 0) {
+		error_prefix(err, "cannot read the audit table %s", out->table);
+		return -1;
+	}
 	version_table_text(db, version_table, sizeof(version_table));
 	snprintf(count, sizeof(count), "%ld", limit);
 	/* LIMIT NULL is no limit. */
@@ -408,11 +483,12 @@ static int read_log(struct db *db, long limit, struct audit_log *out,
 		"SELECT id, revision, direction, " LOG_TIME("started_at") ", " LOG_TIME(
 			"finished_at") ", "
 				       "duration_ms, db_user, client_host, "
-				       "runner_version, checksum FROM %s "
-				       "WHERE version_table = $1 "
+				       "runner_version, checksum, %s FROM %s "
+				       "WHERE version_table = $1 AND "
+				       "($3::text IS NULL OR %s = $3) "
 				       "ORDER BY id DESC LIMIT $2::bigint",
-		out->table);
-	res = db_query(db, sql, 2, params, err);
+		fleet_run, out->table, fleet_run);
+	res = db_query(db, sql, 3, params, err);
 	if (!res) {
 		error_prefix(err, "cannot read the audit table %s", out->table);
 		return -1;
@@ -422,18 +498,30 @@ static int read_log(struct db *db, long limit, struct audit_log *out,
 	return rc;
 }
 
-int audit_read_log(struct db *db, long limit, struct audit_log *out,
-		   struct retort_error *err)
+static int read_rows(struct db *db, long limit, const char *run_id,
+		     struct audit_log *out, struct retort_error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->table = history_table(db, err);
 	if (!out->table ||
 	    db_table_exists(db, out->table, &out->exists, err) < 0 ||
-	    (out->exists && read_log(db, limit, out, err) < 0)) {
+	    (out->exists && read_log(db, limit, run_id, out, err) < 0)) {
 		audit_log_release(out);
 		return -1;
 	}
 	return 0;
+}
+
+int audit_read_log(struct db *db, long limit, struct audit_log *out,
+		   struct retort_error *err)
+{
+	return read_rows(db, limit, NULL, out, err);
+}
+
+int audit_read_run(struct db *db, const char *run_id, struct audit_log *out,
+		   struct retort_error *err)
+{
+	return read_rows(db, 0, run_id, out, err);
 }
 
 void audit_log_release(struct audit_log *log)

@@ -37,6 +37,9 @@ void audit_step_begin(struct audit_step *s, const struct revision_meta *meta,
 /*
  * CREATE TABLE IF NOT EXISTS retort_history beside the version table.
  * Call once per run that executes steps, after db_ensure_version_table().
+ * In a fleet run (db->fleet_run set) a table made before the fleet_run
+ * column existed gets it; outside one the table is left as it is, so that
+ * a single run takes no ACCESS EXCLUSIVE lock on it for nothing.
  */
 int audit_ensure_table(struct db *db, struct retort_error *err);
 /* Its CREATE TABLE IF NOT EXISTS statement, into sql (1024 bytes hold
@@ -102,9 +105,10 @@ enum audit_log_column {
 	AUDIT_LOG_FINISHED,
 	AUDIT_LOG_DURATION, /* milliseconds, as PostgreSQL prints a numeric */
 	AUDIT_LOG_USER,
-	AUDIT_LOG_HOST,	    /* NULL when unknown */
-	AUDIT_LOG_RUNNER,   /* the version of retort that ran it */
-	AUDIT_LOG_CHECKSUM, /* as audit_checksum_text() writes it, or NULL */
+	AUDIT_LOG_HOST,	     /* NULL when unknown */
+	AUDIT_LOG_RUNNER,    /* the version of retort that ran it */
+	AUDIT_LOG_CHECKSUM,  /* as audit_checksum_text() writes it, or NULL */
+	AUDIT_LOG_FLEET_RUN, /* the fleet run that wrote it, or NULL */
 	AUDIT_LOG_COLUMNS
 };
 
@@ -125,9 +129,17 @@ struct audit_log {
 
 /*
  * The rows this version table's trail holds (other version tables' rows
- * are left out), newest first; at most limit of them, or all for 0.
+ * are left out), newest first; at most limit of them, or all for 0.  A
+ * table without the fleet_run column reads as if no row had one.
  */
 int audit_read_log(struct db *db, long limit, struct audit_log *out,
+		   struct retort_error *err);
+/*
+ * The rows the fleet run run_id wrote in this version table's trail,
+ * newest first, as audit_read_log() reads them.  No table, or a table
+ * without the fleet_run column, is no rows.
+ */
+int audit_read_run(struct db *db, const char *run_id, struct audit_log *out,
 		   struct retort_error *err);
 void audit_log_release(struct audit_log *log);
 

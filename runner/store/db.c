@@ -526,6 +526,7 @@ void db_close(struct db *db)
 	free(db->schema);
 	free(db->table);
 	free(db->target);
+	free(db->tenant_path);
 	memset(db, 0, sizeof(*db));
 }
 
@@ -902,7 +903,8 @@ static void step_mark(char *buf, size_t size)
 
 int db_prelude_open(struct db *db, struct retort_error *err)
 {
-	if (db_prelude(db, "BEGIN", err) < 0)
+	if (db_prelude(db, "BEGIN", err) < 0 ||
+	    (db->tenant_path && db_prelude(db, db->tenant_path, err) < 0))
 		return -1;
 	return db->fence_begin ? db_prelude(db, db->fence_begin, err) : 0;
 }
@@ -995,6 +997,8 @@ int db_begin_with(struct db *db, const struct db_setting *set, size_t n,
 	char *text;
 
 	strbuf_add(&sql, "BEGIN");
+	if (db->tenant_path)
+		strbuf_addf(&sql, ";\n%s", db->tenant_path);
 	if (db->fence_begin)
 		strbuf_addf(&sql, ";\n%s", db->fence_begin);
 	for (size_t i = 0; i < n; i++)

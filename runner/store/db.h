@@ -52,6 +52,13 @@ struct db {
 	struct lease *lease;
 	const char *fence_begin;
 	const char *fence_end;
+	/* The fleet run whose steps this connection runs, carried by each
+	 * retort_history row it writes; NULL outside a fleet.  Borrowed from
+	 * the configuration. */
+	const char *fleet_run;
+	/* With a tenant schema (db_use_tenant): the statement that puts it
+	 * first in search_path, sent with each transaction's BEGIN; owned. */
+	char *tenant_path;
 };
 
 /*
@@ -73,6 +80,18 @@ int db_connect_timeout(struct db *db, const char *url,
 		       const char *connect_timeout, const char *version_table,
 		       const char *version_table_schema,
 		       struct retort_error *err);
+
+/*
+ * One tenant's schema, which db_connect() was given as the version
+ * table's: from now on each transaction the runner opens (a revision's,
+ * a backfill batch's, its own) has it first in search_path, for that
+ * transaction only, the rest of the path the session's ("tenant_7",
+ * "$user", public).  A schema that does not exist is RETORT_FAILED:
+ * retort never creates it.
+ */
+int db_use_tenant(struct db *db, const char *schema, struct retort_error *err);
+/* The tenant's schema db_use_tenant() was given, or NULL.  Borrowed. */
+const char *db_tenant_schema(const struct db *db);
 
 /* Whether libpq knows a connection keyword (for config_keyword_fn). */
 bool db_is_keyword(const char *name);

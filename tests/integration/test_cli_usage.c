@@ -477,6 +477,36 @@ START_TEST(test_option_missing_value)
 }
 END_TEST
 
+/* --tenant-schema: in --help, and a bad name or a clash with the ini's
+ * version_table_schema refused before connecting (the URL leads
+ * nowhere: exit 2, not a connection failure). */
+START_TEST(test_tenant_schema_usage)
+{
+	char long_name[65];
+	const struct harness_result *r = harness_at(NULL, NULL, "--help", NULL);
+
+	assert_ok(r);
+	assert_contains(r->out, "--tenant-schema SCHEMA");
+	assert_usage_error(run((const char *const[]){
+				   "current", "--tenant-schema", NULL }),
+			   "tenant-schema");
+	assert_usage_error(run((const char *const[]){ "--tenant-schema", "",
+						      "current", NULL }),
+			   "the tenant schema is empty");
+	memset(long_name, 't', 64);
+	long_name[64] = '\0';
+	assert_usage_error(
+		run((const char *const[]){ "--tenant-schema", long_name,
+					   "current", NULL }),
+		"the tenant schema is longer than 63 bytes");
+	harness_write_file("retort.ini", "[retort]\nversion_table_schema = "
+					 "shared\ntenant_schema = t1\n");
+	assert_usage_error(run((const char *const[]){ "current", NULL }),
+			   "a tenant schema and version_table_schema are both "
+			   "set");
+}
+END_TEST
+
 /*
  * The completion scripts' helper: not in --help (it is for scripts), but
  * a command like the others for its usage mistakes.
@@ -522,6 +552,7 @@ static Suite *cli_suite(void)
 	tcase_add_loop_test(tc, test_sql_checks_its_target_first, 0, 2);
 	tcase_add_test(tc, test_global_option_after_command);
 	tcase_add_test(tc, test_option_missing_value);
+	tcase_add_test(tc, test_tenant_schema_usage);
 	tcase_add_test(tc, test_completion_helper);
 	suite_add_tcase(s, tc);
 	return s;

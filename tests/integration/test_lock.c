@@ -14,40 +14,25 @@
 
 static const char *const no_env[] = { NULL };
 
-/* Wait until sql returns want (up to 30 s); fail the test otherwise. */
-static void wait_for(const struct harness_db *db, const char *sql,
-		     const char *want)
-{
-	const char *got = NULL;
-
-	for (int i = 0; i < 600; i++) {
-		got = harness_scalar(db, sql);
-		if (got && strcmp(got, want) == 0)
-			return;
-		harness_sleep_ms(50);
-	}
-	ck_abort_msg("waited 30 s for %s to be \"%s\"; it is \"%s\"", sql, want,
-		     got ? got : "(null)");
-}
-
 /* Wait until table exists, then until sql returns want. */
 static void wait_in(const struct harness_db *db, const char *table,
 		    const char *sql, const char *want)
 {
-	wait_for(db, harness_fmt("SELECT to_regclass('%s') IS NOT NULL", table),
-		 "t");
-	wait_for(db, sql, want);
+	harness_wait_for(
+		db, harness_fmt("SELECT to_regclass('%s') IS NOT NULL", table),
+		"t");
+	harness_wait_for(db, sql, want);
 }
 
 /* Wait until a session of this test's database runs pg_sleep(). */
 static void wait_sleeping(const struct harness_db *db)
 {
-	wait_for(db,
-		 "SELECT count(*) FROM pg_stat_activity"
-		 " WHERE datname = current_database()"
-		 " AND query LIKE '%pg_sleep%' AND state = 'active'"
-		 " AND pid <> pg_backend_pid()",
-		 "1");
+	harness_wait_for(db,
+			 "SELECT count(*) FROM pg_stat_activity"
+			 " WHERE datname = current_database()"
+			 " AND query LIKE '%pg_sleep%' AND state = 'active'"
+			 " AND pid <> pg_backend_pid()",
+			 "1");
 }
 
 #define HELD "SELECT count(*) FROM retort_lock WHERE released IS NULL"
@@ -226,7 +211,7 @@ START_TEST(test_killed_parent_gives_lock_back)
 		"1");
 	kill(harness_proc_pid(a), SIGKILL);
 	ck_assert_int_eq(harness_wait(a)->signal, SIGKILL);
-	wait_for(db, HELD, "0");
+	harness_wait_for(db, HELD, "0");
 	assert_str_eq(harness_versions(db, NULL), "002");
 	assert_nothing_held(db);
 }

@@ -1356,3 +1356,18 @@ int harness_main(Suite *suite, enum harness_needs needs)
 	release_owned();
 	return failed == 0 ? 0 : 1;
 }
+
+void harness_wait_for(const struct harness_db *db, const char *sql,
+		      const char *want)
+{
+	const char *got = NULL;
+
+	for (int i = 0; i < 600; i++) {
+		got = harness_scalar(db, sql);
+		if (got && strcmp(got, want) == 0)
+			return;
+		harness_sleep_ms(50);
+	}
+	ck_abort_msg("waited 30 s for %s to be \"%s\"; it is \"%s\"", sql, want,
+		     got ? got : "(null)");
+}

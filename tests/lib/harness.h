@@ -174,6 +174,14 @@ void harness_exec(const struct harness_db *db, const char *sql);
 /* The first column of the first row, "" for no row, NULL for SQL NULL. */
 const char *harness_scalar(const struct harness_db *db, const char *sql);
 
+/*
+ * Wait (30 s at most, polling every 50 ms) until sql's first column of
+ * the first row is want; fails the test, saying what it last read,
+ * otherwise.
+ */
+void harness_wait_for(const struct harness_db *db, const char *sql,
+		      const char *want);
+
 /* The number of rows `sql` returns. */
 long harness_count(const struct harness_db *db, const char *sql);
 

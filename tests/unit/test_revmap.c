@@ -1119,6 +1119,94 @@ START_TEST(test_plan_one_table)
 }
 END_TEST
 
+/* ---- revmap_plan_undo ---- */
+
+static const struct plan_undo_case {
+	enum graph graph;
+	const char *rows;    /* where the database stands now */
+	const char *undo;    /* what the run upgraded, "" for nothing */
+	const char *want;    /* plan_str(), or NULL: refused */
+	const char *refusal; /* in the refusal's message */
+} plan_undo_cases[] = {
+	/* Linear: newest first, down to where the run began. */
+	{ G_CHAIN, "d", "c,d", "d(-d+c) c(-c+b)", NULL },
+	{ G_CHAIN, "d", "b,c,d", "d(-d+c) c(-c+b) b(-b+a)", NULL },
+	{ G_CHAIN, "d", "a,b,c,d", "d(-d+c) c(-c+b) b(-b+a) a(-a)", NULL },
+	{ G_CHAIN, "d", "", "", NULL },
+	/* Branched: only the run's line moves; the other keeps its row. */
+	{ G_BRANCHED, "d,c", "c", "c(-c)", NULL },
+	{ G_BRANCHED, "d,c", "b,d", "d(-d+b) b(-b)", NULL },
+	{ G_BRANCHED, "d", "b,d", "d(-d+b) b(-b+a)", NULL },
+	/* Merged: the merge gives both rows back; a branch the run
+	 * upgraded below the merge goes after it. */
+	{ G_MERGED, "n", "m,n", "n(-n+m) m(-m+b+c)", NULL },
+	{ G_MERGED, "m", "c,m", "m(-m+b+c) c(-c)", NULL },
+	/* A dependency the run applied goes after what depends on it. */
+	{ G_DEPS, "y", "x,y", "y(-y+x) x(-x+b)", NULL },
+	{ G_DEPS, "y", "b,x,y", "y(-y+x) x(-x+b) b(-b+a)", NULL },
+	/* Moved since: a revision the run upgraded was downgraded... */
+	{ G_CHAIN, "c", "c,d", NULL, "revision d is no longer applied" },
+	{ G_BRANCHED, "d", "c", NULL, "revision c is no longer applied" },
+	/* ...or something applied since builds on one: a child, a merge,
+	 * a dependent. */
+	{ G_CHAIN, "d", "c", NULL,
+	  "revision d, applied since the run, "
+	  "builds on c" },
+	{ G_MERGED, "n", "c,m", NULL,
+	  "revision n, applied since the run, "
+	  "builds on m" },
+	{ G_DEPS, "y", "b", NULL,
+	  "revision x, applied since the run, "
+	  "builds on b" },
+};
+
+/* "c,d" as revision indices. */
+static void undo_of(const struct revmap *map, const char *ids, size_t *items,
+		    struct revlist *out)
+{
+	char copy[256];
+
+	out->items = items;
+	out->n = 0;
+	snprintf(copy, sizeof(copy), "%s", ids);
+	for (char *t = strtok(copy, ","); t != NULL; t = strtok(NULL, ","))
+		items[out->n++] = find(map, t);
+}
+
+START_TEST(test_plan_undo_table)
+{
+	const struct plan_undo_case *c = &plan_undo_cases[_i];
+	struct revmap *map = build_graph(c->graph);
+	struct revstate st;
+	struct plan plan;
+	struct retort_error err;
+	struct revlist undo;
+	size_t items[8];
+	char buf[256];
+	int rc;
+
+	error_clear(&err);
+	state_of(map, c->rows, &st);
+	undo_of(map, c->undo, items, &undo);
+	rc = revmap_plan_undo(map, &st, &undo, &plan, &err);
+	if (c->want == NULL) {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_int_eq(err.status, RETORT_FAILED);
+		ck_assert_msg(strstr(err.msg, c->refusal) != NULL,
+			      "msg \"%s\" lacks \"%s\"", err.msg, c->refusal);
+		ck_assert_msg(err.hint[0] != '\0', "no hint");
+		ck_assert_uint_eq(plan.n, 0);
+	} else {
+		assert_ok(rc, err);
+		ck_assert_str_eq(plan_str(map, &plan, buf, sizeof(buf)),
+				 c->want);
+	}
+	plan_release(&plan);
+	revstate_release(&st);
+	revmap_free(map);
+}
+END_TEST
+
 /* ---- real heads, effective heads and branch labels ---- */
 
 START_TEST(test_real_heads)
@@ -1633,6 +1721,10 @@ static Suite *revmap_suite(void)
 
 	tc = tcase_create("revmap_plan_one");
 	tcase_add_loop_test(tc, test_plan_one_table, 0, N(plan_one_cases));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("revmap_plan_undo");
+	tcase_add_loop_test(tc, test_plan_undo_table, 0, N(plan_undo_cases));
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("real_heads");
