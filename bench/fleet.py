@@ -200,10 +200,12 @@ def watch_rss(argv):
     return parent, child
 
 
-def report(f, a, started, elapsed):
+def report(f, a, started, elapsed, load0):
     lines = [f"## Fleet: run of {started.strftime('%Y-%m-%d %H:%M UTC')}",
              "", f"Command: `{a.command}`  ",
-             f"Took {elapsed / 60:.1f} min; machine: {bench.machine()}.", "",
+             f"Took {elapsed / 60:.1f} min; load average {load0} at the "
+             f"start, {bench.loadavg()} at the end; machine: "
+             f"{bench.machine()}.", "",
              f"{a.dbs} databases × {REVS} revisions (bench/gen.py's chain), "
              "each run from every database empty (public schema dropped and "
              "made again, CHECKPOINT, untimed); rounds interleaved, "
@@ -284,7 +286,7 @@ def main():
     gen.generate(revs, REVS, a.cc.split(), log=say)
     f = Fleet(a, os.path.join(revs, "so"))
     started = datetime.datetime.now(datetime.timezone.utc)
-    t0 = time.monotonic()
+    t0, load0 = time.monotonic(), bench.loadavg()
     for kind in a.clusters.split(","):
         parent = a.tmpfs_dir if kind == "tmpfs" else a.disk_dir
         cl = bench.Cluster(kind, parent, bindir, psql)
@@ -297,7 +299,7 @@ def main():
                 f.drop(cl, a.rss_targets)
         finally:
             cl.stop()
-    text = report(f, a, started, time.monotonic() - t0)
+    text = report(f, a, started, time.monotonic() - t0, load0)
     print(text)
     if a.results:
         write(a.results, text)

@@ -327,6 +327,23 @@ static void assert_status(const struct harness_result *r, const char *label,
 		      harness_oneline(r->out), harness_oneline(r->err));
 }
 
+/*
+ * The exit status of a fleet run; on a mismatch its stderr's start and
+ * its stdout's end (a table of hundreds of lines does not fit a message).
+ */
+#define assert_fleet_exit(r, code)                                             \
+	do {                                                                   \
+		const struct harness_result *f_ = (r);                         \
+		size_t n_ = strlen(f_->out);                                   \
+		ck_assert_msg(f_->exit_code == (code),                         \
+			      "expected exit %d, got %d (signal %d) | stderr " \
+			      "starts \"%.1000s\" | stdout ends \"%s\"",       \
+			      (code), f_->exit_code, f_->signal,               \
+			      harness_oneline(f_->err),                        \
+			      harness_oneline(n_ > 800 ? f_->out + n_ - 800    \
+						       : f_->out));            \
+	} while (0)
+
 /* ---- a hundred databases ---- */
 
 /* Every target at head with 20 history rows of run id and no other. */
@@ -355,7 +372,7 @@ START_TEST(test_hundred_databases)
 	r = fleet((const char *const[]){ "fleet", "upgrade", "--targets", file,
 					 "-j", "8", "head", NULL });
 	sampler_check(&s, 16);
-	assert_exit(r, 0);
+	assert_fleet_exit(r, 0);
 	id = run_id_of(r->out);
 	assert_contains(r->err, id);
 	ck_assert_int_eq(lines_with(r->out, "h-", "ok"), 100);
@@ -364,13 +381,13 @@ START_TEST(test_hundred_databases)
 	/* Again: all up to date, nothing written. */
 	r = fleet((const char *const[]){ "fleet", "upgrade", "--targets", file,
 					 "-j", "8", "head", NULL });
-	assert_exit(r, 0);
+	assert_fleet_exit(r, 0);
 	ck_assert_int_eq(lines_with(r->out, "h-", "up-to-date"), 100);
 	assert_all_at_head(id);
 
 	r = fleet((const char *const[]){ "fleet", "status", "--targets", file,
 					 NULL });
-	assert_exit(r, 0);
+	assert_fleet_exit(r, 0);
 
 	/* Back down by run id, at most two targets per host at once. */
 	sampler_start(&s, "h");
@@ -378,12 +395,12 @@ START_TEST(test_hundred_databases)
 					 file, "-j", "8", "--per-host", "2",
 					 "--run", id, NULL });
 	sampler_check(&s, 4);
-	assert_exit(r, 0);
+	assert_fleet_exit(r, 0);
 	for (int i = 0; i < n_targets; i++)
 		assert_str_eq(version_of(&targets[i]), "");
 	r = fleet((const char *const[]){ "fleet", "status", "--targets", file,
 					 NULL });
-	assert_exit(r, 1);
+	assert_fleet_exit(r, 1);
 	drop_targets();
 }
 END_TEST
@@ -412,7 +429,7 @@ static const char *seed_faults(void)
 	const struct harness_result *r = fleet((const char *const[]){
 		"--url", direct_url(dup), "upgrade", "011", NULL });
 
-	assert_exit(r, 0);
+	assert_fleet_exit(r, 0);
 	sql_at(dup, "INSERT INTO accounts (email) VALUES ('a@x'), ('a@x')");
 	sql_at(&targets[UNKNOWN],
 	       "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY "
@@ -474,7 +491,7 @@ START_TEST(test_injected_failures)
 	harness_signal(holder, SIGTERM);
 	harness_wait(holder);
 
-	assert_exit(r, 1);
+	assert_fleet_exit(r, 1);
 	assert_status(r, targets[DUP].label, "failed");
 	/* Its first error line, in the table and in its line on stderr. */
 	assert_contains(r->out, "accounts_email_key");
@@ -513,7 +530,7 @@ START_TEST(test_cluster_stopped_mid_run)
 	r = harness_wait(run);
 	ck_assert_int_eq(clusters_resume(3), 0);
 
-	assert_exit(r, 1);
+	assert_fleet_exit(r, 1);
 	for (int i = 0; i < n_targets; i++) {
 		const char *v = version_of(&targets[i]);
 
@@ -555,7 +572,7 @@ START_TEST(test_through_pgbouncer)
 	file = targets_file("pooled.targets", pooled_url);
 	r = fleet((const char *const[]){ "fleet", "upgrade", "--targets", file,
 					 "-j", "8", "head", NULL });
-	assert_exit(r, 0);
+	assert_fleet_exit(r, 0);
 	for (int i = 0; i < n_targets; i++)
 		if (targets[i].cluster == 1)
 			assert_str_eq(version_of(&targets[i]), HEAD);
@@ -593,6 +610,19 @@ static int schemas_at(const struct target *db, const char *version)
 	return n;
 }
 
+/* Tenants 1-5 at head and 6-15 at 010 before the fleet run. */
+static void seed_tenants(const char *url)
+{
+	for (int g = 1; g <= 15; g++) {
+		const struct harness_result *r = fleet((const char *const[]){
+			"--url", url, "--tenant-schema",
+			harness_fmt("tenant_%d", g), "-q", "upgrade",
+			g <= 5 ? HEAD : "010", NULL });
+
+		assert_fleet_exit(r, 0);
+	}
+}
+
 START_TEST(test_two_hundred_schemas)
 {
 	const char *url, *id;
@@ -605,22 +635,26 @@ START_TEST(test_two_hundred_schemas)
 	sql_at(&targets[0], "DO $$ BEGIN FOR g IN 1..200 LOOP EXECUTE "
 			    "format('CREATE SCHEMA tenant_%s', g); END LOOP; "
 			    "END $$");
+	seed_tenants(url);
 	r = fleet((const char *const[]){ "--url", url, "fleet", "upgrade",
 					 "--schemas-query", query, "-j", "8",
 					 "head", NULL });
-	assert_exit(r, 0);
+	assert_fleet_exit(r, 0);
 	id = run_id_of(r->out);
 	ck_assert_int_eq(schemas_at(&targets[0], HEAD), 200);
 	/* Nothing landed in public. */
 	assert_str_eq(sql_at(&targets[0],
 			     "SELECT to_regclass('public.accounts') IS NULL"),
 		      "t");
+
+	/* Back by run id: each schema to where the run found it. */
 	r = fleet((const char *const[]){ "--url", url, "fleet", "downgrade",
 					 "--schemas-query", query, "-j", "8",
 					 "--run", id, NULL });
-	assert_exit(r, 0);
-	ck_assert_int_eq(schemas_at(&targets[0], HEAD), 0);
-	ck_assert_int_eq(schemas_at(&targets[0], ""), 200);
+	assert_fleet_exit(r, 0);
+	ck_assert_int_eq(schemas_at(&targets[0], HEAD), 5);
+	ck_assert_int_eq(schemas_at(&targets[0], "010"), 10);
+	ck_assert_int_eq(schemas_at(&targets[0], ""), 185);
 	drop_targets();
 }
 END_TEST
