@@ -308,11 +308,31 @@ static void release(struct fleet_run *r)
 	fleet_targets_release(&r->targets);
 }
 
+/* status only reads: nothing fails there for the run to stop or retry. */
+static int check_status_form(const struct cmd_args *args,
+			     struct retort_error *err)
+{
+	const char *which = args->canary     ? "--canary"
+			    : args->on_error ? "--on-error"
+			    : args->retries  ? "--retries"
+					     : NULL;
+
+	if (which == NULL)
+		return 0;
+	error_set(err, RETORT_USAGE, "fleet status takes no %s", which);
+	error_hint(err, "usage: retort fleet status SOURCE [-j N] [--per-host "
+			"M] [--run ID] [--json] [TARGET]");
+	return -1;
+}
+
 /* downgrade takes TARGET or --run ID, exactly one. */
 static int check_form(enum fleet_kind kind, const struct cmd_args *args,
 		      struct retort_error *err)
 {
 	bool target = args->npositional > 0;
+
+	if (kind == FLEET_STATUS)
+		return check_status_form(args, err);
 
 	if (kind != FLEET_DOWNGRADE || target != (args->run_id != NULL))
 		return 0;

@@ -197,6 +197,12 @@ static const struct misuse misuses[] = {
 	  "fleet downgrade takes TARGET or --run ID, not both" },
 	{ { "fleet", "status", "--targets=t", "--canary" },
 	  "option '--canary' needs a value" },
+	{ { "fleet", "status", "--targets=t", "--canary=1" },
+	  "fleet status takes no --canary" },
+	{ { "fleet", "status", "--targets=t", "--on-error=continue" },
+	  "fleet status takes no --on-error" },
+	{ { "fleet", "status", "--targets=t", "--retries=1" },
+	  "fleet status takes no --retries" },
 	{ { "fleet", "upgrade", "--targets=nosuch-file", "head" },
 	  "nosuch-file" },
 };
