@@ -46,6 +46,7 @@ static void core_open(struct app *app, const struct harness_db *db,
 	app->out = fopen("/dev/null", "w");
 	ck_assert_ptr_nonnull(app->out);
 	ck_assert_int_eq(config_init(&app->cfg, &err), 0);
+	free(app->cfg.versions); /* the default config_init() set */
 	app->cfg.versions = strdup(harness_fixture("linear"));
 	app->cfg.versions_only = true;
 	app->cfg.no_build = true;
