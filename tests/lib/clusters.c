@@ -80,6 +80,10 @@ static int run_dev_db(const struct cluster *c, const char *const args[],
 		 * starts must not keep its write end open. */
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
+		/* A session of its own: meson's timeout kills the suite's
+		 * process group, and the clean-up must outlive that. */
+		setsid();
+
 		dup2(null, 0);
 		dup2(out ? fd[1] : 2, 1);
 		execve(dev_db, argv, c->envp);
