@@ -60,35 +60,47 @@ static char **make_envp(char *state_env)
  * async-signal-safe calls when out is NULL.  Returns the exit status, or
  * -1.
  */
-static int run_dev_db(const struct cluster *c, const char *const args[],
-		      char *out, size_t outsz)
+/*
+ * Start dev-db with args for cluster c, its stdout to out_fd (or our
+ * stderr when -1), in a session of its own: meson's timeout kills the
+ * suite's process group, and a clean-up must outlive that.  Only
+ * async-signal-safe calls.  Returns its pid, or -1.
+ */
+static pid_t spawn_dev_db(const struct cluster *c, const char *const args[],
+			  int out_fd)
 {
 	char *argv[8] = { dev_db };
-	int fd[2] = { -1, -1 }, status;
-	size_t len = 0;
 	pid_t pid;
 
 	for (int i = 0; args[i] && i < 6; i++)
 		argv[i + 1] = (char *)args[i]; /* execve does not write */
-	if (out && pipe2(fd, O_CLOEXEC) != 0)
-		return -1;
 	pid = fork();
-	if (pid < 0)
-		return -1;
 	if (pid == 0) {
-		/* The pipe's ends are close-on-exec: the server that dev-db
-		 * starts must not keep its write end open. */
+		/* Close-on-exec: the server that dev-db starts must not keep
+		 * a pipe's write end open. */
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-		/* A session of its own: meson's timeout kills the suite's
-		 * process group, and the clean-up must outlive that. */
 		setsid();
-
 		dup2(null, 0);
-		dup2(out ? fd[1] : 2, 1);
+		dup2(out_fd >= 0 ? out_fd : 2, 1);
 		execve(dev_db, argv, c->envp);
 		_exit(127);
 	}
+	return pid;
+}
+
+static int run_dev_db(const struct cluster *c, const char *const args[],
+		      char *out, size_t outsz)
+{
+	int fd[2] = { -1, -1 }, status;
+	size_t len = 0;
+	pid_t pid;
+
+	if (out && pipe2(fd, O_CLOEXEC) != 0)
+		return -1;
+	pid = spawn_dev_db(c, args, fd[1]);
+	if (pid < 0)
+		return -1;
 	if (out) {
 		ssize_t got;
 
@@ -150,9 +162,15 @@ void clusters_stop(void)
 	n_extra = 0;
 }
 
+/* Destroy every cluster at once, without waiting: a SIGKILL may follow. */
 static void on_signal(int sig)
 {
-	clusters_stop();
+	const char *const destroy[] = { "destroy", NULL };
+
+	if (getpid() == owner)
+		for (int i = 1; i <= n_extra; i++)
+			spawn_dev_db(&clusters[i], destroy, -1);
+	n_extra = 0;
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
