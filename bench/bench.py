@@ -966,6 +966,22 @@ def find_alembic_python(a):
     return None
 
 
+def add_cluster_options(ap):
+    """Where the throwaway clusters go, and what builds the revisions."""
+    ap.add_argument("--tmpfs-dir", default="/dev/shm")
+    ap.add_argument("--disk-dir", default="/var/tmp")
+    ap.add_argument("--pg-bindir")
+    ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+
+
+def stop_on_sigterm():
+    """SIGTERM unwinds like an exception, so that every cluster stops."""
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
+
+
 def main():
     ap = argparse.ArgumentParser(prog="bench.py")
     ap.add_argument("--retort", required=True)
@@ -980,17 +996,10 @@ def main():
     ap.add_argument("--results", default="")
     ap.add_argument("--append", action="store_true")
     ap.add_argument("--command", default="scripts/bench")
-    ap.add_argument("--tmpfs-dir", default="/dev/shm")
-    ap.add_argument("--disk-dir", default="/var/tmp")
-    ap.add_argument("--pg-bindir")
-    ap.add_argument("--cc", default=os.environ.get("CC", "cc"))
+    add_cluster_options(ap)
     ap.add_argument("--compile-all", action="store_true")
     a = ap.parse_args()
-
-    def on_term(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_term)
+    stop_on_sigterm()
     a.retort = os.path.realpath(a.retort)
     a.noop = os.path.realpath(a.noop)
     if a.retort_noiso:

@@ -39,6 +39,12 @@
 #                   backfill killed and resumed, examples/users_locale
 #                   (2 kills; --full: 3 rounds of 4 and 8, 6 kills, larger
 #                   tables)
+#   fleet           `retort fleet upgrade` over 3 clusters of its own
+#                   (scripts/dev-db start --tmpfs) × 4 databases (--full:
+#                   × 100) on the fleet fixture, its runner killed with
+#                   SIGKILL at random moments (2 kills; --full: 5), then a
+#                   rerun that finishes the job: every database at 020,
+#                   every version table matching its schema
 #
 # Counts: CI's by default (1 round of 8 runners, 5 kills, 2 signals, 1
 # restart); --full is scripts/chaos's (3 rounds, 20 kills, 8 signals, 3
@@ -74,7 +80,7 @@
 set -uo pipefail
 
 readonly all_scenarios=(concurrent kill9 signals restart crash no_transaction
-	timeouts inputs names pooler)
+	timeouts inputs names pooler fleet)
 readonly head=200 # the chaos revisions: c001 ... c200
 
 full=0
@@ -89,6 +95,7 @@ declare -A runs=() fails=() lost=() known=()
 databases=()
 roles=()
 groups=()
+fleet_clusters=()
 
 # ---- TAP ----
 
@@ -350,6 +357,9 @@ cleanup() {
 		RETORT_DEV_DB_STATE=$own_cluster "$CHAOS_DEV_DB" destroy \
 			>/dev/null 2>&1
 	fi
+	for r in "${fleet_clusters[@]}"; do
+		RETORT_DEV_DB_STATE=$r "$CHAOS_DEV_DB" destroy >/dev/null 2>&1
+	done
 	[[ -z $work ]] || rm -rf -- "$work"
 }
 
@@ -1781,6 +1791,147 @@ summary() {
 	done
 	printf '# %-16s %6d %9d %10d %6d\n' total "$total_runs" "$total_fails" \
 		"$total_lost" "$total_known"
+}
+
+# ---- fleet ----
+
+# The fleet fixture's marker tables, each with the revision that creates
+# it: a database at revision V has exactly those up to V.
+readonly fleet_markers="accounts:1 plans:3 projects:6 sleep_marks:7 events:9
+api_keys:13 invoices:16 settings:20"
+
+# fleet_version URL: the revision a fleet database is at, "none" if it
+# has no version table or no row.
+fleet_version() {
+	"$psql" -X -q -At -d "$1" <<'SQL'
+SELECT to_regclass('alembic_version') IS NULL AS absent \gset
+\if :absent
+SELECT 'none';
+\else
+SELECT coalesce(max(version_num), 'none') FROM alembic_version;
+\endif
+SQL
+}
+
+# fleet_consistent URL: the version table and the marker tables agree
+# (no revision half-applied); sets why.
+fleet_consistent() {
+	local got v
+	v=$(fleet_version "$1")
+	[[ $v == none ]] && v=0
+	got=$("$psql" -X -q -At -d "$1" -v markers="$fleet_markers" \
+		-v v="$((10#$v))" <<'SQL'
+SELECT coalesce(string_agg(m, ' '), 'ok') FROM (
+	SELECT split_part(x, ':', 1) AS m
+	FROM regexp_split_to_table(:'markers', '\s+') AS x
+	WHERE (to_regclass(split_part(x, ':', 1)) IS NOT NULL)
+		<> (split_part(x, ':', 2)::int <= :v)) bad;
+SQL
+)
+	[[ $got == ok ]] && return 0
+	why="$1 (at $v): version and tables disagree on: $got"
+	return 1
+}
+
+# fleet_start_clusters N: N clusters of the scenario's own, in memory;
+# sets fleet_urls (each cluster's admin URL).
+fleet_start_clusters() {
+	local k state started
+	fleet_urls=()
+	for ((k = 1; k <= $1; k++)); do
+		state=$work/fleet-cluster-$k
+		fleet_clusters+=("$state")
+		started=$(RETORT_DEV_DB_STATE=$state "$CHAOS_DEV_DB" start \
+			--tmpfs 2>"$work/devdb.err") || return 1
+		fleet_urls+=("$(sed -n 's/^DATABASE_URL=//p' <<<"$started")")
+	done
+}
+
+# fleet_make_targets PER_CLUSTER: that many databases on each cluster,
+# listed in $work/fleet.targets; sets fleet_dbs (their URLs).
+fleet_make_targets() {
+	local k c u
+	fleet_dbs=()
+	: >"$work/fleet.targets"
+	for ((c = 0; c < ${#fleet_urls[@]}; c++)); do
+		for ((k = 0; k < $1; k++)); do
+			sql "${fleet_urls[c]}" "CREATE DATABASE fleet_$k STRATEGY FILE_COPY" ||
+				return 1
+			u=${fleet_urls[c]%/postgres}/fleet_$k
+			fleet_dbs+=("$u")
+			printf 'c%d-db%03d %s\n' "$c" "$k" "$u" >>"$work/fleet.targets"
+		done
+	done
+}
+
+# fleet_versions: how many databases are at each revision ("020:12 ...").
+fleet_versions() {
+	local u
+	for u in "${fleet_dbs[@]}"; do
+		fleet_version "$u"
+	done | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }'
+}
+
+fleet_all_consistent() {
+	local u
+	for u in "${fleet_dbs[@]}"; do
+		fleet_consistent "$u" || return 1
+	done
+}
+
+# fleet_run ARGS...: the fleet runner in a process group of its own.
+fleet_run() {
+	setsid "$RETORT_BIN" --versions "$RETORT_FIXTURES/fleet" \
+		--lock-lease 3s -x fleet_sleep_ms=150 fleet upgrade \
+		--targets "$work/fleet.targets" -j 8 "$@" head \
+		</dev/null >"$work/bg.out" 2>"$work/bg.err" &
+	pid=$!
+	groups=("$pid")
+	cmd="setsid retort fleet upgrade --targets FILE -j 8 $* head (pid $pid)"
+}
+
+# SIGKILL to the fleet runner (the parent only, as the OOM killer or a
+# deploy system's timeout would) at random moments, then a rerun: every
+# database ends at 020 and no revision is ever left half-applied.
+scenario_fleet() {
+	local per=$((full ? 100 : 4)) kills=$((full ? 5 : 2)) k delay
+	if ! "$RETORT_BIN" fleet --help >/dev/null 2>&1 &&
+		[[ -z ${RETORT_REQUIRE_FLEET:-} ]]; then
+		skip "fleet" "this retort has no fleet command"
+		return
+	fi
+	if ! fleet_start_clusters 3; then
+		flunk "3 clusters of its own start (scripts/dev-db start --tmpfs)" \
+			"$(<"$work/devdb.err")"
+		return
+	fi
+	fleet_make_targets "$per" || bail "cannot create the fleet's databases"
+	for ((k = 1; k <= kills; k++)); do
+		delay=$((RANDOM % 3000 + 200))
+		fleet_run
+		sleep "$(ms_to_s "$delay")"
+		kill -KILL "$pid" 2>/dev/null
+		finish_runner
+		ran
+		check "kill $k after $delay ms: no process of the run left within 30 s" \
+			group_gone "$pid" 30
+		end_group
+		check_data "kill $k: every version table matches its schema ($(fleet_versions))" \
+			fleet_all_consistent
+	done
+	fleet_run
+	finish_runner
+	end_group
+	ran
+	check "the rerun after $kills kills exits 0" exit_is 0
+	check_data "after the rerun: all $((per * 3)) databases at 020 ($(fleet_versions))" \
+		is "$(fleet_versions)" "020:$((per * 3)) "
+	check_data "after the rerun: every version table matches its schema" \
+		fleet_all_consistent
+	for k in "${fleet_clusters[@]}"; do
+		RETORT_DEV_DB_STATE=$k "$CHAOS_DEV_DB" destroy >/dev/null 2>&1
+	done
+	fleet_clusters=()
 }
 
 main() {
