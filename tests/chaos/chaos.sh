@@ -1895,11 +1895,6 @@ fleet_run() {
 # database ends at 020 and no revision is ever left half-applied.
 scenario_fleet() {
 	local per=$((full ? 100 : 4)) kills=$((full ? 5 : 2)) k delay
-	if ! "$RETORT_BIN" fleet --help >/dev/null 2>&1 &&
-		[[ -z ${RETORT_REQUIRE_FLEET:-} ]]; then
-		skip "fleet" "this retort has no fleet command"
-		return
-	fi
 	if ! fleet_start_clusters 3; then
 		flunk "3 clusters of its own start (scripts/dev-db start --tmpfs)" \
 			"$(<"$work/devdb.err")"

@@ -659,30 +659,11 @@ START_TEST(test_two_hundred_schemas)
 }
 END_TEST
 
-/* Whether this retort has the fleet command at all. */
-static bool has_fleet(void)
-{
-	const char *bin = getenv("RETORT_BIN");
-	char *cmd;
-	int st;
-
-	if (!bin ||
-	    asprintf(&cmd, "'%s' fleet --help >/dev/null 2>&1", bin) < 0)
-		return false;
-	st = system(cmd);
-	free(cmd);
-	return st == 0;
-}
-
 int main(void)
 {
 	Suite *s = suite_create("fleet_scale");
 	TCase *tc = harness_tcase("fleet_scale");
 
-	if (!has_fleet() && !getenv("RETORT_REQUIRE_FLEET")) {
-		printf("1..0 # SKIP this retort has no fleet command\n");
-		return 0;
-	}
 	if (clusters_start(N_CLUSTERS) != 0) {
 		printf("Bail out! the extra clusters did not start\n");
 		return 1;
