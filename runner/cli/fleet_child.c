@@ -8,11 +8,13 @@
  * a worker (isolate_call) as main.c runs a command: the same lock, checks
  * and step path, without the "Running upgrade" lines.  It never prints.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS */
 #include "cli/fleet_child.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/clock.h"
 #include "exec/integrity.h"
@@ -229,16 +231,13 @@ out:
 	return rc;
 }
 
-/* In the worker: connect, then what the single-database command does. */
-static int work(void *arg, struct retort_error *err)
+/* What the single-database command does, on the survey's connection. */
+static int work(struct app *app, const struct fleet_job *job,
+		struct retort_error *err)
 {
-	const struct fleet_job *job = arg;
-	struct app *app = job->app;
 	struct cmd_args args = { .positional = { job->target },
 				 .npositional = 1 };
 
-	if (app_connect(app, err) < 0)
-		return -1;
 	switch (job->kind) {
 	case FLEET_UPGRADE:
 		return cmd_upgrade(app, &args, err);
@@ -299,7 +298,13 @@ static void settle(struct app *app, const struct fleet_job *job, int rc,
 {
 	struct fleet_outcome after = { 0 };
 	struct revstate state = { 0 };
-	int read = read_state(app, &state, &after, out->to, sizeof(out->to));
+	int read;
+
+	/* After a failure the connection may be gone or mid-transaction:
+	 * where the target stands is read on a new one. */
+	if (rc < 0)
+		db_close(&app->db);
+	read = read_state(app, &state, &after, out->to, sizeof(out->to));
 
 	if (rc == 0) {
 		out->status = FLEET_OK;
@@ -367,18 +372,59 @@ static void status_of(struct app *app, const struct fleet_job *job,
 	fleet_moves_release(&m);
 }
 
-/* The single-database command in a worker, as main.c runs it. */
+/* A target's worker: its outcome, written where its parent reads it. */
+struct target_call {
+	struct app *app;
+	const struct fleet_job *job;
+	struct fleet_outcome *out; /* shared with the parent */
+};
+
+/*
+ * In the worker, on one connection: where the target stands, the
+ * single-database command when it needs one, and where it ends.  The
+ * outcome says how it went, so the worker itself always succeeds.
+ */
+static int target_work(void *arg, struct retort_error *err)
+{
+	struct target_call *call = arg;
+	int rc;
+
+	if (survey(call->app, call->job, call->out) != 1)
+		return 0;
+	rc = work(call->app, call->job, err);
+	settle(call->app, call->job, rc, err, call->out);
+	return 0;
+}
+
+/*
+ * The target's run in a worker, as main.c runs a command, so that a
+ * revision that crashes is named and its lock given back.  The worker
+ * fills the outcome in memory it shares with this process; one that died
+ * leaves what it had, and the error of its death.
+ */
 static void run_isolated(struct app *app, const struct fleet_job *job,
 			 struct fleet_outcome *out)
 {
+	struct fleet_outcome *shared =
+		mmap(NULL, sizeof(*shared), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct target_call call = { app, job, shared };
 	struct retort_error err = { 0 };
 	int rc;
 
-	/* The worker opens its own connection. */
-	db_close(&app->db);
+	if (shared == MAP_FAILED) {
+		error_set(&err, RETORT_FAILED, "out of memory");
+		fail(out, &err, false);
+		return;
+	}
+	memset(shared, 0, sizeof(*shared));
 	lease_init_holder();
-	rc = isolate_call(work, (void *)job, &err);
-	if (rc < 0 && isolate_worker_died())
+	rc = isolate_call(target_work, &call, &err);
+	*out = *shared;
+	munmap(shared, sizeof(*shared));
+	if (rc == 0)
+		return;
+	if (isolate_worker_died())
 		app_give_back_lock(app);
 	settle(app, job, rc, &err, out);
 }
@@ -395,7 +441,7 @@ void fleet_child_run(size_t i, struct fleet_outcome *out, void *arg)
 		fail(out, &err, false);
 	} else if (job->kind == FLEET_STATUS) {
 		status_of(app, job, out);
-	} else if (survey(app, job, out) == 1) {
+	} else {
 		run_isolated(app, job, out);
 	}
 	db_close(&app->db);

@@ -441,6 +441,41 @@ START_TEST(test_sigterm)
 }
 END_TEST
 
+/* A revision that crashes its worker: the target fails naming it and
+ * the signal, stays at the revision before, and its lock is given back,
+ * so that the next run goes on from there at once. */
+START_TEST(test_crash)
+{
+	struct harness_run how = { .versions = "crash" };
+	const char *file;
+	const struct harness_result *r;
+
+	make_dbs(__func__, 2);
+	file = targets(2, NULL);
+	r = harness_retortv(&how,
+			    (const char *const[]){ "-x", "fault=segv", "fleet",
+						   "upgrade", "--targets", file,
+						   "--on-error", "continue",
+						   "head", NULL });
+	assert_exit(r, 1);
+	for (int i = 0; i < 2; i++) {
+		const char *row = row_of(r, harness_fmt("t%d", i));
+
+		assert_contains(row, "failed");
+		assert_contains(row, "revision 002");
+		assert_contains(row, "crashed: signal 11");
+		assert_at(i, "001");
+	}
+	r = harness_retortv(&how, (const char *const[]){
+					  "fleet", "upgrade", "--targets", file,
+					  "--retries", "0", "head", NULL });
+	assert_exit(r, 0);
+	assert_contains(row_of(r, "t0"), "001   003   ok");
+	assert_at(0, "003");
+	assert_at(1, "003");
+}
+END_TEST
+
 static Suite *fleet_suite(void)
 {
 	Suite *s = suite_create("fleet");
@@ -459,6 +494,7 @@ static Suite *fleet_suite(void)
 	tcase_add_test(tc, test_status);
 	tcase_add_test(tc, test_bad_targets_file);
 	tcase_add_test(tc, test_sigterm);
+	tcase_add_test(tc, test_crash);
 	suite_add_tcase(s, tc);
 	return s;
 }
