@@ -5,6 +5,8 @@
  */
 #include "cli/fleet_view.h"
 
+#include "cli/json_view.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -320,8 +322,6 @@ static void json_run(struct json *j, const struct fleet_run_info *run)
 {
 	json_key(j, "run");
 	json_string(j, run->id);
-	json_key(j, "command");
-	json_string(j, run->command);
 	json_key(j, "target");
 	if (run->target)
 		json_string(j, run->target);
@@ -340,9 +340,10 @@ int fleet_view_json(FILE *out, const struct fleet_targets *t,
 		    struct retort_error *err)
 {
 	struct json j = { 0 };
-	char *doc;
+	char command[32];
 
-	json_object_begin(&j);
+	snprintf(command, sizeof(command), "fleet %s", run->command);
+	json_view_begin(&j, command);
 	json_run(&j, run);
 	json_key(&j, "elapsed_ms");
 	json_int(&j, elapsed_ms);
@@ -353,13 +354,7 @@ int fleet_view_json(FILE *out, const struct fleet_targets *t,
 	for (size_t i = 0; i < t->n; i++)
 		json_target(&j, t->v[i].label, &o[i]);
 	json_array_end(&j);
-	json_object_end(&j);
-	doc = json_finish(&j);
-	if (doc == NULL)
-		return error_set(err, RETORT_FAILED, "out of memory");
-	fprintf(out, "%s\n", doc);
-	free(doc);
-	return 0;
+	return json_view_print(&j, out, err);
 }
 
 /* fleet status's groups: at TARGET, elsewhere (by rows), unknown,

@@ -8,7 +8,7 @@
 
 #include <signal.h>
 
-#include <json-c/json.h>
+#include "json_doc.h"
 
 #define NDB 8
 #define PASSWORD "Fl33t-Sekr3t"
@@ -166,19 +166,13 @@ START_TEST(test_target_down)
 	assert_exit(r, 1);
 	assert_not_contains(r->out, PASSWORD);
 	assert_not_contains(r->err, PASSWORD);
-	doc = json_tokener_parse(r->out);
-	ck_assert_msg(doc != NULL, "not JSON: %s", harness_oneline(r->out));
-	ck_assert(json_object_object_get_ex(doc, "targets", &t));
+	doc = doc_parse(r);
+	t = doc_field(doc, "targets");
 	ck_assert_int_eq(json_object_array_length(t), 3);
-	v = json_object_array_get_idx(t, 2);
-	assert_str_eq(
-		json_object_get_string(json_object_object_get(v, "status")),
-		"failed");
-	ck_assert_int_eq(
-		json_object_get_int(json_object_object_get(v, "attempts")), 3);
-	assert_contains(
-		json_object_get_string(json_object_object_get(v, "error")),
-		"cannot connect");
+	v = doc_at(t, 2);
+	assert_str_eq(doc_str(v, "status"), "failed");
+	ck_assert_int_eq(json_object_get_int(doc_field(v, "attempts")), 3);
+	assert_contains(doc_str(v, "error"), "cannot connect");
 	json_object_put(doc);
 	/* Two "trying again later", then the final line. */
 	assert_contains(r->err, "gone: failed: cannot connect");
@@ -305,31 +299,24 @@ START_TEST(test_json)
 					 targets(3, NULL), "--json", "002",
 					 NULL });
 	assert_exit(r, 0);
-	doc = json_tokener_parse(r->out);
-	ck_assert_msg(doc != NULL, "not JSON: %s", harness_oneline(r->out));
-	ck_assert(json_object_object_get_ex(doc, "run", &v));
-	ck_assert_int_eq((int)strlen(json_object_get_string(v)), 23);
-	assert_contains(r->err, json_object_get_string(v));
-	ck_assert(json_object_object_get_ex(doc, "command", &v));
-	assert_str_eq(json_object_get_string(v), "upgrade");
-	ck_assert(json_object_object_get_ex(doc, "target", &v));
-	assert_str_eq(json_object_get_string(v), "002");
-	ck_assert(json_object_object_get_ex(doc, "counts", &v));
-	ck_assert_int_eq(json_object_get_int(json_object_object_get(v, "ok")),
-			 3);
-	ck_assert(json_object_object_get_ex(doc, "targets", &t));
-	ck_assert_int_eq(json_object_array_length(t), 3);
-	v = json_object_array_get_idx(t, 1);
-	assert_str_eq(
-		json_object_get_string(json_object_object_get(v, "label")),
-		"t1");
+	doc = doc_parse(r);
+	ck_assert_int_eq((int)strlen(doc_str(doc, "run")), 23);
+	assert_contains(r->err, doc_str(doc, "run"));
+	ck_assert_int_eq(json_object_get_int(doc_field(doc, "format_version")),
+			 1);
+	assert_str_eq(doc_str(doc, "command"), "fleet upgrade");
+	assert_str_eq(doc_str(doc, "target"), "002");
 	ck_assert_int_eq(
-		json_object_array_length(json_object_object_get(v, "from")), 0);
-	assert_str_eq(json_object_get_string(json_object_array_get_idx(
-			      json_object_object_get(v, "to"), 0)),
-		      "002");
-	ck_assert(json_object_get_int(
-			  json_object_object_get(v, "duration_ms")) >= 0);
+		json_object_get_int(doc_field(doc_field(doc, "counts"), "ok")),
+		3);
+	t = doc_field(doc, "targets");
+	ck_assert_int_eq(json_object_array_length(t), 3);
+	v = doc_at(t, 1);
+	assert_str_eq(doc_str(v, "label"), "t1");
+	assert_str_eq(doc_strings(doc_field(v, "from")), "");
+	assert_str_eq(doc_strings(doc_field(v, "to")), "002");
+	ck_assert(json_object_get_int(doc_field(v, "duration_ms")) >= 0);
+	ck_assert(doc_is_null(v, "error"));
 	json_object_put(doc);
 }
 END_TEST
