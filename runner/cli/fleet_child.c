@@ -102,7 +102,8 @@ static void free_rows(char **rows, size_t n)
 /* The version rows into *state; one naming no known revision is
  * unknown-revision. */
 static int read_state(struct app *app, struct revstate *state,
-		      struct fleet_outcome *out, char *into, size_t size)
+		      struct fleet_outcome *out, char *into, size_t size,
+		      bool *was_read)
 {
 	struct retort_error err = { 0 };
 	char **rows = NULL;
@@ -118,6 +119,7 @@ static int read_state(struct app *app, struct revstate *state,
 		goto out;
 	}
 	join_rows(into, size, rows, n);
+	*was_read = true;
 	for (size_t i = 0; i < n; i++) {
 		size_t at;
 
@@ -304,7 +306,9 @@ static void settle(struct app *app, const struct fleet_job *job, int rc,
 	 * where the target stands is read on a new one. */
 	if (rc < 0)
 		db_close(&app->db);
-	read = read_state(app, &state, &after, out->to, sizeof(out->to));
+	out->to_read = false;
+	read = read_state(app, &state, &after, out->to, sizeof(out->to),
+			  &out->to_read);
 
 	if (rc == 0) {
 		out->status = FLEET_OK;
@@ -332,10 +336,12 @@ static int survey(struct app *app, const struct fleet_job *job,
 	size_t n = 0;
 	int rc = 0;
 
-	int read = read_state(app, &state, out, out->from, sizeof(out->from));
+	int read = read_state(app, &state, out, out->from, sizeof(out->from),
+			      &out->from_read);
 
 	/* Until something moves it, a target stays where it is. */
 	snprintf(out->to, sizeof(out->to), "%s", out->from);
+	out->to_read = out->from_read;
 	if (read < 0)
 		return 0;
 	if (pending(app, job, &state, &n, &err) < 0)

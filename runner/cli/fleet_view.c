@@ -28,9 +28,9 @@ static int final_status(const struct fleet_outcome *o)
 }
 
 /* FROM or TO of the table: unknown ("-") for a target never read. */
-static const char *cell(const struct fleet_outcome *o, const char *rows)
+static const char *cell(bool read, const char *rows)
 {
-	return o->status == FLEET_PENDING ? "-" : heads(rows);
+	return read ? heads(rows) : "-";
 }
 
 void fleet_view_count(const struct fleet_outcome *o, size_t n,
@@ -196,8 +196,8 @@ static struct widths measure(const struct fleet_targets *t,
 
 	for (size_t i = 0; i < t->n; i++) {
 		w.label = width_of(t->v[i].label, w.label);
-		w.from = width_of(cell(&o[i], o[i].from), w.from);
-		w.to = width_of(cell(&o[i], o[i].to), w.to);
+		w.from = width_of(cell(o[i].from_read, o[i].from), w.from);
+		w.to = width_of(cell(o[i].to_read, o[i].to), w.to);
 	}
 	return w;
 }
@@ -210,8 +210,8 @@ static void row(FILE *out, const struct widths *w, const char *label,
 	error_cell(o, e, sizeof(e));
 	fprintf(out, "%-*s  %-*s  %-*s  %-16s  %6.2fs  %s\n", w->label,
 		text_escape(label, a, sizeof(a)), w->from,
-		text_escape(cell(o, o->from), b, sizeof(b)), w->to,
-		text_escape(cell(o, o->to), c, sizeof(c)),
+		text_escape(cell(o->from_read, o->from), b, sizeof(b)), w->to,
+		text_escape(cell(o->to_read, o->to), c, sizeof(c)),
 		fleet_status_name(final_status(o)),
 		(double)o->duration_ms / 1000.0, e);
 }
@@ -287,9 +287,9 @@ static void json_target(struct json *j, const char *label,
 	json_key(j, "label");
 	json_string(j, label);
 	json_key(j, "from");
-	json_heads(j, o->status == FLEET_PENDING ? NULL : o->from);
+	json_heads(j, o->from_read ? o->from : NULL);
 	json_key(j, "to");
-	json_heads(j, o->status == FLEET_PENDING ? NULL : o->to);
+	json_heads(j, o->to_read ? o->to : NULL);
 	json_key(j, "status");
 	json_string(j, fleet_status_name(final_status(o)));
 	json_key(j, "duration_ms");

@@ -30,7 +30,10 @@ struct fleet_outcome {
 	int steps;		 /* revisions run (status: the run's moves) */
 	long long duration_ms;	 /* of the last attempt */
 	char from[128], to[128]; /* version rows, ","-joined; "" = base */
-	char revision[64];	 /* where it failed, or "" */
+	/* Whether from and to were read: a target never reached stands
+	 * where nobody knows. */
+	bool from_read, to_read;
+	char revision[64]; /* where it failed, or "" */
 	char sqlstate[6];
 	char error[256];  /* the error's first line, or "" */
 	char holder[192]; /* who holds the lock, when locked */
