@@ -115,12 +115,37 @@ static bool is_label(const char *word, size_t len)
 	return true;
 }
 
+/*
+ * Cut a trailing comment: a "#" after a space or tab, outside a quoted
+ * keyword value (password='a #b' keeps its "#").  A URL holds no space.
+ */
+static void cut_comment(char *line)
+{
+	bool quoted = false;
+
+	for (char *p = line; *p; p++) {
+		if (quoted && *p == '\\' && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '\'')
+			quoted = !quoted;
+		else if (!quoted && *p == '#' && p > line &&
+			 (p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
 static int parse_line(struct fleet_targets *t, char *line, const char *path,
 		      int lineno, struct retort_error *err)
 {
 	char *label = NULL, *url = line + strspn(line, " \t");
-	size_t end = strlen(url), first;
+	size_t end, first;
 
+	cut_comment(url);
+	end = strlen(url);
 	while (end > 0 && strchr(" \t\r", url[end - 1]))
 		url[--end] = '\0';
 	if (url[0] == '\0' || url[0] == '#')

@@ -37,7 +37,8 @@ int fleet_targets_add(struct fleet_targets *t, const char *label,
 /*
  * A targets file's text: one target a line, "URL" or "LABEL URL" (a first
  * word holding neither "=" nor "://" is a label), blank lines and lines
- * starting with "#" skipped.  path names the file in errors, with the
+ * starting with "#" skipped, and a " #" comment after a target cut off
+ * (not inside a quoted keyword value).  path names the file in errors, with the
  * line.  No target at all is RETORT_USAGE.
  */
 int fleet_targets_parse(struct fleet_targets *t, const char *text,

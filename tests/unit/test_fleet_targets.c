@@ -13,7 +13,9 @@ static const char file[] =
 	"eu-1 postgresql://app:s3cret@db1.example:6432/app\n"
 	"  eu-2\tservice=eu2  \n"
 	"postgresql://app:s3cret@db3.example/app\n"
-	"host=10.0.0.5 port=5433 dbname=shop user=app password=s3cret\r\n";
+	"host=10.0.0.5 port=5433 dbname=shop user=app password=s3cret\r\n"
+	"eu-4 postgresql://db4.example/app  # the new region\n"
+	"eu-5\thost=db5 password='a #b' # quoted\n";
 
 START_TEST(test_parse_file)
 {
@@ -21,7 +23,7 @@ START_TEST(test_parse_file)
 	struct retort_error err = { 0 };
 
 	ck_assert_int_eq(fleet_targets_parse(&t, file, "fleet.txt", &err), 0);
-	ck_assert_uint_eq(t.n, 4);
+	ck_assert_uint_eq(t.n, 6);
 	ck_assert_str_eq(t.v[0].label, "eu-1");
 	ck_assert_str_eq(t.v[0].url,
 			 "postgresql://app:s3cret@db1.example:6432/app");
@@ -34,6 +36,10 @@ START_TEST(test_parse_file)
 	ck_assert_str_eq(t.v[3].label, "10.0.0.5:5433/shop");
 	ck_assert_ptr_null(strstr(t.v[3].label, "s3cret"));
 	ck_assert_ptr_null(t.v[3].schema);
+	ck_assert_str_eq(t.v[4].label, "eu-4");
+	ck_assert_str_eq(t.v[4].url, "postgresql://db4.example/app");
+	ck_assert_str_eq(t.v[5].label, "eu-5");
+	ck_assert_str_eq(t.v[5].url, "host=db5 password='a #b'");
 	fleet_targets_release(&t);
 }
 END_TEST
